@@ -1,0 +1,1 @@
+//! Sync primitives (see the sync issue): channels, signals, mutexes and waker slots.
