@@ -1,0 +1,141 @@
+//! [`AlarmSlots`]: the bookkeeping a driver with one hardware comparator needs to offer
+//! several alarm slots (one per executor).
+//!
+//! Guarantees: a slot is handed out once ([`AlarmSlots::allocate`]); an armed slot is
+//! reported by [`AlarmSlots::next_deadline`] until [`AlarmSlots::take_earliest_due`]
+//! removes it, which happens exactly once per arming, earliest deadline first.
+//!
+//! It is plain data with interior mutability and no locking: the driver wraps it in
+//! its own lock (`critical_section::Mutex`, `std::sync::Mutex`, or a thread-local) and
+//! calls the callbacks it takes **after** releasing that lock, since a callback may
+//! re-arm a slot.
+//!
+//! Costs: every operation is a linear pass over the `N` slots; `N` is the number of
+//! executors plus one, a handful.
+
+use core::cell::Cell;
+
+use super::driver::{AlarmCallback, AlarmHandle};
+
+#[derive(Clone, Copy)]
+struct Slot {
+    at: u64,
+    callback: Option<AlarmCallback>,
+}
+
+impl Slot {
+    const IDLE: Slot = Slot {
+        at: u64::MAX,
+        callback: None,
+    };
+}
+
+/// `N` alarm slots (`N <= 255`) multiplexed onto one hardware alarm.
+///
+/// ```
+/// use mote::time::driver::{AlarmCallback, AlarmSlots};
+///
+/// fn noop(_: *const ()) {}
+/// // SAFETY: `noop` ignores its context and is callable from anywhere.
+/// let cb = unsafe { AlarmCallback::new(noop, core::ptr::null()) };
+/// let slots: AlarmSlots<2> = AlarmSlots::new();
+/// let a = slots.allocate().unwrap();
+/// let b = slots.allocate().unwrap();
+/// assert!(slots.allocate().is_none()); // full
+/// slots.arm(a, 30, cb);
+/// slots.arm(b, 20, cb);
+/// assert_eq!(slots.next_deadline(), Some(20)); // program the comparator with this
+/// assert_eq!(slots.take_earliest_due(25).map(|(at, _)| at), Some(20));
+/// assert!(slots.take_earliest_due(25).is_none()); // slot a (30) not due yet
+/// ```
+pub struct AlarmSlots<const N: usize> {
+    slots: [Cell<Slot>; N],
+    allocated: Cell<u8>,
+}
+
+impl<const N: usize> Default for AlarmSlots<N> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<const N: usize> AlarmSlots<N> {
+    const CAPACITY_OK: () = assert!(N <= 255, "AlarmSlots supports at most 255 slots");
+
+    /// All slots free.
+    pub const fn new() -> Self {
+        let () = Self::CAPACITY_OK;
+        AlarmSlots {
+            slots: [const { Cell::new(Slot::IDLE) }; N],
+            allocated: Cell::new(0),
+        }
+    }
+
+    /// Takes the next free slot, or `None` when all `N` are taken.
+    pub fn allocate(&self) -> Option<AlarmHandle> {
+        let n = self.allocated.get();
+        if usize::from(n) >= N {
+            return None;
+        }
+        self.allocated.set(n + 1);
+        Some(AlarmHandle::new(n))
+    }
+
+    fn slot(&self, alarm: AlarmHandle) -> Option<&Cell<Slot>> {
+        if alarm.index() < self.allocated.get() {
+            self.slots.get(usize::from(alarm.index()))
+        } else {
+            None
+        }
+    }
+
+    /// Arms `alarm` for `at`, replacing its previous deadline and callback (`u64::MAX`
+    /// disarms). Returns `false`, changing nothing, if `alarm` was not allocated here.
+    /// Does not look at the clock: the driver checks `at` against `now` itself.
+    pub fn arm(&self, alarm: AlarmHandle, at: u64, callback: AlarmCallback) -> bool {
+        match self.slot(alarm) {
+            Some(slot) => {
+                let callback = if at == u64::MAX { None } else { Some(callback) };
+                slot.set(Slot { at, callback });
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Disarms `alarm` (no effect on a handle not allocated here).
+    pub fn disarm(&self, alarm: AlarmHandle) {
+        if let Some(slot) = self.slot(alarm) {
+            slot.set(Slot::IDLE);
+        }
+    }
+
+    /// The earliest armed deadline: what the hardware comparator should hold.
+    pub fn next_deadline(&self) -> Option<u64> {
+        self.slots
+            .iter()
+            .filter_map(|s| {
+                let s = s.get();
+                s.callback.map(|_| s.at)
+            })
+            .min()
+    }
+
+    /// Disarms and returns the armed slot with the earliest deadline `<= now`, if any.
+    /// Call it in a loop (releasing the lock around each callback) until `None`.
+    pub fn take_earliest_due(&self, now: u64) -> Option<(u64, AlarmCallback)> {
+        let mut best: Option<(&Cell<Slot>, u64, AlarmCallback)> = None;
+        for cell in &self.slots {
+            let s = cell.get();
+            if let Some(cb) = s.callback {
+                if s.at <= now && best.is_none_or(|(_, at, _)| s.at < at) {
+                    best = Some((cell, s.at, cb));
+                }
+            }
+        }
+        best.map(|(cell, at, cb)| {
+            cell.set(Slot::IDLE);
+            (at, cb)
+        })
+    }
+}

@@ -1,0 +1,276 @@
+//! The time-driver seam: the one place where Mote's core meets a clock and an alarm.
+//!
+//! Guarantees:
+//! - Exactly one driver serves the whole program. It is registered once, with
+//!   [`time_driver!`](crate::time_driver), on stable Rust and without a type parameter
+//!   leaking into the executor or the timer types: the macro defines a handful of
+//!   `#[no_mangle]` Rust-ABI functions (`_mote_time_*`) and the core calls those.
+//!   No driver: link error `undefined symbol: _mote_time_now` (only if time is used).
+//!   Two drivers: link error `symbol multiply defined`.
+//! - The clock is a monotonic `u64` tick counter at [`TICK_HZ`](super::TICK_HZ) that
+//!   never wraps (the driver extends narrower hardware counters).
+//! - **One alarm per executor.** A driver offers a small fixed set of alarm slots;
+//!   every executor (thread mode and each interrupt executor) takes one with
+//!   [`allocate_alarm`] at start-up and keeps it for the life of the program. It arms
+//!   the slot for the earliest deadline of its own timer queue, however many timers
+//!   that queue holds. A driver with a single hardware comparator multiplexes its slots
+//!   with [`AlarmSlots`]: the comparator is programmed with the earliest armed slot.
+//!
+//! ```text
+//!   executor A ─┐ set_alarm(slot 0, at, cb_A)           alarm fires (interrupt/thread)
+//!   executor B ─┼─► driver slots ─► hardware compare ─► cb(ctx) for each due slot
+//!   fallback   ─┘   (AlarmSlots)    = min(armed)         = "wake the executor that armed it"
+//! ```
+//!
+//! Alarm slot states (per slot):
+//!
+//! ```text
+//!            allocate_alarm()            set_alarm(at > now) → true
+//!   FREE ───────────────────► IDLE ─────────────────────────────► ARMED(at, cb)
+//!                              ▲  ◄── set_alarm(at <= now) → false   │
+//!                              │      (nothing armed, cb not called) │ now >= at:
+//!                              └─────────────────────────────────────┘ driver calls cb once
+//! ```
+//!
+//! Re-arming an `ARMED` slot replaces its deadline and callback. `at == u64::MAX` arms
+//! a deadline that is never reached, i.e. disarms.
+
+use core::task::Waker;
+
+pub use super::alarm_slots::AlarmSlots;
+
+/// An alarm slot of the registered driver, obtained from [`allocate_alarm`].
+///
+/// Slots are never freed: an executor allocates one at start-up and keeps it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct AlarmHandle(u8);
+
+impl AlarmHandle {
+    /// The handle of slot `index`. Drivers use this to hand out their slots; a handle
+    /// the driver did not allocate is ignored by it (`set_alarm` returns `false`).
+    ///
+    /// ```
+    /// use mote::time::driver::AlarmHandle;
+    /// assert_eq!(AlarmHandle::new(3).index(), 3);
+    /// ```
+    pub const fn new(index: u8) -> AlarmHandle {
+        AlarmHandle(index)
+    }
+
+    /// The slot index.
+    pub const fn index(self) -> u8 {
+        self.0
+    }
+}
+
+/// What a driver calls when an alarm fires: a function and its context pointer,
+/// typically "pend the executor at `ctx`".
+///
+/// The driver calls it at most once per arming, from wherever its alarm is detected:
+/// the timer interrupt on Cortex-M, a helper thread for the std driver, or inside
+/// `advance`/`idle` on the calling thread for the simulated driver.
+#[derive(Clone, Copy, Debug)]
+pub struct AlarmCallback {
+    func: fn(*const ()),
+    ctx: *const (),
+}
+
+// SAFETY: an `AlarmCallback` is only a function pointer and an opaque context; its
+// constructor (`AlarmCallback::new`, unsafe) requires that calling `func(ctx)` is sound
+// from any thread or interrupt priority, which is exactly what moving or sharing it
+// across threads allows.
+unsafe impl Send for AlarmCallback {}
+// SAFETY: as for `Send`: `call` is the only use of the fields and it is sound from any
+// context by the constructor's contract.
+unsafe impl Sync for AlarmCallback {}
+
+impl AlarmCallback {
+    /// Bundles `func` and its context.
+    ///
+    /// # Safety
+    ///
+    /// - `func(ctx)` must be sound to call from any thread and any interrupt priority,
+    ///   any number of times (alarms may fire late, or spuriously after a re-arm race).
+    /// - `ctx` must stay valid for as long as any alarm armed with this callback can
+    ///   fire; since a driver may call a callback shortly after it was replaced, use a
+    ///   context that lives for the rest of the program (a `static` executor) unless
+    ///   the driver documents a stronger guarantee (the simulated driver does).
+    ///
+    /// ```
+    /// use mote::time::driver::AlarmCallback;
+    /// use std::sync::atomic::{AtomicU32, Ordering};
+    ///
+    /// static FIRED: AtomicU32 = AtomicU32::new(0);
+    /// fn on_alarm(ctx: *const ()) {
+    ///     // SAFETY: ctx is &FIRED (see below), a static.
+    ///     let counter = unsafe { &*(ctx as *const AtomicU32) };
+    ///     counter.fetch_add(1, Ordering::Relaxed);
+    /// }
+    /// // SAFETY: `on_alarm` only touches an atomic static, from any context.
+    /// let cb = unsafe { AlarmCallback::new(on_alarm, &FIRED as *const AtomicU32 as *const ()) };
+    /// cb.call();
+    /// assert_eq!(FIRED.load(Ordering::Relaxed), 1);
+    /// ```
+    pub const unsafe fn new(func: fn(*const ()), ctx: *const ()) -> AlarmCallback {
+        AlarmCallback { func, ctx }
+    }
+
+    /// Calls the function with its context.
+    pub fn call(self) {
+        (self.func)(self.ctx)
+    }
+}
+
+/// A time driver: a monotonic tick clock plus a few alarm slots.
+///
+/// Implement it for a type, then register one `static` instance with
+/// [`time_driver!`](crate::time_driver). See the [module docs](self) for the
+/// slot state machine.
+///
+/// ```
+/// use mote::time::driver::{AlarmCallback, AlarmHandle, Driver};
+///
+/// /// A clock that is always at tick 0 and has no alarms.
+/// struct Frozen;
+/// impl Driver for Frozen {
+///     fn now(&self) -> u64 { 0 }
+///     fn allocate_alarm(&self) -> Option<AlarmHandle> { None }
+///     fn set_alarm(&self, _: AlarmHandle, _: u64, _: AlarmCallback) -> bool { false }
+/// }
+/// mote::time_driver!(static DRIVER: Frozen = Frozen;);
+///
+/// assert_eq!(mote::time::Instant::now().as_ticks(), 0);
+/// ```
+pub trait Driver: Send + Sync + 'static {
+    /// The current tick count. Must never decrease and must never wrap.
+    fn now(&self) -> u64;
+
+    /// Takes a free alarm slot, or `None` when all are taken. Called once per executor
+    /// (and once by the shared fallback queue), at start-up.
+    fn allocate_alarm(&self) -> Option<AlarmHandle>;
+
+    /// Arms `alarm` to call `callback` once when `now() >= at`, replacing whatever the
+    /// slot held.
+    ///
+    /// Returns `false` without arming (and without calling `callback`) if `at` has
+    /// already been reached (`at <= now()`), and for a handle this driver did not
+    /// allocate; the caller then handles its due deadline itself. The check must be
+    /// race-free: a driver that returns `true` guarantees the callback will run.
+    /// `at == u64::MAX` disarms the slot.
+    fn set_alarm(&self, alarm: AlarmHandle, at: u64, callback: AlarmCallback) -> bool;
+
+    /// Called by an executor that has nothing to run and has armed its alarm, right
+    /// before it sleeps. A driver with virtual time (the simulated driver) advances its
+    /// clock to the earliest alarm of the calling context, fires it and returns `true`:
+    /// the executor then re-checks its queues instead of sleeping. Real-time drivers
+    /// keep this default, which returns `false` ("go to sleep").
+    fn idle(&self) -> bool {
+        false
+    }
+
+    /// Wakes `waker` once `now() >= at`, for timers polled outside a Mote executor
+    /// (foreign executors, `block_on`). The default uses the crate's shared
+    /// fixed-capacity queue ([`fallback`](super::fallback)), which takes one alarm slot
+    /// on first use. A driver whose clock is not global (the simulated driver keeps one
+    /// clock per thread) overrides it with a queue of its own.
+    fn schedule_wake(&self, at: u64, waker: &Waker) {
+        super::fallback::SHARED.schedule_wake(at, waker)
+    }
+}
+
+/// Registers the program's time driver: `time_driver!(static NAME: Type = expr;)`.
+///
+/// Defines the `static` and the `_mote_time_*` symbols through which Mote reaches it.
+/// Use it exactly once per program (a second use fails to link with "symbol multiply
+/// defined"), in the binary or in a board-support crate.
+///
+/// ```
+/// use mote::time::drivers::sim::SimDriver;
+/// mote::time_driver!(static DRIVER: SimDriver = SimDriver::new(););
+///
+/// let t0 = mote::time::Instant::now();
+/// mote::time::drivers::sim::advance(mote::time::Duration::from_ticks(5));
+/// assert_eq!(t0.elapsed().as_ticks(), 5);
+/// ```
+#[macro_export]
+macro_rules! time_driver {
+    ($(#[$attr:meta])* $vis:vis static $name:ident : $ty:ty = $init:expr ;) => {
+        $(#[$attr])*
+        $vis static $name: $ty = $init;
+
+        const _: () = {
+            #[unsafe(no_mangle)]
+            fn _mote_time_now() -> u64 {
+                <$ty as $crate::time::driver::Driver>::now(&$name)
+            }
+            #[unsafe(no_mangle)]
+            fn _mote_time_allocate_alarm() -> ::core::option::Option<$crate::time::driver::AlarmHandle> {
+                <$ty as $crate::time::driver::Driver>::allocate_alarm(&$name)
+            }
+            #[unsafe(no_mangle)]
+            fn _mote_time_set_alarm(
+                alarm: $crate::time::driver::AlarmHandle,
+                at: u64,
+                callback: $crate::time::driver::AlarmCallback,
+            ) -> bool {
+                <$ty as $crate::time::driver::Driver>::set_alarm(&$name, alarm, at, callback)
+            }
+            #[unsafe(no_mangle)]
+            fn _mote_time_idle() -> bool {
+                <$ty as $crate::time::driver::Driver>::idle(&$name)
+            }
+            #[unsafe(no_mangle)]
+            fn _mote_time_schedule_wake(at: u64, waker: &::core::task::Waker) {
+                <$ty as $crate::time::driver::Driver>::schedule_wake(&$name, at, waker)
+            }
+        };
+    };
+}
+
+// The symbols `time_driver!` defines. Keep the two lists in sync.
+unsafe extern "Rust" {
+    fn _mote_time_now() -> u64;
+    fn _mote_time_allocate_alarm() -> Option<AlarmHandle>;
+    fn _mote_time_set_alarm(alarm: AlarmHandle, at: u64, callback: AlarmCallback) -> bool;
+    fn _mote_time_idle() -> bool;
+    fn _mote_time_schedule_wake(at: u64, waker: &Waker);
+}
+
+// Named invariant, cited below as "Registered Driver Invariant": each `_mote_time_*`
+// symbol is defined by `time_driver!` with exactly the signature declared above and
+// forwards to a `Driver` method, which is safe to call. Anyone who defines one by hand
+// does so with `#[unsafe(no_mangle)]` and thereby vouches for the same signature.
+
+/// The registered driver's clock, in ticks ([`Driver::now`]).
+pub fn now() -> u64 {
+    // SAFETY: Registered Driver Invariant.
+    unsafe { _mote_time_now() }
+}
+
+/// Takes an alarm slot of the registered driver ([`Driver::allocate_alarm`]).
+pub fn allocate_alarm() -> Option<AlarmHandle> {
+    // SAFETY: Registered Driver Invariant.
+    unsafe { _mote_time_allocate_alarm() }
+}
+
+/// Arms an alarm slot of the registered driver ([`Driver::set_alarm`]); `false` if `at`
+/// has already been reached.
+pub fn set_alarm(alarm: AlarmHandle, at: u64, callback: AlarmCallback) -> bool {
+    // SAFETY: Registered Driver Invariant.
+    unsafe { _mote_time_set_alarm(alarm, at, callback) }
+}
+
+/// Lets the registered driver use an executor's idle moment ([`Driver::idle`]);
+/// `true` means "something may have been woken: re-check instead of sleeping".
+pub fn idle() -> bool {
+    // SAFETY: Registered Driver Invariant.
+    unsafe { _mote_time_idle() }
+}
+
+/// Wakes `waker` at tick `at` through the registered driver's fallback queue
+/// ([`Driver::schedule_wake`]).
+pub(crate) fn driver_schedule_wake(at: u64, waker: &Waker) {
+    // SAFETY: Registered Driver Invariant.
+    unsafe { _mote_time_schedule_wake(at, waker) }
+}
