@@ -223,8 +223,8 @@ impl SendSpawner {
     ///
     /// # Panics
     /// When awaited outside a Mote task.
-    pub fn for_current_executor() -> impl Future<Output = SendSpawner> {
-        async { Spawner::for_current_executor().await.make_send() }
+    pub async fn for_current_executor() -> SendSpawner {
+        Spawner::for_current_executor().await.make_send()
     }
 }
 

@@ -94,7 +94,10 @@ impl Executor {
 /// (which thumbv6m would turn into a critical section).
 #[inline]
 fn bump(counter: &AtomicU32) {
-    counter.store(counter.load(Ordering::Relaxed).wrapping_add(1), Ordering::Relaxed);
+    counter.store(
+        counter.load(Ordering::Relaxed).wrapping_add(1),
+        Ordering::Relaxed,
+    );
 }
 
 /// Entry point used by `#[mote::main]`.

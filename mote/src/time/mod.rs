@@ -1,0 +1,1 @@
+//! Time (placeholder until the time module lands).
