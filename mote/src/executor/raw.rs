@@ -19,6 +19,7 @@ use super::pool::PoolHead;
 use super::run_queue::RunQueue;
 use super::spawner::Spawner;
 use super::waker::waker_for;
+use crate::loom::const_fn_unless_loom;
 
 /// How wakes reach the context running an executor: a function and a context word,
 /// called when the run queue becomes non-empty. It must be callable from any context
@@ -110,12 +111,14 @@ unsafe impl Sync for RawExecutor {}
 unsafe impl Send for RawExecutor {}
 
 impl RawExecutor {
-    /// A new executor signalled through `pender`.
-    pub const fn new(pender: Pender) -> Self {
-        Self {
-            run_queue: RunQueue::new(),
-            pender,
-            _poll_context: PhantomData,
+    const_fn_unless_loom! {
+        /// A new executor signalled through `pender`.
+        pub fn new(pender: Pender) -> Self {
+            Self {
+                run_queue: RunQueue::new(),
+                pender,
+                _poll_context: PhantomData,
+            }
         }
     }
 

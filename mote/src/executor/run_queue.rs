@@ -191,3 +191,50 @@ mod tests {
         assert_eq!(seen.len(), 4 * per);
     }
 }
+
+/// Model check of the cross-thread push against the consumer's batch take:
+/// `RUSTFLAGS="--cfg loom" cargo test -p mote --lib --release loom`.
+#[cfg(all(test, loom))]
+mod loom_tests {
+    use super::*;
+    use crate::executor::header::TaskHeader;
+    use loom::sync::Arc;
+
+    fn header() -> TaskRef {
+        let h: &'static TaskHeader = Box::leak(Box::new(TaskHeader::new()));
+        // SAFETY: leaked, so 'static and never moved.
+        unsafe { TaskRef::from_ptr(h) }
+    }
+
+    #[test]
+    fn loom_two_producers_one_consumer() {
+        loom::model(|| {
+            let q = Arc::new(RunQueue::new());
+            let a = [header(), header()];
+            let b = header();
+            let qa = q.clone();
+            let ta = loom::thread::spawn(move || {
+                for t in a {
+                    // SAFETY: each task pushed once, by this thread only.
+                    unsafe { qa.push(t) };
+                }
+            });
+            let qb = q.clone();
+            let tb = loom::thread::spawn(move || {
+                // SAFETY: as above.
+                unsafe { qb.push(b) };
+            });
+            // Take concurrently with the pushes, then once more after them.
+            // SAFETY: this thread is the only consumer.
+            let mut seen: Vec<TaskRef> = unsafe { q.take_batch() }.collect();
+            ta.join().unwrap();
+            tb.join().unwrap();
+            // SAFETY: as above.
+            seen.extend(unsafe { q.take_batch() });
+            assert_eq!(seen.len(), 3, "every push is taken exactly once");
+            let pos = |t| seen.iter().position(|&s| s == t).unwrap();
+            assert!(pos(a[0]) < pos(a[1]), "a producer's pushes keep their order");
+            assert!(seen.contains(&b));
+        });
+    }
+}
