@@ -449,24 +449,35 @@ mod std_block_on {
 
     #[test]
     fn block_on_ignores_spurious_unparks() {
-        // A thread unparks the blocked thread repeatedly without waking the future;
-        // the future must not be polled for those.
+        // The first poll leaves an unpark token on the blocked thread (a spurious unpark:
+        // no waker is woken), then a second thread wakes the future for real. The token
+        // makes the first `park` return at once; `block_on` must park again instead of
+        // polling. (The producer yields a while before waking so that a broken `block_on`
+        // would be caught polling spuriously; the assertion itself does not depend on
+        // timing: a correct `block_on` polls exactly twice in every interleaving.)
         let polls = Arc::new(AtomicU32::new(0));
-        let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
-        let blocked = std::thread::current();
-        let noise = {
-            let stop = stop.clone();
-            std::thread::spawn(move || {
-                while !stop.load(Ordering::SeqCst) {
-                    blocked.unpark();
-                    std::thread::yield_now();
-                }
-            })
-        };
-        let out = block_on(cross_thread_future(polls.clone()));
-        stop.store(true, Ordering::SeqCst);
-        noise.join().unwrap();
-        assert_eq!(out, 77);
+        let slot: Arc<Mutex<Option<u32>>> = Arc::default();
+        let mut producer = None;
+        let out = block_on(core::future::poll_fn(|cx| {
+            polls.fetch_add(1, Ordering::SeqCst);
+            if let Some(value) = *slot.lock().unwrap() {
+                return Poll::Ready(value);
+            }
+            if producer.is_none() {
+                std::thread::current().unpark();
+                let (slot, waker) = (slot.clone(), cx.waker().clone());
+                producer = Some(std::thread::spawn(move || {
+                    for _ in 0..100 {
+                        std::thread::yield_now();
+                    }
+                    *slot.lock().unwrap() = Some(5);
+                    waker.wake();
+                }));
+            }
+            Poll::Pending
+        }));
+        producer.take().unwrap().join().unwrap();
+        assert_eq!(out, 5);
         assert_eq!(polls.load(Ordering::SeqCst), 2);
     }
 }

@@ -66,9 +66,13 @@ fn spin_drop(_data: *const ()) {}
 /// returns its output. Needs neither `std` nor an executor; the future's wakers may be
 /// called from any thread or interrupt handler.
 ///
-/// **It burns CPU while waiting** (see the module docs: wakes are seen through a global
-/// counter). Fine for tests and early initialisation; with the `std` feature, prefer
-/// `block_on`, which parks the thread.
+/// **It burns CPU while waiting.** Fine for tests and early initialisation; with the
+/// `std` feature, prefer `block_on`, which parks the thread.
+///
+/// Wakes are seen through one global counter (a waker may outlive this call, so it must
+/// not point into its stack frame): the future is polled again after any wake of any
+/// `block_on_spin` waker, so with several concurrent `block_on_spin` calls (other threads,
+/// or stale wakers) it may be polled spuriously. No wake is ever missed.
 ///
 /// Cancel safety: not applicable: `block_on_spin` returns only when the future has
 /// finished, so the future is never dropped midway (unless it panics).

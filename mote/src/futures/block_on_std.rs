@@ -48,7 +48,9 @@ impl Wake for Parker {
 /// the thread while the future is pending. Feature `std` only.
 ///
 /// The thread sleeps until a waker of the future is woken (from any thread); it does not
-/// spin. Nesting `block_on` inside a future that `block_on` runs works but blocks the
+/// spin. The future is polled once at the start and once per wake (wakes that arrive
+/// before the next poll count as one); spurious thread unparks cause no poll. Wakers may
+/// outlive the call: they hold a reference-counted handle, and a late wake is harmless. Nesting `block_on` inside a future that `block_on` runs works but blocks the
 /// outer future meanwhile.
 ///
 /// Cancel safety: not applicable: `block_on` returns only when the future has finished,

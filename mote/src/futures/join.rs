@@ -136,6 +136,10 @@ pub fn join_array<F: Future, const N: usize>(futures: [F; N]) -> JoinArray<F, N>
 
 /// The future returned by [`join`].
 ///
+/// # Panics
+///
+/// Polling it again after it returned `Ready` panics (the outputs were moved out).
+///
 /// # Example
 ///
 /// ```
@@ -151,6 +155,10 @@ pub struct Join<A: Future, B: Future> {
 }
 
 /// The future returned by [`join3`].
+///
+/// # Panics
+///
+/// Polling it again after it returned `Ready` panics (the outputs were moved out).
 ///
 /// # Example
 ///
@@ -168,6 +176,10 @@ pub struct Join3<A: Future, B: Future, C: Future> {
 }
 
 /// The future returned by [`join4`].
+///
+/// # Panics
+///
+/// Polling it again after it returned `Ready` panics (the outputs were moved out).
 ///
 /// # Example
 ///
@@ -187,12 +199,17 @@ pub struct Join4<A: Future, B: Future, C: Future, D: Future> {
 
 /// The future returned by [`join_array`].
 ///
+/// # Panics
+///
+/// Polling it again after it returned `Ready` panics (the outputs were moved out),
+/// except when `N == 0`: then every poll returns `Ready([])`.
+///
 /// # Example
 ///
 /// ```
 /// use mote::futures::{block_on_spin, join_array, JoinArray};
 ///
-/// let fut: JoinArray<_, 2> = join_array([async { 1 }, async { 2 }]);
+/// let fut: JoinArray<_, 2> = join_array([core::future::ready(1), core::future::ready(2)]);
 /// assert_eq!(block_on_spin(fut), [1, 2]);
 /// ```
 #[must_use = "futures do nothing unless you `.await` or poll them"]

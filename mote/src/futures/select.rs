@@ -155,6 +155,9 @@ pub fn select4<A: Future, B: Future, C: Future, D: Future>(
 
 /// The future returned by [`select`].
 ///
+/// It does not record that it finished: polling it again after `Ready` polls the inner
+/// futures again (a finished future may answer that with a panic).
+///
 /// # Example
 ///
 /// ```
@@ -171,6 +174,9 @@ pub struct Select<A, B> {
 }
 
 /// The future returned by [`select3`].
+///
+/// It does not record that it finished: polling it again after `Ready` polls the inner
+/// futures again (a finished future may answer that with a panic).
 ///
 /// # Example
 ///
@@ -189,6 +195,9 @@ pub struct Select3<A, B, C> {
 }
 
 /// The future returned by [`select4`].
+///
+/// It does not record that it finished: polling it again after `Ready` polls the inner
+/// futures again (a finished future may answer that with a panic).
 ///
 /// # Example
 ///

@@ -56,7 +56,7 @@ use core::task::{Context, Poll};
 /// Zero futures are a compile-time error (when the call is compiled to code, e.g. by
 /// `cargo build`; `cargo check` may not report it):
 ///
-/// ```compile_fail
+/// ```compile_fail,E0080
 /// use mote::futures::{block_on_spin, select_array};
 ///
 /// let empty: [core::future::Ready<u8>; 0] = [];
@@ -107,12 +107,15 @@ pub fn select_slice<F: Future>(futures: Pin<&mut [F]>) -> SelectSlice<'_, F> {
 
 /// The future returned by [`select_array`].
 ///
+/// It does not record that it finished: polling it again after `Ready` polls the inner
+/// futures again (a finished future may answer that with a panic).
+///
 /// # Example
 ///
 /// ```
 /// use mote::futures::{block_on_spin, select_array, SelectArray};
 ///
-/// let fut: SelectArray<_, 2> = select_array([async { 1 }, async { 2 }]);
+/// let fut: SelectArray<_, 2> = select_array([core::future::ready(1), core::future::ready(2)]);
 /// assert_eq!(block_on_spin(fut), (1, 0));
 /// ```
 #[derive(Debug)]
@@ -122,6 +125,9 @@ pub struct SelectArray<F, const N: usize> {
 }
 
 /// The future returned by [`select_slice`].
+///
+/// Polling it again after `Ready` polls the futures of the slice again, the finished one
+/// included. Over an empty slice it is `Pending` for ever and never wakes.
 ///
 /// # Example
 ///
