@@ -32,8 +32,7 @@ pub fn exit(code: u8) -> ! {
     unsafe {
         cortex_m_semihosting::syscall(SYS_EXIT_EXTENDED, &block);
     }
-    // Only reached when a debugger resumes after the call or no host ended the program.
-    loop {
-        cortex_m::asm::udf();
-    }
+    // Only reached when a debugger resumes after the call or no host ended the program:
+    // stop with a fault rather than run on.
+    cortex_m::asm::udf()
 }
