@@ -142,3 +142,32 @@ pub fn cargo(dir: &Path) -> Command {
     cmd.current_dir(dir);
     cmd
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn run_with_timeout_captures_output_and_status() {
+        let run = run_with_timeout(
+            Command::new("sh").args(["-c", "echo out; echo err >&2; exit 3"]),
+            Duration::from_secs(10),
+        )
+        .unwrap();
+        assert_eq!(run.status.and_then(|s| s.code()), Some(3));
+        assert_eq!(run.stdout, "out\n");
+        assert_eq!(run.stderr, "err\n");
+    }
+
+    #[test]
+    fn run_with_timeout_kills_a_child_that_runs_too_long() {
+        let run = run_with_timeout(
+            Command::new("sh").args(["-c", "echo started; exec sleep 30"]),
+            Duration::from_millis(300),
+        )
+        .unwrap();
+        assert!(run.status.is_none(), "the time-out must report a kill");
+        assert_eq!(run.stdout, "started\n");
+        assert!(run.elapsed < Duration::from_secs(10), "{:?}", run.elapsed);
+    }
+}
