@@ -8,3 +8,17 @@ pub(crate) use loom::sync::atomic::{AtomicBool, AtomicPtr, AtomicU32, AtomicUsiz
 #[cfg(not(loom))]
 #[allow(unused_imports)]
 pub(crate) use portable_atomic::{AtomicBool, AtomicPtr, AtomicU32, AtomicUsize, Ordering};
+
+/// Declares a constructor that is `const` normally and a plain `fn` under `--cfg loom`
+/// (loom's atomics have no const constructors). Only types that loom tests touch use it.
+macro_rules! const_fn_unless_loom {
+    ($(#[$m:meta])* $vis:vis fn $name:ident() -> $ret:ty $body:block) => {
+        #[cfg(not(loom))]
+        $(#[$m])*
+        $vis const fn $name() -> $ret $body
+        #[cfg(loom)]
+        $(#[$m])*
+        $vis fn $name() -> $ret $body
+    };
+}
+pub(crate) use const_fn_unless_loom;
