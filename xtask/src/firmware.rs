@@ -20,6 +20,8 @@ pub const TEST_TARGETS: &[(&str, &str)] = &[
     ("thumbv7m-none-eabi", "mps2-an385"),
     // A Cortex-M3 runs all ARMv6-M code: the AN385 also stands in for a Cortex-M0.
     ("thumbv6m-none-eabi", "mps2-an385"),
+    // Hard-float code needs the FPU of the AN386's Cortex-M4F.
+    ("thumbv7em-none-eabihf", "mps2-an386"),
 ];
 
 /// Machines `cargo xtask qemu --machine` accepts.
