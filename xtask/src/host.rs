@@ -21,8 +21,9 @@ pub const HOST_TESTS: &[(&str, &[&str])] = &[(
 /// followed by one of these). Add integration tests as `&["--test", "name"]`.
 pub const MIRI_TESTS: &[&[&str]] = &[&["--lib"]];
 
-/// Flags for Miri, unless the caller set `MIRIFLAGS` themselves.
-const MIRIFLAGS: &str = "-Zmiri-strict-provenance";
+/// Flags for Miri, unless the caller set `MIRIFLAGS` themselves. Leaks are ignored because
+/// tests give tasks `'static` headers and pools with `Box::leak`, on purpose.
+const MIRIFLAGS: &str = "-Zmiri-strict-provenance -Zmiri-ignore-leaks";
 
 /// Clippy invocations (each followed by `-- -D warnings`): (name, directory relative to
 /// the repository root, arguments of `cargo`).
