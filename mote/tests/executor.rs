@@ -8,6 +8,7 @@ use std::sync::Mutex;
 use std::task::{Poll, Waker};
 
 use mote::executor::raw::{Pender, RawExecutor};
+use mote::futures::yield_now;
 use mote::{SpawnError, Spawner};
 
 fn leak_executor() -> &'static RawExecutor {
@@ -22,21 +23,6 @@ fn drain(exec: &'static RawExecutor) -> usize {
         batches += 1;
     }
     batches
-}
-
-/// Pending once after waking itself (a local stand-in for `yield_now`).
-async fn yield_once() {
-    let mut yielded = false;
-    poll_fn(|cx| {
-        if yielded {
-            Poll::Ready(())
-        } else {
-            yielded = true;
-            cx.waker().wake_by_ref();
-            Poll::Pending
-        }
-    })
-    .await
 }
 
 #[mote::task(pool_size = 2)]
@@ -72,7 +58,7 @@ static LOG: Mutex<Vec<&'static str>> = Mutex::new(Vec::new());
 async fn yielder(name: &'static str, log: &'static Mutex<Vec<&'static str>>) {
     for _ in 0..2 {
         log.lock().unwrap().push(name);
-        yield_once().await;
+        yield_now().await;
     }
     log.lock().unwrap().push(name);
 }
@@ -196,7 +182,7 @@ fn dropped_token_drops_its_arguments() {
 
 #[mote::task(pool_size = 10_000)]
 async fn member(counter: &'static AtomicUsize) {
-    yield_once().await;
+    yield_now().await;
     counter.fetch_add(1, Ordering::Relaxed);
 }
 

@@ -19,7 +19,7 @@ pub const HOST_TESTS: &[(&str, &[&str])] = &[(
 
 /// Test targets of `mote` that Miri runs (`cargo +nightly miri test -p mote --features std`
 /// followed by one of these). Add integration tests as `&["--test", "name"]`.
-pub const MIRI_TESTS: &[&[&str]] = &[&["--lib"]];
+pub const MIRI_TESTS: &[&[&str]] = &[&["--lib"], &["--test", "executor"], &["--test", "futures"]];
 
 /// Flags for Miri, unless the caller set `MIRIFLAGS` themselves. Leaks are ignored because
 /// tests give tasks `'static` headers and pools with `Box::leak`, on purpose.

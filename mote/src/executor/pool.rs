@@ -111,8 +111,10 @@ impl<F: Future<Output = ()> + 'static, const N: usize> TaskPool<F, N> {
                 let fresh = *self.head.fresh.get();
                 if fresh < N {
                     *self.head.fresh.get() = fresh + 1;
-                    // Header first in a repr(C) TaskStorage: same address.
-                    let slot = ptr::addr_of!(self.slots[fresh].header);
+                    // The pointer must cover the whole slot (header and future), so it is
+                    // taken to the TaskStorage and cast: the header comes first in a
+                    // repr(C) TaskStorage, at the same address.
+                    let slot = ptr::addr_of!(self.slots[fresh]) as *const TaskHeader;
                     return Some(TaskRef::from_ptr(slot));
                 }
                 None
