@@ -1,8 +1,32 @@
-//! Procedural macros for Mote (stub).
+//! Procedural macros for Mote, re-exported as `mote::task` and `mote::main`. Use them
+//! through `mote`, not directly.
+//!
+//! Misuse is a compile error that says what to write instead: a non-async function,
+//! generics, `impl Trait` arguments, `self` receivers, non-`'static` references, a
+//! return type, or a pool size of 0.
+
 use proc_macro::TokenStream;
-/// Task macro (stub).
+
+mod main_macro;
+mod task_macro;
+
+/// Declares a task: `#[mote::task]` or `#[mote::task(pool_size = N)]` on an `async fn`
+/// whose arguments are owned or `'static`. The function then returns a
+/// `mote::SpawnToken` to pass to `Spawner::spawn`; up to `N` instances (default 1) run at
+/// once, each in exactly-sized static storage.
 #[proc_macro_attribute]
-pub fn task(_a: TokenStream, i: TokenStream) -> TokenStream { i }
-/// Main macro (stub).
+pub fn task(args: TokenStream, item: TokenStream) -> TokenStream {
+    task_macro::expand(args.into(), item.into())
+        .unwrap_or_else(|e| e.to_compile_error())
+        .into()
+}
+
+/// Declares the program's entry point: `#[mote::main] async fn main(spawner: Spawner)`.
+/// Creates a `'static` executor and runs `main` as its first task: through the
+/// `cortex-m-rt` entry symbol on bare-metal targets, from `fn main` on the host.
 #[proc_macro_attribute]
-pub fn main(_a: TokenStream, i: TokenStream) -> TokenStream { i }
+pub fn main(args: TokenStream, item: TokenStream) -> TokenStream {
+    main_macro::expand(args.into(), item.into())
+        .unwrap_or_else(|e| e.to_compile_error())
+        .into()
+}

@@ -1,1 +1,196 @@
-fn main() { eprintln!("xtask: under construction"); std::process::exit(1) }
+//! Project automation, std only: `cargo xtask <command>`.
+//!
+//! ```text
+//! cargo xtask test [--quick]     set up, then host tests, Miri (skipped by --quick),
+//!                                Clippy, and every firmware binary in QEMU; prints a table
+//! cargo xtask demo               set up, then run the demo firmware in QEMU (interactive)
+//! cargo xtask qemu <example> [--machine mps2-an385|mps2-an386] [--target <triple>]
+//!                                build one firmware binary and run it interactively
+//! cargo xtask size <example> [--target <triple>]
+//!                                llvm-size of one firmware binary (release)
+//! ```
+
+mod cmd;
+mod firmware;
+mod host;
+mod report;
+mod setup;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+
+use cmd::Error;
+use report::Report;
+
+/// The firmware `cargo xtask demo` runs.
+const DEMO: &str = "hello";
+/// Default target of `qemu` and `size`.
+const DEFAULT_TARGET: &str = "thumbv7m-none-eabi";
+
+const USAGE: &str = "\
+usage: cargo xtask <command>
+  test [--quick]                    all checks (--quick skips Miri)
+  demo                              run the demo firmware in QEMU
+  qemu <example> [--machine M] [--target T]
+                                    run one firmware binary in QEMU (M: mps2-an385, mps2-an386)
+  size <example> [--target T]       code and data size of one firmware binary";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match run(&args) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("xtask: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(args: &[String]) -> Result<(), Error> {
+    let root = root();
+    let (command, rest) = args.split_first().ok_or_else(|| USAGE.to_string())?;
+    match command.as_str() {
+        "test" => test(&root, parse_flags(rest, &["--quick"])?.contains(&"--quick")),
+        "demo" => {
+            parse_flags(rest, &[])?;
+            setup::firmware()?;
+            interactive(&root, DEMO, DEFAULT_TARGET, None)
+        }
+        "qemu" => {
+            let opts = parse_example(rest, true)?;
+            setup::firmware()?;
+            interactive(&root, &opts.example, &opts.target, opts.machine.as_deref())
+        }
+        "size" => {
+            let opts = parse_example(rest, false)?;
+            size(&root, &opts.example, &opts.target)
+        }
+        "help" | "--help" | "-h" => {
+            println!("{USAGE}");
+            Ok(())
+        }
+        other => Err(format!("unknown command `{other}`\n{USAGE}")),
+    }
+}
+
+/// The repository root (the parent of this crate's folder).
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask lives in a folder of the repository")
+        .to_path_buf()
+}
+
+fn test(root: &Path, quick: bool) -> Result<(), Error> {
+    setup::firmware()?;
+    if !quick {
+        setup::miri()?;
+    }
+    let mut report = Report::default();
+    host::tests(root, &mut report);
+    if !quick {
+        host::miri(root, &mut report);
+        host::loom(root, &mut report);
+    }
+    host::clippy(root, &mut report);
+    firmware::test_all(root, &mut report);
+    report.print();
+    match report.failures() {
+        0 => Ok(()),
+        n => Err(format!("{n} step(s) failed")),
+    }
+}
+
+fn interactive(
+    root: &Path,
+    example: &str,
+    target: &str,
+    machine: Option<&str>,
+) -> Result<(), Error> {
+    let machine = machine.unwrap_or_else(|| firmware::default_machine(target));
+    let elf = firmware::build(root, target, Some(example))?.join(example);
+    eprintln!("Running {example} on {machine} (quit QEMU with Ctrl-A then X)");
+    cmd::run(&mut firmware::qemu(machine, &elf, true))
+}
+
+fn size(root: &Path, example: &str, target: &str) -> Result<(), Error> {
+    let elf = firmware::build(root, target, Some(example))?.join(example);
+    cmd::run(Command::new(llvm_size()?).arg(&elf))
+}
+
+/// `llvm-size` from the llvm-tools component: `<sysroot>/lib/rustlib/<host>/bin/llvm-size`.
+fn llvm_size() -> Result<PathBuf, Error> {
+    let sysroot = cmd::output(Command::new("rustc").args(["--print", "sysroot"]))?;
+    let rustlib = Path::new(sysroot.trim()).join("lib/rustlib");
+    let entries = std::fs::read_dir(&rustlib)
+        .map_err(|e| format!("cannot list {}: {e}", rustlib.display()))?;
+    entries
+        .filter_map(|entry| entry.ok())
+        .map(|entry| entry.path().join("bin/llvm-size"))
+        .find(|path| path.is_file())
+        .ok_or_else(|| "llvm-size not found: run `rustup component add llvm-tools`".to_string())
+}
+
+/// Checks that `args` holds only flags from `known`, and returns them.
+fn parse_flags<'a>(args: &'a [String], known: &[&str]) -> Result<Vec<&'a str>, Error> {
+    args.iter()
+        .map(|arg| {
+            if known.contains(&arg.as_str()) {
+                Ok(arg.as_str())
+            } else {
+                Err(format!("unexpected argument `{arg}`\n{USAGE}"))
+            }
+        })
+        .collect()
+}
+
+struct ExampleOpts {
+    example: String,
+    target: String,
+    machine: Option<String>,
+}
+
+/// Parses `<example> [--target T] [--machine M]` (`--machine` only if `with_machine`).
+fn parse_example(args: &[String], with_machine: bool) -> Result<ExampleOpts, Error> {
+    let mut example = None;
+    let mut target = DEFAULT_TARGET.to_string();
+    let mut machine = None;
+    let mut it = args.iter();
+    while let Some(arg) = it.next() {
+        let mut value = |flag: &str| {
+            it.next()
+                .cloned()
+                .ok_or_else(|| format!("`{flag}` needs a value\n{USAGE}"))
+        };
+        match arg.as_str() {
+            "--target" => target = value("--target")?,
+            "--machine" if with_machine => {
+                let m = value("--machine")?;
+                if !firmware::MACHINES.contains(&m.as_str()) {
+                    return Err(format!(
+                        "unknown machine `{m}`; choose one of {}",
+                        firmware::MACHINES.join(", ")
+                    ));
+                }
+                machine = Some(m);
+            }
+            flag if flag.starts_with('-') => {
+                return Err(format!("unexpected argument `{flag}`\n{USAGE}"))
+            }
+            name if example.is_none() => example = Some(name.to_string()),
+            extra => return Err(format!("unexpected argument `{extra}`\n{USAGE}")),
+        }
+    }
+    if !setup::THUMB_TARGETS.contains(&target.as_str()) {
+        return Err(format!(
+            "unknown target `{target}`; choose one of {}",
+            setup::THUMB_TARGETS.join(", ")
+        ));
+    }
+    let example = example.ok_or_else(|| format!("which example?\n{USAGE}"))?;
+    Ok(ExampleOpts {
+        example,
+        target,
+        machine,
+    })
+}

@@ -1,0 +1,48 @@
+//! # mote-mps2
+//!
+//! Board support for the Arm MPS2 boards as QEMU models them: `mps2-an385` (Cortex-M3,
+//! `thumbv7m-none-eabi`, which also runs `thumbv6m-none-eabi` code) and `mps2-an386`
+//! (Cortex-M4F, `thumbv7em-none-eabihf`; same memory map and interrupt numbers).
+//!
+//! What a firmware gets by depending on this crate (and using cortex-m-rt's `#[entry]`):
+//!
+//! - the memory map, as `memory.x` on the linker search path (build script): 4 MiB of code
+//!   at `0x0000_0000` and 4 MiB of RAM at `0x2000_0000`; link with `-Tlink.x`;
+//! - the vector table for the 32 external interrupts, [`Interrupt`] for use with
+//!   `cortex_m::peripheral::NVIC`, and `#[interrupt]` to bind handlers ([`irq`]);
+//! - blocking output on UART0 ([`Uart`], [`print!`], [`println!`]);
+//! - [`exit`], which ends the QEMU run with a status through semihosting;
+//! - with the default `panic-handler` feature, a panic handler that prints the panic on
+//!   UART0 and exits with [`EXIT_FAILURE`].
+//!
+//! Run with `qemu-system-arm -machine mps2-an385 -nographic
+//! -semihosting-config enable=on,target=native -kernel <elf>` (what `cargo xtask qemu` does).
+//!
+//! ```no_run
+//! #![no_std]
+//! #![no_main]
+//! use cortex_m_rt::entry;
+//!
+//! #[entry]
+//! fn main() -> ! {
+//!     mote_mps2::println!("hello");
+//!     mote_mps2::exit(mote_mps2::EXIT_SUCCESS)
+//! }
+//! ```
+#![no_std]
+#![deny(unsafe_op_in_unsafe_fn)]
+#![deny(clippy::undocumented_unsafe_blocks)]
+#![warn(missing_docs)]
+
+pub mod exit;
+pub mod irq;
+#[cfg(feature = "panic-handler")]
+mod panic;
+pub mod uart;
+
+pub use cortex_m_rt::interrupt;
+pub use exit::{exit, EXIT_FAILURE, EXIT_SUCCESS};
+pub use irq::Interrupt;
+/// Lets `#[interrupt] fn NAME()` (which checks that `interrupt::NAME` exists) name a line.
+pub use irq::Interrupt as interrupt;
+pub use uart::Uart;

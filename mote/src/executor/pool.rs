@@ -1,0 +1,258 @@
+//! Task pools: exactly-sized static storage for the instances of one task function, and
+//! O(1) claiming and releasing of its slots.
+//!
+//! `#[mote::task(pool_size = N)]` declares one zero-initialised static per task function,
+//! a [`PoolStorage`] whose size and alignment are computed on stable Rust from the type of
+//! the task's future ([`pool_layout`]), so no arena has to be sized by hand. Being all
+//! zeroes, it lands in `.bss` and costs no flash. At spawn, [`spawn_in_pool`] views those
+//! bytes as a `TaskPool<F, N>`:
+//!
+//! ```text
+//! TaskPool<F, N> = PoolHead { free list, fresh count, poll fn } · [TaskHeader · F] × N
+//! ```
+//!
+//! Guarantees:
+//! - Claiming a slot is O(1) whatever `N` (invariant 2): slots never used yet are handed
+//!   out by a counter (`fresh`), finished ones are recycled through an intrusive free list
+//!   linked through their headers. Both are touched only inside a short critical section,
+//!   so interrupts and other threads may spawn too.
+//! - A full pool returns `None` ([`SpawnError::Busy`](super::SpawnError::Busy)) and
+//!   changes nothing.
+//! - A slot is released (pushed on the free list) exactly once, by whoever drives its
+//!   state to `FREE` (see [`state`](super::state)), after its future was dropped.
+
+use core::cell::UnsafeCell;
+use core::future::Future;
+use core::marker::PhantomData;
+use core::mem::{self, MaybeUninit};
+use core::pin::Pin;
+use core::ptr;
+use core::task::{Context, Poll};
+
+use super::header::{TaskHeader, TaskRef};
+use super::spawner::SpawnToken;
+
+/// Polls the task's future once; on `Ready` the future has been dropped in place.
+pub(crate) type PollFn = unsafe fn(TaskRef, &mut Context<'_>) -> Poll<()>;
+
+/// Per-pool bookkeeping, valid when all-zero. Fields are accessed only inside a critical
+/// section, except `poll`, which is written once (first claim, in the critical section)
+/// before any task of the pool is published, and only read afterwards.
+#[repr(C)]
+pub struct PoolHead {
+    free: UnsafeCell<*const TaskHeader>,
+    fresh: UnsafeCell<usize>,
+    poll: UnsafeCell<Option<PollFn>>,
+}
+
+impl PoolHead {
+    /// Puts a finished task's slot back on its pool's free list.
+    ///
+    /// # Safety
+    /// The task's state is `FREE`, its future has been dropped, and nobody else releases
+    /// it (the state machine's single releaser).
+    pub(crate) unsafe fn release(task: TaskRef) {
+        let header = task.header();
+        // SAFETY: `pool` was written before the task was published and is not changed
+        // until the slot is claimed again, which needs this release first.
+        let pool = unsafe { &*(*header.pool.get()) };
+        critical_section::with(|_| {
+            // SAFETY: the free list and the free slot's link are guarded by this critical
+            // section; the slot has no run-queue entry (state FREE), so its link is unused.
+            unsafe {
+                *header.run_next.get() = *pool.free.get();
+                *pool.free.get() = task.as_ptr();
+            }
+        });
+    }
+
+    /// The poll function of the task's pool.
+    ///
+    /// # Safety
+    /// `task` has been published (spawned), so its pool's `poll` is set.
+    #[inline]
+    pub(crate) unsafe fn poll_fn(task: TaskRef) -> PollFn {
+        // SAFETY: both fields were written before publication (Header Valid Invariant for
+        // the pointer; the caller observed SPAWNED with Acquire).
+        unsafe { (*(*(*task.header().pool.get())).poll.get()).unwrap_unchecked() }
+    }
+}
+
+/// One task slot: the header, then the future in place.
+#[repr(C)]
+pub(crate) struct TaskStorage<F> {
+    header: TaskHeader,
+    future: UnsafeCell<MaybeUninit<F>>,
+}
+
+/// The typed view of a [`PoolStorage`].
+#[repr(C)]
+pub(crate) struct TaskPool<F, const N: usize> {
+    head: PoolHead,
+    slots: [TaskStorage<F>; N],
+}
+
+impl<F: Future<Output = ()> + 'static, const N: usize> TaskPool<F, N> {
+    /// Claims a free slot in O(1), or `None` if all `N` are in use.
+    fn claim(&'static self) -> Option<TaskRef> {
+        critical_section::with(|_| {
+            // SAFETY: `free` and `fresh` are guarded by this critical section.
+            unsafe {
+                // First claim of this pool: record its poll function. Written once, before
+                // any task of the pool is published, so executors read it without locking.
+                if (*self.head.poll.get()).is_none() {
+                    *self.head.poll.get() = Some(Self::poll as PollFn);
+                }
+                let free = *self.head.free.get();
+                if !free.is_null() {
+                    *self.head.free.get() = *(*free).run_next.get();
+                    return Some(TaskRef::from_ptr(free));
+                }
+                let fresh = *self.head.fresh.get();
+                if fresh < N {
+                    *self.head.fresh.get() = fresh + 1;
+                    // The pointer must cover the whole slot (header and future), so it is
+                    // taken to the TaskStorage and cast: the header comes first in a
+                    // repr(C) TaskStorage, at the same address.
+                    let slot = ptr::addr_of!(self.slots[fresh]) as *const TaskHeader;
+                    return Some(TaskRef::from_ptr(slot));
+                }
+                None
+            }
+        })
+    }
+
+    /// Polls the future of `task`, a slot of a pool of `F` futures.
+    ///
+    /// # Safety
+    /// `task` is a spawned slot of a `TaskPool<F, _>` whose future is initialised, and
+    /// this executor is the only one polling it (it dequeued it).
+    unsafe fn poll(task: TaskRef, cx: &mut Context<'_>) -> Poll<()> {
+        let storage = task.as_ptr() as *const TaskStorage<F>;
+        // SAFETY: the slot lives in a 'static pool and is never moved (pinned); the future
+        // was initialised at claim and is accessed only by the polling executor.
+        let fut = unsafe { Pin::new_unchecked((*(*storage).future.get()).assume_init_mut()) };
+        let poll = fut.poll(cx);
+        if poll.is_ready() {
+            // SAFETY: the future completed; it is dropped exactly once, here, in place.
+            unsafe { (*(*storage).future.get()).assume_init_drop() };
+        }
+        poll
+    }
+}
+
+/// Zero-initialised, suitably aligned bytes for one task pool. Declared by
+/// `#[mote::task]`; not meant to be named in user code.
+#[repr(C)]
+pub struct PoolStorage<const SIZE: usize, const ALIGN: usize>
+where
+    Align<ALIGN>: Alignment,
+{
+    _align: [<Align<ALIGN> as Alignment>::Archetype; 0],
+    bytes: UnsafeCell<MaybeUninit<[u8; SIZE]>>,
+}
+
+// SAFETY: the bytes are only accessed as a TaskPool, whose shared state is guarded by
+// critical sections (pool head) or follows the task state machine (slots).
+unsafe impl<const SIZE: usize, const ALIGN: usize> Sync for PoolStorage<SIZE, ALIGN> where
+    Align<ALIGN>: Alignment
+{
+}
+
+impl<const SIZE: usize, const ALIGN: usize> PoolStorage<SIZE, ALIGN>
+where
+    Align<ALIGN>: Alignment,
+{
+    /// All-zero storage: every slot free.
+    #[allow(clippy::new_without_default)]
+    pub const fn new() -> Self {
+        Self {
+            _align: [],
+            bytes: UnsafeCell::new(MaybeUninit::zeroed()),
+        }
+    }
+}
+
+/// Marker type mapping an alignment value to a type with that alignment.
+pub struct Align<const N: usize>;
+
+/// Implemented by `Align<N>` for every supported power of two.
+pub trait Alignment {
+    /// A zero-sized type aligned to `N`.
+    type Archetype: Copy;
+}
+
+macro_rules! alignments {
+    ($($n:literal => $name:ident),*) => {$(
+        #[doc(hidden)]
+        #[derive(Clone, Copy)]
+        #[repr(align($n))]
+        pub struct $name;
+        impl Alignment for Align<$n> {
+            type Archetype = $name;
+        }
+    )*};
+}
+alignments!(1 => A1, 2 => A2, 4 => A4, 8 => A8, 16 => A16, 32 => A32, 64 => A64,
+    128 => A128, 256 => A256, 512 => A512, 1024 => A1024, 2048 => A2048, 4096 => A4096);
+
+/// Size and alignment of the pool for `N` instances of the future type a task function
+/// returns. The argument only carries the type; it is never called.
+pub const fn pool_layout<Fut: Future<Output = ()>, const N: usize>(
+    _type_of: PhantomData<Fut>,
+) -> (usize, usize) {
+    (
+        mem::size_of::<TaskPool<Fut, N>>(),
+        mem::align_of::<TaskPool<Fut, N>>(),
+    )
+}
+
+/// Claims a slot of `storage` and moves the future made by `make` into it, or returns a
+/// token that reports [`SpawnError::Busy`](super::SpawnError::Busy) when spawned.
+///
+/// # Safety
+/// `storage` is used for futures of type `Fut` with pool size `N` only, which is what
+/// `#[mote::task]` guarantees by declaring one storage per task function.
+pub unsafe fn spawn_in_pool<Fut, const N: usize, const SIZE: usize, const ALIGN: usize>(
+    storage: &'static PoolStorage<SIZE, ALIGN>,
+    make: impl FnOnce() -> Fut,
+) -> SpawnToken<Fut>
+where
+    Fut: Future<Output = ()> + 'static,
+    Align<ALIGN>: Alignment,
+{
+    const {
+        assert!(SIZE == mem::size_of::<TaskPool<Fut, N>>());
+        assert!(ALIGN == mem::align_of::<TaskPool<Fut, N>>());
+    };
+    // SAFETY: size and alignment match (checked above), all-zero bytes are a valid empty
+    // TaskPool, every field is interior-mutable, and the caller guarantees a single
+    // future type per storage.
+    let pool: &'static TaskPool<Fut, N> = unsafe { &*(storage.bytes.get() as *const _) };
+    match pool.claim() {
+        Some(task) => {
+            let storage = task.as_ptr() as *const TaskStorage<Fut>;
+            // SAFETY: the claimed slot is exclusively ours until spawned (state FREE, off
+            // every list); its future field is uninitialised.
+            unsafe {
+                (*(*storage).future.get()).write(make());
+                *task.header().pool.get() = ptr::addr_of!(pool.head);
+                SpawnToken::new(task)
+            }
+        }
+        None => SpawnToken::busy(),
+    }
+}
+
+/// Drops the future of a claimed but never spawned task and releases its slot.
+///
+/// # Safety
+/// `task` was claimed by [`spawn_in_pool`], holds an initialised future, and is never
+/// spawned.
+pub(crate) unsafe fn abandon<Fut>(task: TaskRef) {
+    let storage = task.as_ptr() as *const TaskStorage<Fut>;
+    // SAFETY: per the contract the future is initialised and owned by the caller.
+    unsafe { (*(*storage).future.get()).assume_init_drop() };
+    // SAFETY: never spawned, so state is FREE and this is the only release.
+    unsafe { PoolHead::release(task) };
+}

@@ -1,0 +1,192 @@
+//! The architecture-independent executor: a run queue, a way to signal ("pend") the
+//! context that runs it, and the poll loop that drains one batch. Backends in
+//! [`arch`](super::arch) wrap it with their sleep and wake mechanics; custom backends
+//! (another RTOS, a test harness) can use it directly.
+//!
+//! Guarantees:
+//! - A wake polls only the woken task (invariant 3); [`RawExecutor::poll`] polls each
+//!   task of its batch at most once, oldest wake first (invariant 4).
+//! - The pender is called only when the run queue goes from empty to non-empty, so a
+//!   busy executor that wakes itself never pays for a signal (on std: no system call).
+//! - Slots of finished tasks go back to their pools before `poll` returns (or, if the task
+//!   was woken after finishing, when that stale entry is drained).
+
+use core::marker::PhantomData;
+use core::task::Context;
+
+use super::header::TaskRef;
+use super::pool::PoolHead;
+use super::run_queue::RunQueue;
+use super::spawner::Spawner;
+use super::waker::waker_for;
+use crate::loom::const_fn_unless_loom;
+
+/// How wakes reach the context running an executor: a function and a context word,
+/// called when the run queue becomes non-empty. It must be callable from any context
+/// (interrupts, other threads).
+#[derive(Clone, Copy)]
+pub struct Pender {
+    func: unsafe fn(*const ()),
+    context: *const (),
+}
+
+// SAFETY: `Pender::new`'s contract requires `func(context)` to be callable from any
+// context and thread.
+unsafe impl Send for Pender {}
+// SAFETY: as above; the pender is only ever called, never mutated.
+unsafe impl Sync for Pender {}
+
+impl Pender {
+    /// A pender that does nothing: right for an executor whose sleep ends on any
+    /// interrupt anyway (single-core thread mode with WFI), or that is polled by hand.
+    ///
+    /// ```
+    /// let pender = mote::executor::raw::Pender::none();
+    /// # let _ = pender;
+    /// ```
+    pub const fn none() -> Self {
+        unsafe fn nothing(_: *const ()) {}
+        Self {
+            func: nothing,
+            context: core::ptr::null(),
+        }
+    }
+
+    /// A pender calling `func(context)`.
+    ///
+    /// # Safety
+    /// `func(context)` must be sound to call at any time from any interrupt priority and
+    /// any thread, for as long as the executor lives.
+    ///
+    /// ```
+    /// use mote::executor::raw::Pender;
+    /// use std::sync::atomic::{AtomicUsize, Ordering};
+    /// static PENDS: AtomicUsize = AtomicUsize::new(0);
+    /// unsafe fn count(_: *const ()) { PENDS.fetch_add(1, Ordering::Relaxed); }
+    /// // SAFETY: `count` only touches an atomic.
+    /// let pender = unsafe { Pender::new(count, core::ptr::null()) };
+    /// # let _ = pender;
+    /// ```
+    pub const unsafe fn new(func: unsafe fn(*const ()), context: *const ()) -> Self {
+        Self { func, context }
+    }
+
+    #[inline]
+    fn pend(&self) {
+        // SAFETY: `new`'s contract.
+        unsafe { (self.func)(self.context) }
+    }
+}
+
+/// An executor without a run loop: spawn tasks through [`spawner`](Self::spawner), then call
+/// [`poll`](Self::poll) whenever the pender fired. Must live in a `'static`.
+///
+/// ```
+/// use mote::executor::raw::{Pender, RawExecutor};
+///
+/// #[mote::task]
+/// async fn hello(out: &'static std::sync::atomic::AtomicBool) {
+///     out.store(true, std::sync::atomic::Ordering::Relaxed);
+/// }
+///
+/// static DONE: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+/// static EXEC: RawExecutor = RawExecutor::new(Pender::none());
+/// EXEC.spawner().spawn(hello(&DONE)).unwrap();
+/// // SAFETY: this thread is the only one polling EXEC.
+/// unsafe { EXEC.poll() };
+/// assert!(DONE.load(std::sync::atomic::Ordering::Relaxed));
+/// ```
+pub struct RawExecutor {
+    run_queue: RunQueue,
+    pender: Pender,
+    // Not Sync by default: `poll` must stay on one context (see its contract).
+    _poll_context: PhantomData<*mut ()>,
+}
+
+// SAFETY: the only state shared between contexts is the run queue (lock-free) and the
+// pender (callable anywhere by contract); `poll`, the one method touching executor-local
+// state, is `unsafe` and requires a single polling context.
+unsafe impl Sync for RawExecutor {}
+// SAFETY: as above.
+unsafe impl Send for RawExecutor {}
+
+impl RawExecutor {
+    const_fn_unless_loom! {
+        /// A new executor signalled through `pender`.
+        pub fn new(pender: Pender) -> Self {
+            Self {
+                run_queue: RunQueue::new(),
+                pender,
+                _poll_context: PhantomData,
+            }
+        }
+    }
+
+    /// A spawner for this executor.
+    pub fn spawner(&'static self) -> Spawner {
+        Spawner::new(self)
+    }
+
+    /// True if no task is waiting to be polled (a hint: a wake may come at any moment).
+    #[inline]
+    pub fn is_idle(&self) -> bool {
+        self.run_queue.is_empty()
+    }
+
+    /// Publishes a claimed task as spawned on this executor and queues it.
+    ///
+    /// # Safety
+    /// `task` was claimed from its pool, holds its future, and is not spawned yet.
+    pub(crate) unsafe fn spawn(&'static self, task: TaskRef) {
+        // SAFETY: the unspawned slot is exclusively ours; publication follows (Release).
+        unsafe { *task.header().executor.get() = self };
+        task.header().state.spawn();
+        // SAFETY: spawning set RUN_QUEUED: we own the run-queue entry.
+        unsafe { self.enqueue(task) };
+    }
+
+    /// Pushes a task whose `RUN_QUEUED` bit the caller just set, and pends if needed.
+    ///
+    /// # Safety
+    /// The caller owns the task's run-queue entry.
+    #[inline]
+    pub(crate) unsafe fn enqueue(&self, task: TaskRef) {
+        // SAFETY: forwarded contract.
+        if unsafe { self.run_queue.push(task) } {
+            self.pender.pend();
+        }
+    }
+
+    /// Polls every task queued so far, once each, oldest wake first, and returns how many
+    /// were polled. Tasks woken meanwhile wait for the next call.
+    ///
+    /// # Safety
+    /// Only one context ever polls a given executor (its thread, or its interrupt
+    /// handler), and `poll` is not re-entered from a task.
+    pub unsafe fn poll(&'static self) -> usize {
+        let mut polled = 0;
+        // SAFETY: single consumer per the contract.
+        for task in unsafe { self.run_queue.take_batch() } {
+            let header = task.header();
+            if !header.state.dequeue() {
+                // A stale entry of a task that finished after being woken.
+                // SAFETY: `dequeue` drove the state to FREE: we are the single releaser,
+                // and the future was dropped when it completed.
+                unsafe { PoolHead::release(task) };
+                continue;
+            }
+            let waker = waker_for(task);
+            let mut cx = Context::from_waker(&waker);
+            // SAFETY: the task is spawned (observed with Acquire in `dequeue`), and this
+            // executor is its only poller.
+            let done = unsafe { PoolHead::poll_fn(task)(task, &mut cx) }.is_ready();
+            polled += 1;
+            if done && header.state.finish() {
+                // SAFETY: `finish` drove the state to FREE with no queue entry left; the
+                // future was dropped by the poll function.
+                unsafe { PoolHead::release(task) };
+            }
+        }
+        polled
+    }
+}

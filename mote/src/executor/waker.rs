@@ -1,0 +1,62 @@
+//! Task wakers: a `core::task::Waker` whose data pointer is the task header.
+//!
+//! Guarantees:
+//! - Waking is callable from any context (any interrupt priority, any thread): it is one
+//!   state transition ([`State::wake`](super::state::State::wake)) and, only if that
+//!   queued the task, one lock-free run-queue push and a pend of the executor.
+//! - Clone and drop are free: headers are `'static`, wakers hold no reference count.
+//! - A waker of a finished task does nothing; one of a slot re-spawned since causes at
+//!   most a spurious poll of the new task, which futures must tolerate anyway.
+
+use core::ptr;
+use core::task::{RawWaker, RawWakerVTable, Waker};
+
+use super::header::TaskRef;
+
+// A `static` (not a `const`) so that its address is unique: `task_from_waker` recognises
+// Mote wakers by comparing vtable addresses.
+static VTABLE: RawWakerVTable = RawWakerVTable::new(clone, wake, wake, drop);
+
+unsafe fn clone(data: *const ()) -> RawWaker {
+    RawWaker::new(data, &VTABLE)
+}
+
+unsafe fn wake(data: *const ()) {
+    // SAFETY: Mote wakers are only made by `waker_for` from a valid TaskRef.
+    wake_task(unsafe { TaskRef::from_ptr(data.cast()) });
+}
+
+unsafe fn drop(_: *const ()) {}
+
+/// The waker of a task.
+#[inline]
+pub(crate) fn waker_for(task: TaskRef) -> Waker {
+    // SAFETY: the vtable functions uphold the RawWaker contract: the data pointer is a
+    // 'static header (Header Valid Invariant), valid for as long as any clone lives, and
+    // waking is thread-safe (state CAS + lock-free push).
+    unsafe { Waker::from_raw(RawWaker::new(task.as_ptr().cast(), &VTABLE)) }
+}
+
+/// The task behind `waker`, if it is a Mote task waker.
+#[inline]
+pub(crate) fn task_from_waker(waker: &Waker) -> Option<TaskRef> {
+    if ptr::eq(waker.vtable(), &VTABLE) {
+        // SAFETY: only `waker_for` builds wakers with this vtable, from valid TaskRefs.
+        Some(unsafe { TaskRef::from_ptr(waker.data().cast()) })
+    } else {
+        None
+    }
+}
+
+/// Wakes a task: queues it on its executor unless it is queued already or not alive.
+#[inline]
+pub(crate) fn wake_task(task: TaskRef) {
+    let header = task.header();
+    if header.state.wake() {
+        // SAFETY: `wake` observed SPAWNED with Acquire, so the executor pointer written
+        // before the spawn is visible; executors are 'static.
+        let executor = unsafe { &**header.executor.get() };
+        // SAFETY: `wake` returned true: this context owns the new run-queue entry.
+        unsafe { executor.enqueue(task) };
+    }
+}

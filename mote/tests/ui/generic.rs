@@ -1,0 +1,5 @@
+#[mote::task]
+async fn generic<T: Send + 'static>(value: T) {
+    let _ = value;
+}
+fn main() {}

@@ -1,0 +1,5 @@
+#[mote::task]
+async fn borrows(name: &str) {
+    let _ = name;
+}
+fn main() {}

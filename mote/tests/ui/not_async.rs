@@ -1,0 +1,3 @@
+#[mote::task]
+fn not_async() {}
+fn main() {}

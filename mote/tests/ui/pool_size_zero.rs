@@ -1,0 +1,3 @@
+#[mote::task(pool_size = 0)]
+async fn never() {}
+fn main() {}

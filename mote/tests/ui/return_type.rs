@@ -1,0 +1,5 @@
+#[mote::task]
+async fn answer() -> u32 {
+    42
+}
+fn main() {}

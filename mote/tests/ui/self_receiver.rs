@@ -1,0 +1,6 @@
+struct Driver;
+impl Driver {
+    #[mote::task]
+    async fn run(&self) {}
+}
+fn main() {}

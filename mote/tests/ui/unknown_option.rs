@@ -1,0 +1,3 @@
+#[mote::task(pool = 2)]
+async fn typo() {}
+fn main() {}

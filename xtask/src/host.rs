@@ -1,0 +1,143 @@
+//! Host-side checks: the test suite, Miri and Clippy. The invocations live in the tables
+//! below so that new ones are one line each.
+
+use std::env;
+use std::path::Path;
+
+use crate::cmd::{self, Error};
+use crate::report::Report;
+
+/// Features of `mote` the host tests and Clippy use.
+const HOST_FEATURES: &str = "mote/std,mote/time";
+
+/// Host test invocations: (name in the summary, arguments of `cargo`). Doc tests run as
+/// part of `cargo test` (no `--lib`/`--tests` filter).
+pub const HOST_TESTS: &[(&str, &[&str])] = &[(
+    "host: cargo test --workspace (std,time)",
+    &["test", "--workspace", "--features", HOST_FEATURES],
+)];
+
+/// Test targets of `mote` that Miri runs (`cargo +nightly miri test -p mote --features std`
+/// followed by one of these). Add integration tests as `&["--test", "name"]`.
+pub const MIRI_TESTS: &[&[&str]] = &[&["--lib"], &["--test", "executor"], &["--test", "futures"]];
+
+/// Flags for Miri, unless the caller set `MIRIFLAGS` themselves. Leaks are ignored because
+/// tests give tasks `'static` headers and pools with `Box::leak`, on purpose.
+const MIRIFLAGS: &str = "-Zmiri-strict-provenance -Zmiri-ignore-leaks";
+
+/// Clippy invocations (each followed by `-- -D warnings`): (name, directory relative to
+/// the repository root, arguments of `cargo`).
+pub const CLIPPY: &[(&str, &str, &[&str])] = &[
+    (
+        "clippy: host workspace",
+        ".",
+        &[
+            "clippy",
+            "--workspace",
+            "--all-targets",
+            "--features",
+            HOST_FEATURES,
+        ],
+    ),
+    (
+        "clippy: mote thumbv7m",
+        ".",
+        &[
+            "clippy",
+            "-p",
+            "mote",
+            "--features",
+            "cortex-m",
+            "--target",
+            "thumbv7m-none-eabi",
+        ],
+    ),
+    (
+        "clippy: mote thumbv6m",
+        ".",
+        &[
+            "clippy",
+            "-p",
+            "mote",
+            "--features",
+            "cortex-m",
+            "--target",
+            "thumbv6m-none-eabi",
+        ],
+    ),
+    (
+        "clippy: mote-mps2 thumbv7m",
+        "mote-mps2",
+        &["clippy", "--target", "thumbv7m-none-eabi"],
+    ),
+    (
+        "clippy: examples thumbv7m",
+        "examples",
+        &[
+            "clippy",
+            "--release",
+            "--bins",
+            "--target",
+            "thumbv7m-none-eabi",
+        ],
+    ),
+];
+
+/// Runs every [`HOST_TESTS`] entry.
+pub fn tests(root: &Path, report: &mut Report) {
+    for (name, args) in HOST_TESTS {
+        report.step(*name, || cmd::run(cmd::cargo(root).args(*args)));
+    }
+}
+
+/// Loom model checks: `mote` unit tests whose names contain `loom`, built with
+/// `--cfg loom` in a target directory of their own (the flag changes every crate's build).
+pub const LOOM_FILTER: &str = "loom";
+
+/// Runs the loom model checks of the lock-free structures.
+pub fn loom(root: &Path, report: &mut Report) {
+    report.step("loom: mote lock-free structures", || {
+        cmd::run(
+            cmd::cargo(root)
+                .args(["test", "-p", "mote", "--lib", "--release", LOOM_FILTER])
+                .env("RUSTFLAGS", "--cfg loom")
+                .env("CARGO_TARGET_DIR", root.join("target/loom")),
+        )
+    });
+}
+
+/// Runs every [`MIRI_TESTS`] entry under Miri.
+pub fn miri(root: &Path, report: &mut Report) {
+    let flags = env::var("MIRIFLAGS").unwrap_or_else(|_| MIRIFLAGS.to_string());
+    for target in MIRI_TESTS {
+        report.step(format!("miri: mote {}", target.join(" ")), || {
+            cmd::run(
+                cmd::cargo(root)
+                    .args([
+                        "+nightly",
+                        "miri",
+                        "test",
+                        "-p",
+                        "mote",
+                        "--features",
+                        "std",
+                    ])
+                    .args(*target)
+                    .env("MIRIFLAGS", &flags),
+            )
+        });
+    }
+}
+
+/// Runs every [`CLIPPY`] entry with warnings denied.
+pub fn clippy(root: &Path, report: &mut Report) {
+    for (name, dir, args) in CLIPPY {
+        report.step(*name, || -> Result<(), Error> {
+            cmd::run(
+                cmd::cargo(&root.join(dir))
+                    .args(*args)
+                    .args(["--", "-D", "warnings"]),
+            )
+        });
+    }
+}

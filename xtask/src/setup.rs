@@ -1,0 +1,99 @@
+//! Set-up of a fresh machine: the Rust targets and components, the nightly Miri
+//! component, and QEMU. Each step is a quick no-op when its tool is already there.
+//!
+//! The machines this project runs on set `RUSTUP_AUTO_INSTALL=0`, so `rust-toolchain.toml`
+//! alone installs nothing: these commands must run explicitly.
+
+use std::process::Command;
+
+use crate::cmd::{self, Error};
+
+/// The thumb targets the firmware is built for.
+pub const THUMB_TARGETS: &[&str] = &[
+    "thumbv6m-none-eabi",
+    "thumbv7m-none-eabi",
+    "thumbv7em-none-eabihf",
+];
+
+/// The emulator the firmware runs on.
+pub const QEMU: &str = "qemu-system-arm";
+
+/// Thumb targets, llvm-tools and QEMU: what building and running firmware needs.
+pub fn firmware() -> Result<(), Error> {
+    cmd::run(
+        Command::new("rustup")
+            .arg("target")
+            .arg("add")
+            .args(THUMB_TARGETS),
+    )?;
+    cmd::run(Command::new("rustup").args(["component", "add", "llvm-tools"]))?;
+    qemu()
+}
+
+/// The nightly toolchain's Miri and rust-src components (installing a minimal nightly
+/// first if there is none).
+pub fn miri() -> Result<(), Error> {
+    let have_nightly = Command::new("rustup")
+        .args(["run", "nightly", "rustc", "--version"])
+        .output()
+        .map(|o| o.status.success())
+        .unwrap_or(false);
+    if have_nightly {
+        cmd::run(Command::new("rustup").args([
+            "component",
+            "add",
+            "miri",
+            "rust-src",
+            "--toolchain",
+            "nightly",
+        ]))
+    } else {
+        cmd::run(Command::new("rustup").args([
+            "toolchain",
+            "install",
+            "nightly",
+            "--profile",
+            "minimal",
+            "--component",
+            "miri,rust-src",
+        ]))
+    }
+}
+
+/// Installs `qemu-system-arm` with apt when it is missing and we are root; otherwise says
+/// which command to run.
+fn qemu() -> Result<(), Error> {
+    if cmd::exists(QEMU) {
+        return Ok(());
+    }
+    const INSTALL: &str = "apt-get update && apt-get install -y qemu-system-arm";
+    if !is_root() {
+        return Err(format!(
+            "{QEMU} is missing. Install it with:\n    sudo sh -c '{INSTALL}'"
+        ));
+    }
+    eprintln!("{QEMU} is missing: installing it (about a minute)");
+    cmd::run(Command::new("apt-get").arg("update"))?;
+    cmd::run(
+        Command::new("apt-get")
+            .args(["install", "-y", "qemu-system-arm"])
+            .env("DEBIAN_FRONTEND", "noninteractive"),
+    )?;
+    if cmd::exists(QEMU) {
+        Ok(())
+    } else {
+        Err(format!("{QEMU} still not runnable after `{INSTALL}`"))
+    }
+}
+
+/// True when the effective user is root (uid 0), read from `/proc/self/status`.
+fn is_root() -> bool {
+    let Ok(status) = std::fs::read_to_string("/proc/self/status") else {
+        return false;
+    };
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix("Uid:"))
+        .and_then(|ids| ids.split_whitespace().nth(1))
+        .is_some_and(|euid| euid == "0")
+}
