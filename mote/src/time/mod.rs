@@ -28,6 +28,7 @@ mod delay;
 pub mod driver;
 pub mod drivers;
 mod duration;
+pub mod executor_timers;
 pub mod fallback;
 mod instant;
 mod tick;

@@ -1,0 +1,163 @@
+//! [`ExecutorTimers`]: an executor's timer queue together with its one alarm slot —
+//! the component an executor embeds to sleep on timers.
+//!
+//! Guarantees:
+//! - Every access to the queue happens inside a critical section, so scheduling from
+//!   any context (a task, an interrupt, another thread) is safe.
+//! - One alarm slot per `ExecutorTimers`, allocated from the driver on first use and
+//!   kept; it is armed for the earliest deadline only, however many timers are queued
+//!   (invariant 6).
+//! - No wake is lost: [`arm_alarm`](ExecutorTimers::arm_alarm) returns `false` when the
+//!   earliest deadline has already been reached (the executor must pop again instead of
+//!   sleeping). If the driver has no alarm slot left, `arm_alarm` returns `false`
+//!   whenever timers are queued: the executor degrades to polling, documented, never
+//!   silent.
+//!
+//! How an executor uses it (one loop iteration):
+//!
+//! ```text
+//!   now = driver::now()
+//!   while let Some(node) = timers.pop_due(now): wake the task that owns `node`
+//!   poll the run-queue batch
+//!   if the run queue is empty:
+//!       if !timers.arm_alarm(pend_me):   continue   // deadline already passed
+//!       if driver::idle():               continue   // virtual time moved (sim driver)
+//!       sleep until pended                           // WFI / park / return from IRQ
+//! ```
+//!
+//! and, when a timer future registers (`schedule_wake` with a task waker):
+//! `if timers.schedule(&task.timer, at) { pend the task's executor }`, so a sleeping
+//! executor re-arms its alarm for the new, earlier deadline.
+
+use core::cell::Cell;
+use core::ptr::NonNull;
+
+use critical_section::Mutex;
+
+use super::driver::{self, AlarmCallback, AlarmHandle};
+use super::timer_queue::{TimerNode, TimerQueue};
+
+#[derive(Clone, Copy)]
+enum Alarm {
+    NotYetAllocated,
+    Allocated(AlarmHandle),
+    Unavailable,
+}
+
+/// A timer queue plus the alarm slot that wakes its executor. See the
+/// [module docs](self) for the executor loop that drives it.
+///
+/// ```
+/// # mote::time_driver!(static DRIVER: mote::time::drivers::sim::SimDriver = mote::time::drivers::sim::SimDriver::new(););
+/// use mote::time::driver::AlarmCallback;
+/// use mote::time::executor_timers::ExecutorTimers;
+/// use mote::time::timer_queue::TimerNode;
+/// use mote::time::{drivers::sim, Duration};
+///
+/// static TIMERS: ExecutorTimers = ExecutorTimers::new();
+/// static NODE: TimerNode = TimerNode::new();
+/// fn pend(_: *const ()) {}
+/// // SAFETY: `pend` does nothing, from any context.
+/// let cb = unsafe { AlarmCallback::new(pend, core::ptr::null()) };
+///
+/// // SAFETY: NODE is a 'static and only used with TIMERS.
+/// assert!(unsafe { TIMERS.schedule(&NODE, 100) }); // new earliest deadline
+/// assert!(TIMERS.arm_alarm(cb)); // armed for tick 100
+/// assert_eq!(sim::next_alarm().map(|t| t.as_ticks()), Some(100));
+/// sim::advance(Duration::from_ticks(100));
+/// assert!(TIMERS.pop_due(100).is_some());
+/// ```
+pub struct ExecutorTimers {
+    queue: Mutex<TimerQueue>,
+    alarm: Mutex<Cell<Alarm>>,
+}
+
+impl Default for ExecutorTimers {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl ExecutorTimers {
+    /// No timers; the alarm slot is allocated on first [`arm_alarm`](Self::arm_alarm).
+    pub const fn new() -> Self {
+        ExecutorTimers {
+            queue: Mutex::new(TimerQueue::new()),
+            alarm: Mutex::new(Cell::new(Alarm::NotYetAllocated)),
+        }
+    }
+
+    /// Makes sure `node` fires no later than `at` ([`TimerQueue::schedule`]). Returns
+    /// `true` if `at` is now the earliest deadline of the queue: the owning executor
+    /// must re-arm its alarm (pend it if it may be asleep). O(1).
+    ///
+    /// # Safety
+    ///
+    /// `node` stays alive and at the same address while queued (task headers are
+    /// `'static`), and is only ever used with this `ExecutorTimers`.
+    pub unsafe fn schedule(&self, node: &TimerNode, at: u64) -> bool {
+        critical_section::with(|cs| {
+            let q = self.queue.borrow(cs);
+            // SAFETY: access is serialised by the critical section; node liveness and
+            // single-queue use are this function's contract (Queue Access Invariant).
+            unsafe {
+                q.schedule(node, at);
+                q.next_deadline() == Some(at)
+            }
+        })
+    }
+
+    /// Unlinks `node` if queued (e.g. when its task finishes). O(log n) amortized.
+    ///
+    /// # Safety
+    ///
+    /// As for [`schedule`](Self::schedule).
+    pub unsafe fn remove(&self, node: &TimerNode) {
+        critical_section::with(|cs| {
+            // SAFETY: serialised by the critical section; liveness by the contract.
+            unsafe { self.queue.borrow(cs).remove(node) }
+        })
+    }
+
+    /// Removes and returns one node due at `now` (earliest first). O(log n) amortized.
+    pub fn pop_due(&self, now: u64) -> Option<NonNull<TimerNode>> {
+        critical_section::with(|cs| {
+            // SAFETY: serialised by the critical section; every queued node was
+            // queued through `schedule`, whose contract keeps it alive.
+            unsafe { self.queue.borrow(cs).pop_due(now) }
+        })
+    }
+
+    /// The earliest queued deadline. O(1).
+    pub fn next_deadline(&self) -> Option<u64> {
+        critical_section::with(|cs| {
+            // SAFETY: as in `pop_due`.
+            unsafe { self.queue.borrow(cs).next_deadline() }
+        })
+    }
+
+    /// Arms this executor's alarm for the earliest deadline, to call `callback` (which
+    /// should pend the executor). Returns `true` if the executor may sleep: the alarm
+    /// is armed, or no timer is queued. Returns `false` if the earliest deadline has
+    /// already been reached (pop due timers again first), or if the driver had no
+    /// alarm slot for this executor (then it must poll its timers).
+    pub fn arm_alarm(&self, callback: AlarmCallback) -> bool {
+        critical_section::with(|cs| {
+            // SAFETY: as in `pop_due`.
+            let Some(at) = (unsafe { self.queue.borrow(cs).next_deadline() }) else {
+                return true;
+            };
+            let cell = self.alarm.borrow(cs);
+            if let Alarm::NotYetAllocated = cell.get() {
+                cell.set(match driver::allocate_alarm() {
+                    Some(h) => Alarm::Allocated(h),
+                    None => Alarm::Unavailable,
+                });
+            }
+            match cell.get() {
+                Alarm::Allocated(h) => driver::set_alarm(h, at, callback),
+                _ => false,
+            }
+        })
+    }
+}

@@ -1,0 +1,93 @@
+//! Test helpers for the time tests: a `block_on` that lets the registered driver move
+//! time when the future is stuck (the simulated driver jumps to the next alarm), and a
+//! `join_all` for several futures on one waker.
+#![allow(dead_code)]
+
+use std::future::Future;
+use std::pin::{pin, Pin};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::task::{Context, Poll, Wake, Waker};
+
+/// A waker that records that it was woken.
+pub struct Flag(pub AtomicBool);
+
+impl Wake for Flag {
+    fn wake(self: Arc<Self>) {
+        self.0.store(true, Ordering::SeqCst);
+    }
+}
+
+impl Flag {
+    pub fn new() -> Arc<Flag> {
+        Arc::new(Flag(AtomicBool::new(false)))
+    }
+    pub fn take(&self) -> bool {
+        self.0.swap(false, Ordering::SeqCst)
+    }
+}
+
+/// Polls `fut` to completion on this thread. When it is pending and not woken, asks the
+/// driver to use the idle moment (`driver::idle()`: the sim driver jumps to the next
+/// alarm); panics if nothing can make progress, instead of hanging.
+pub fn block_on<F: Future>(fut: F) -> F::Output {
+    let flag = Flag::new();
+    let waker = Waker::from(flag.clone());
+    let mut cx = Context::from_waker(&waker);
+    let mut fut = pin!(fut);
+    loop {
+        flag.take();
+        if let Poll::Ready(v) = fut.as_mut().poll(&mut cx) {
+            return v;
+        }
+        if !flag.take() {
+            assert!(
+                mote::time::driver::idle(),
+                "stuck: the future is pending and no alarm is armed"
+            );
+        }
+    }
+}
+
+/// Runs all futures concurrently (one shared waker) until all complete.
+pub async fn join_all(mut futs: Vec<Pin<Box<dyn Future<Output = ()> + '_>>>) {
+    let mut done = vec![false; futs.len()];
+    std::future::poll_fn(move |cx| {
+        for (f, d) in futs.iter_mut().zip(done.iter_mut()) {
+            if !*d && f.as_mut().poll(cx).is_ready() {
+                *d = true;
+            }
+        }
+        if done.iter().all(|d| *d) {
+            Poll::Ready(())
+        } else {
+            Poll::Pending
+        }
+    })
+    .await
+}
+
+/// Counts drops of the value it wraps.
+pub struct DropCounter<'a, F> {
+    pub inner: F,
+    pub drops: &'a AtomicUsize,
+}
+
+impl<F> Drop for DropCounter<'_, F> {
+    fn drop(&mut self) {
+        self.drops.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+impl<F: Future + Unpin> Future for DropCounter<'_, F> {
+    type Output = F::Output;
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
+        Pin::new(&mut self.inner).poll(cx)
+    }
+}
+
+/// Polls once with a waker that records wakes.
+pub fn poll_once<F: Future + Unpin>(fut: &mut F) -> Poll<F::Output> {
+    let waker = Waker::from(Flag::new());
+    Pin::new(fut).poll(&mut Context::from_waker(&waker))
+}
