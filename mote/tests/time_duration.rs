@@ -69,7 +69,10 @@ fn exact_units_round_trip() {
 fn overflow_saturates_and_checked_reports_it() {
     let big = Duration::from_ticks(u64::MAX - 1);
     assert_eq!(big + Duration::from_ticks(5), Duration::MAX);
-    assert_eq!(Duration::from_ticks(3) - Duration::from_ticks(5), Duration::ZERO);
+    assert_eq!(
+        Duration::from_ticks(3) - Duration::from_ticks(5),
+        Duration::ZERO
+    );
     assert_eq!(Duration::from_secs(u64::MAX), Duration::MAX);
     assert_eq!(Duration::from_millis(u64::MAX), Duration::MAX);
     assert_eq!(Duration::MAX * 2, Duration::MAX);
@@ -77,7 +80,14 @@ fn overflow_saturates_and_checked_reports_it() {
     assert_eq!(big.checked_add(Duration::from_ticks(5)), None);
     assert_eq!(Duration::ZERO.checked_sub(Duration::from_ticks(1)), None);
     assert_eq!(Duration::MAX.checked_mul(2), None);
-    assert_eq!(Duration::MAX.as_millis(), if TICK_HZ <= 1000 { u64::MAX } else { u64::MAX / TICK_HZ * 1000 + (u64::MAX % TICK_HZ) * 1000 / TICK_HZ });
+    assert_eq!(
+        Duration::MAX.as_millis(),
+        if TICK_HZ <= 1000 {
+            u64::MAX
+        } else {
+            u64::MAX / TICK_HZ * 1000 + (u64::MAX % TICK_HZ) * 1000 / TICK_HZ
+        }
+    );
 
     let mut d = Duration::MAX;
     d += Duration::from_secs(1);
@@ -92,7 +102,10 @@ fn overflow_saturates_and_checked_reports_it() {
     assert_eq!(Instant::MAX.checked_add(Duration::from_ticks(1)), None);
     assert_eq!(Instant::MIN.checked_sub(Duration::from_ticks(1)), None);
     assert_eq!(Instant::MIN.checked_duration_since(Instant::MAX), None);
-    assert_eq!(Instant::MAX.checked_duration_since(Instant::MIN), Some(Duration::MAX));
+    assert_eq!(
+        Instant::MAX.checked_duration_since(Instant::MIN),
+        Some(Duration::MAX)
+    );
 }
 
 #[test]
@@ -102,8 +115,14 @@ fn instant_arithmetic() {
     assert_eq!((t + Duration::from_millis(1500)).as_millis(), 11_500);
     assert_eq!((t - Duration::from_secs(4)).as_secs(), 6);
     assert_eq!(Instant::from_secs(12) - t, Duration::from_secs(2));
-    assert_eq!(t.checked_add(Duration::from_secs(1)), Some(Instant::from_secs(11)));
-    assert_eq!(t.checked_sub(Duration::from_secs(1)), Some(Instant::from_secs(9)));
+    assert_eq!(
+        t.checked_add(Duration::from_secs(1)),
+        Some(Instant::from_secs(11))
+    );
+    assert_eq!(
+        t.checked_sub(Duration::from_secs(1)),
+        Some(Instant::from_secs(9))
+    );
     // Whole ticks: 2 ms rounds up to a tick boundary, then floors back.
     assert!(Instant::from_millis(2).as_micros() >= 2000);
     assert!(Instant::from_millis(2).as_micros() < 2000 + 1_000_000 / TICK_HZ + 1);

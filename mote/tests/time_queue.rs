@@ -56,7 +56,11 @@ fn check_against_model(ops: &[Op]) -> Result<(), TestCaseError> {
                     (Some(p), Some(m)) => {
                         prop_assert!(m <= now);
                         let i = index_of(p.as_ptr()).expect("popped a node we own");
-                        prop_assert_eq!(model.get(&i).copied(), Some(m), "popped a non-minimal node");
+                        prop_assert_eq!(
+                            model.get(&i).copied(),
+                            Some(m),
+                            "popped a non-minimal node"
+                        );
                         // SAFETY: as above.
                         prop_assert_eq!(unsafe { nodes[i].deadline() }, m);
                         model.remove(&i);
@@ -104,7 +108,10 @@ proptest! {
 struct Lcg(u64);
 impl Lcg {
     fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         self.0 >> 33
     }
 }
@@ -169,8 +176,14 @@ fn zeroed_node_is_valid_and_unqueued() {
         q.schedule(&a, 5);
         q.schedule(&b, 3);
         assert!(q.is_queued(&a) && q.is_queued(&b));
-        assert_eq!(q.pop_due(10).map(|p| p.as_ptr() as *const _), Some(&b as *const _));
-        assert_eq!(q.pop_due(10).map(|p| p.as_ptr() as *const _), Some(&a as *const _));
+        assert_eq!(
+            q.pop_due(10).map(|p| p.as_ptr() as *const _),
+            Some(&b as *const _)
+        );
+        assert_eq!(
+            q.pop_due(10).map(|p| p.as_ptr() as *const _),
+            Some(&a as *const _)
+        );
         assert!(!q.is_queued(&a) && !q.is_queued(&b));
     }
 }
@@ -206,7 +219,10 @@ fn large_deadlines_keep_all_64_bits() {
         q.schedule(&a, (1 << 40) + 1);
         q.schedule(&b, 1 << 40);
         assert_eq!(q.next_deadline(), Some(1 << 40));
-        assert_eq!(q.pop_due(1 << 40).map(|p| p.as_ref().deadline()), Some(1 << 40));
+        assert_eq!(
+            q.pop_due(1 << 40).map(|p| p.as_ref().deadline()),
+            Some(1 << 40)
+        );
         assert_eq!(q.next_deadline(), Some((1 << 40) + 1));
         q.remove(&a);
     }

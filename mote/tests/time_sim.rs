@@ -16,12 +16,14 @@ use mote::time::executor_timers::ExecutorTimers;
 use mote::time::fallback::FallbackQueue;
 use mote::time::timer_queue::TimerNode;
 use mote::time::{
-    block_for, with_deadline, with_timeout, Delay, Duration, Instant, TimeoutError, Ticker, Timer,
+    block_for, with_deadline, with_timeout, Delay, Duration, Instant, Ticker, TimeoutError, Timer,
     WithTimeout,
 };
 use time_support::{block_on, join_all, poll_once, DropCounter, Flag};
 
-mote::time_driver!(static DRIVER: SimDriver = SimDriver::new(););
+mote::time_driver!(
+    static DRIVER: SimDriver = SimDriver::new();
+);
 
 fn ms(v: u64) -> Duration {
     Duration::from_millis(v)
@@ -47,7 +49,11 @@ fn timers_complete_in_deadline_order_at_their_exact_deadline() {
     let log = log.into_inner();
     assert_eq!(log.len(), deadlines.len());
     for (i, at) in &log {
-        assert_eq!(*at, Instant::MIN + ms(deadlines[*i]), "timer {i} completed at {at:?}");
+        assert_eq!(
+            *at,
+            Instant::MIN + ms(deadlines[*i]),
+            "timer {i} completed at {at:?}"
+        );
     }
     let times: Vec<Instant> = log.iter().map(|(_, t)| *t).collect();
     let mut sorted = times.clone();
@@ -58,9 +64,15 @@ fn timers_complete_in_deadline_order_at_their_exact_deadline() {
 #[test]
 fn past_or_present_deadline_is_ready_on_first_poll() {
     sim::advance(ms(10));
-    assert_eq!(poll_once(&mut Timer::at(Instant::from_millis(5))), Poll::Ready(()));
+    assert_eq!(
+        poll_once(&mut Timer::at(Instant::from_millis(5))),
+        Poll::Ready(())
+    );
     assert_eq!(poll_once(&mut Timer::at(Instant::now())), Poll::Ready(()));
-    assert_eq!(poll_once(&mut Timer::after(Duration::ZERO)), Poll::Ready(()));
+    assert_eq!(
+        poll_once(&mut Timer::after(Duration::ZERO)),
+        Poll::Ready(())
+    );
     assert_eq!(poll_once(&mut Timer::at(Instant::MIN)), Poll::Ready(()));
     let mut later = Timer::after(Duration::from_ticks(1));
     assert_eq!(poll_once(&mut later), Poll::Pending);
@@ -199,10 +211,16 @@ fn async_delay_waits_the_requested_time() {
         Delay.delay_ms(5).await;
         assert_eq!(Instant::now(), Instant::MIN + ms(5));
         Delay.delay_us(250).await;
-        assert_eq!(Instant::now(), Instant::MIN + ms(5) + Duration::from_micros(250));
+        assert_eq!(
+            Instant::now(),
+            Instant::MIN + ms(5) + Duration::from_micros(250)
+        );
         let before = Instant::now();
         Delay.delay_ns(1).await;
-        assert!(Instant::now() > before, "a 1 ns delay must still wait (at least one tick)");
+        assert!(
+            Instant::now() > before,
+            "a 1 ns delay must still wait (at least one tick)"
+        );
     });
     block_for(Duration::ZERO); // returns at once even though sim time stands still
 }
@@ -213,18 +231,24 @@ fn driver_alarm_fires_in_order_at_exact_times_and_past_alarms_are_refused() {
         static FIRED: RefCell<Vec<(usize, u64)>> = const { RefCell::new(Vec::new()) };
     }
     fn record(ctx: *const ()) {
-        let id = ctx as usize;
+        let id = ctx.addr();
         FIRED.with(|f| f.borrow_mut().push((id, driver::now())));
     }
     // SAFETY: `record` only touches a thread-local, and the sim driver calls it on this
     // thread; the context is a plain integer, never dereferenced.
-    let cb = |id: usize| unsafe { AlarmCallback::new(record, id as *const ()) };
+    let cb = |id: usize| unsafe { AlarmCallback::new(record, std::ptr::without_provenance(id)) };
     let a = driver::allocate_alarm().unwrap();
     let b = driver::allocate_alarm().unwrap();
     assert_ne!(a, b);
     sim::advance(Duration::from_ticks(100));
-    assert!(!driver::set_alarm(a, 100, cb(1)), "deadline == now must be refused");
-    assert!(!driver::set_alarm(a, 50, cb(1)), "past deadline must be refused");
+    assert!(
+        !driver::set_alarm(a, 100, cb(1)),
+        "deadline == now must be refused"
+    );
+    assert!(
+        !driver::set_alarm(a, 50, cb(1)),
+        "past deadline must be refused"
+    );
     assert!(driver::set_alarm(a, 300, cb(1)));
     assert!(driver::set_alarm(b, 200, cb(2)));
     assert!(driver::set_alarm(a, 250, cb(3)), "re-arming replaces");
@@ -283,7 +307,10 @@ fn executor_timers_arm_one_alarm_for_the_earliest_deadline() {
         assert!(timers.schedule(&nodes[0], 300));
         assert!(timers.schedule(&nodes[1], 100));
         assert!(!timers.schedule(&nodes[2], 200), "not the earliest");
-        assert!(!timers.schedule(&nodes[1], 150), "later than queued: no change");
+        assert!(
+            !timers.schedule(&nodes[1], 150),
+            "later than queued: no change"
+        );
     }
     assert!(timers.arm_alarm(cb));
     assert_eq!(sim::next_alarm(), Some(Instant::from_ticks(100)));
@@ -295,7 +322,10 @@ fn executor_timers_arm_one_alarm_for_the_earliest_deadline() {
     assert_eq!(popped, vec![&nodes[1] as *const _, &nodes[2] as *const _]);
     // SAFETY: as above.
     unsafe { timers.schedule(&nodes[1], 240) }; // already passed
-    assert!(!timers.arm_alarm(cb), "earliest deadline passed: must not sleep");
+    assert!(
+        !timers.arm_alarm(cb),
+        "earliest deadline passed: must not sleep"
+    );
     // SAFETY: as above.
     unsafe { timers.remove(&nodes[1]) };
     assert!(timers.arm_alarm(cb));

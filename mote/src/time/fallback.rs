@@ -201,7 +201,8 @@ impl<const N: usize> FallbackQueue<N> {
         // SAFETY: `on_alarm::<N>` only calls `process` on `self`, which is `'static`
         // (so valid for the rest of the program) and synchronises through its
         // critical-section mutex, so it may run from any thread or interrupt.
-        let callback = unsafe { AlarmCallback::new(Self::on_alarm, self as *const Self as *const ()) };
+        let callback =
+            unsafe { AlarmCallback::new(Self::on_alarm, self as *const Self as *const ()) };
         let armed = driver::set_alarm(handle, next, callback);
         (due, !armed)
     }

@@ -75,6 +75,10 @@ impl Ticker {
     ///
     /// Cancel safety: cancel-safe. The ticker advances only when the returned future
     /// completes; dropping it earlier leaves the ticker unchanged.
+    #[allow(
+        clippy::should_implement_trait,
+        reason = "an async `next`, named like Embassy's `Ticker::next`; not an Iterator"
+    )]
     pub fn next(&mut self) -> TickerNext<'_> {
         TickerNext { ticker: self }
     }
