@@ -39,5 +39,8 @@ pub use arch::Executor;
 pub use arch::run_main;
 pub use spawner::{SendSpawner, SpawnError, SpawnToken, Spawner};
 
+#[cfg(feature = "time")]
+pub(crate) use raw::schedule_wake;
+
 #[allow(unused_imports)]
 pub(crate) use waker::{task_from_waker, wake_task};

@@ -99,6 +99,9 @@ impl Pender {
 pub struct RawExecutor {
     run_queue: RunQueue,
     pender: Pender,
+    /// Sleeping tasks' timer nodes and this executor's alarm slot.
+    #[cfg(feature = "time")]
+    pub(crate) timers: crate::time::executor_timers::ExecutorTimers,
     // Not Sync by default: `poll` must stay on one context (see its contract).
     _poll_context: PhantomData<*mut ()>,
 }
@@ -117,6 +120,8 @@ impl RawExecutor {
             Self {
                 run_queue: RunQueue::new(),
                 pender,
+                #[cfg(feature = "time")]
+                timers: crate::time::executor_timers::ExecutorTimers::new(),
                 _poll_context: PhantomData,
             }
         }
@@ -165,6 +170,8 @@ impl RawExecutor {
     /// handler), and `poll` is not re-entered from a task.
     pub unsafe fn poll(&'static self) -> usize {
         let mut polled = 0;
+        #[cfg(feature = "time")]
+        self.wake_due_timers();
         // SAFETY: single consumer per the contract.
         for task in unsafe { self.run_queue.take_batch() } {
             let header = task.header();
@@ -181,6 +188,13 @@ impl RawExecutor {
             // executor is its only poller.
             let done = unsafe { PoolHead::poll_fn(task)(task, &mut cx) }.is_ready();
             polled += 1;
+            #[cfg(feature = "time")]
+            if done {
+                // A finished task's node must not stay queued: its slot may be spawned
+                // again, possibly on another executor (one node, one queue).
+                // SAFETY: headers are 'static; the node is only used with this queue.
+                unsafe { self.timers.remove(&header.timer) };
+            }
             if done && header.state.finish() {
                 // SAFETY: `finish` drove the state to FREE with no queue entry left; the
                 // future was dropped by the poll function.
@@ -188,5 +202,55 @@ impl RawExecutor {
             }
         }
         polled
+    }
+}
+
+#[cfg(feature = "time")]
+impl RawExecutor {
+    /// Wakes every task whose timer is due.
+    fn wake_due_timers(&self) {
+        let now = crate::time::driver::now();
+        while let Some(node) = self.timers.pop_due(now) {
+            let offset = core::mem::offset_of!(super::header::TaskHeader, timer);
+            // SAFETY: every node in this queue is the `timer` field of a 'static task
+            // header (only `schedule_wake` queues nodes, and only task headers' nodes).
+            let task = unsafe { TaskRef::from_ptr(node.as_ptr().byte_sub(offset).cast()) };
+            super::waker::wake_task(task);
+        }
+    }
+
+    /// Arms this executor's alarm for its earliest timer. `false`: a deadline has already
+    /// passed, poll again instead of sleeping.
+    pub(crate) fn arm_timers(&'static self) -> bool {
+        fn fired(ctx: *const ()) {
+            // SAFETY: `ctx` is a `&'static RawExecutor` (see below).
+            let exec = unsafe { &*(ctx as *const RawExecutor) };
+            exec.pender.pend();
+        }
+        // SAFETY: `fired` only calls the pender, callable from any context by contract,
+        // and the executor is 'static.
+        let cb = unsafe {
+            crate::time::driver::AlarmCallback::new(fired, self as *const Self as *const ())
+        };
+        self.timers.arm_alarm(cb)
+    }
+}
+
+/// The executor seam of `time`: wake `waker` at tick `at`. A Mote task waker queues the
+/// task's own timer node on its executor; any other waker goes to the fallback queue.
+#[cfg(feature = "time")]
+pub(crate) fn schedule_wake(at: u64, waker: &core::task::Waker) {
+    match super::waker::task_from_waker(waker) {
+        Some(task) => {
+            let header = task.header();
+            // SAFETY: a task waker exists only for a spawned task, whose executor pointer
+            // was published before; executors are 'static.
+            let exec = unsafe { &**header.executor.get() };
+            // SAFETY: the header is 'static and its node only used with its executor.
+            if unsafe { exec.timers.schedule(&header.timer, at) } {
+                exec.pender.pend();
+            }
+        }
+        None => crate::time::fallback::schedule_wake(at, waker),
     }
 }

@@ -56,7 +56,5 @@ use core::task::Waker;
 /// it changes nothing (the task is woken at the earlier deadline, polls, and
 /// re-registers). Spurious wakes are possible; a timer future re-checks the clock.
 pub fn schedule_wake(at: Instant, waker: &Waker) {
-    // The executor seam (`crate::executor::schedule_wake`) takes over here once the
-    // executor core provides task timer nodes; until then every waker is foreign.
-    fallback::schedule_wake(at.as_ticks(), waker)
+    crate::executor::schedule_wake(at.as_ticks(), waker)
 }

@@ -78,7 +78,7 @@ impl Executor {
             unsafe { self.raw.poll() };
             bump(&self.batches);
             cortex_m::interrupt::disable();
-            if self.raw.is_idle() {
+            if self.raw.is_idle() && self.timers_allow_sleep() {
                 cortex_m::asm::wfi();
                 bump(&self.sleeps);
             }
@@ -87,6 +87,18 @@ impl Executor {
             // only holds the emptiness check and WFI.
             unsafe { cortex_m::interrupt::enable() };
         }
+    }
+}
+
+impl Executor {
+    #[cfg(feature = "time")]
+    fn timers_allow_sleep(&'static self) -> bool {
+        self.raw.arm_timers() && !crate::time::driver::idle()
+    }
+
+    #[cfg(not(feature = "time"))]
+    fn timers_allow_sleep(&'static self) -> bool {
+        true
     }
 }
 

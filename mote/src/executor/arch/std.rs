@@ -114,12 +114,25 @@ impl Executor {
         }
     }
 
-    fn park(&self) {
+    fn park(&'static self) {
         self.parker.parked.store(true, Ordering::SeqCst);
-        if self.raw.is_idle() {
+        if self.raw.is_idle() && self.timers_allow_sleep() {
             thread::park();
         }
         self.parker.parked.store(false, Ordering::SeqCst);
+    }
+}
+
+impl Executor {
+    /// Armed after `parked` is set, so an alarm firing meanwhile unparks us.
+    #[cfg(feature = "time")]
+    fn timers_allow_sleep(&'static self) -> bool {
+        self.raw.arm_timers() && !crate::time::driver::idle()
+    }
+
+    #[cfg(not(feature = "time"))]
+    fn timers_allow_sleep(&'static self) -> bool {
+        true
     }
 }
 

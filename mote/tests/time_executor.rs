@@ -1,0 +1,134 @@
+//! Timers inside Mote tasks on the std executor, on simulated time: the executor's
+//! integrated timer queue and its single alarm.
+//! `cargo test -p mote --features std,time --test time_executor`.
+#![cfg(all(feature = "std", feature = "time"))]
+
+use std::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
+use std::sync::Mutex;
+
+use mote::executor::Executor;
+use mote::time::drivers::sim::SimDriver;
+use mote::time::{with_timeout, Duration, Instant, TimeoutError, Ticker, Timer};
+
+mote::time_driver!(static DRIVER: SimDriver = SimDriver::new(););
+
+fn executor() -> &'static Executor {
+    Box::leak(Box::new(Executor::new()))
+}
+
+const SLEEPERS: usize = 2000;
+static DONE_SLEEPERS: AtomicUsize = AtomicUsize::new(0);
+static SLEEP_POLLS: AtomicU32 = AtomicU32::new(0);
+static SLEEP_LOG: Mutex<Vec<(u64, Instant)>> = Mutex::new(Vec::new());
+
+/// Counts its polls around a timer.
+struct Counted(Timer);
+impl std::future::Future for Counted {
+    type Output = ();
+    fn poll(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<()> {
+        SLEEP_POLLS.fetch_add(1, Ordering::SeqCst);
+        std::pin::Pin::new(&mut self.0).poll(cx)
+    }
+}
+
+#[mote::task(pool_size = 2000)]
+async fn sleeper(ticks: u64) {
+    Counted(Timer::after(Duration::from_ticks(ticks))).await;
+    SLEEP_LOG.lock().unwrap().push((ticks, Instant::now()));
+    DONE_SLEEPERS.fetch_add(1, Ordering::SeqCst);
+}
+
+#[test]
+fn thousands_of_sleeping_tasks_wake_in_order_each_polled_twice() {
+    let mut x: u64 = 12345;
+    let deadlines: Vec<u64> = (0..SLEEPERS)
+        .map(|_| {
+            x = x.wrapping_mul(6364136223846793005).wrapping_add(1);
+            1 + (x >> 33) % 1_000_000
+        })
+        .collect();
+    executor().run_until(
+        |spawner| {
+            for &d in &deadlines {
+                spawner.must_spawn(sleeper(d));
+            }
+        },
+        || DONE_SLEEPERS.load(Ordering::SeqCst) == SLEEPERS,
+    );
+    let log = SLEEP_LOG.lock().unwrap();
+    for (ticks, at) in log.iter() {
+        assert_eq!(at.as_ticks(), *ticks, "woke at the wrong time");
+    }
+    assert!(log.windows(2).all(|w| w[0].1 <= w[1].1), "out of order");
+    // Integrated queue: one poll to register, one when due. (Through a bounded
+    // fallback queue most would have been woken early, again and again.)
+    assert_eq!(SLEEP_POLLS.load(Ordering::SeqCst), 2 * SLEEPERS as u32);
+}
+
+static TICKS: Mutex<Vec<Instant>> = Mutex::new(Vec::new());
+static TICKER_DONE: AtomicUsize = AtomicUsize::new(0);
+
+#[mote::task]
+async fn ticking(period: Duration) {
+    let mut ticker = Ticker::every(period);
+    for _ in 0..50 {
+        ticker.next().await;
+        TICKS.lock().unwrap().push(Instant::now());
+        Timer::after(period * 7 / 10).await; // work for 0.7 periods
+    }
+    TICKER_DONE.store(1, Ordering::SeqCst);
+}
+
+#[test]
+fn ticker_grid_holds_in_a_task_working_seven_tenths_of_a_period() {
+    let period = Duration::from_millis(10);
+    let start = Instant::now();
+    executor().run_until(
+        |spawner| spawner.must_spawn(ticking(period)),
+        || TICKER_DONE.load(Ordering::SeqCst) == 1,
+    );
+    let want: Vec<Instant> = (1..=50).map(|k| start + period * k).collect();
+    assert_eq!(*TICKS.lock().unwrap(), want);
+}
+
+static DROPS: AtomicUsize = AtomicUsize::new(0);
+static TIMEOUT_RESULT: Mutex<Option<(Result<(), TimeoutError>, Instant, usize)>> = Mutex::new(None);
+
+struct DropCount(Timer);
+impl Drop for DropCount {
+    fn drop(&mut self) {
+        DROPS.fetch_add(1, Ordering::SeqCst);
+    }
+}
+impl std::future::Future for DropCount {
+    type Output = ();
+    fn poll(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<()> {
+        std::pin::Pin::new(&mut self.0).poll(cx)
+    }
+}
+
+#[mote::task]
+async fn timing_out() {
+    let r = with_timeout(Duration::from_millis(10), DropCount(Timer::after_secs(60))).await;
+    let drops = DROPS.load(Ordering::SeqCst);
+    *TIMEOUT_RESULT.lock().unwrap() = Some((r, Instant::now(), drops));
+}
+
+#[test]
+fn timeout_in_a_task_fires_and_drops_the_inner_future() {
+    let start = Instant::now();
+    executor().run_until(
+        |spawner| spawner.must_spawn(timing_out()),
+        || TIMEOUT_RESULT.lock().unwrap().is_some(),
+    );
+    let (r, at, drops) = TIMEOUT_RESULT.lock().unwrap().take().unwrap();
+    assert_eq!(r, Err(TimeoutError));
+    assert_eq!(at, start + Duration::from_millis(10));
+    assert_eq!(drops, 1, "the timed-out future must be dropped when the timeout completes");
+}
