@@ -320,6 +320,12 @@ fn executor_timers_arm_one_alarm_for_the_earliest_deadline() {
     let timers: &'static ExecutorTimers = Box::leak(Box::new(ExecutorTimers::new()));
     let nodes: &'static [TimerNode] = Box::leak((0..3).map(|_| TimerNode::new()).collect());
     assert!(timers.arm_alarm(cb), "no timers: may sleep");
+    assert_eq!(
+        timers.now(),
+        None,
+        "no timer scheduled yet: the driver is not used"
+    );
+    assert!(!timers.idle());
     // SAFETY: the nodes are leaked ('static) and only used with `timers`.
     unsafe {
         assert!(timers.schedule(&nodes[0], 300));
@@ -330,6 +336,7 @@ fn executor_timers_arm_one_alarm_for_the_earliest_deadline() {
             "later than queued: no change"
         );
     }
+    assert_eq!(timers.now(), Some(driver::now()));
     assert!(timers.arm_alarm(cb));
     assert_eq!(sim::next_alarm(), Some(Instant::from_ticks(100)));
     assert_eq!(timers.pop_due(99), None);

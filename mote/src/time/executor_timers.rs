@@ -7,6 +7,10 @@
 //! - One alarm slot per `ExecutorTimers`, allocated from the driver on first use and
 //!   kept; it is armed for the earliest deadline only, however many timers are queued
 //!   (invariant 6).
+//! - **No timer, no driver.** The driver is reached only through a table of its entry
+//!   points that [`schedule`](ExecutorTimers::schedule) installs; an executor whose tasks
+//!   never sleep on a timer makes no driver call, so a program with the `time` feature
+//!   but no timers links without registering a driver.
 //! - No wake is lost: [`arm_alarm`](ExecutorTimers::arm_alarm) returns `false` when the
 //!   earliest deadline has already been reached (the executor must pop again instead of
 //!   sleeping). If the driver has no alarm slot left, `arm_alarm` returns `false`
@@ -16,12 +20,13 @@
 //! How an executor uses it (one loop iteration):
 //!
 //! ```text
-//!   now = driver::now()
-//!   while let Some(node) = timers.pop_due(now): wake the task that owns `node`
+//!   if let Some(now) = timers.now():   // None: no timer was ever scheduled
+//!       while let Some(node) = timers.pop_due(now): wake the task that owns `node`
 //!   poll the run-queue batch
 //!   if the run queue is empty:
+//!       (std: announce "parked" first, so an alarm firing from now on unparks us)
 //!       if !timers.arm_alarm(pend_me):   continue   // deadline already passed
-//!       if driver::idle():               continue   // virtual time moved (sim driver)
+//!       if timers.idle():                continue   // virtual time moved (sim driver)
 //!       sleep until pended                           // WFI / park / return from IRQ
 //! ```
 //!
@@ -36,6 +41,23 @@ use critical_section::Mutex;
 
 use super::driver::{self, AlarmCallback, AlarmHandle};
 use super::timer_queue::{TimerNode, TimerQueue};
+use crate::loom::{AtomicPtr, Ordering};
+
+/// The driver entry points an executor needs. The only reference to this table (and so
+/// to the driver's symbols) is in [`ExecutorTimers::schedule`].
+struct DriverFns {
+    now: fn() -> u64,
+    allocate_alarm: fn() -> Option<AlarmHandle>,
+    set_alarm: fn(AlarmHandle, u64, AlarmCallback) -> bool,
+    idle: fn() -> bool,
+}
+
+static DRIVER_FNS: DriverFns = DriverFns {
+    now: driver::now,
+    allocate_alarm: driver::allocate_alarm,
+    set_alarm: driver::set_alarm,
+    idle: driver::idle,
+};
 
 #[derive(Clone, Copy)]
 enum Alarm {
@@ -70,6 +92,8 @@ enum Alarm {
 pub struct ExecutorTimers {
     queue: Mutex<TimerQueue>,
     alarm: Mutex<Cell<Alarm>>,
+    /// Null until the first `schedule`; then `&DRIVER_FNS` (immutable, `'static`).
+    driver: AtomicPtr<DriverFns>,
 }
 
 impl Default for ExecutorTimers {
@@ -84,7 +108,26 @@ impl ExecutorTimers {
         ExecutorTimers {
             queue: Mutex::new(TimerQueue::new()),
             alarm: Mutex::new(Cell::new(Alarm::NotYetAllocated)),
+            driver: AtomicPtr::new(core::ptr::null_mut()),
         }
+    }
+
+    fn driver(&self) -> Option<&'static DriverFns> {
+        let p = self.driver.load(Ordering::Acquire);
+        // SAFETY: the pointer is null or `&DRIVER_FNS`, a `'static` immutable table.
+        unsafe { p.cast_const().as_ref() }
+    }
+
+    /// The driver clock, or `None` if no timer was ever scheduled here (then there is
+    /// nothing to pop and no driver needs to exist).
+    pub fn now(&self) -> Option<u64> {
+        self.driver().map(|d| (d.now)())
+    }
+
+    /// Lets the driver use the executor's idle moment ([`driver::idle`]); `false`
+    /// (sleep) if no timer was ever scheduled here.
+    pub fn idle(&self) -> bool {
+        self.driver().is_some_and(|d| (d.idle)())
     }
 
     /// Makes sure `node` fires no later than `at` ([`TimerQueue::schedule`]). Returns
@@ -96,6 +139,12 @@ impl ExecutorTimers {
     /// `node` stays alive and at the same address while queued (task headers are
     /// `'static`), and is only ever used with this `ExecutorTimers`.
     pub unsafe fn schedule(&self, node: &TimerNode, at: u64) -> bool {
+        // Before the node is queued: whoever sees the node (under the critical section,
+        // which orders this store before it) also sees the driver table.
+        self.driver.store(
+            &DRIVER_FNS as *const DriverFns as *mut DriverFns,
+            Ordering::Release,
+        );
         critical_section::with(|cs| {
             let q = self.queue.borrow(cs);
             // SAFETY: access is serialised by the critical section; node liveness and
@@ -147,15 +196,19 @@ impl ExecutorTimers {
             let Some(at) = (unsafe { self.queue.borrow(cs).next_deadline() }) else {
                 return true;
             };
+            // A queued node implies `schedule` ran, which installed the table first.
+            let Some(drv) = self.driver() else {
+                return false;
+            };
             let cell = self.alarm.borrow(cs);
             if let Alarm::NotYetAllocated = cell.get() {
-                cell.set(match driver::allocate_alarm() {
+                cell.set(match (drv.allocate_alarm)() {
                     Some(h) => Alarm::Allocated(h),
                     None => Alarm::Unavailable,
                 });
             }
             match cell.get() {
-                Alarm::Allocated(h) => driver::set_alarm(h, at, callback),
+                Alarm::Allocated(h) => (drv.set_alarm)(h, at, callback),
                 _ => false,
             }
         })
