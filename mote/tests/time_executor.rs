@@ -8,9 +8,11 @@ use std::sync::Mutex;
 
 use mote::executor::Executor;
 use mote::time::drivers::sim::SimDriver;
-use mote::time::{with_timeout, Duration, Instant, TimeoutError, Ticker, Timer};
+use mote::time::{with_timeout, Duration, Instant, Ticker, TimeoutError, Timer};
 
-mote::time_driver!(static DRIVER: SimDriver = SimDriver::new(););
+mote::time_driver!(
+    static DRIVER: SimDriver = SimDriver::new();
+);
 
 fn executor() -> &'static Executor {
     Box::leak(Box::new(Executor::new()))
@@ -95,7 +97,9 @@ fn ticker_grid_holds_in_a_task_working_seven_tenths_of_a_period() {
 }
 
 static DROPS: AtomicUsize = AtomicUsize::new(0);
-static TIMEOUT_RESULT: Mutex<Option<(Result<(), TimeoutError>, Instant, usize)>> = Mutex::new(None);
+/// (result, completion time, drops seen right after the timeout completed)
+type TimeoutOutcome = (Result<(), TimeoutError>, Instant, usize);
+static TIMEOUT_RESULT: Mutex<Option<TimeoutOutcome>> = Mutex::new(None);
 
 struct DropCount(Timer);
 impl Drop for DropCount {
@@ -130,5 +134,8 @@ fn timeout_in_a_task_fires_and_drops_the_inner_future() {
     let (r, at, drops) = TIMEOUT_RESULT.lock().unwrap().take().unwrap();
     assert_eq!(r, Err(TimeoutError));
     assert_eq!(at, start + Duration::from_millis(10));
-    assert_eq!(drops, 1, "the timed-out future must be dropped when the timeout completes");
+    assert_eq!(
+        drops, 1,
+        "the timed-out future must be dropped when the timeout completes"
+    );
 }

@@ -209,7 +209,9 @@ impl RawExecutor {
 impl RawExecutor {
     /// Wakes every task whose timer is due.
     fn wake_due_timers(&self) {
-        let now = crate::time::driver::now();
+        let Some(now) = self.timers.now() else {
+            return; // no timer ever scheduled here
+        };
         while let Some(node) = self.timers.pop_due(now) {
             let offset = core::mem::offset_of!(super::header::TaskHeader, timer);
             // SAFETY: every node in this queue is the `timer` field of a 'static task

@@ -93,7 +93,7 @@ impl Executor {
 impl Executor {
     #[cfg(feature = "time")]
     fn timers_allow_sleep(&'static self) -> bool {
-        self.raw.arm_timers() && !crate::time::driver::idle()
+        self.raw.arm_timers() && !self.raw.timers.idle()
     }
 
     #[cfg(not(feature = "time"))]

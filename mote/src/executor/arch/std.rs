@@ -127,7 +127,7 @@ impl Executor {
     /// Armed after `parked` is set, so an alarm firing meanwhile unparks us.
     #[cfg(feature = "time")]
     fn timers_allow_sleep(&'static self) -> bool {
-        self.raw.arm_timers() && !crate::time::driver::idle()
+        self.raw.arm_timers() && !self.raw.timers.idle()
     }
 
     #[cfg(not(feature = "time"))]
