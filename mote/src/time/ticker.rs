@@ -23,8 +23,12 @@ use core::task::{Context, Poll};
 
 use super::{Duration, Instant};
 
-/// Completes periodically on a fixed grid; see the [module docs](self) for the
-/// catch-up behaviour.
+/// Completes periodically on the fixed grid `start + k·period` (no drift while the
+/// work between ticks stays under a period).
+///
+/// Catch-up: missed ticks are skipped, not replayed. A `next()` polled after one or
+/// more deadlines have passed completes at once, and the following deadline is the
+/// first grid point strictly after now: a late consumer never sees a burst.
 ///
 /// ```
 /// # mote::time_driver!(static DRIVER: mote::time::drivers::sim::SimDriver = mote::time::drivers::sim::SimDriver::new(););
