@@ -75,10 +75,8 @@ fn check_against_model(ops: &[Op]) -> Result<(), TestCaseError> {
         prop_assert_eq!(next, model.values().copied().min());
         for (i, n) in nodes.iter().enumerate() {
             // SAFETY: as above.
-            prop_assert_eq!(
-                unsafe { q.is_queued(NonNull::from(n)) },
-                model.contains_key(&i)
-            );
+            let queued = unsafe { q.is_queued(NonNull::from(n)) };
+            prop_assert_eq!(queued, model.contains_key(&i));
         }
     }
     // Drain: everything comes out in deadline order.
