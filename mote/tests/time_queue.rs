@@ -5,6 +5,7 @@
 
 use std::collections::BTreeMap;
 use std::mem::MaybeUninit;
+use std::ptr::NonNull;
 
 use mote::time::timer_queue::{TimerNode, TimerQueue};
 use proptest::prelude::*;
@@ -37,13 +38,13 @@ fn check_against_model(ops: &[Op]) -> Result<(), TestCaseError> {
         match *op {
             Op::Schedule(i, at) => {
                 // SAFETY: single thread; `nodes` outlives `q`'s use and is not moved.
-                unsafe { q.schedule(&nodes[i], at) };
+                unsafe { q.schedule(NonNull::from(&nodes[i]), at) };
                 let e = model.entry(i).or_insert(at);
                 *e = (*e).min(at);
             }
             Op::Remove(i) => {
                 // SAFETY: as above.
-                unsafe { q.remove(&nodes[i]) };
+                unsafe { q.remove(NonNull::from(&nodes[i])) };
                 model.remove(&i);
             }
             Op::Pop(now) => {
@@ -74,7 +75,8 @@ fn check_against_model(ops: &[Op]) -> Result<(), TestCaseError> {
         prop_assert_eq!(next, model.values().copied().min());
         for (i, n) in nodes.iter().enumerate() {
             // SAFETY: as above.
-            prop_assert_eq!(unsafe { q.is_queued(n) }, model.contains_key(&i));
+            let queued = unsafe { q.is_queued(NonNull::from(n)) };
+            prop_assert_eq!(queued, model.contains_key(&i));
         }
     }
     // Drain: everything comes out in deadline order.
@@ -126,7 +128,7 @@ fn ten_thousand_nodes_pop_in_order() {
     for (i, node) in nodes.iter().enumerate() {
         let at = rng.next() % 1_000_000;
         // SAFETY: single thread; `nodes` is neither moved nor dropped while queued.
-        unsafe { q.schedule(node, at) };
+        unsafe { q.schedule(NonNull::from(node), at) };
         expected[i] = Some(at);
     }
     // Decrease-key every third node, remove every seventh.
@@ -134,12 +136,12 @@ fn ten_thousand_nodes_pop_in_order() {
         if i % 3 == 0 {
             let at = expected[i].unwrap() / 2;
             // SAFETY: as above.
-            unsafe { q.schedule(node, at) };
+            unsafe { q.schedule(NonNull::from(node), at) };
             expected[i] = Some(at);
         }
         if i % 7 == 0 {
             // SAFETY: as above.
-            unsafe { q.remove(node) };
+            unsafe { q.remove(NonNull::from(node)) };
             expected[i] = None;
         }
     }
@@ -170,12 +172,12 @@ fn zeroed_node_is_valid_and_unqueued() {
     let q = TimerQueue::new();
     // SAFETY: single thread; `a`, `b` outlive the queue's use of them.
     unsafe {
-        assert!(!q.is_queued(&a));
-        q.remove(&a); // no-op on an unqueued node
+        assert!(!q.is_queued(NonNull::from(&a)));
+        q.remove(NonNull::from(&a)); // no-op on an unqueued node
         assert_eq!(q.next_deadline(), None);
-        q.schedule(&a, 5);
-        q.schedule(&b, 3);
-        assert!(q.is_queued(&a) && q.is_queued(&b));
+        q.schedule(NonNull::from(&a), 5);
+        q.schedule(NonNull::from(&b), 3);
+        assert!(q.is_queued(NonNull::from(&a)) && q.is_queued(NonNull::from(&b)));
         assert_eq!(
             q.pop_due(10).map(|p| p.as_ptr() as *const _),
             Some(&b as *const _)
@@ -184,7 +186,7 @@ fn zeroed_node_is_valid_and_unqueued() {
             q.pop_due(10).map(|p| p.as_ptr() as *const _),
             Some(&a as *const _)
         );
-        assert!(!q.is_queued(&a) && !q.is_queued(&b));
+        assert!(!q.is_queued(NonNull::from(&a)) && !q.is_queued(NonNull::from(&b)));
     }
 }
 
@@ -194,19 +196,19 @@ fn schedule_only_moves_earlier_and_node_is_reusable() {
     let q = TimerQueue::new();
     // SAFETY: single thread; `a` outlives the queue's use of it.
     unsafe {
-        q.schedule(&a, 100);
-        q.schedule(&a, 200); // later: ignored
+        q.schedule(NonNull::from(&a), 100);
+        q.schedule(NonNull::from(&a), 200); // later: ignored
         assert_eq!(q.next_deadline(), Some(100));
-        q.schedule(&a, 50); // earlier: decrease-key
+        q.schedule(NonNull::from(&a), 50); // earlier: decrease-key
         assert_eq!(q.next_deadline(), Some(50));
         assert_eq!(q.pop_due(49), None);
         assert!(q.pop_due(50).is_some());
         // After popping, the node can be scheduled again, for a later time too.
-        q.schedule(&a, 300);
+        q.schedule(NonNull::from(&a), 300);
         assert_eq!(q.next_deadline(), Some(300));
-        q.remove(&a);
+        q.remove(NonNull::from(&a));
         assert_eq!(q.next_deadline(), None);
-        assert!(!q.is_queued(&a));
+        assert!(!q.is_queued(NonNull::from(&a)));
     }
 }
 
@@ -216,14 +218,50 @@ fn large_deadlines_keep_all_64_bits() {
     let q = TimerQueue::new();
     // SAFETY: single thread; nodes outlive the queue's use of them.
     unsafe {
-        q.schedule(&a, (1 << 40) + 1);
-        q.schedule(&b, 1 << 40);
+        q.schedule(NonNull::from(&a), (1 << 40) + 1);
+        q.schedule(NonNull::from(&b), 1 << 40);
         assert_eq!(q.next_deadline(), Some(1 << 40));
         assert_eq!(
             q.pop_due(1 << 40).map(|p| p.as_ref().deadline()),
             Some(1 << 40)
         );
         assert_eq!(q.next_deadline(), Some((1 << 40) + 1));
-        q.remove(&a);
+        q.remove(NonNull::from(&a));
     }
+}
+
+/// A task header embeds its node: the popped pointer must lead back to the enclosing
+/// struct (container-of) with valid provenance. Miri checks the provenance part.
+#[test]
+fn popped_node_leads_back_to_its_container() {
+    #[repr(C)]
+    struct Header {
+        id: u32,
+        timer: TimerNode,
+    }
+    let headers: Box<[Header]> = (0..8u32)
+        .map(|id| Header {
+            id,
+            timer: TimerNode::new(),
+        })
+        .collect();
+    let base = headers.as_ptr();
+    let q = TimerQueue::new();
+    for i in 0..8 {
+        // SAFETY: `i` is in bounds; the pointer keeps the whole slice's provenance;
+        // `headers` outlives the queue's use of it and is not moved.
+        unsafe {
+            let node = NonNull::new_unchecked((&raw const (*base.add(i)).timer).cast_mut());
+            q.schedule(node, 100 - i as u64);
+        }
+    }
+    let offset = std::mem::offset_of!(Header, timer);
+    let mut ids = Vec::new();
+    // SAFETY: as above; the popped pointers are the ones scheduled.
+    while let Some(p) = unsafe { q.pop_due(u64::MAX) } {
+        // SAFETY: `p` points to the `timer` field of a `Header` in `headers`.
+        let header = unsafe { &*p.as_ptr().byte_sub(offset).cast::<Header>() };
+        ids.push(header.id);
+    }
+    assert_eq!(ids, vec![7, 6, 5, 4, 3, 2, 1, 0]);
 }

@@ -6,6 +6,7 @@
 mod time_support;
 
 use std::cell::RefCell;
+use std::ptr::NonNull;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::task::{Poll, Waker};
@@ -328,11 +329,14 @@ fn executor_timers_arm_one_alarm_for_the_earliest_deadline() {
     assert!(!timers.idle());
     // SAFETY: the nodes are leaked ('static) and only used with `timers`.
     unsafe {
-        assert!(timers.schedule(&nodes[0], 300));
-        assert!(timers.schedule(&nodes[1], 100));
-        assert!(!timers.schedule(&nodes[2], 200), "not the earliest");
+        assert!(timers.schedule(NonNull::from(&nodes[0]), 300));
+        assert!(timers.schedule(NonNull::from(&nodes[1]), 100));
         assert!(
-            !timers.schedule(&nodes[1], 150),
+            !timers.schedule(NonNull::from(&nodes[2]), 200),
+            "not the earliest"
+        );
+        assert!(
+            !timers.schedule(NonNull::from(&nodes[1]), 150),
             "later than queued: no change"
         );
     }
@@ -346,13 +350,13 @@ fn executor_timers_arm_one_alarm_for_the_earliest_deadline() {
         .collect();
     assert_eq!(popped, vec![&nodes[1] as *const _, &nodes[2] as *const _]);
     // SAFETY: as above.
-    unsafe { timers.schedule(&nodes[1], 240) }; // already passed
+    unsafe { timers.schedule(NonNull::from(&nodes[1]), 240) }; // already passed
     assert!(
         !timers.arm_alarm(cb),
         "earliest deadline passed: must not sleep"
     );
     // SAFETY: as above.
-    unsafe { timers.remove(&nodes[1]) };
+    unsafe { timers.remove(NonNull::from(&nodes[1])) };
     assert!(timers.arm_alarm(cb));
     assert_eq!(timers.next_deadline(), Some(300));
 }

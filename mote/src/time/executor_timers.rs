@@ -31,7 +31,9 @@
 //! ```
 //!
 //! and, when a timer future registers (`schedule_wake` with a task waker):
-//! `if timers.schedule(&task.timer, at) { pend the task's executor }`, so a sleeping
+//! `if timers.schedule(&raw const (*task).timer, at) { pend the task's executor }` (a
+//! pointer derived from the task pointer, so the task can be recovered from the popped
+//! node), so a sleeping
 //! executor re-arms its alarm for the new, earlier deadline.
 
 use core::cell::Cell;
@@ -83,7 +85,7 @@ enum Alarm {
 /// let cb = unsafe { AlarmCallback::new(pend, core::ptr::null()) };
 ///
 /// // SAFETY: NODE is a 'static and only used with TIMERS.
-/// assert!(unsafe { TIMERS.schedule(&NODE, 100) }); // new earliest deadline
+/// assert!(unsafe { TIMERS.schedule(core::ptr::NonNull::from(&NODE), 100) }); // new earliest
 /// assert!(TIMERS.arm_alarm(cb)); // armed for tick 100
 /// assert_eq!(sim::next_alarm().map(|t| t.as_ticks()), Some(100));
 /// sim::advance(Duration::from_ticks(100));
@@ -130,7 +132,8 @@ impl ExecutorTimers {
         self.driver().is_some_and(|d| (d.idle)())
     }
 
-    /// Makes sure `node` fires no later than `at` ([`TimerQueue::schedule`]). Returns
+    /// Makes sure `node` fires no later than `at` ([`TimerQueue::schedule`]; the pointer
+    /// [`pop_due`](Self::pop_due) returns is this one, with its provenance). Returns
     /// `true` if `at` is now the earliest deadline of the queue: the owning executor
     /// must re-arm its alarm (pend it if it may be asleep). O(1).
     ///
@@ -138,7 +141,7 @@ impl ExecutorTimers {
     ///
     /// `node` stays alive and at the same address while queued (task headers are
     /// `'static`), and is only ever used with this `ExecutorTimers`.
-    pub unsafe fn schedule(&self, node: &TimerNode, at: u64) -> bool {
+    pub unsafe fn schedule(&self, node: NonNull<TimerNode>, at: u64) -> bool {
         // Before the node is queued: whoever sees the node (under the critical section,
         // which orders this store before it) also sees the driver table.
         self.driver.store(
@@ -161,7 +164,7 @@ impl ExecutorTimers {
     /// # Safety
     ///
     /// As for [`schedule`](Self::schedule).
-    pub unsafe fn remove(&self, node: &TimerNode) {
+    pub unsafe fn remove(&self, node: NonNull<TimerNode>) {
         critical_section::with(|cs| {
             // SAFETY: serialised by the critical section; liveness by the contract.
             unsafe { self.queue.borrow(cs).remove(node) }

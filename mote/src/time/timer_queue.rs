@@ -69,20 +69,22 @@ use core::ptr::{self, NonNull};
 /// All-zero bytes is a valid unqueued node ([`TimerNode::new`] is that value).
 ///
 /// ```
+/// use core::ptr::NonNull;
 /// use mote::time::timer_queue::{TimerNode, TimerQueue};
 ///
 /// let (a, b) = (TimerNode::new(), TimerNode::new());
 /// let q = TimerQueue::new();
+/// let (pa, pb) = (NonNull::from(&a), NonNull::from(&b));
 /// // SAFETY: single thread; the nodes outlive their time in the queue (removed below).
 /// unsafe {
-///     q.schedule(&a, 30);
-///     q.schedule(&b, 10);
-///     q.schedule(&a, 20); // earlier: decrease-key
-///     q.schedule(&a, 99); // later: no change
+///     q.schedule(pa, 30);
+///     q.schedule(pb, 10);
+///     q.schedule(pa, 20); // earlier: decrease-key
+///     q.schedule(pa, 99); // later: no change
 ///     assert_eq!(q.next_deadline(), Some(10));
-///     assert_eq!(q.pop_due(15), Some((&b).into()));
+///     assert_eq!(q.pop_due(15), Some(pb));
 ///     assert_eq!(q.pop_due(15), None); // a is due at 20
-///     q.remove(&a);
+///     q.remove(pa);
 ///     assert_eq!(q.next_deadline(), None);
 /// }
 /// ```
@@ -209,9 +211,11 @@ impl TimerQueue {
     ///
     /// # Safety
     ///
-    /// Queue Access Invariant (module docs).
-    pub unsafe fn is_queued(&self, n: &TimerNode) -> bool {
-        ptr::eq(self.root.get(), n) || !n.prev.get().is_null()
+    /// `n` points to a live node; Queue Access Invariant (module docs).
+    pub unsafe fn is_queued(&self, n: NonNull<TimerNode>) -> bool {
+        let n = n.as_ptr().cast_const();
+        // SAFETY: `n` is live (contract).
+        ptr::eq(self.root.get(), n) || !unsafe { node(n) }.prev.get().is_null()
     }
 
     /// The earliest deadline, or `None` if the queue is empty. O(1).
@@ -233,31 +237,39 @@ impl TimerQueue {
     /// its deadline to `at` if it is queued for later (decrease-key, O(1)), and does
     /// nothing if it is queued for `at` or earlier.
     ///
+    /// The queue stores `n` itself, so [`pop_due`](Self::pop_due) returns a pointer with
+    /// the same provenance: derive `n` from a pointer to the enclosing struct (e.g.
+    /// `&raw const (*header).timer`) and the enclosing struct can be recovered from the
+    /// popped pointer. Use pointers of the same provenance for one node every time.
+    ///
     /// # Safety
     ///
-    /// Queue Access Invariant (module docs); in particular `n` must stay alive and
-    /// pinned until it is removed or popped.
-    pub unsafe fn schedule(&self, n: &TimerNode, at: u64) {
+    /// `n` points to a live node; Queue Access Invariant (module docs); in particular
+    /// the node must stay alive and pinned until it is removed or popped.
+    pub unsafe fn schedule(&self, n: NonNull<TimerNode>, at: u64) {
+        let np = n.as_ptr().cast_const();
+        // SAFETY: `n` is live (contract).
+        let nr = unsafe { node(np) };
         // SAFETY: forwarded contract.
         if unsafe { self.is_queued(n) } {
-            // SAFETY: `n` is queued (checked above), contract forwarded.
-            if at >= unsafe { n.deadline() } {
+            // SAFETY: `n` is queued, contract forwarded.
+            if at >= unsafe { nr.deadline() } {
                 return;
             }
-            if ptr::eq(self.root.get(), n) {
+            if ptr::eq(self.root.get(), np) {
                 // Decreasing the root's key keeps heap order.
-                n.set_deadline(at);
+                nr.set_deadline(at);
                 return;
             }
             // SAFETY: `n` is queued and not the root; contract forwarded.
-            unsafe { self.detach(n) };
-            n.set_deadline(at);
+            unsafe { self.detach(np) };
+            nr.set_deadline(at);
         } else {
-            n.reset_links();
-            n.set_deadline(at);
+            nr.reset_links();
+            nr.set_deadline(at);
         }
         // SAFETY: `n` is now a detached tree root; the root is queued; contract forwarded.
-        let r = unsafe { meld(self.root.get(), n) };
+        let r = unsafe { meld(self.root.get(), np) };
         self.root.set(r);
     }
 
@@ -265,29 +277,33 @@ impl TimerQueue {
     ///
     /// # Safety
     ///
-    /// Queue Access Invariant (module docs).
-    pub unsafe fn remove(&self, n: &TimerNode) {
+    /// `n` points to a live node; Queue Access Invariant (module docs).
+    pub unsafe fn remove(&self, n: NonNull<TimerNode>) {
         // SAFETY: forwarded contract.
         if !unsafe { self.is_queued(n) } {
             return;
         }
-        if ptr::eq(self.root.get(), n) {
+        let np = n.as_ptr().cast_const();
+        if ptr::eq(self.root.get(), np) {
             // SAFETY: the queue is non-empty; contract forwarded.
             unsafe { self.pop_root() };
             return;
         }
         // SAFETY: `n` is queued and not the root; contract forwarded.
-        unsafe { self.detach(n) };
+        unsafe { self.detach(np) };
+        // SAFETY: `n` is live (contract).
+        let nr = unsafe { node(np) };
         // SAFETY: `n`'s children are queued nodes; contract forwarded.
-        let sub = unsafe { merge_pairs(n.child.get()) };
-        n.reset_links();
+        let sub = unsafe { merge_pairs(nr.child.get()) };
+        nr.reset_links();
         // SAFETY: `sub` is a detached tree of queued nodes (or null).
         let r = unsafe { meld(self.root.get(), sub) };
         self.root.set(r);
     }
 
     /// Removes and returns one node whose deadline is `<= now` (the earliest), or
-    /// `None` if none is due. O(log n) amortized. The returned node is unqueued; its
+    /// `None` if none is due. O(log n) amortized. The returned pointer is the one given
+    /// to [`schedule`](Self::schedule); the node is unqueued, and its
     /// [`deadline`](TimerNode::deadline) still tells when it was due.
     ///
     /// # Safety
@@ -315,7 +331,8 @@ impl TimerQueue {
         let new_root = unsafe { merge_pairs(rn.child.get()) };
         self.root.set(new_root);
         rn.reset_links();
-        NonNull::from(rn)
+        // SAFETY: the root pointer is non-null in a non-empty queue.
+        unsafe { NonNull::new_unchecked(r.cast_mut()) }
     }
 
     /// Cuts `n` (with its subtree) out of its parent's child list.
@@ -323,9 +340,11 @@ impl TimerQueue {
     /// # Safety
     ///
     /// `n` is queued here and is not the root; Queue Access Invariant.
-    unsafe fn detach(&self, n: &TimerNode) {
-        let p = n.prev.get();
-        let nx = n.next.get();
+    unsafe fn detach(&self, n: *const TimerNode) {
+        // SAFETY: `n` is queued, hence live.
+        let nr = unsafe { node(n) };
+        let p = nr.prev.get();
+        let nx = nr.next.get();
         // SAFETY: a queued non-root node has a non-null `prev`, a queued node.
         let pn = unsafe { node(p) };
         if ptr::eq(pn.child.get(), n) {
@@ -337,10 +356,13 @@ impl TimerQueue {
             // SAFETY: a sibling of a queued node is queued.
             unsafe { node(nx) }.prev.set(p);
         }
-        n.prev.set(ptr::null());
-        n.next.set(ptr::null());
+        nr.prev.set(ptr::null());
+        nr.next.set(ptr::null());
     }
 }
+
+// Links are always copied from raw pointers the caller handed in (never re-derived
+// from a `&TimerNode`), so every stored pointer keeps the caller's provenance.
 
 /// Joins two detached trees (roots with null `prev`/`next`, or null) and returns the
 /// new root: the later root becomes the first child of the earlier (ties keep `a` on
@@ -360,18 +382,20 @@ unsafe fn meld(a: *const TimerNode, b: *const TimerNode) -> *const TimerNode {
     let (an, bn) = unsafe { (node(a), node(b)) };
     // SAFETY: contract: no concurrent access.
     let (parent, child) = if unsafe { bn.deadline() < an.deadline() } {
-        (bn, an)
+        (b, a)
     } else {
-        (an, bn)
+        (a, b)
     };
-    let first = parent.child.get();
-    child.next.set(first);
+    // SAFETY: live nodes (contract).
+    let (pn, cn) = unsafe { (node(parent), node(child)) };
+    let first = pn.child.get();
+    cn.next.set(first);
     if !first.is_null() {
         // SAFETY: a child of a live tree node is a live node.
         unsafe { node(first) }.prev.set(child);
     }
-    child.prev.set(parent);
-    parent.child.set(child);
+    cn.prev.set(parent);
+    pn.child.set(child);
     parent
 }
 
@@ -389,14 +413,15 @@ unsafe fn merge_pairs(first: *const TimerNode) -> *const TimerNode {
     let mut stack: *const TimerNode = ptr::null();
     let mut cur = first;
     while !cur.is_null() {
-        // SAFETY: `cur` is a live node of the sibling list (contract).
-        let a = unsafe { node(cur) };
-        let b = a.next.get();
-        a.prev.set(ptr::null());
-        a.next.set(ptr::null());
+        let a = cur;
+        // SAFETY: `a` is a live node of the sibling list (contract).
+        let an = unsafe { node(a) };
+        let b = an.next.get();
+        an.prev.set(ptr::null());
+        an.next.set(ptr::null());
         let pair = if b.is_null() {
             cur = ptr::null();
-            a as *const TimerNode
+            a
         } else {
             // SAFETY: `b` is the next live sibling.
             let bn = unsafe { node(b) };
@@ -412,10 +437,11 @@ unsafe fn merge_pairs(first: *const TimerNode) -> *const TimerNode {
     }
     let mut acc: *const TimerNode = ptr::null();
     while !stack.is_null() {
+        let t = stack;
         // SAFETY: stack entries are live detached roots.
-        let t = unsafe { node(stack) };
-        stack = t.next.get();
-        t.next.set(ptr::null());
+        let tn = unsafe { node(t) };
+        stack = tn.next.get();
+        tn.next.set(ptr::null());
         // SAFETY: `acc` and `t` are detached roots of live trees.
         acc = unsafe { meld(acc, t) };
     }
