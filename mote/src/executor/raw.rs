@@ -193,7 +193,7 @@ impl RawExecutor {
                 // A finished task's node must not stay queued: its slot may be spawned
                 // again, possibly on another executor (one node, one queue).
                 // SAFETY: headers are 'static; the node is only used with this queue.
-                unsafe { self.timers.remove(&header.timer) };
+                unsafe { self.timers.remove(timer_node(task)) };
             }
             if done && header.state.finish() {
                 // SAFETY: `finish` drove the state to FREE with no queue entry left; the
@@ -203,6 +203,17 @@ impl RawExecutor {
         }
         polled
     }
+}
+
+/// The task's timer node, as a pointer derived from the task pointer (not from a
+/// reference to the field), so the header can be recovered from it when it is popped.
+#[cfg(feature = "time")]
+fn timer_node(task: TaskRef) -> core::ptr::NonNull<crate::time::timer_queue::TimerNode> {
+    // SAFETY: Header Valid Invariant: `task` points to a live header; taking a field
+    // address creates no reference.
+    let p = unsafe { &raw const (*task.as_ptr()).timer };
+    // SAFETY: a field of a non-null header is non-null.
+    unsafe { core::ptr::NonNull::new_unchecked(p.cast_mut()) }
 }
 
 #[cfg(feature = "time")]
@@ -249,7 +260,7 @@ pub(crate) fn schedule_wake(at: u64, waker: &core::task::Waker) {
             // was published before; executors are 'static.
             let exec = unsafe { &**header.executor.get() };
             // SAFETY: the header is 'static and its node only used with its executor.
-            if unsafe { exec.timers.schedule(&header.timer, at) } {
+            if unsafe { exec.timers.schedule(timer_node(task), at) } {
                 exec.pender.pend();
             }
         }
