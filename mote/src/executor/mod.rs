@@ -34,6 +34,8 @@ pub mod arch;
 
 #[cfg(any(feature = "cortex-m", feature = "std"))]
 pub use arch::Executor;
+#[cfg(feature = "cortex-m")]
+pub use arch::InterruptExecutor;
 pub use spawner::{SendSpawner, SpawnError, SpawnToken, Spawner};
 
 #[allow(unused_imports)]
