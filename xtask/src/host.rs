@@ -12,10 +12,24 @@ const HOST_FEATURES: &str = "mote/std,mote/time";
 
 /// Host test invocations: (name in the summary, arguments of `cargo`). Doc tests run as
 /// part of `cargo test` (no `--lib`/`--tests` filter).
-pub const HOST_TESTS: &[(&str, &[&str])] = &[(
-    "host: cargo test --workspace (std,time)",
-    &["test", "--workspace", "--features", HOST_FEATURES],
-)];
+pub const HOST_TESTS: &[(&str, &[&str])] = &[
+    (
+        "host: cargo test --workspace (std,time)",
+        &["test", "--workspace", "--features", HOST_FEATURES],
+    ),
+    // The board crate's doc tests, including its compile-fail tests (unbound interrupts,
+    // LEDs that do not exist); without the panic handler, which would clash with std's.
+    (
+        "host: mote-mps2 doc tests",
+        &[
+            "test",
+            "--doc",
+            "--no-default-features",
+            "--manifest-path",
+            "mote-mps2/Cargo.toml",
+        ],
+    ),
+];
 
 /// Test targets of `mote` that Miri runs (`cargo +nightly miri test -p mote --features std`
 /// followed by one of these). Add integration tests as `&["--test", "name"]`.
