@@ -97,10 +97,20 @@ pub struct Captured {
 /// Runs `cmd` (stdin closed, stdout and stderr captured) and kills it once `timeout` has
 /// passed.
 pub fn run_with_timeout(cmd: &mut Command, timeout: Duration) -> Result<Captured, Error> {
+    run_with_timeout_stdin(cmd, timeout, Stdio::null())
+}
+
+/// Like [`run_with_timeout`], with `stdin` as the child's standard input (a file to feed
+/// a firmware's UART, for instance).
+pub fn run_with_timeout_stdin(
+    cmd: &mut Command,
+    timeout: Duration,
+    stdin: Stdio,
+) -> Result<Captured, Error> {
     echo(cmd);
     let start = Instant::now();
     let mut child = cmd
-        .stdin(Stdio::null())
+        .stdin(stdin)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -157,6 +167,22 @@ mod tests {
         assert_eq!(run.status.and_then(|s| s.code()), Some(3));
         assert_eq!(run.stdout, "out\n");
         assert_eq!(run.stderr, "err\n");
+    }
+
+    #[test]
+    fn run_with_timeout_stdin_feeds_the_child() {
+        let path = std::env::temp_dir().join(format!("xtask-stdin-{}.txt", std::process::id()));
+        std::fs::write(&path, "fed through stdin\n").unwrap();
+        let file = std::fs::File::open(&path).unwrap();
+        let run = run_with_timeout_stdin(
+            Command::new("sh").args(["-c", "cat"]),
+            Duration::from_secs(10),
+            file.into(),
+        )
+        .unwrap();
+        let _ = std::fs::remove_file(&path);
+        assert_eq!(run.status.and_then(|s| s.code()), Some(0));
+        assert_eq!(run.stdout, "fed through stdin\n");
     }
 
     #[test]
