@@ -3,6 +3,7 @@
 //! compare-and-swap such as thumbv6m). Lock-free code imports atomics only from here.
 
 #[cfg(loom)]
+#[allow(unused_imports)]
 pub(crate) use loom::sync::atomic::{AtomicBool, AtomicPtr, AtomicU32, AtomicUsize, Ordering};
 
 #[cfg(not(loom))]

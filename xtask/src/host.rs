@@ -104,6 +104,22 @@ pub fn tests(root: &Path, report: &mut Report) {
     }
 }
 
+/// Loom model checks: `mote` unit tests whose names contain `loom`, built with
+/// `--cfg loom` in a target directory of their own (the flag changes every crate's build).
+pub const LOOM_FILTER: &str = "loom";
+
+/// Runs the loom model checks of the lock-free structures.
+pub fn loom(root: &Path, report: &mut Report) {
+    report.step("loom: mote lock-free structures", || {
+        cmd::run(
+            cmd::cargo(root)
+                .args(["test", "-p", "mote", "--lib", "--release", LOOM_FILTER])
+                .env("RUSTFLAGS", "--cfg loom")
+                .env("CARGO_TARGET_DIR", root.join("target/loom")),
+        )
+    });
+}
+
 /// Runs every [`MIRI_TESTS`] entry under Miri.
 pub fn miri(root: &Path, report: &mut Report) {
     let flags = env::var("MIRIFLAGS").unwrap_or_else(|_| MIRIFLAGS.to_string());

@@ -90,6 +90,7 @@ fn test(root: &Path, quick: bool) -> Result<(), Error> {
     host::tests(root, &mut report);
     if !quick {
         host::miri(root, &mut report);
+        host::loom(root, &mut report);
     }
     host::clippy(root, &mut report);
     firmware::test_all(root, &mut report);

@@ -34,6 +34,9 @@ pub mod arch;
 
 #[cfg(any(feature = "cortex-m", feature = "std"))]
 pub use arch::Executor;
+#[cfg(any(feature = "cortex-m", feature = "std"))]
+#[doc(hidden)]
+pub use arch::run_main;
 #[cfg(feature = "cortex-m")]
 pub use arch::InterruptExecutor;
 pub use spawner::{SendSpawner, SpawnError, SpawnToken, Spawner};

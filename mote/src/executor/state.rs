@@ -92,7 +92,7 @@ impl State {
     }
 
     /// Current bits, for tests and diagnostics.
-    #[cfg(test)]
+    #[cfg(all(test, not(loom)))]
     pub(crate) fn bits(&self) -> u32 {
         self.0.load(Ordering::Acquire)
     }
