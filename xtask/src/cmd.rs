@@ -94,15 +94,10 @@ pub struct Captured {
     pub elapsed: Duration,
 }
 
-/// Runs `cmd` (stdin closed, stdout and stderr captured) and kills it once `timeout` has
+/// Runs `cmd` with `stdin` as its standard input (`Stdio::null()` for none, or a file to
+/// feed a firmware's UART), stdout and stderr captured, and kills it once `timeout` has
 /// passed.
-pub fn run_with_timeout(cmd: &mut Command, timeout: Duration) -> Result<Captured, Error> {
-    run_with_timeout_stdin(cmd, timeout, Stdio::null())
-}
-
-/// Like [`run_with_timeout`], with `stdin` as the child's standard input (a file to feed
-/// a firmware's UART, for instance).
-pub fn run_with_timeout_stdin(
+pub fn run_with_timeout(
     cmd: &mut Command,
     timeout: Duration,
     stdin: Stdio,
@@ -162,6 +157,7 @@ mod tests {
         let run = run_with_timeout(
             Command::new("sh").args(["-c", "echo out; echo err >&2; exit 3"]),
             Duration::from_secs(10),
+            Stdio::null(),
         )
         .unwrap();
         assert_eq!(run.status.and_then(|s| s.code()), Some(3));
@@ -170,11 +166,11 @@ mod tests {
     }
 
     #[test]
-    fn run_with_timeout_stdin_feeds_the_child() {
+    fn run_with_timeout_feeds_stdin_to_the_child() {
         let path = std::env::temp_dir().join(format!("xtask-stdin-{}.txt", std::process::id()));
         std::fs::write(&path, "fed through stdin\n").unwrap();
         let file = std::fs::File::open(&path).unwrap();
-        let run = run_with_timeout_stdin(
+        let run = run_with_timeout(
             Command::new("sh").args(["-c", "cat"]),
             Duration::from_secs(10),
             file.into(),
@@ -190,6 +186,7 @@ mod tests {
         let run = run_with_timeout(
             Command::new("sh").args(["-c", "echo started; exec sleep 30"]),
             Duration::from_millis(300),
+            Stdio::null(),
         )
         .unwrap();
         assert!(run.status.is_none(), "the time-out must report a kill");

@@ -136,8 +136,8 @@ pub fn test_all(root: &Path, report: &mut Report) {
         for bin in &bins {
             let name = format!("firmware: {target} {bin}");
             let mut qemu = qemu(machine, &elf_dir.join(bin), false);
-            let run = input(root, bin)
-                .and_then(|stdin| cmd::run_with_timeout_stdin(&mut qemu, timeout, stdin));
+            let run =
+                input(root, bin).and_then(|stdin| cmd::run_with_timeout(&mut qemu, timeout, stdin));
             let (result, elapsed) = match run {
                 Ok(captured) => (judge(root, bin, &captured, timeout), captured.elapsed),
                 Err(e) => (Err(e), Duration::ZERO),
