@@ -16,7 +16,7 @@
 //!
 //! | item | role |
 //! | --- | --- |
-//! | [`line`]`::NAME` | one type per NVIC line, implementing [`Line`] |
+//! | [`line`](mod@line)`::NAME` | one type per NVIC line, implementing [`Line`] |
 //! | [`Handler<L>`] | what a driver runs in line `L`'s interrupt (`uart::RxHandler<UART0>`) |
 //! | [`Binding<L, H>`] | proof that line `L` calls handler `H`; taken by constructors |
 //!
@@ -63,7 +63,7 @@
 
 use crate::Interrupt;
 
-/// An NVIC interrupt line, as a type. Implemented by the types of [`line`].
+/// An NVIC interrupt line, as a type. Implemented by the types of [`line`](mod@line).
 pub trait Line: 'static {
     /// The line's number.
     const INTERRUPT: Interrupt;
