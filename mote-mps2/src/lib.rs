@@ -14,7 +14,8 @@
 //! - peripheral tokens ([`Peripherals`]) and interrupt binding
 //!   ([`bind_interrupts!`], [`binding`]), with the per-line waker table ([`wakers`]);
 //! - an async HAL: the interrupt-driven [`serial::Uart`] (embedded-io(-async)) and the
-//!   FPGA I/O LEDs as embedded-hal output pins ([`fpgaio::Output`]);
+//!   FPGA I/O LEDs as embedded-hal output pins ([`fpgaio::Output`]), and the CMSDK timers
+//!   as interrupt-driven periodic timers ([`timer::PeriodicTimer`]);
 //! - [`exit`], which ends the QEMU run with a status through semihosting;
 //! - with the default `panic-handler` feature, a panic handler that prints the panic on
 //!   UART0 and exits with [`EXIT_FAILURE`].
@@ -49,6 +50,7 @@ pub mod irq;
 mod panic;
 mod peripherals;
 pub mod serial;
+pub mod timer;
 pub mod uart;
 pub mod wakers;
 

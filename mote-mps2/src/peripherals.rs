@@ -9,6 +9,7 @@ use core::sync::atomic::{AtomicBool, Ordering};
 
 use crate::fpgaio::Led;
 use crate::serial::{UART0, UART1, UART2, UART3, UART4};
+use crate::timer::{TIMER0, TIMER1};
 
 static TAKEN: AtomicBool = AtomicBool::new(false);
 
@@ -32,6 +33,10 @@ pub struct Peripherals {
     pub UART3: UART3,
     /// CMSDK UART 4.
     pub UART4: UART4,
+    /// CMSDK timer 0.
+    pub TIMER0: TIMER0,
+    /// CMSDK timer 1.
+    pub TIMER1: TIMER1,
     /// User LED 0 of the FPGA I/O block.
     pub LED0: Led<0>,
     /// User LED 1 of the FPGA I/O block.
@@ -65,6 +70,8 @@ impl Peripherals {
             UART2: UART2 { _private: () },
             UART3: UART3 { _private: () },
             UART4: UART4 { _private: () },
+            TIMER0: TIMER0 { _private: () },
+            TIMER1: TIMER1 { _private: () },
             LED0: Led { _private: () },
             LED1: Led { _private: () },
         }
