@@ -505,6 +505,7 @@ fn fmt_value(v: &Result<f64, Error>) -> String {
 
 fn fmt_ratio(r: &Row) -> String {
     match (r.ratio(), &r.mote, &r.other) {
+        (Some(x), _, _) if x < 0.01 => format!("{x:.5}"),
         (Some(x), _, _) => format!("{x:.2}"),
         (None, Ok(_), Ok(_)) => "n/a (peer 0)".into(),
         _ => "-".into(),

@@ -47,7 +47,8 @@ mod imp {
         static mut EXECUTOR: MaybeUninit<embassy_executor::Executor> = MaybeUninit::uninit();
         // SAFETY: `run` is called once, from `main`, before any task or interrupt uses
         // the executor; the `&'static mut` made here is the only reference ever made.
-        let executor = unsafe { (*addr_of_mut!(EXECUTOR)).write(embassy_executor::Executor::new()) };
+        let executor =
+            unsafe { (*addr_of_mut!(EXECUTOR)).write(embassy_executor::Executor::new()) };
         executor.run(init)
     }
 

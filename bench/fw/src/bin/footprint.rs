@@ -31,7 +31,10 @@ async fn ping(n: u32) {
 
 #[cfg_attr(all(feature = "mote", not(feature = "pool2")), mote::task)]
 #[cfg_attr(all(feature = "mote", feature = "pool2"), mote::task(pool_size = 2))]
-#[cfg_attr(all(feature = "embassy", not(feature = "pool2")), embassy_executor::task)]
+#[cfg_attr(
+    all(feature = "embassy", not(feature = "pool2")),
+    embassy_executor::task
+)]
 #[cfg_attr(
     all(feature = "embassy", feature = "pool2"),
     embassy_executor::task(pool_size = 2)
