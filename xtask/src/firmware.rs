@@ -81,7 +81,7 @@ pub fn build(root: &Path, target: &str, bin: Option<&str>) -> Result<PathBuf, Er
 }
 
 /// The target directory of the cargo workspace in `dir` (honours `CARGO_TARGET_DIR`).
-fn target_dir(dir: &Path) -> Result<PathBuf, Error> {
+pub fn target_dir(dir: &Path) -> Result<PathBuf, Error> {
     let metadata =
         cmd::output(cmd::cargo(dir).args(["metadata", "--format-version", "1", "--no-deps"]))?;
     const KEY: &str = "\"target_directory\":\"";
