@@ -18,7 +18,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use crate::cmd::{self, Error};
@@ -219,7 +219,7 @@ struct Line {
 fn run_fw(elf: &Path, rt: &str) -> Result<Vec<Line>, Error> {
     let mut qemu = Command::new(crate::setup::QEMU);
     qemu.args(QEMU_ARGS).arg(elf);
-    let run = cmd::run_with_timeout(&mut qemu, TIMEOUT)?;
+    let run = cmd::run_with_timeout(&mut qemu, TIMEOUT, Stdio::null())?;
     let status = run
         .status
         .ok_or_else(|| format!("killed after the {} s time-out", TIMEOUT.as_secs()))?;
@@ -319,7 +319,7 @@ fn footprint(dir: &Path, rt: &str) -> Result<Footprint, Error> {
     let future = {
         let mut qemu = Command::new(crate::setup::QEMU);
         qemu.args(QEMU_ARGS).arg(elf_dir.join("footprint"));
-        let run = cmd::run_with_timeout(&mut qemu, TIMEOUT)?;
+        let run = cmd::run_with_timeout(&mut qemu, TIMEOUT, Stdio::null())?;
         if !run.status.is_some_and(|s| s.success()) {
             return Err(format!(
                 "footprint app failed: {:?}\n{}",
@@ -418,7 +418,7 @@ fn host_part(root: &Path, rows: &mut Vec<Row>) {
 fn host_once(exe: &Path, rt: &str, name: &str, n: u64) -> Result<Vec<Line>, Error> {
     let mut c = Command::new(exe);
     c.args([rt, name, &n.to_string()]);
-    let run = cmd::run_with_timeout(&mut c, TIMEOUT)?;
+    let run = cmd::run_with_timeout(&mut c, TIMEOUT, Stdio::null())?;
     if !run.status.is_some_and(|s| s.success()) {
         return Err(format!(
             "{rt} {name} failed: {:?}\n{}",
@@ -470,7 +470,7 @@ fn host_instructions(exe: &Path, rt: &str, name: &str) -> Result<f64, Error> {
             .arg(format!("--callgrind-out-file={}", out.display()))
             .arg(exe)
             .args([rt, name, &n.to_string()]);
-        let run = cmd::run_with_timeout(&mut c, HOST_TIMEOUT)?;
+        let run = cmd::run_with_timeout(&mut c, HOST_TIMEOUT, Stdio::null())?;
         if run.status.is_none() {
             return Err(format!(
                 "callgrind run of {rt} {name} n={n} killed after {} s",
