@@ -19,3 +19,6 @@
 //! held makes that call panic (a `RefCell` borrow error), never corrupts state.
 
 pub mod blocking_mutex;
+pub mod waker;
+pub mod channel;
+mod wait_list;
