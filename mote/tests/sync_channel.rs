@@ -70,7 +70,10 @@ fn senders_are_served_fifo_and_woken_exactly() {
     assert_eq!(ch.try_receive(), Ok(2));
     senders[2].ready();
     assert_eq!(ch.try_receive(), Ok(3));
-    assert_eq!(senders.iter().map(Probe::wakes).collect::<Vec<_>>(), [1, 1, 1]);
+    assert_eq!(
+        senders.iter().map(Probe::wakes).collect::<Vec<_>>(),
+        [1, 1, 1]
+    );
 }
 
 #[test]
@@ -81,7 +84,10 @@ fn receivers_are_served_fifo_and_woken_exactly() {
         r.pending();
     }
     ch.try_send(10).unwrap();
-    assert_eq!(rx.iter().map(Probe::woken).collect::<Vec<_>>(), [true, false, false]);
+    assert_eq!(
+        rx.iter().map(Probe::woken).collect::<Vec<_>>(),
+        [true, false, false]
+    );
     // The value is promised to the woken receiver.
     assert_eq!(ch.try_receive(), Err(TryReceiveError::Empty));
     let mut late = Probe::new(ch.receive());
@@ -128,7 +134,11 @@ fn dropped_woken_sender_passes_the_slot_on() {
     assert!(b.woken());
     b.ready();
     assert_eq!(ch.try_receive(), Ok(2));
-    assert_eq!(ch.try_receive(), Err(TryReceiveError::Empty), "value 1 never sent");
+    assert_eq!(
+        ch.try_receive(),
+        Err(TryReceiveError::Empty),
+        "value 1 never sent"
+    );
 }
 
 #[test]
@@ -289,7 +299,8 @@ struct Sim<'a> {
     next: [u32; PRODUCERS],
     sends: Vec<Option<Probe<mote::sync::channel::SendFuture<'a, NoopRawMutex, (usize, u32), 2>>>>,
     taken: [usize; CONSUMERS],
-    recvs: Vec<Option<Probe<mote::sync::channel::ReceiveFuture<'a, NoopRawMutex, (usize, u32), 2>>>>,
+    recvs:
+        Vec<Option<Probe<mote::sync::channel::ReceiveFuture<'a, NoopRawMutex, (usize, u32), 2>>>>,
     log: Vec<(usize, u32)>,
 }
 

@@ -19,6 +19,10 @@
 //! held makes that call panic (a `RefCell` borrow error), never corrupts state.
 
 pub mod blocking_mutex;
-pub mod waker;
 pub mod channel;
+pub mod mutex;
+pub mod semaphore;
+mod shared;
+pub mod signal;
 mod wait_list;
+pub mod waker;

@@ -6,7 +6,8 @@
 //! - Waiting senders and receivers queue in FIFO wait lists (no limit on their number).
 //! - **Exact wakes**: a waiter is woken only when it can progress, and the progress is
 //!   reserved for it: one freed slot grants one sender (the oldest waiting), one new value
-//!   grants one receiver. A `try_send`/`try_receive` (or a newly arriving future) cannot
+//!   grants one receiver (grants are counted: whichever granted receiver is polled first
+//!   takes the oldest value, so values still leave in FIFO order). A `try_send`/`try_receive` (or a newly arriving future) cannot
 //!   steal a slot or value granted to a woken waiter.
 //! - **Cancellation passes the turn on**: a send or receive future dropped after being
 //!   granted gives its slot or value back, and the next waiter is granted instead.
@@ -35,7 +36,6 @@
 mod futures;
 mod ring;
 
-use core::cell::RefCell;
 use core::fmt;
 use core::task::Waker;
 
@@ -43,7 +43,7 @@ pub use futures::{ReadyToReceiveFuture, ReceiveFuture, SendFuture};
 use ring::Ring;
 
 use crate::sync::blocking_mutex::raw::RawMutex;
-use crate::sync::blocking_mutex::Mutex;
+use crate::sync::shared::{Grant, Shared};
 use crate::sync::wait_list::WaitList;
 
 /// Error of [`Channel::try_send`]: the value could not be queued and is handed back.
@@ -95,8 +95,9 @@ impl<T, const N: usize> State<T, N> {
     pub(crate) fn available(&self) -> usize {
         self.ring.len() - self.reserved_items
     }
+}
 
-    /// Grants one waiter that can progress now and returns its waker.
+impl<T, const N: usize> Grant for State<T, N> {
     fn grant_one(&mut self) -> Option<Waker> {
         if self.free() > 0 && !self.senders.is_empty() {
             self.reserved_slots += 1;
@@ -130,7 +131,7 @@ impl<T, const N: usize> State<T, N> {
 /// assert_eq!(CH.try_receive(), Err(TryReceiveError::Empty));
 /// ```
 pub struct Channel<M: RawMutex, T, const N: usize> {
-    state: Mutex<M, RefCell<State<T, N>>>,
+    shared: Shared<M, State<T, N>>,
 }
 
 impl<M: RawMutex, T, const N: usize> Channel<M, T, N> {
@@ -138,36 +139,25 @@ impl<M: RawMutex, T, const N: usize> Channel<M, T, N> {
     pub const fn new() -> Self {
         const { assert!(N > 0, "a Channel needs a capacity of at least 1") };
         Self {
-            state: Mutex::new(RefCell::new(State {
+            shared: Shared::new(State {
                 ring: Ring::new(),
                 reserved_slots: 0,
                 reserved_items: 0,
                 senders: WaitList::new(),
                 receivers: WaitList::new(),
                 ready: WaitList::new(),
-            })),
+            }),
         }
     }
 
     /// Runs `f` on the state under the lock.
     pub(crate) fn with<R>(&self, f: impl FnOnce(&mut State<T, N>) -> R) -> R {
-        self.state.lock(|cell| f(&mut cell.borrow_mut()))
+        self.shared.with(f)
     }
 
-    /// Runs `f` under the lock, grants every waiter that can now progress, and wakes them
-    /// after the lock is released.
+    /// Runs `f` under the lock, then grants and wakes waiters that can progress.
     pub(crate) fn update<R>(&self, f: impl FnOnce(&mut State<T, N>) -> R) -> R {
-        let (result, first) = self.with(|s| {
-            let r = f(s);
-            (r, s.grant_one())
-        });
-        if let Some(w) = first {
-            w.wake();
-            while let Some(w) = self.with(State::grant_one) {
-                w.wake();
-            }
-        }
-        result
+        self.shared.update(f)
     }
 
     /// Sends `value`, waiting while the channel is full.
@@ -205,9 +195,7 @@ impl<M: RawMutex, T, const N: usize> Channel<M, T, N> {
             if s.free() == 0 {
                 return Err(TrySendError::Full(value));
             }
-            s.ring
-                .push_back(value)
-                .map_err(|v| TrySendError::Full(v))
+            s.ring.push_back(value).map_err(|v| TrySendError::Full(v))
         })
     }
 
