@@ -293,14 +293,15 @@ fn op() -> impl Strategy<Value = Op> {
 }
 
 type Ch = Channel<NoopRawMutex, (usize, u32), 2>;
+type SendProbe<'a> = Probe<mote::sync::channel::SendFuture<'a, NoopRawMutex, (usize, u32), 2>>;
+type RecvProbe<'a> = Probe<mote::sync::channel::ReceiveFuture<'a, NoopRawMutex, (usize, u32), 2>>;
 
 struct Sim<'a> {
     ch: &'a Ch,
     next: [u32; PRODUCERS],
-    sends: Vec<Option<Probe<mote::sync::channel::SendFuture<'a, NoopRawMutex, (usize, u32), 2>>>>,
+    sends: Vec<Option<SendProbe<'a>>>,
     taken: [usize; CONSUMERS],
-    recvs:
-        Vec<Option<Probe<mote::sync::channel::ReceiveFuture<'a, NoopRawMutex, (usize, u32), 2>>>>,
+    recvs: Vec<Option<RecvProbe<'a>>>,
     log: Vec<(usize, u32)>,
 }
 
@@ -345,10 +346,11 @@ impl<'a> Sim<'a> {
             Op::PollProducer(p) => self.poll_producer(p),
             Op::DropProducer(p) => self.sends[p] = None, // resent later with the same value
             Op::TrySend(p) => {
-                if self.sends[p].is_none() && self.next[p] < PER_PRODUCER {
-                    if self.ch.try_send((p, self.next[p])).is_ok() {
-                        self.next[p] += 1;
-                    }
+                if self.sends[p].is_none()
+                    && self.next[p] < PER_PRODUCER
+                    && self.ch.try_send((p, self.next[p])).is_ok()
+                {
+                    self.next[p] += 1;
                 }
             }
             Op::PollConsumer(c) => self.poll_consumer(c),

@@ -32,11 +32,9 @@ fn lock_is_fifo_with_direct_handoff() {
     assert!(m.try_lock().is_err(), "handed over: nobody can barge in");
     // Later waiters polled first still wait.
     waiters[2].pending();
-    let mut order = Vec::new();
-    for i in 0..3 {
-        let mut g = waiters[i].ready();
+    for (i, w) in waiters.iter_mut().enumerate() {
+        let mut g = w.ready();
         g.push(i as u32);
-        order.push(i);
         drop(g);
     }
     assert_eq!(*m.try_lock().unwrap(), vec![0, 1, 2]);
