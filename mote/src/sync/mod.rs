@@ -26,3 +26,4 @@ mod shared;
 pub mod signal;
 mod wait_list;
 pub mod waker;
+pub mod watch;
