@@ -16,9 +16,17 @@ fn receivers_see_latest_value_once_per_change() {
     w.send(2);
     assert_eq!(a.try_changed(), Some(2));
     assert_eq!(a.try_changed(), None);
-    assert_eq!(b.try_changed(), Some(2), "each receiver has its own version");
+    assert_eq!(
+        b.try_changed(),
+        Some(2),
+        "each receiver has its own version"
+    );
     w.send(2);
-    assert_eq!(a.try_changed(), Some(2), "a send is a change even with an equal value");
+    assert_eq!(
+        a.try_changed(),
+        Some(2),
+        "a send is a change even with an equal value"
+    );
     assert_eq!(w.try_get(), Some(2));
 }
 
@@ -42,7 +50,11 @@ fn get_returns_seen_value_and_changed_waits() {
     let w: Watch<NoopRawMutex, u32> = Watch::new_with(3);
     let mut rx = w.receiver();
     assert_eq!(Probe::new(rx.get()).ready(), 3);
-    assert_eq!(Probe::new(rx.get()).ready(), 3, "get does not need a change");
+    assert_eq!(
+        Probe::new(rx.get()).ready(),
+        3,
+        "get does not need a change"
+    );
     let mut changed = Probe::new(rx.changed());
     changed.pending();
     w.send(4);
@@ -74,5 +86,9 @@ fn dropped_waiting_receiver_does_not_block_others() {
     drop(p1);
     w.send(1);
     assert_eq!(p2.ready(), 1);
-    assert_eq!(r1.try_changed(), Some(1), "cancelled wait marked nothing seen");
+    assert_eq!(
+        r1.try_changed(),
+        Some(1),
+        "cancelled wait marked nothing seen"
+    );
 }

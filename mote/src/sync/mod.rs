@@ -21,6 +21,7 @@
 pub mod blocking_mutex;
 pub mod channel;
 pub mod mutex;
+pub mod pipe;
 pub mod semaphore;
 mod shared;
 pub mod signal;
