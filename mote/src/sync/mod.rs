@@ -22,6 +22,8 @@ pub mod blocking_mutex;
 pub mod channel;
 pub mod mutex;
 pub mod pipe;
+pub mod pubsub;
+mod ring;
 pub mod semaphore;
 mod shared;
 pub mod signal;

@@ -155,6 +155,34 @@ impl WaitList {
         self.tail = Some(node);
     }
 
+    /// Prepends `node` (state `Idle` → `Waiting`): for a granted waiter that could not use
+    /// its turn and keeps its place at the head.
+    ///
+    /// # Safety
+    ///
+    /// As for [`enqueue`](Self::enqueue).
+    pub(crate) unsafe fn enqueue_front(
+        &mut self,
+        node: NonNull<WaitNode>,
+        waker: &Waker,
+        want: usize,
+    ) {
+        // SAFETY: alive (caller) and exclusive: `&mut self` is the only access path (WL2).
+        let d = unsafe { data(node) };
+        debug_assert_eq!(d.state, NodeState::Idle);
+        d.state = NodeState::Waiting;
+        d.waker = Some(waker.clone());
+        d.want = want;
+        d.prev = None;
+        d.next = self.head;
+        match self.head {
+            // SAFETY: the head is linked, hence alive (WL1); `&mut self` gives exclusivity.
+            Some(head) => unsafe { data(head) }.prev = Some(node),
+            None => self.tail = Some(node),
+        }
+        self.head = Some(node);
+    }
+
     /// The state of `node`.
     ///
     /// # Safety
@@ -319,6 +347,18 @@ impl Waiter {
         // SAFETY: the node is Idle, pinned inside the owner, and the owner's Drop unlinks
         // it (this function's contract), so WL1 and WL2 hold.
         unsafe { list.enqueue(self.node.ptr(), waker, want) };
+        self.queued = true;
+    }
+
+    /// Puts this waiter back at the head of `list` (after a grant it could not use).
+    ///
+    /// # Safety
+    ///
+    /// As for [`enqueue`](Self::enqueue).
+    pub(crate) unsafe fn enqueue_front(&mut self, list: &mut WaitList, waker: &Waker, want: usize) {
+        debug_assert!(!self.queued);
+        // SAFETY: as in `enqueue`.
+        unsafe { list.enqueue_front(self.node.ptr(), waker, want) };
         self.queued = true;
     }
 

@@ -34,13 +34,12 @@
 //! All state sits behind one raw mutex of kind `M`; wakers are woken after it is released.
 
 mod futures;
-mod ring;
 
 use core::fmt;
 use core::task::Waker;
 
+use crate::sync::ring::Ring;
 pub use futures::{ReadyToReceiveFuture, ReceiveFuture, SendFuture};
-use ring::Ring;
 
 use crate::sync::blocking_mutex::raw::RawMutex;
 use crate::sync::shared::{Grant, Shared};

@@ -33,6 +33,16 @@ impl<T, const N: usize> Ring<T, N> {
         }
     }
 
+    /// The value `offset` places after the oldest one.
+    pub(crate) fn get_mut(&mut self, offset: usize) -> Option<&mut T> {
+        if offset >= self.len {
+            return None;
+        }
+        let i = self.index(offset);
+        // SAFETY: `offset < len`, so slot `i` is initialised (ring invariant).
+        Some(unsafe { self.buf[i].assume_init_mut() })
+    }
+
     /// Appends `value`; gives it back when full.
     pub(crate) fn push_back(&mut self, value: T) -> Result<(), T> {
         if self.len == N {
@@ -58,6 +68,7 @@ impl<T, const N: usize> Ring<T, N> {
     }
 
     /// Removes the newest value.
+    #[allow(dead_code)] // used by some primitives only
     pub(crate) fn pop_back(&mut self) -> Option<T> {
         if self.len == 0 {
             return None;
