@@ -24,6 +24,7 @@ pub mod mutex;
 pub mod pipe;
 pub mod pubsub;
 mod ring;
+pub mod rwlock;
 pub mod semaphore;
 mod shared;
 pub mod signal;
