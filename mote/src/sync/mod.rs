@@ -21,6 +21,7 @@
 pub mod blocking_mutex;
 pub mod channel;
 pub mod mutex;
+pub mod once_lock;
 pub mod pipe;
 pub mod pubsub;
 mod ring;
