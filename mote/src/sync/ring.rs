@@ -68,7 +68,6 @@ impl<T, const N: usize> Ring<T, N> {
     }
 
     /// Removes the newest value.
-    #[allow(dead_code)] // used by some primitives only
     pub(crate) fn pop_back(&mut self) -> Option<T> {
         if self.len == 0 {
             return None;

@@ -33,17 +33,16 @@
 //!
 //! All state sits behind one raw mutex of kind `M`; wakers are woken after it is released.
 
+pub(crate) mod engine;
 mod futures;
 
 use core::fmt;
-use core::task::Waker;
 
 use crate::sync::ring::Ring;
 pub use futures::{ReadyToReceiveFuture, ReceiveFuture, SendFuture};
 
 use crate::sync::blocking_mutex::raw::RawMutex;
-use crate::sync::shared::{Grant, Shared};
-use crate::sync::wait_list::WaitList;
+use engine::Core;
 
 /// Error of [`Channel::try_send`]: the value could not be queued and is handed back.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -75,44 +74,6 @@ impl fmt::Display for TryReceiveError {
 
 impl core::error::Error for TryReceiveError {}
 
-pub(crate) struct State<T, const N: usize> {
-    pub(crate) ring: Ring<T, N>,
-    pub(crate) reserved_slots: usize,
-    pub(crate) reserved_items: usize,
-    pub(crate) senders: WaitList,
-    pub(crate) receivers: WaitList,
-    pub(crate) ready: WaitList,
-}
-
-impl<T, const N: usize> State<T, N> {
-    /// Free slots not promised to anyone.
-    pub(crate) fn free(&self) -> usize {
-        N - self.ring.len() - self.reserved_slots
-    }
-
-    /// Buffered values not promised to anyone.
-    pub(crate) fn available(&self) -> usize {
-        self.ring.len() - self.reserved_items
-    }
-}
-
-impl<T, const N: usize> Grant for State<T, N> {
-    fn grant_one(&mut self) -> Option<Waker> {
-        if self.free() > 0 && !self.senders.is_empty() {
-            self.reserved_slots += 1;
-            return self.senders.grant_front();
-        }
-        if self.available() > 0 {
-            if !self.receivers.is_empty() {
-                self.reserved_items += 1;
-                return self.receivers.grant_front();
-            }
-            return self.ready.grant_front();
-        }
-        None
-    }
-}
-
 /// A bounded MPMC channel of capacity `N` (at least 1), guarded by a raw mutex of kind `M`.
 ///
 /// See the [module docs](self) for its guarantees.
@@ -130,7 +91,7 @@ impl<T, const N: usize> Grant for State<T, N> {
 /// assert_eq!(CH.try_receive(), Err(TryReceiveError::Empty));
 /// ```
 pub struct Channel<M: RawMutex, T, const N: usize> {
-    shared: Shared<M, State<T, N>>,
+    pub(crate) core: Core<M, Ring<T, N>>,
 }
 
 impl<M: RawMutex, T, const N: usize> Channel<M, T, N> {
@@ -138,25 +99,8 @@ impl<M: RawMutex, T, const N: usize> Channel<M, T, N> {
     pub const fn new() -> Self {
         const { assert!(N > 0, "a Channel needs a capacity of at least 1") };
         Self {
-            shared: Shared::new(State {
-                ring: Ring::new(),
-                reserved_slots: 0,
-                reserved_items: 0,
-                senders: WaitList::new(),
-                receivers: WaitList::new(),
-                ready: WaitList::new(),
-            }),
+            core: Core::new(engine::State::new(Ring::new())),
         }
-    }
-
-    /// Runs `f` on the state under the lock.
-    pub(crate) fn with<R>(&self, f: impl FnOnce(&mut State<T, N>) -> R) -> R {
-        self.shared.with(f)
-    }
-
-    /// Runs `f` under the lock, then grants and wakes waiters that can progress.
-    pub(crate) fn update<R>(&self, f: impl FnOnce(&mut State<T, N>) -> R) -> R {
-        self.shared.update(f)
     }
 
     /// Sends `value`, waiting while the channel is full.
@@ -190,12 +134,7 @@ impl<M: RawMutex, T, const N: usize> Channel<M, T, N> {
     /// assert_eq!(ch.try_send(2), Err(TrySendError::Full(2)));
     /// ```
     pub fn try_send(&self, value: T) -> Result<(), TrySendError<T>> {
-        self.update(|s| {
-            if s.free() == 0 {
-                return Err(TrySendError::Full(value));
-            }
-            s.ring.push_back(value).map_err(|v| TrySendError::Full(v))
-        })
+        engine::try_send(&self.core, value).map_err(TrySendError::Full)
     }
 
     /// Receives the oldest value, waiting while none is available.
@@ -231,12 +170,7 @@ impl<M: RawMutex, T, const N: usize> Channel<M, T, N> {
     /// assert_eq!(ch.try_receive(), Ok(3));
     /// ```
     pub fn try_receive(&self) -> Result<T, TryReceiveError> {
-        self.update(|s| {
-            if s.available() == 0 {
-                return Err(TryReceiveError::Empty);
-            }
-            s.ring.pop_front().ok_or(TryReceiveError::Empty)
-        })
+        engine::try_receive(&self.core).ok_or(TryReceiveError::Empty)
     }
 
     /// Completes when a value is available to receive (without taking it).
@@ -282,7 +216,7 @@ impl<M: RawMutex, T, const N: usize> Channel<M, T, N> {
 
     /// Number of buffered values (including values promised to woken receivers).
     pub fn len(&self) -> usize {
-        self.with(|s| s.ring.len())
+        self.core.with(|s| s.queue.len())
     }
 
     /// The capacity `N`.
@@ -314,18 +248,7 @@ impl<M: RawMutex, T, const N: usize> Channel<M, T, N> {
     /// assert!(ch.is_empty());
     /// ```
     pub fn clear(&self) {
-        loop {
-            let dropped = self.update(|s| {
-                if s.available() > 0 {
-                    s.ring.pop_back()
-                } else {
-                    None
-                }
-            });
-            if dropped.is_none() {
-                break;
-            }
-        }
+        engine::clear(&self.core);
     }
 }
 
