@@ -23,6 +23,7 @@ pub mod channel;
 pub mod mutex;
 pub mod once_lock;
 pub mod pipe;
+pub mod priority_channel;
 pub mod pubsub;
 mod ring;
 pub mod rwlock;

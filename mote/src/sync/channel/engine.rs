@@ -229,10 +229,7 @@ pub(crate) unsafe fn poll_receive<M: RawMutex, Q: Queue>(
 /// # Safety
 ///
 /// As for [`poll_receive`].
-pub(crate) unsafe fn cancel_receive<M: RawMutex, Q: Queue>(
-    core: &Core<M, Q>,
-    waiter: &mut Waiter,
-) {
+pub(crate) unsafe fn cancel_receive<M: RawMutex, Q: Queue>(core: &Core<M, Q>, waiter: &mut Waiter) {
     if waiter.is_queued() {
         core.update(|s| {
             // SAFETY: pinned, used with `s.receivers` only (caller); lock held.
