@@ -33,3 +33,4 @@ pub mod signal;
 mod wait_list;
 pub mod waker;
 pub mod watch;
+pub mod zerocopy_channel;
