@@ -138,14 +138,9 @@ impl<'a, M: RawMutex, T> Channel<'a, M, T> {
         })
     }
 
-    /// # Safety
-    ///
-    /// `i` was returned by `sender_slot`/`receiver_slot` to the one side that calls this,
-    /// and that side holds `&mut` to itself for the returned lifetime.
-    unsafe fn slot(&self, i: usize) -> &mut T {
-        // SAFETY: `i < cap` and the slot is reachable only by the calling side until it
-        // publishes or frees it (module invariant; caller's contract).
-        unsafe { &mut *self.buf.add(i) }
+    /// Pointer to slot `i` (dereferenced only by the side that owns the slot).
+    fn slot_ptr(&self, i: usize) -> *mut T {
+        self.buf.wrapping_add(i)
     }
 }
 
@@ -175,15 +170,16 @@ impl<M: RawMutex, T> Sender<'_, M, T> {
             None => Poll::Pending,
         })
         .await;
-        // SAFETY: `i` is the sender's slot; `&mut self` is held for the returned lifetime.
-        unsafe { channel.slot(i) }
+        // SAFETY: `i < cap` is the sender's slot, reachable by no one else until
+        // `send_done` (module invariant), which needs `&mut self` held by the result.
+        unsafe { &mut *channel.slot_ptr(i) }
     }
 
     /// Lends the free slot at once, if there is one.
     pub fn try_send(&mut self) -> Option<&mut T> {
         let i = self.channel.sender_slot(None)?;
-        // SAFETY: `i` is the sender's slot; `&mut self` is held for the returned lifetime.
-        Some(unsafe { self.channel.slot(i) })
+        // SAFETY: as in `send`.
+        Some(unsafe { &mut *self.channel.slot_ptr(i) })
     }
 
     /// Publishes the sender's slot to the receiver. Does nothing when the channel is full.
@@ -220,15 +216,16 @@ impl<M: RawMutex, T> Receiver<'_, M, T> {
             None => Poll::Pending,
         })
         .await;
-        // SAFETY: `i` is the receiver's slot; `&mut self` is held for the returned lifetime.
-        unsafe { channel.slot(i) }
+        // SAFETY: `i < cap` is the receiver's slot, reachable by no one else until
+        // `receive_done` (module invariant), which needs `&mut self` held by the result.
+        unsafe { &mut *channel.slot_ptr(i) }
     }
 
     /// Lends the oldest published slot at once, if there is one.
     pub fn try_receive(&mut self) -> Option<&mut T> {
         let i = self.channel.receiver_slot(None)?;
-        // SAFETY: `i` is the receiver's slot; `&mut self` is held for the returned lifetime.
-        Some(unsafe { self.channel.slot(i) })
+        // SAFETY: as in `receive`.
+        Some(unsafe { &mut *self.channel.slot_ptr(i) })
     }
 
     /// Frees the oldest published slot for the sender. Does nothing when none is

@@ -1,4 +1,4 @@
-//! A blocking mutex: data plus a [`RawMutex`](raw::RawMutex) that serialises access.
+//! A blocking mutex: data plus a raw mutex ([`raw::RawMutex`]) that serialises access.
 //!
 //! Invariant: the value is only reachable inside [`Mutex::lock`] (shared reference, under
 //! the raw mutex) or through `&mut self` / `self` ([`Mutex::get_mut`],
