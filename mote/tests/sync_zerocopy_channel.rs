@@ -73,26 +73,26 @@ fn waiting_receiver_woken_by_send_done() {
 
 #[test]
 fn frames_cross_threads_in_place() {
-    let buf: &'static mut [[u8; 16]; 2] = Box::leak(Box::new([[0; 16]; 2]));
-    let ch: &'static mut Channel<'static, CriticalSectionRawMutex, [u8; 16]> =
-        Box::leak(Box::new(Channel::new(buf)));
+    let mut buf = [[0u8; 16]; 2];
+    let mut ch: Channel<'_, CriticalSectionRawMutex, [u8; 16]> = Channel::new(&mut buf);
     let (mut tx, mut rx) = ch.split();
     let n = if cfg!(miri) { 20 } else { 2000 };
-    let t = std::thread::spawn(move || {
+    std::thread::scope(|scope| {
+        scope.spawn(move || {
+            block_on(async {
+                for i in 0..n {
+                    let frame = tx.send().await;
+                    frame.fill((i % 256) as u8);
+                    tx.send_done();
+                }
+            })
+        });
         block_on(async {
             for i in 0..n {
-                let frame = tx.send().await;
-                frame.fill((i % 256) as u8);
-                tx.send_done();
+                let frame = rx.receive().await;
+                assert!(frame.iter().all(|&b| b == (i % 256) as u8));
+                rx.receive_done();
             }
-        })
+        });
     });
-    block_on(async {
-        for i in 0..n {
-            let frame = rx.receive().await;
-            assert!(frame.iter().all(|&b| b == (i % 256) as u8));
-            rx.receive_done();
-        }
-    });
-    t.join().unwrap();
 }
