@@ -1,4 +1,1 @@
-fn main() {
-    eprintln!("xtask: under construction");
-    std::process::exit(1)
-}
+fn main() { eprintln!("xtask: under construction"); std::process::exit(1) }
