@@ -55,11 +55,23 @@ fn get_mut_and_into_inner() {
     assert_eq!(m.into_inner(), 15);
 }
 
+/// On the host, "thread mode" is the thread named `main`: the mutex works there and
+/// panics (documented) on any other thread, so it can never be shared across threads.
 #[test]
-fn thread_mode_mutex_runs_in_thread_mode() {
+fn thread_mode_mutex_runs_in_thread_mode_only() {
     static M: Mutex<ThreadModeRawMutex, Cell<u8>> = Mutex::new(Cell::new(1));
-    M.lock(|c| c.set(c.get() + 1));
-    assert_eq!(M.lock(|c| c.get()), 2);
+    let main_like = std::thread::Builder::new().name("main".into());
+    main_like
+        .spawn(|| {
+            M.lock(|c| c.set(c.get() + 1));
+            assert_eq!(M.lock(|c| c.get()), 2);
+        })
+        .unwrap()
+        .join()
+        .unwrap();
+    let other = std::thread::Builder::new().name("worker".into());
+    let result = other.spawn(|| M.lock(|c| c.get())).unwrap().join();
+    assert!(result.is_err(), "locking outside thread mode must panic");
 }
 
 #[test]
@@ -70,7 +82,9 @@ fn raw_init_constants_lock() {
     }
     assert_eq!(run::<CriticalSectionRawMutex>(), 9);
     assert_eq!(run::<NoopRawMutex>(), 9);
-    assert_eq!(run::<ThreadModeRawMutex>(), 9);
+    let on_main = std::thread::Builder::new().name("main".into());
+    let r = on_main.spawn(run::<ThreadModeRawMutex>).unwrap().join();
+    assert_eq!(r.unwrap(), 9);
 }
 
 #[test]

@@ -33,7 +33,12 @@ pub const HOST_TESTS: &[(&str, &[&str])] = &[
 
 /// Test targets of `mote` that Miri runs (`cargo +nightly miri test -p mote --features std`
 /// followed by one of these). Add integration tests as `&["--test", "name"]`.
-pub const MIRI_TESTS: &[&[&str]] = &[&["--lib"], &["--test", "executor"], &["--test", "futures"]];
+pub const MIRI_TESTS: &[&[&str]] = &[
+    &["--lib"],
+    &["--test", "executor"],
+    &["--test", "futures"],
+    &["--test", "sync_*"],
+];
 
 /// Flags for Miri, unless the caller set `MIRIFLAGS` themselves. Leaks are ignored because
 /// tests give tasks `'static` headers and pools with `Box::leak`, on purpose.
@@ -113,7 +118,8 @@ pub fn loom(root: &Path, report: &mut Report) {
     report.step("loom: mote lock-free structures", || {
         cmd::run(
             cmd::cargo(root)
-                .args(["test", "-p", "mote", "--lib", "--release", LOOM_FILTER])
+                .args(["test", "-p", "mote", "--release", "--lib", "--test", "loom_*"])
+                .arg(LOOM_FILTER)
                 .env("RUSTFLAGS", "--cfg loom")
                 .env("CARGO_TARGET_DIR", root.join("target/loom")),
         )
