@@ -109,21 +109,27 @@ pub fn tests(root: &Path, report: &mut Report) {
     }
 }
 
-/// Loom model checks: `mote` unit tests whose names contain `loom`, built with
-/// `--cfg loom` in a target directory of their own (the flag changes every crate's build).
-pub const LOOM_FILTER: &str = "loom";
+/// Loom model checks, built with `--cfg loom` in a target directory of their own (the
+/// flag changes every crate's build): `mote` unit tests whose names contain `loom`, and
+/// the `loom_*` integration tests.
+pub const LOOM_RUNS: &[(&str, &[&str])] = &[
+    ("loom: mote unit models", &["--lib", "loom"]),
+    ("loom: mote loom_* tests", &["--test", "loom_*"]),
+];
 
 /// Runs the loom model checks of the lock-free structures.
 pub fn loom(root: &Path, report: &mut Report) {
-    report.step("loom: mote lock-free structures", || {
-        cmd::run(
-            cmd::cargo(root)
-                .args(["test", "-p", "mote", "--release", "--lib", "--test", "loom_*"])
-                .arg(LOOM_FILTER)
-                .env("RUSTFLAGS", "--cfg loom")
-                .env("CARGO_TARGET_DIR", root.join("target/loom")),
-        )
-    });
+    for (name, args) in LOOM_RUNS {
+        report.step(*name, || {
+            cmd::run(
+                cmd::cargo(root)
+                    .args(["test", "-p", "mote", "--release"])
+                    .args(*args)
+                    .env("RUSTFLAGS", "--cfg loom")
+                    .env("CARGO_TARGET_DIR", root.join("target/loom")),
+            )
+        });
+    }
 }
 
 /// Runs every [`MIRI_TESTS`] entry under Miri.
