@@ -11,6 +11,11 @@
 //! - the vector table for the 32 external interrupts, [`Interrupt`] for use with
 //!   `cortex_m::peripheral::NVIC`, and `#[interrupt]` to bind handlers ([`irq`]);
 //! - blocking output on UART0 ([`Uart`], [`print!`], [`println!`]);
+//! - peripheral tokens ([`Peripherals`]) and interrupt binding
+//!   ([`bind_interrupts!`], [`binding`]), with the per-line waker table ([`wakers`]);
+//! - an async HAL: the interrupt-driven [`serial::Uart`] (embedded-io(-async)) and the
+//!   FPGA I/O LEDs as embedded-hal output pins ([`fpgaio::Output`]), and the CMSDK timers
+//!   as interrupt-driven periodic timers ([`timer::PeriodicTimer`]);
 //! - [`exit`], which ends the QEMU run with a status through semihosting;
 //! - with the default `panic-handler` feature, a panic handler that prints the panic on
 //!   UART0 and exits with [`EXIT_FAILURE`].
@@ -18,7 +23,10 @@
 //! Run with `qemu-system-arm -machine mps2-an385 -nographic
 //! -semihosting-config enable=on,target=native -kernel <elf>` (what `cargo xtask qemu` does).
 //!
-//! ```no_run
+//! A whole firmware (doc tests run on the host, so this one is built as
+//! `examples/src/bin/hello.rs` instead):
+//!
+//! ```ignore
 //! #![no_std]
 //! #![no_main]
 //! use cortex_m_rt::entry;
@@ -34,15 +42,22 @@
 #![deny(clippy::undocumented_unsafe_blocks)]
 #![warn(missing_docs)]
 
+pub mod binding;
 pub mod exit;
+pub mod fpgaio;
 pub mod irq;
 #[cfg(feature = "panic-handler")]
 mod panic;
+mod peripherals;
+pub mod serial;
+pub mod timer;
 pub mod uart;
+pub mod wakers;
 
 pub use cortex_m_rt::interrupt;
 pub use exit::{exit, EXIT_FAILURE, EXIT_SUCCESS};
 pub use irq::Interrupt;
 /// Lets `#[interrupt] fn NAME()` (which checks that `interrupt::NAME` exists) name a line.
 pub use irq::Interrupt as interrupt;
+pub use peripherals::Peripherals;
 pub use uart::Uart;

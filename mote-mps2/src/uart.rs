@@ -52,16 +52,23 @@ pub struct Uart {
 }
 
 impl Uart {
-    /// The writer for UART0, with its transmitter enabled (idempotent: calling it again
-    /// rewrites the same configuration).
+    /// The writer for UART0, with its transmitter and receiver enabled (idempotent: once
+    /// enabled, calling it again changes nothing; other control bits are kept).
     ///
     /// ```no_run
     /// mote_mps2::Uart::uart0().write_bytes(b"ready\n");
     /// ```
     pub fn uart0() -> Self {
         let uart = Uart { base: UART0_BASE };
-        uart.write_reg(BAUDDIV, BAUD_DIVISOR);
-        uart.write_reg(CTRL, CTRL_TX_EN | CTRL_RX_EN);
+        // Set the enable bits without clearing others: the interrupt-driven
+        // `serial::Uart` may own the interrupt-enable bits of the same UART.
+        critical_section::with(|_| {
+            let ctrl = uart.read_reg(CTRL);
+            if ctrl & (CTRL_TX_EN | CTRL_RX_EN) != CTRL_TX_EN | CTRL_RX_EN {
+                uart.write_reg(BAUDDIV, BAUD_DIVISOR);
+                uart.write_reg(CTRL, ctrl | CTRL_TX_EN | CTRL_RX_EN);
+            }
+        });
         uart
     }
 

@@ -94,13 +94,18 @@ pub struct Captured {
     pub elapsed: Duration,
 }
 
-/// Runs `cmd` (stdin closed, stdout and stderr captured) and kills it once `timeout` has
+/// Runs `cmd` with `stdin` as its standard input (`Stdio::null()` for none, or a file to
+/// feed a firmware's UART), stdout and stderr captured, and kills it once `timeout` has
 /// passed.
-pub fn run_with_timeout(cmd: &mut Command, timeout: Duration) -> Result<Captured, Error> {
+pub fn run_with_timeout(
+    cmd: &mut Command,
+    timeout: Duration,
+    stdin: Stdio,
+) -> Result<Captured, Error> {
     echo(cmd);
     let start = Instant::now();
     let mut child = cmd
-        .stdin(Stdio::null())
+        .stdin(stdin)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -152,6 +157,7 @@ mod tests {
         let run = run_with_timeout(
             Command::new("sh").args(["-c", "echo out; echo err >&2; exit 3"]),
             Duration::from_secs(10),
+            Stdio::null(),
         )
         .unwrap();
         assert_eq!(run.status.and_then(|s| s.code()), Some(3));
@@ -160,10 +166,27 @@ mod tests {
     }
 
     #[test]
+    fn run_with_timeout_feeds_stdin_to_the_child() {
+        let path = std::env::temp_dir().join(format!("xtask-stdin-{}.txt", std::process::id()));
+        std::fs::write(&path, "fed through stdin\n").unwrap();
+        let file = std::fs::File::open(&path).unwrap();
+        let run = run_with_timeout(
+            Command::new("sh").args(["-c", "cat"]),
+            Duration::from_secs(10),
+            file.into(),
+        )
+        .unwrap();
+        let _ = std::fs::remove_file(&path);
+        assert_eq!(run.status.and_then(|s| s.code()), Some(0));
+        assert_eq!(run.stdout, "fed through stdin\n");
+    }
+
+    #[test]
     fn run_with_timeout_kills_a_child_that_runs_too_long() {
         let run = run_with_timeout(
             Command::new("sh").args(["-c", "echo started; exec sleep 30"]),
             Duration::from_millis(300),
+            Stdio::null(),
         )
         .unwrap();
         assert!(run.status.is_none(), "the time-out must report a kill");

@@ -4,11 +4,15 @@
 //! A binary named `test_*` passes when QEMU exits with status 0 (the firmware calls
 //! `mote_mps2::exit`); any other binary is an example and passes when it exits with 0
 //! and its UART output equals `examples/expected/<name>.txt` (line endings normalised).
+//!
+//! UART input: if `examples/input/<name>.txt` exists, QEMU's standard input is that file,
+//! so its bytes arrive on UART0's receiver (`-serial stdio`), as fast as the firmware
+//! takes them; at its end the receiver simply gets nothing more.
 
 use std::env;
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use crate::cmd::{self, Error};
@@ -77,7 +81,7 @@ pub fn build(root: &Path, target: &str, bin: Option<&str>) -> Result<PathBuf, Er
 }
 
 /// The target directory of the cargo workspace in `dir` (honours `CARGO_TARGET_DIR`).
-fn target_dir(dir: &Path) -> Result<PathBuf, Error> {
+pub fn target_dir(dir: &Path) -> Result<PathBuf, Error> {
     let metadata =
         cmd::output(cmd::cargo(dir).args(["metadata", "--format-version", "1", "--no-deps"]))?;
     const KEY: &str = "\"target_directory\":\"";
@@ -131,7 +135,9 @@ pub fn test_all(root: &Path, report: &mut Report) {
         let Some(elf_dir) = elf_dir else { continue };
         for bin in &bins {
             let name = format!("firmware: {target} {bin}");
-            let run = cmd::run_with_timeout(&mut qemu(machine, &elf_dir.join(bin), false), timeout);
+            let mut qemu = qemu(machine, &elf_dir.join(bin), false);
+            let run =
+                input(root, bin).and_then(|stdin| cmd::run_with_timeout(&mut qemu, timeout, stdin));
             let (result, elapsed) = match run {
                 Ok(captured) => (judge(root, bin, &captured, timeout), captured.elapsed),
                 Err(e) => (Err(e), Duration::ZERO),
@@ -143,6 +149,16 @@ pub fn test_all(root: &Path, report: &mut Report) {
             });
         }
     }
+}
+
+/// Standard input for a run of `bin`: `examples/input/<bin>.txt` if it exists, else none.
+fn input(root: &Path, bin: &str) -> Result<Stdio, Error> {
+    let path = root.join("examples/input").join(format!("{bin}.txt"));
+    if !path.is_file() {
+        return Ok(Stdio::null());
+    }
+    let file = fs::File::open(&path).map_err(|e| format!("cannot open {}: {e}", path.display()))?;
+    Ok(file.into())
 }
 
 /// Pass or fail for one run of `bin`; on failure the output is printed.

@@ -12,14 +12,33 @@ const HOST_FEATURES: &str = "mote/std,mote/time";
 
 /// Host test invocations: (name in the summary, arguments of `cargo`). Doc tests run as
 /// part of `cargo test` (no `--lib`/`--tests` filter).
-pub const HOST_TESTS: &[(&str, &[&str])] = &[(
-    "host: cargo test --workspace (std,time)",
-    &["test", "--workspace", "--features", HOST_FEATURES],
-)];
+pub const HOST_TESTS: &[(&str, &[&str])] = &[
+    (
+        "host: cargo test --workspace (std,time)",
+        &["test", "--workspace", "--features", HOST_FEATURES],
+    ),
+    // The board crate's doc tests, including its compile-fail tests (unbound interrupts,
+    // LEDs that do not exist); without the panic handler, which would clash with std's.
+    (
+        "host: mote-mps2 doc tests",
+        &[
+            "test",
+            "--doc",
+            "--no-default-features",
+            "--manifest-path",
+            "mote-mps2/Cargo.toml",
+        ],
+    ),
+];
 
 /// Test targets of `mote` that Miri runs (`cargo +nightly miri test -p mote --features std`
 /// followed by one of these). Add integration tests as `&["--test", "name"]`.
-pub const MIRI_TESTS: &[&[&str]] = &[&["--lib"], &["--test", "executor"], &["--test", "futures"]];
+pub const MIRI_TESTS: &[&[&str]] = &[
+    &["--lib"],
+    &["--test", "executor"],
+    &["--test", "futures"],
+    &["--test", "sync_*"],
+];
 
 /// Flags for Miri, unless the caller set `MIRIFLAGS` themselves. Leaks are ignored because
 /// tests give tasks `'static` headers and pools with `Box::leak`, on purpose.
@@ -90,20 +109,27 @@ pub fn tests(root: &Path, report: &mut Report) {
     }
 }
 
-/// Loom model checks: `mote` unit tests whose names contain `loom`, built with
-/// `--cfg loom` in a target directory of their own (the flag changes every crate's build).
-pub const LOOM_FILTER: &str = "loom";
+/// Loom model checks, built with `--cfg loom` in a target directory of their own (the
+/// flag changes every crate's build): `mote` unit tests whose names contain `loom`, and
+/// the `loom_*` integration tests.
+pub const LOOM_RUNS: &[(&str, &[&str])] = &[
+    ("loom: mote unit models", &["--lib", "loom"]),
+    ("loom: mote loom_* tests", &["--test", "loom_*"]),
+];
 
 /// Runs the loom model checks of the lock-free structures.
 pub fn loom(root: &Path, report: &mut Report) {
-    report.step("loom: mote lock-free structures", || {
-        cmd::run(
-            cmd::cargo(root)
-                .args(["test", "-p", "mote", "--lib", "--release", LOOM_FILTER])
-                .env("RUSTFLAGS", "--cfg loom")
-                .env("CARGO_TARGET_DIR", root.join("target/loom")),
-        )
-    });
+    for (name, args) in LOOM_RUNS {
+        report.step(*name, || {
+            cmd::run(
+                cmd::cargo(root)
+                    .args(["test", "-p", "mote", "--release"])
+                    .args(*args)
+                    .env("RUSTFLAGS", "--cfg loom")
+                    .env("CARGO_TARGET_DIR", root.join("target/loom")),
+            )
+        });
+    }
 }
 
 /// Runs every [`MIRI_TESTS`] entry under Miri.

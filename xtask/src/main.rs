@@ -8,8 +8,11 @@
 //!                                build one firmware binary and run it interactively
 //! cargo xtask size <example> [--target <triple>]
 //!                                llvm-size of one firmware binary (release)
+//! cargo xtask bench [--host]     Mote against Embassy in QEMU (and tokio/Embassy on the
+//!                                host with --host); writes bench/REPORT.md
 //! ```
 
+mod bench;
 mod cmd;
 mod firmware;
 mod host;
@@ -33,7 +36,8 @@ usage: cargo xtask <command>
   demo                              run the demo firmware in QEMU
   qemu <example> [--machine M] [--target T]
                                     run one firmware binary in QEMU (M: mps2-an385, mps2-an386)
-  size <example> [--target T]       code and data size of one firmware binary";
+  size <example> [--target T]       code and data size of one firmware binary
+  bench [--host]                    benchmarks against Embassy (and tokio with --host)";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -65,6 +69,7 @@ fn run(args: &[String]) -> Result<(), Error> {
             let opts = parse_example(rest, false)?;
             size(&root, &opts.example, &opts.target)
         }
+        "bench" => bench::run(&root, parse_flags(rest, &["--host"])?.contains(&"--host")),
         "help" | "--help" | "-h" => {
             println!("{USAGE}");
             Ok(())

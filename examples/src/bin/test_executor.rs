@@ -73,7 +73,10 @@ async fn main_task(spawner: Spawner) {
     }
     let (order, len) = critical_section::with(|cs| *ORDER.borrow(cs).borrow());
     check(len == 9, "nine polls recorded, D never ran");
-    check(&order[..9] == b"ABCABCABC", "self-waking tasks run in FIFO turns");
+    check(
+        &order[..9] == b"ABCABCABC",
+        "self-waking tasks run in FIFO turns",
+    );
 
     // finished slots are reused
     spawner.must_spawn(yielder(b'E'));

@@ -37,6 +37,8 @@ pub use arch::Executor;
 #[cfg(any(feature = "cortex-m", feature = "std"))]
 #[doc(hidden)]
 pub use arch::run_main;
+#[cfg(feature = "cortex-m")]
+pub use arch::InterruptExecutor;
 pub use spawner::{SendSpawner, SpawnError, SpawnToken, Spawner};
 
 #[allow(unused_imports)]

@@ -12,6 +12,7 @@
 //!   was woken after finishing, when that stale entry is drained).
 
 use core::marker::PhantomData;
+use core::mem::ManuallyDrop;
 use core::task::Context;
 
 use super::header::TaskRef;
@@ -26,7 +27,9 @@ use crate::loom::const_fn_unless_loom;
 /// (interrupts, other threads).
 #[derive(Clone, Copy)]
 pub struct Pender {
-    func: unsafe fn(*const ()),
+    // `None` for executors that need no signal: no call at all on their wake path, and an
+    // all-zero executor that lands in `.bss`.
+    func: Option<unsafe fn(*const ())>,
     context: *const (),
 }
 
@@ -45,9 +48,8 @@ impl Pender {
     /// # let _ = pender;
     /// ```
     pub const fn none() -> Self {
-        unsafe fn nothing(_: *const ()) {}
         Self {
-            func: nothing,
+            func: None,
             context: core::ptr::null(),
         }
     }
@@ -68,13 +70,18 @@ impl Pender {
     /// # let _ = pender;
     /// ```
     pub const unsafe fn new(func: unsafe fn(*const ()), context: *const ()) -> Self {
-        Self { func, context }
+        Self {
+            func: Some(func),
+            context,
+        }
     }
 
     #[inline]
     fn pend(&self) {
-        // SAFETY: `new`'s contract.
-        unsafe { (self.func)(self.context) }
+        if let Some(func) = self.func {
+            // SAFETY: `new`'s contract.
+            unsafe { func(self.context) }
+        }
     }
 }
 
@@ -175,7 +182,8 @@ impl RawExecutor {
                 unsafe { PoolHead::release(task) };
                 continue;
             }
-            let waker = waker_for(task);
+            // Mote wakers need no drop (no reference count): skip the vtable call.
+            let waker = ManuallyDrop::new(waker_for(task));
             let mut cx = Context::from_waker(&waker);
             // SAFETY: the task is spawned (observed with Acquire in `dequeue`), and this
             // executor is its only poller.

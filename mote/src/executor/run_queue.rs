@@ -233,7 +233,10 @@ mod loom_tests {
             seen.extend(unsafe { q.take_batch() });
             assert_eq!(seen.len(), 3, "every push is taken exactly once");
             let pos = |t| seen.iter().position(|&s| s == t).unwrap();
-            assert!(pos(a[0]) < pos(a[1]), "a producer's pushes keep their order");
+            assert!(
+                pos(a[0]) < pos(a[1]),
+                "a producer's pushes keep their order"
+            );
             assert!(seen.contains(&b));
         });
     }

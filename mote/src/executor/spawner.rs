@@ -147,8 +147,9 @@ impl Spawner {
     /// If the pool is full.
     #[track_caller]
     pub fn must_spawn<S>(&self, token: SpawnToken<S>) {
-        if let Err(e) = self.spawn(token) {
-            panic!("{e}");
+        if self.spawn(token).is_err() {
+            // A literal message: no formatting machinery in firmware that never panics.
+            panic!("must_spawn: task pool full (SpawnError::Busy); raise `pool_size`");
         }
     }
 
@@ -214,8 +215,8 @@ impl SendSpawner {
     /// If the pool is full.
     #[track_caller]
     pub fn must_spawn<S: Send>(&self, token: SpawnToken<S>) {
-        if let Err(e) = self.spawn(token) {
-            panic!("{e}");
+        if self.spawn(token).is_err() {
+            panic!("must_spawn: task pool full (SpawnError::Busy); raise `pool_size`");
         }
     }
 

@@ -79,9 +79,15 @@ impl State {
 
     /// (3) Clears `RUN_QUEUED`. Returns `true` if the task is still spawned (poll it),
     /// `false` if it finished meanwhile (release the slot, don't poll).
+    ///
+    /// A load and a store, not a read-modify-write: while `RUN_QUEUED` is set no other
+    /// context changes the word (`wake` backs off, `spawn` needs a free slot, `finish` is
+    /// the executor's own), so nothing can slip in between.
     #[inline]
     pub(crate) fn dequeue(&self) -> bool {
-        self.0.fetch_and(!RUN_QUEUED, Ordering::AcqRel) & SPAWNED != 0
+        let state = self.0.load(Ordering::Acquire);
+        self.0.store(state & !RUN_QUEUED, Ordering::Release);
+        state & SPAWNED != 0
     }
 
     /// (4) Clears `SPAWNED` after the task's future completed. Returns `true` if the slot

@@ -1,1 +1,58 @@
-//! Sync primitives (see the sync issue): channels, signals, mutexes and waker slots.
+//! Sync primitives for tasks and interrupt handlers: channels, signals, mutexes and
+//! waker slots.
+//!
+//! Guarantees shared by every primitive here:
+//!
+//! - **Static**: each has a `const fn new` (except the zero-copy channel, which borrows
+//!   its buffer), so it can live in a `static` (with a `Sync` raw mutex kind); nothing
+//!   allocates.
+//! - **Any executor**: waiting is expressed with plain [`core::task::Waker`]s.
+//! - **One lock per primitive**: state is guarded by a
+//!   [`RawMutex`](blocking_mutex::raw::RawMutex) kind chosen by the user
+//!   (`CriticalSectionRawMutex` to share with interrupts, `ThreadModeRawMutex`,
+//!   `NoopRawMutex`). Wakers are woken after the lock is released.
+//! - **Fair, unbounded waiting**: where several waiters are normal, they queue in an
+//!   intrusive FIFO list whose nodes live inside the waiting futures, so there is no
+//!   waiter limit and waiters never evict each other. The resource is handed to the
+//!   oldest waiter when it frees up (a lock, permits, a buffer slot or value), so a woken
+//!   waiter always progresses on its next poll, and nobody can overtake it.
+//! - **Cancellation passes the turn on**: a waiting future dropped after it was handed
+//!   the resource gives it back to the next waiter. Every async function states its
+//!   cancel safety.
+//!
+//! | primitive | what it is | waiters |
+//! |-----------|------------|---------|
+//! | [`channel::Channel`] | bounded MPMC FIFO queue | FIFO lists, exact wakes |
+//! | [`priority_channel::PriorityChannel`] | bounded MPMC, greatest first | FIFO lists, exact wakes |
+//! | [`zerocopy_channel::Channel`] | SPSC, lends slots of a borrowed buffer | one per side |
+//! | [`signal::Signal`] | latest value, taken by a waiter | FIFO list |
+//! | [`watch::Watch`] | latest value seen by many, change detection | list, all woken |
+//! | [`pubsub::PubSubChannel`] | broadcast, lag reports | lists (publishers FIFO) |
+//! | [`pipe::Pipe`] | byte stream, `embedded-io-async` | FIFO lists |
+//! | [`mutex::Mutex`] | async mutex, guard across `.await` | FIFO, direct hand-off |
+//! | [`rwlock::RwLock`] | async reader-writer lock | FIFO, direct hand-off |
+//! | [`semaphore::Semaphore`] | counting semaphore, acquire `n` | strict FIFO |
+//! | [`once_lock::OnceLock`], [`once_lock::LazyLock`] | write-once value | list, all woken |
+//! | [`blocking_mutex::Mutex`] | data behind a raw mutex, no waiting | — |
+//! | [`waker`] | `AtomicWaker`, `WakerRegistration`, `MultiWakerRegistration` | 1 or `N` slots |
+//!
+//! Re-entrancy: a waker whose `clone`/`drop`, or a value whose `Clone`/`Drop`, re-enters
+//! the same primitive while its lock is held makes that call panic (a `RefCell` borrow
+//! error); state is never corrupted.
+
+pub mod blocking_mutex;
+pub mod channel;
+pub mod mutex;
+pub mod once_lock;
+pub mod pipe;
+pub mod priority_channel;
+pub mod pubsub;
+mod ring;
+pub mod rwlock;
+pub mod semaphore;
+mod shared;
+pub mod signal;
+mod wait_list;
+pub mod waker;
+pub mod watch;
+pub mod zerocopy_channel;

@@ -26,7 +26,6 @@ pub struct Executor {
     raw: RawExecutor,
     started: AtomicBool,
     sleeps: AtomicU32,
-    batches: AtomicU32,
 }
 
 impl Default for Executor {
@@ -42,7 +41,6 @@ impl Executor {
             raw: RawExecutor::new(Pender::none()),
             started: AtomicBool::new(false),
             sleeps: AtomicU32::new(0),
-            batches: AtomicU32::new(0),
         }
     }
 
@@ -57,26 +55,22 @@ impl Executor {
         self.sleeps.load(Ordering::Relaxed)
     }
 
-    /// How many batches of polls the executor ran so far (loop iterations).
-    pub fn batches(&self) -> u32 {
-        self.batches.load(Ordering::Relaxed)
-    }
-
     /// Runs `init` with a spawner, then runs tasks forever, sleeping when idle.
     ///
     /// # Panics
     /// If called a second time.
     pub fn run(&'static self, init: impl FnOnce(Spawner)) -> ! {
-        assert!(
-            !self.started.swap(true, Ordering::Relaxed),
-            "Executor::run called twice"
-        );
+        if self.started.swap(true, Ordering::Relaxed) {
+            panic!("Executor::run called twice");
+        }
         init(self.raw.spawner());
         loop {
             // SAFETY: `started` makes this loop the executor's only poller, and tasks can't
             // re-enter it.
             unsafe { self.raw.poll() };
-            bump(&self.batches);
+            if !self.raw.is_idle() {
+                continue;
+            }
             cortex_m::interrupt::disable();
             if self.raw.is_idle() {
                 cortex_m::asm::wfi();

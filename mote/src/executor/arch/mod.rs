@@ -19,6 +19,10 @@ mod cortex_m;
 pub(crate) use self::cortex_m::in_thread_mode;
 #[cfg(feature = "cortex-m")]
 pub use self::cortex_m::{run_main, Executor};
+#[cfg(feature = "cortex-m")]
+mod cortex_m_interrupt;
+#[cfg(feature = "cortex-m")]
+pub use self::cortex_m_interrupt::InterruptExecutor;
 
 #[cfg(all(feature = "std", not(feature = "cortex-m")))]
 mod std;

@@ -130,8 +130,9 @@ pub fn run_main(init: impl FnOnce(Spawner)) -> ! {
     executor.run(init)
 }
 
-/// On the host every thread counts as thread mode.
+/// On the host, "thread mode" is the program's main thread (the one named `main`), so a
+/// `ThreadModeRawMutex` can never be shared between two threads at once.
 #[allow(dead_code)]
 pub(crate) fn in_thread_mode() -> bool {
-    true
+    thread::current().name() == Some("main")
 }

@@ -1,0 +1,230 @@
+//! Cortex-M interrupt executor: tasks run inside the handler of an NVIC interrupt line that
+//! software pends, at the priority of that line, and so preempt the thread-mode
+//! [`Executor`](super::Executor) and every executor on a lower-priority line.
+//!
+//! Guarantees:
+//! - One polling context: [`InterruptExecutor::on_interrupt`] polls only when called from
+//!   the handler of the executor's own line, and never from inside one of its tasks; an
+//!   exception cannot preempt itself, so polls never overlap.
+//! - No lost wake-up: a wake that makes the run queue non-empty pends the line
+//!   (`NVIC_ISPR`, one store). A line pended while its handler runs is taken again as soon
+//!   as the handler returns, so work queued during a batch re-enters the handler.
+//! - No busy loop (invariant 5): with an empty run queue the handler returns and the line
+//!   stays quiet until the next wake.
+//! - Wakes work from any priority (invariant 8): pending a line is a single store to a
+//!   write-one-to-set register, safe from any context.
+//!
+//! ```text
+//!            start(irq, prio)                 wake: queue empty → non-empty
+//!  NEW ───────────────────────► RUNNING ◄──────────────── pend(irq) (any context)
+//!   │ (start again: panic)         │
+//!   └ on_interrupt: no-op          └─ on_interrupt (handler of irq): poll one batch;
+//!                                     tasks woken meanwhile pended irq again
+//! ```
+//!
+//! Cost per wake from an empty queue: one store to `NVIC_ISPR` plus the interrupt entry
+//! and exit (12 cycles each way on a Cortex-M3/M4, with tail-chaining when another
+//! interrupt is pending).
+
+use core::cell::UnsafeCell;
+use core::mem::MaybeUninit;
+
+use cortex_m::interrupt::InterruptNumber;
+use cortex_m::peripheral::NVIC;
+
+use crate::executor::raw::{Pender, RawExecutor};
+use crate::executor::SendSpawner;
+use crate::loom::{AtomicBool, AtomicU32, Ordering};
+
+const NEW: u32 = 0;
+const STARTING: u32 = 1;
+const RUNNING: u32 = 2;
+
+/// An interrupt line number, as stored in the pender's context word.
+#[derive(Clone, Copy)]
+struct Line(u16);
+
+// SAFETY: a `Line` is only made from the `number()` of a user's `InterruptNumber`, whose
+// own contract guarantees a valid line number of the device.
+unsafe impl InterruptNumber for Line {
+    #[inline]
+    fn number(self) -> u16 {
+        self.0
+    }
+}
+
+/// The pender of an interrupt executor: pends the line whose number is the context word.
+///
+/// # Safety
+/// `context` is a valid interrupt line number of the device (cast to a pointer).
+unsafe fn pend_line(context: *const ()) {
+    NVIC::pend(Line(context as usize as u16));
+}
+
+/// An executor whose tasks run in the handler of an interrupt line, at that line's
+/// priority. Declare it as a `static`, [`start`](Self::start) it once, and call
+/// [`on_interrupt`](Self::on_interrupt) from the line's handler.
+///
+/// Pick a line no device raises (on the MPS2 boards, for instance `I2S` or `TSC`): every
+/// interrupt on it runs a batch of tasks. Lower priority numbers are more urgent; tasks
+/// on this executor preempt the thread-mode executor and any interrupt executor with a
+/// greater priority number, and are themselves preempted by more urgent ones.
+///
+/// Tasks spawned here must be `Send`: they are handed over through a [`SendSpawner`].
+/// Sharing data with tasks of other priorities needs interrupt-safe primitives
+/// (atomics, `critical-section`, `mote::sync`).
+///
+/// ```ignore
+/// use mote::executor::InterruptExecutor;
+/// use mote_mps2::{interrupt, Interrupt};
+///
+/// static HIGH: InterruptExecutor = InterruptExecutor::new();
+///
+/// #[interrupt]
+/// fn I2S() {
+///     HIGH.on_interrupt();
+/// }
+///
+/// #[mote::task]
+/// async fn urgent() { /* ... */ }
+///
+/// // in main, before (or while) running the thread-mode executor:
+/// let spawner = HIGH.start(Interrupt::I2S, 0x40);
+/// spawner.must_spawn(urgent());
+/// ```
+pub struct InterruptExecutor {
+    state: AtomicU32,
+    /// Set while `on_interrupt` polls, so a task that calls `on_interrupt` is refused.
+    polling: AtomicBool,
+    /// The line, written once by `start` before `state` becomes `RUNNING`.
+    line: AtomicU32,
+    /// Written once by `start` (state `STARTING`, exclusive), read only once `state` is
+    /// `RUNNING` (observed with Acquire after the Release that published it).
+    raw: UnsafeCell<MaybeUninit<RawExecutor>>,
+}
+
+// SAFETY: `raw` is written once, by the single `start` call that won the NEW → STARTING
+// transition, and only read after RUNNING has been published with Release; `RawExecutor`
+// is itself Sync (its polling is confined to one context, which `on_interrupt` enforces).
+unsafe impl Sync for InterruptExecutor {}
+
+impl Default for InterruptExecutor {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl InterruptExecutor {
+    /// A new, not yet started executor, usable in a `static`.
+    ///
+    /// ```
+    /// static HIGH: mote::executor::InterruptExecutor = mote::executor::InterruptExecutor::new();
+    /// # let _ = &HIGH;
+    /// ```
+    pub const fn new() -> Self {
+        Self {
+            state: AtomicU32::new(NEW),
+            polling: AtomicBool::new(false),
+            line: AtomicU32::new(0),
+            raw: UnsafeCell::new(MaybeUninit::uninit()),
+        }
+    }
+
+    /// Binds the executor to line `irq`, sets the line's NVIC priority to `priority` (the
+    /// raw priority byte: lower is more urgent, and the device implements only its top
+    /// bits) and unmasks the line. Returns the spawner for this executor.
+    ///
+    /// The line's handler must call [`on_interrupt`](Self::on_interrupt).
+    ///
+    /// Changing priorities and unmasking a line is only unsound for code that relies on
+    /// that line being masked or on a priority ceiling (BASEPRI-based critical sections),
+    /// so pick a line that no such code uses.
+    ///
+    /// # Panics
+    /// If the executor was started before (an executor belongs to one line for good).
+    pub fn start(&'static self, irq: impl InterruptNumber, priority: u8) -> SendSpawner {
+        let won = self
+            .state
+            .compare_exchange(NEW, STARTING, Ordering::Acquire, Ordering::Relaxed)
+            .is_ok();
+        assert!(won, "InterruptExecutor::start called twice");
+        let line = irq.number();
+        // SAFETY: `line` comes from an `InterruptNumber`, so it is a valid line; `pend_line`
+        // is a single write to a write-one-to-set NVIC register, callable at any time from
+        // any priority.
+        let pender = unsafe { Pender::new(pend_line, usize::from(line) as *const ()) };
+        // SAFETY: winning NEW → STARTING makes this call the only writer, and no reader
+        // looks at `raw` before RUNNING is published below.
+        unsafe { (*self.raw.get()).write(RawExecutor::new(pender)) };
+        self.line.store(u32::from(line), Ordering::Relaxed);
+        self.state.store(RUNNING, Ordering::Release);
+
+        // SAFETY: cortex-m's `Peripherals::steal` only hands out register handles; the
+        // priority write touches this line's byte alone, which nothing else owns.
+        let mut core = unsafe { cortex_m::Peripherals::steal() };
+        // SAFETY: see the paragraph above `# Panics`: changing this line's priority cannot
+        // break a critical section that does not rely on it.
+        unsafe { core.NVIC.set_priority(Line(line), priority) };
+        // SAFETY: as above, for masking.
+        unsafe { NVIC::unmask(Line(line)) };
+        self.raw().spawner().make_send()
+    }
+
+    /// Polls one batch of this executor's tasks. Call it from the handler of the line given
+    /// to [`start`](Self::start), and only there. Tasks woken during the batch pend the line
+    /// again, so they run in the next handler invocation.
+    ///
+    /// Before `start` it does nothing (a stray pend of the line is harmless).
+    ///
+    /// # Panics
+    /// If called from anywhere but that line's handler (thread mode, another handler) or
+    /// from within one of this executor's tasks: either would make two contexts poll one
+    /// run queue.
+    pub fn on_interrupt(&'static self) {
+        if self.state.load(Ordering::Acquire) != RUNNING {
+            return;
+        }
+        let line = self.line.load(Ordering::Relaxed);
+        assert!(
+            active_exception() == line + 16,
+            "InterruptExecutor::on_interrupt called outside the handler of its interrupt"
+        );
+        assert!(
+            !self.polling.load(Ordering::Relaxed),
+            "InterruptExecutor::on_interrupt called from one of its own tasks"
+        );
+        // Load and store only (no read-modify-write, which thumbv6m would turn into a
+        // critical section): only this line's handler gets here, and it cannot preempt
+        // itself.
+        self.polling.store(true, Ordering::Relaxed);
+        // SAFETY: the checks above confine polling to the handler of `line`, which never
+        // runs twice at once, and `polling` rejects a re-entry from a task.
+        unsafe { self.raw().poll() };
+        self.polling.store(false, Ordering::Relaxed);
+    }
+
+    /// True once [`start`](Self::start) has completed.
+    ///
+    /// ```
+    /// static HIGH: mote::executor::InterruptExecutor = mote::executor::InterruptExecutor::new();
+    /// assert!(!HIGH.is_started());
+    /// ```
+    pub fn is_started(&self) -> bool {
+        self.state.load(Ordering::Acquire) == RUNNING
+    }
+
+    /// The running executor; only called after observing RUNNING.
+    fn raw(&'static self) -> &'static RawExecutor {
+        // SAFETY: callers observed `state == RUNNING` (Acquire), which `start` stores
+        // (Release) after initialising `raw`; `raw` is never written again.
+        unsafe { (*self.raw.get()).assume_init_ref() }
+    }
+}
+
+/// The exception number being handled (ICSR.VECTACTIVE): 0 in thread mode, 16 + n in
+/// the handler of line n.
+fn active_exception() -> u32 {
+    // SAFETY: a read of the always-present ICSR register, without side effects.
+    let icsr = unsafe { core::ptr::read_volatile(0xE000_ED04 as *const u32) };
+    icsr & 0x1FF
+}

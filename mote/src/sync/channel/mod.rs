@@ -1,0 +1,380 @@
+//! [`Channel`]: a bounded multi-producer, multi-consumer FIFO queue of `N` values.
+//!
+//! # Guarantees
+//!
+//! - Values come out in the order they went in; each value is received exactly once.
+//! - Waiting senders and receivers queue in FIFO wait lists (no limit on their number).
+//! - **Exact wakes**: a waiter is woken only when it can progress, and the progress is
+//!   reserved for it: one freed slot grants one sender (the oldest waiting), one new value
+//!   grants one receiver (grants are counted: whichever granted receiver is polled first
+//!   takes the oldest value, so values still leave in FIFO order). A `try_send`/`try_receive` (or a newly arriving future) cannot
+//!   steal a slot or value granted to a woken waiter.
+//! - **Cancellation passes the turn on**: a send or receive future dropped after being
+//!   granted gives its slot or value back, and the next waiter is granted instead.
+//!
+//! # State and invariants
+//!
+//! `len` values are buffered; `reserved_slots` free slots are promised to granted
+//! senders; `reserved_items` buffered values are promised to granted receivers.
+//!
+//! - `len + reserved_slots <= N` and `reserved_items <= len`.
+//! - A sender waits only while `N - len - reserved_slots == 0`; a receiver waits only
+//!   while `len - reserved_items == 0` (grants are made as soon as this changes).
+//!
+//! ```text
+//!  send(v).await                                        receive().await
+//!   free slot? ── yes ──► push v ──► grant oldest        value not promised? ── yes ──► pop
+//!      │ no               waiting receiver (value          │ no
+//!      ▼                  reserved for it)                 ▼
+//!   wait in `senders` ◄── pop frees a slot: grant       wait in `receivers`
+//!   (reserved slot        oldest sender (slot            (reserved value taken
+//!    used on next poll)    reserved for it)               on next poll)
+//! ```
+//!
+//! All state sits behind one raw mutex of kind `M`; wakers are woken after it is released.
+
+pub(crate) mod engine;
+mod futures;
+
+use core::fmt;
+
+use crate::sync::ring::Ring;
+pub use futures::{ReadyToReceiveFuture, ReceiveFuture, SendFuture};
+
+use crate::sync::blocking_mutex::raw::RawMutex;
+use engine::Core;
+
+/// Error of [`Channel::try_send`]: the value could not be queued and is handed back.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TrySendError<T> {
+    /// Every slot is taken (or promised to a waiting sender).
+    Full(T),
+}
+
+impl<T> fmt::Display for TrySendError<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("channel full")
+    }
+}
+
+impl<T: fmt::Debug> core::error::Error for TrySendError<T> {}
+
+/// Error of [`Channel::try_receive`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TryReceiveError {
+    /// No value is buffered (or every buffered value is promised to a waiting receiver).
+    Empty,
+}
+
+impl fmt::Display for TryReceiveError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("channel empty")
+    }
+}
+
+impl core::error::Error for TryReceiveError {}
+
+/// A bounded MPMC channel of capacity `N` (at least 1), guarded by a raw mutex of kind `M`.
+///
+/// See the [module docs](self) for its guarantees.
+///
+/// ```
+/// use mote::sync::blocking_mutex::raw::CriticalSectionRawMutex;
+/// use mote::sync::channel::{Channel, TryReceiveError};
+///
+/// static CH: Channel<CriticalSectionRawMutex, u16, 4> = Channel::new();
+///
+/// // In a task: `CH.send(7).await; let v = CH.receive().await;`
+/// CH.try_send(7).unwrap();
+/// assert_eq!(CH.len(), 1);
+/// assert_eq!(CH.try_receive(), Ok(7));
+/// assert_eq!(CH.try_receive(), Err(TryReceiveError::Empty));
+/// ```
+pub struct Channel<M: RawMutex, T, const N: usize> {
+    pub(crate) core: Core<M, Ring<T, N>>,
+}
+
+impl<M: RawMutex, T, const N: usize> Channel<M, T, N> {
+    /// Creates an empty channel (usable in a `static`). `N == 0` is a compile error.
+    pub const fn new() -> Self {
+        const { assert!(N > 0, "a Channel needs a capacity of at least 1") };
+        Self {
+            core: Core::new(engine::State::new(Ring::new())),
+        }
+    }
+
+    /// Sends `value`, waiting while the channel is full.
+    ///
+    /// Cancel safety: yes. Dropping the future before it completes leaves the channel
+    /// unchanged: `value` is dropped with the future, never half-sent; a slot already
+    /// granted to it is passed on to the next waiting sender.
+    ///
+    /// ```
+    /// use mote::sync::blocking_mutex::raw::NoopRawMutex;
+    /// use mote::sync::channel::Channel;
+    /// use core::{future::Future, pin::pin, task::Poll};
+    ///
+    /// let ch: Channel<NoopRawMutex, u8, 1> = Channel::new();
+    /// let mut cx = futures_test::task::noop_context();
+    /// assert_eq!(pin!(ch.send(1)).poll(&mut cx), Poll::Ready(()));
+    /// assert!(pin!(ch.send(2)).poll(&mut cx).is_pending()); // full
+    /// assert_eq!(ch.try_receive(), Ok(1));
+    /// ```
+    pub fn send(&self, value: T) -> SendFuture<'_, M, T, N> {
+        SendFuture::new(self, value)
+    }
+
+    /// Queues `value` if a slot is free and not promised to a waiting sender.
+    ///
+    /// ```
+    /// use mote::sync::blocking_mutex::raw::NoopRawMutex;
+    /// use mote::sync::channel::{Channel, TrySendError};
+    /// let ch: Channel<NoopRawMutex, u8, 1> = Channel::new();
+    /// assert_eq!(ch.try_send(1), Ok(()));
+    /// assert_eq!(ch.try_send(2), Err(TrySendError::Full(2)));
+    /// ```
+    pub fn try_send(&self, value: T) -> Result<(), TrySendError<T>> {
+        engine::try_send(&self.core, value).map_err(TrySendError::Full)
+    }
+
+    /// Receives the oldest value, waiting while none is available.
+    ///
+    /// Cancel safety: yes. A value is removed from the channel only in the poll that
+    /// returns it; a value already promised to a dropped future is passed on to the next
+    /// waiting receiver (or stays buffered).
+    ///
+    /// ```
+    /// use mote::sync::blocking_mutex::raw::NoopRawMutex;
+    /// use mote::sync::channel::Channel;
+    /// use core::{future::Future, pin::pin, task::Poll};
+    ///
+    /// let ch: Channel<NoopRawMutex, u8, 2> = Channel::new();
+    /// let mut cx = futures_test::task::noop_context();
+    /// let mut rx = pin!(ch.receive());
+    /// assert!(rx.as_mut().poll(&mut cx).is_pending());
+    /// ch.try_send(5).unwrap();
+    /// assert_eq!(rx.poll(&mut cx), Poll::Ready(5));
+    /// ```
+    pub fn receive(&self) -> ReceiveFuture<'_, M, T, N> {
+        ReceiveFuture::new(self)
+    }
+
+    /// Takes the oldest value if one is buffered and not promised to a waiting receiver.
+    ///
+    /// ```
+    /// use mote::sync::blocking_mutex::raw::NoopRawMutex;
+    /// use mote::sync::channel::{Channel, TryReceiveError};
+    /// let ch: Channel<NoopRawMutex, u8, 1> = Channel::new();
+    /// assert_eq!(ch.try_receive(), Err(TryReceiveError::Empty));
+    /// ch.try_send(3).unwrap();
+    /// assert_eq!(ch.try_receive(), Ok(3));
+    /// ```
+    pub fn try_receive(&self) -> Result<T, TryReceiveError> {
+        engine::try_receive(&self.core).ok_or(TryReceiveError::Empty)
+    }
+
+    /// Completes when a value is available to receive (without taking it).
+    ///
+    /// Cancel safety: yes (it changes nothing). Another receiver may take the value
+    /// between this future's completion and the caller's `try_receive`.
+    ///
+    /// ```
+    /// use mote::sync::blocking_mutex::raw::NoopRawMutex;
+    /// use mote::sync::channel::Channel;
+    /// use core::{future::Future, pin::pin, task::Poll};
+    ///
+    /// let ch: Channel<NoopRawMutex, u8, 2> = Channel::new();
+    /// let mut cx = futures_test::task::noop_context();
+    /// let mut ready = pin!(ch.ready_to_receive());
+    /// assert!(ready.as_mut().poll(&mut cx).is_pending());
+    /// ch.try_send(1).unwrap();
+    /// assert_eq!(ready.poll(&mut cx), Poll::Ready(()));
+    /// assert_eq!(ch.len(), 1);
+    /// ```
+    pub fn ready_to_receive(&self) -> ReadyToReceiveFuture<'_, M, T, N> {
+        ReadyToReceiveFuture::new(self)
+    }
+
+    /// A copyable handle that can only send.
+    ///
+    /// ```
+    /// use mote::sync::blocking_mutex::raw::NoopRawMutex;
+    /// use mote::sync::channel::Channel;
+    /// let ch: Channel<NoopRawMutex, u8, 2> = Channel::new();
+    /// let (tx, rx) = (ch.sender(), ch.receiver());
+    /// tx.try_send(4).unwrap();
+    /// assert_eq!(rx.try_receive(), Ok(4));
+    /// ```
+    pub fn sender(&self) -> Sender<'_, M, T, N> {
+        Sender { channel: self }
+    }
+
+    /// A copyable handle that can only receive (see [`sender`](Self::sender)).
+    pub fn receiver(&self) -> Receiver<'_, M, T, N> {
+        Receiver { channel: self }
+    }
+
+    /// Number of buffered values (including values promised to woken receivers).
+    pub fn len(&self) -> usize {
+        self.core.with(|s| s.queue.len())
+    }
+
+    /// The capacity `N`.
+    pub const fn capacity(&self) -> usize {
+        N
+    }
+
+    /// True when `len() == N`.
+    pub fn is_full(&self) -> bool {
+        self.len() == N
+    }
+
+    /// True when no value is buffered.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Drops every buffered value that is not already promised to a woken receiver (the
+    /// newest first), and grants the freed slots to waiting senders. Values are dropped
+    /// outside the lock.
+    ///
+    /// ```
+    /// use mote::sync::blocking_mutex::raw::NoopRawMutex;
+    /// use mote::sync::channel::Channel;
+    /// let ch: Channel<NoopRawMutex, u8, 2> = Channel::new();
+    /// ch.try_send(1).unwrap();
+    /// ch.try_send(2).unwrap();
+    /// ch.clear();
+    /// assert!(ch.is_empty());
+    /// ```
+    pub fn clear(&self) {
+        engine::clear(&self.core);
+    }
+}
+
+impl<M: RawMutex, T, const N: usize> Default for Channel<M, T, N> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<M: RawMutex, T, const N: usize> fmt::Debug for Channel<M, T, N> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Channel")
+            .field("len", &self.len())
+            .field("capacity", &N)
+            .finish()
+    }
+}
+
+/// A copyable sending handle of a [`Channel`] (see [`Channel::sender`]).
+pub struct Sender<'a, M: RawMutex, T, const N: usize> {
+    channel: &'a Channel<M, T, N>,
+}
+
+impl<M: RawMutex, T, const N: usize> Clone for Sender<'_, M, T, N> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<M: RawMutex, T, const N: usize> Copy for Sender<'_, M, T, N> {}
+
+impl<'a, M: RawMutex, T, const N: usize> Sender<'a, M, T, N> {
+    /// See [`Channel::send`] (same cancel safety: yes).
+    ///
+    /// ```
+    /// # use mote::sync::{blocking_mutex::raw::NoopRawMutex, channel::Channel};
+    /// # use core::{future::Future, pin::pin};
+    /// let ch: Channel<NoopRawMutex, u8, 1> = Channel::new();
+    /// let tx = ch.sender();
+    /// assert!(pin!(tx.send(1)).poll(&mut futures_test::task::noop_context()).is_ready());
+    /// ```
+    pub fn send(&self, value: T) -> SendFuture<'a, M, T, N> {
+        self.channel.send(value)
+    }
+
+    /// See [`Channel::try_send`].
+    pub fn try_send(&self, value: T) -> Result<(), TrySendError<T>> {
+        self.channel.try_send(value)
+    }
+
+    /// See [`Channel::len`].
+    pub fn len(&self) -> usize {
+        self.channel.len()
+    }
+
+    /// See [`Channel::is_empty`].
+    pub fn is_empty(&self) -> bool {
+        self.channel.is_empty()
+    }
+
+    /// See [`Channel::is_full`].
+    pub fn is_full(&self) -> bool {
+        self.channel.is_full()
+    }
+
+    /// See [`Channel::capacity`].
+    pub const fn capacity(&self) -> usize {
+        N
+    }
+}
+
+/// A copyable receiving handle of a [`Channel`] (see [`Channel::receiver`]).
+pub struct Receiver<'a, M: RawMutex, T, const N: usize> {
+    channel: &'a Channel<M, T, N>,
+}
+
+impl<M: RawMutex, T, const N: usize> Clone for Receiver<'_, M, T, N> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<M: RawMutex, T, const N: usize> Copy for Receiver<'_, M, T, N> {}
+
+impl<'a, M: RawMutex, T, const N: usize> Receiver<'a, M, T, N> {
+    /// See [`Channel::receive`] (same cancel safety: yes).
+    ///
+    /// ```
+    /// # use mote::sync::{blocking_mutex::raw::NoopRawMutex, channel::Channel};
+    /// # use core::{future::Future, pin::pin, task::Poll};
+    /// let ch: Channel<NoopRawMutex, u8, 1> = Channel::new();
+    /// ch.try_send(9).unwrap();
+    /// let rx = ch.receiver();
+    /// assert_eq!(pin!(rx.receive()).poll(&mut futures_test::task::noop_context()), Poll::Ready(9));
+    /// ```
+    pub fn receive(&self) -> ReceiveFuture<'a, M, T, N> {
+        self.channel.receive()
+    }
+
+    /// See [`Channel::try_receive`].
+    pub fn try_receive(&self) -> Result<T, TryReceiveError> {
+        self.channel.try_receive()
+    }
+
+    /// See [`Channel::ready_to_receive`] (cancel safety: yes).
+    pub fn ready_to_receive(&self) -> ReadyToReceiveFuture<'a, M, T, N> {
+        self.channel.ready_to_receive()
+    }
+
+    /// See [`Channel::len`].
+    pub fn len(&self) -> usize {
+        self.channel.len()
+    }
+
+    /// See [`Channel::is_empty`].
+    pub fn is_empty(&self) -> bool {
+        self.channel.is_empty()
+    }
+
+    /// See [`Channel::is_full`].
+    pub fn is_full(&self) -> bool {
+        self.channel.is_full()
+    }
+
+    /// See [`Channel::capacity`].
+    pub const fn capacity(&self) -> usize {
+        N
+    }
+}

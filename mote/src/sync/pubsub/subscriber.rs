@@ -1,0 +1,121 @@
+//! Subscribing side of a [`PubSubChannel`].
+
+use core::future::Future;
+use core::pin::Pin;
+use core::task::{Context, Poll};
+
+use super::{PubSubChannel, WaitResult};
+use crate::sync::blocking_mutex::raw::RawMutex;
+use crate::sync::wait_list::{Turn, Waiter};
+
+/// A subscription (see [`PubSubChannel::subscriber`]); unsubscribes when dropped,
+/// releasing the messages it had not read.
+pub struct Subscriber<'a, M: RawMutex, T: Clone, const CAP: usize> {
+    channel: &'a PubSubChannel<M, T, CAP>,
+    next: u64,
+}
+
+impl<'a, M: RawMutex, T: Clone, const CAP: usize> Subscriber<'a, M, T, CAP> {
+    pub(super) fn new(channel: &'a PubSubChannel<M, T, CAP>, next: u64) -> Self {
+        Self { channel, next }
+    }
+
+    /// Waits for the next message (or a lag report).
+    ///
+    /// Cancel safety: yes. Nothing is consumed unless the poll returns it.
+    ///
+    /// ```
+    /// # use mote::sync::{blocking_mutex::raw::NoopRawMutex, pubsub::{PubSubChannel, WaitResult}};
+    /// use core::{future::Future, pin::pin, task::Poll};
+    /// let ch: PubSubChannel<NoopRawMutex, u8, 2> = PubSubChannel::new();
+    /// let mut sub = ch.subscriber();
+    /// let mut cx = futures_test::task::noop_context();
+    /// let mut next = pin!(sub.next_message());
+    /// assert!(next.as_mut().poll(&mut cx).is_pending());
+    /// ch.try_publish(8).unwrap();
+    /// assert_eq!(next.poll(&mut cx), Poll::Ready(WaitResult::Message(8)));
+    /// ```
+    pub fn next_message(&mut self) -> NextMessageFuture<'_, 'a, M, T, CAP> {
+        NextMessageFuture {
+            subscriber: self,
+            waiter: Waiter::new(),
+        }
+    }
+
+    /// Waits for the next message, skipping lag reports.
+    ///
+    /// Cancel safety: yes (as [`next_message`](Self::next_message)).
+    pub async fn next_message_pure(&mut self) -> T {
+        loop {
+            if let WaitResult::Message(m) = self.next_message().await {
+                return m;
+            }
+        }
+    }
+
+    /// The next message or lag report, if there is one now.
+    pub fn try_next_message(&mut self) -> Option<WaitResult<T>> {
+        let next = &mut self.next;
+        self.channel.shared.update(|s| s.read(next))
+    }
+
+    /// Number of messages this subscriber has not read yet (lagged ones included).
+    pub fn available(&self) -> u64 {
+        let next = self.next;
+        self.channel.shared.with(|s| s.end() - next)
+    }
+}
+
+impl<M: RawMutex, T: Clone, const CAP: usize> Drop for Subscriber<'_, M, T, CAP> {
+    fn drop(&mut self) {
+        let next = self.next;
+        self.channel.shared.update(|s| {
+            s.subscribers -= 1;
+            s.forget_from(next);
+        });
+    }
+}
+
+/// Future of [`Subscriber::next_message`]. Cancel safety: yes.
+#[must_use = "futures do nothing unless polled"]
+pub struct NextMessageFuture<'s, 'a, M: RawMutex, T: Clone, const CAP: usize> {
+    subscriber: &'s mut Subscriber<'a, M, T, CAP>,
+    waiter: Waiter,
+}
+
+impl<M: RawMutex, T: Clone, const CAP: usize> Future for NextMessageFuture<'_, '_, M, T, CAP> {
+    type Output = WaitResult<T>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<WaitResult<T>> {
+        // SAFETY: nothing is moved out of `self`; `waiter` stays in place.
+        let this = unsafe { self.get_unchecked_mut() };
+        let (sub, waiter) = (&mut *this.subscriber, &mut this.waiter);
+        let next = &mut sub.next;
+        sub.channel.shared.update(|s| {
+            // SAFETY: `waiter` is pinned, always used with `s.readers`; lock held.
+            if unsafe { waiter.poll_turn(&mut s.readers, cx.waker()) } == Turn::Waiting {
+                return Poll::Pending;
+            }
+            if let Some(r) = s.read(next) {
+                return Poll::Ready(r);
+            }
+            let end = s.end() as usize;
+            // SAFETY: as above; our `Drop` cancels while queued.
+            unsafe { waiter.enqueue(&mut s.readers, cx.waker(), end) };
+            Poll::Pending
+        })
+    }
+}
+
+impl<M: RawMutex, T: Clone, const CAP: usize> Drop for NextMessageFuture<'_, '_, M, T, CAP> {
+    fn drop(&mut self) {
+        if self.waiter.is_queued() {
+            let waiter = &mut self.waiter;
+            self.subscriber.channel.shared.update(|s| {
+                // SAFETY: pinned (queued implies polled), dropped in place; used with
+                // `s.readers`; lock held. A reader grant reserves nothing.
+                let _ = unsafe { waiter.cancel(&mut s.readers) };
+            });
+        }
+    }
+}

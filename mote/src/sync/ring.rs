@@ -1,0 +1,87 @@
+//! A fixed-capacity ring buffer of `N` slots, no heap.
+//!
+//! Invariant: exactly the `len` slots starting at `head` (wrapping) hold initialised
+//! values; all other slots are uninitialised.
+
+use core::mem::MaybeUninit;
+
+pub(crate) struct Ring<T, const N: usize> {
+    buf: [MaybeUninit<T>; N],
+    head: usize,
+    len: usize,
+}
+
+impl<T, const N: usize> Ring<T, N> {
+    pub(crate) const fn new() -> Self {
+        Self {
+            buf: [const { MaybeUninit::uninit() }; N],
+            head: 0,
+            len: 0,
+        }
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.len
+    }
+
+    fn index(&self, offset: usize) -> usize {
+        let i = self.head + offset;
+        if i >= N {
+            i - N
+        } else {
+            i
+        }
+    }
+
+    /// The value `offset` places after the oldest one.
+    pub(crate) fn get_mut(&mut self, offset: usize) -> Option<&mut T> {
+        if offset >= self.len {
+            return None;
+        }
+        let i = self.index(offset);
+        // SAFETY: `offset < len`, so slot `i` is initialised (ring invariant).
+        Some(unsafe { self.buf[i].assume_init_mut() })
+    }
+
+    /// Appends `value`; gives it back when full.
+    pub(crate) fn push_back(&mut self, value: T) -> Result<(), T> {
+        if self.len == N {
+            return Err(value);
+        }
+        let i = self.index(self.len);
+        self.buf[i].write(value);
+        self.len += 1;
+        Ok(())
+    }
+
+    /// Removes the oldest value.
+    pub(crate) fn pop_front(&mut self) -> Option<T> {
+        if self.len == 0 {
+            return None;
+        }
+        let i = self.head;
+        self.head = self.index(1);
+        self.len -= 1;
+        // SAFETY: slot `i` was the first of the `len` initialised slots (ring invariant);
+        // it is now outside the initialised range, so it is read exactly once.
+        Some(unsafe { self.buf[i].assume_init_read() })
+    }
+
+    /// Removes the newest value.
+    pub(crate) fn pop_back(&mut self) -> Option<T> {
+        if self.len == 0 {
+            return None;
+        }
+        self.len -= 1;
+        let i = self.index(self.len);
+        // SAFETY: slot `i` was the last of the initialised slots (ring invariant); it is
+        // now outside the initialised range, so it is read exactly once.
+        Some(unsafe { self.buf[i].assume_init_read() })
+    }
+}
+
+impl<T, const N: usize> Drop for Ring<T, N> {
+    fn drop(&mut self) {
+        while self.pop_front().is_some() {}
+    }
+}

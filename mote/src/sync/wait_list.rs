@@ -1,0 +1,392 @@
+//! An intrusive FIFO list of waiting futures, for primitives where several waiters are
+//! normal (channel senders and receivers, mutex, semaphore, signal).
+//!
+//! Each waiting future embeds a [`WaitNode`]; the list only links the nodes, so there is
+//! no waiter limit and no allocation. The list lives inside the primitive's state, behind
+//! the primitive's raw mutex.
+//!
+//! # Node states
+//!
+//! ```text
+//!            enqueue (future polled,           grant_front (the primitive hands the
+//!            resource not available)           resource to the oldest waiter)
+//!   Idle ────────────────────────► Waiting ─────────────────────────► Granted
+//!    ▲ ▲                              │                                  │
+//!    │ └──── remove (future dropped) ─┘                                  │
+//!    └──────────── acknowledge (future polled: takes the grant; or dropped:
+//!                  gives the grant back, which the primitive passes on) ─┘
+//! ```
+//!
+//! `Granted` means the primitive already moved something to the waiter (a lock, permits,
+//! a reserved buffer slot or item): the waiter's next poll completes without re-checking,
+//! and a waiter dropped while `Granted` must hand the grant back (so a wake is never
+//! lost when a woken future is cancelled).
+//!
+//! # Invariants (cited by the `SAFETY` comments as "WL1" and "WL2")
+//!
+//! - **WL1 (Link Valid)**: a node linked into a list is alive and pinned until it is
+//!   unlinked by [`WaitList::remove`] or [`WaitList::grant_front`]. The owning future
+//!   guarantees this: it enqueues only a node inside its own pinned self, and its `Drop`
+//!   unlinks a `Waiting` node (under the lock) before the memory goes away.
+//! - **WL2 (Lock Covers Node)**: a node's fields are read or written only through
+//!   `&mut WaitList` of the list it was enqueued in (so, under the primitive's lock and its
+//!   state borrow), or by its owner while it was never enqueued. Hence no two accesses to a
+//!   node's fields overlap.
+//!
+//! Cost: enqueue, remove, grant are O(1).
+
+use core::cell::UnsafeCell;
+use core::marker::PhantomPinned;
+use core::ptr::NonNull;
+use core::task::Waker;
+
+/// State of a [`WaitNode`] (see the module diagram).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum NodeState {
+    /// Not in a list, no grant held.
+    Idle,
+    /// Linked in a list, waiting for a grant.
+    Waiting,
+    /// Unlinked by the primitive, which handed it a grant.
+    Granted,
+}
+
+struct NodeData {
+    prev: Option<NonNull<WaitNode>>,
+    next: Option<NonNull<WaitNode>>,
+    waker: Option<Waker>,
+    state: NodeState,
+    /// What the waiter asks for (e.g. a number of permits); primitive-defined.
+    want: usize,
+}
+
+/// A list node, embedded in a waiting future. `!Unpin`: once enqueued, it must not move
+/// (the future is pinned).
+pub(crate) struct WaitNode {
+    data: UnsafeCell<NodeData>,
+    _pinned: PhantomPinned,
+}
+
+// SAFETY: the node's fields are only touched through its list under the primitive's lock
+// (WL2), so moving the owning future to another thread cannot race; `Waker` is `Send`.
+unsafe impl Send for WaitNode {}
+// SAFETY: a shared `&WaitNode` gives no access to the fields except through the list
+// under the lock (WL2).
+unsafe impl Sync for WaitNode {}
+
+impl WaitNode {
+    /// A fresh `Idle` node.
+    pub(crate) const fn new() -> Self {
+        Self {
+            data: UnsafeCell::new(NodeData {
+                prev: None,
+                next: None,
+                waker: None,
+                state: NodeState::Idle,
+                want: 0,
+            }),
+            _pinned: PhantomPinned,
+        }
+    }
+
+    /// The node's address, for handing to a list.
+    pub(crate) fn ptr(&self) -> NonNull<WaitNode> {
+        NonNull::from(self)
+    }
+}
+
+/// A FIFO of waiting nodes. See the module docs for the invariants.
+pub(crate) struct WaitList {
+    head: Option<NonNull<WaitNode>>,
+    tail: Option<NonNull<WaitNode>>,
+}
+
+// SAFETY: the list only holds pointers to nodes whose fields are accessed through the
+// list itself (WL2); moving the list (inside its primitive) moves that access with it.
+unsafe impl Send for WaitList {}
+
+/// Returns the fields of `node`.
+///
+/// # Safety
+///
+/// `node` must be alive (WL1, or owned by the caller) and the caller must have exclusive
+/// access to its fields (WL2) for as long as the returned reference is used.
+unsafe fn data<'a>(node: NonNull<WaitNode>) -> &'a mut NodeData {
+    // SAFETY: alive and exclusive per this function's contract; the fields are inside an
+    // `UnsafeCell`, so writing through a pointer derived from `&WaitNode` is allowed.
+    unsafe { &mut *(*node.as_ptr()).data.get() }
+}
+
+impl WaitList {
+    /// An empty list.
+    pub(crate) const fn new() -> Self {
+        Self {
+            head: None,
+            tail: None,
+        }
+    }
+
+    /// True when no node waits.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.head.is_none()
+    }
+
+    /// Appends `node` (state `Idle` → `Waiting`) with the waker to wake on grant and what
+    /// it asks for.
+    ///
+    /// # Safety
+    ///
+    /// `node` is `Idle`, inside a pinned future that will uphold WL1 for this list, and
+    /// is accessed only through this list from now on (WL2).
+    pub(crate) unsafe fn enqueue(&mut self, node: NonNull<WaitNode>, waker: &Waker, want: usize) {
+        // SAFETY: alive (caller) and exclusive: `&mut self` is the only access path (WL2).
+        let d = unsafe { data(node) };
+        debug_assert_eq!(d.state, NodeState::Idle);
+        d.state = NodeState::Waiting;
+        d.waker = Some(waker.clone());
+        d.want = want;
+        d.next = None;
+        d.prev = self.tail;
+        match self.tail {
+            // SAFETY: the tail is linked, hence alive (WL1); `&mut self` gives exclusivity.
+            Some(tail) => unsafe { data(tail) }.next = Some(node),
+            None => self.head = Some(node),
+        }
+        self.tail = Some(node);
+    }
+
+    /// Prepends `node` (state `Idle` → `Waiting`): for a granted waiter that could not use
+    /// its turn and keeps its place at the head.
+    ///
+    /// # Safety
+    ///
+    /// As for [`enqueue`](Self::enqueue).
+    pub(crate) unsafe fn enqueue_front(
+        &mut self,
+        node: NonNull<WaitNode>,
+        waker: &Waker,
+        want: usize,
+    ) {
+        // SAFETY: alive (caller) and exclusive: `&mut self` is the only access path (WL2).
+        let d = unsafe { data(node) };
+        debug_assert_eq!(d.state, NodeState::Idle);
+        d.state = NodeState::Waiting;
+        d.waker = Some(waker.clone());
+        d.want = want;
+        d.prev = None;
+        d.next = self.head;
+        match self.head {
+            // SAFETY: the head is linked, hence alive (WL1); `&mut self` gives exclusivity.
+            Some(head) => unsafe { data(head) }.prev = Some(node),
+            None => self.tail = Some(node),
+        }
+        self.head = Some(node);
+    }
+
+    /// The state of `node`.
+    ///
+    /// # Safety
+    ///
+    /// `node` was enqueued in this list (and is alive: it belongs to the caller).
+    pub(crate) unsafe fn state(&mut self, node: NonNull<WaitNode>) -> NodeState {
+        // SAFETY: alive (caller's own node) and accessed through its list (WL2).
+        unsafe { data(node) }.state
+    }
+
+    /// Replaces the stored waker of a `Waiting` node if `waker` would wake another task.
+    ///
+    /// # Safety
+    ///
+    /// As for [`state`](Self::state).
+    pub(crate) unsafe fn update_waker(&mut self, node: NonNull<WaitNode>, waker: &Waker) {
+        // SAFETY: alive (caller's own node) and accessed through its list (WL2).
+        let d = unsafe { data(node) };
+        match &d.waker {
+            Some(w) if w.will_wake(waker) => {}
+            _ => d.waker = Some(waker.clone()),
+        }
+    }
+
+    /// Unlinks a `Waiting` node (→ `Idle`), e.g. because its future is dropped.
+    ///
+    /// # Safety
+    ///
+    /// `node` is `Waiting` in this list.
+    pub(crate) unsafe fn remove(&mut self, node: NonNull<WaitNode>) {
+        // SAFETY: linked in this list, so alive (WL1); `&mut self` gives exclusivity (WL2).
+        let d = unsafe { data(node) };
+        debug_assert_eq!(d.state, NodeState::Waiting);
+        let (prev, next) = (d.prev.take(), d.next.take());
+        d.state = NodeState::Idle;
+        d.waker = None;
+        match prev {
+            // SAFETY: neighbours of a linked node are linked, hence alive (WL1).
+            Some(p) => unsafe { data(p) }.next = next,
+            None => self.head = next,
+        }
+        match next {
+            // SAFETY: as above.
+            Some(n) => unsafe { data(n) }.prev = prev,
+            None => self.tail = prev,
+        }
+    }
+
+    /// Marks a `Granted` node `Idle` again (its owner took or returned the grant).
+    ///
+    /// # Safety
+    ///
+    /// As for [`state`](Self::state).
+    pub(crate) unsafe fn acknowledge(&mut self, node: NonNull<WaitNode>) {
+        // SAFETY: alive (caller's own node) and accessed through its list (WL2).
+        let d = unsafe { data(node) };
+        debug_assert_eq!(d.state, NodeState::Granted);
+        d.state = NodeState::Idle;
+    }
+
+    /// What the oldest waiter asks for, if any waits.
+    pub(crate) fn front_want(&mut self) -> Option<usize> {
+        // SAFETY: the head is linked, hence alive (WL1); `&mut self` gives exclusivity (WL2).
+        self.head.map(|h| unsafe { data(h) }.want)
+    }
+
+    /// Unlinks the oldest waiter, marks it `Granted` and returns its waker (to be woken
+    /// after the lock is released). `None` when the list is empty.
+    pub(crate) fn grant_front(&mut self) -> Option<Waker> {
+        let head = self.head?;
+        // SAFETY: the head is linked, hence alive (WL1); `&mut self` gives exclusivity (WL2).
+        let d = unsafe { data(head) };
+        self.head = d.next.take();
+        match self.head {
+            // SAFETY: the new head is linked, hence alive (WL1).
+            Some(n) => unsafe { data(n) }.prev = None,
+            None => self.tail = None,
+        }
+        d.state = NodeState::Granted;
+        d.waker.take()
+    }
+}
+
+/// Where a [`Waiter`] stands, as seen by its future's poll.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Turn {
+    /// Not queued: the future may try to take the resource directly, or enqueue.
+    Fresh,
+    /// Still queued; the stored waker was refreshed.
+    Waiting,
+    /// The primitive granted the resource; the caller now owns it and the waiter is
+    /// `Fresh` again.
+    Granted,
+}
+
+/// A [`WaitNode`] plus the owner-side knowledge of whether it is in a list: the part of
+/// a waiting future that talks to a [`WaitList`].
+///
+/// Every method must be called with the same list (the primitive's) and only while the
+/// owning future is pinned; `queued` is owner-local and tells `Drop` whether it has to
+/// take the lock at all.
+pub(crate) struct Waiter {
+    node: WaitNode,
+    queued: bool,
+}
+
+impl Waiter {
+    /// A waiter that is in no list.
+    pub(crate) const fn new() -> Self {
+        Self {
+            node: WaitNode::new(),
+            queued: false,
+        }
+    }
+
+    /// True while the node may be in the list or hold a grant (then `Drop` must call
+    /// [`cancel`](Self::cancel) under the lock).
+    pub(crate) fn is_queued(&self) -> bool {
+        self.queued
+    }
+
+    /// Reports this waiter's [`Turn`]; takes the grant if there is one.
+    ///
+    /// # Safety
+    ///
+    /// `self` is pinned, `list` is the list used by every call on this waiter, and the
+    /// caller holds the primitive's lock (`&mut WaitList` borrowed from its state).
+    pub(crate) unsafe fn poll_turn(&mut self, list: &mut WaitList, waker: &Waker) -> Turn {
+        if !self.queued {
+            return Turn::Fresh;
+        }
+        let node = self.node.ptr();
+        // SAFETY: the node was enqueued in `list` (queued) and is alive (it is ours).
+        match unsafe { list.state(node) } {
+            NodeState::Waiting => {
+                // SAFETY: as above.
+                unsafe { list.update_waker(node, waker) };
+                Turn::Waiting
+            }
+            NodeState::Granted => {
+                // SAFETY: as above.
+                unsafe { list.acknowledge(node) };
+                self.queued = false;
+                Turn::Granted
+            }
+            NodeState::Idle => {
+                self.queued = false;
+                Turn::Fresh
+            }
+        }
+    }
+
+    /// Appends this waiter to `list`.
+    ///
+    /// # Safety
+    ///
+    /// As for [`poll_turn`](Self::poll_turn); the waiter is not queued; the owning future
+    /// calls [`cancel`](Self::cancel) in its `Drop` while [`is_queued`](Self::is_queued)
+    /// (this upholds WL1).
+    pub(crate) unsafe fn enqueue(&mut self, list: &mut WaitList, waker: &Waker, want: usize) {
+        debug_assert!(!self.queued);
+        // SAFETY: the node is Idle, pinned inside the owner, and the owner's Drop unlinks
+        // it (this function's contract), so WL1 and WL2 hold.
+        unsafe { list.enqueue(self.node.ptr(), waker, want) };
+        self.queued = true;
+    }
+
+    /// Puts this waiter back at the head of `list` (after a grant it could not use).
+    ///
+    /// # Safety
+    ///
+    /// As for [`enqueue`](Self::enqueue).
+    pub(crate) unsafe fn enqueue_front(&mut self, list: &mut WaitList, waker: &Waker, want: usize) {
+        debug_assert!(!self.queued);
+        // SAFETY: as in `enqueue`.
+        unsafe { list.enqueue_front(self.node.ptr(), waker, want) };
+        self.queued = true;
+    }
+
+    /// Leaves the list (future dropped). Returns true when the waiter held a grant, which
+    /// the caller must give back to the primitive (and pass on).
+    ///
+    /// # Safety
+    ///
+    /// As for [`poll_turn`](Self::poll_turn).
+    pub(crate) unsafe fn cancel(&mut self, list: &mut WaitList) -> bool {
+        if !self.queued {
+            return false;
+        }
+        self.queued = false;
+        let node = self.node.ptr();
+        // SAFETY: enqueued in `list`, alive (ours), under the lock.
+        match unsafe { list.state(node) } {
+            NodeState::Waiting => {
+                // SAFETY: the node is Waiting in `list`.
+                unsafe { list.remove(node) };
+                false
+            }
+            NodeState::Granted => {
+                // SAFETY: enqueued in `list`, alive, under the lock.
+                unsafe { list.acknowledge(node) };
+                true
+            }
+            NodeState::Idle => false,
+        }
+    }
+}

@@ -1,0 +1,88 @@
+//! Helpers shared by the `sync_*` tests: drive futures by hand with counting wakers.
+#![allow(dead_code)]
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll, Wake, Waker};
+use std::thread::Thread;
+
+use futures_test::task::{new_count_waker, AwokenCount};
+
+/// A boxed future with its own counting waker.
+pub struct Probe<F: Future> {
+    fut: Option<Pin<Box<F>>>,
+    waker: Waker,
+    count: AwokenCount,
+    seen: usize,
+}
+
+impl<F: Future> Probe<F> {
+    pub fn new(fut: F) -> Self {
+        let (waker, count) = new_count_waker();
+        Self {
+            fut: Some(Box::pin(fut)),
+            waker,
+            count,
+            seen: 0,
+        }
+    }
+
+    /// Polls once; a completed future is dropped (polling it again panics).
+    pub fn poll(&mut self) -> Poll<F::Output> {
+        self.seen = self.count.get();
+        let mut cx = Context::from_waker(&self.waker);
+        let fut = self.fut.as_mut().expect("polled after completion");
+        let r = fut.as_mut().poll(&mut cx);
+        if r.is_ready() {
+            self.fut = None;
+        }
+        r
+    }
+
+    /// Polls and expects `Pending`.
+    #[track_caller]
+    pub fn pending(&mut self) {
+        assert!(self.poll().is_pending(), "expected Pending");
+    }
+
+    /// Polls and expects `Ready`, returning the output.
+    #[track_caller]
+    pub fn ready(&mut self) -> F::Output {
+        match self.poll() {
+            Poll::Ready(v) => v,
+            Poll::Pending => panic!("expected Ready"),
+        }
+    }
+
+    /// True when woken since the last poll.
+    pub fn woken(&self) -> bool {
+        self.count.get() > self.seen
+    }
+
+    /// Total number of wakes.
+    pub fn wakes(&self) -> usize {
+        self.count.get()
+    }
+}
+
+struct Unpark(Thread);
+
+impl Wake for Unpark {
+    fn wake(self: Arc<Self>) {
+        self.0.unpark();
+    }
+}
+
+/// Runs `fut` to completion on the current thread, parking while it is pending.
+pub fn block_on<F: Future>(fut: F) -> F::Output {
+    let waker = Waker::from(Arc::new(Unpark(std::thread::current())));
+    let mut cx = Context::from_waker(&waker);
+    let mut fut = std::pin::pin!(fut);
+    loop {
+        if let Poll::Ready(v) = fut.as_mut().poll(&mut cx) {
+            return v;
+        }
+        std::thread::park();
+    }
+}

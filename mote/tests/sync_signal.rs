@@ -1,0 +1,94 @@
+//! Behaviour of `sync::signal::Signal`.
+
+mod sync_common;
+
+use mote::sync::blocking_mutex::raw::{CriticalSectionRawMutex, NoopRawMutex};
+use mote::sync::signal::Signal;
+use sync_common::{block_on, Probe};
+
+#[test]
+fn latest_value_wins() {
+    let s: Signal<NoopRawMutex, u32> = Signal::new();
+    assert!(!s.signaled());
+    s.signal(1);
+    s.signal(2);
+    assert!(s.signaled());
+    assert_eq!(Probe::new(s.wait()).ready(), 2);
+    assert!(!s.signaled());
+    assert_eq!(s.try_take(), None);
+}
+
+#[test]
+fn replaced_value_is_dropped() {
+    let s: Signal<NoopRawMutex, std::rc::Rc<()>> = Signal::new();
+    let first = std::rc::Rc::new(());
+    s.signal(first.clone());
+    s.signal(std::rc::Rc::new(()));
+    assert_eq!(std::rc::Rc::strong_count(&first), 1);
+}
+
+#[test]
+fn waiters_take_turns_fifo_and_only_one_is_woken() {
+    let s: Signal<NoopRawMutex, u32> = Signal::new();
+    let mut a = Probe::new(s.wait());
+    let mut b = Probe::new(s.wait());
+    a.pending();
+    b.pending();
+    s.signal(1);
+    assert!(a.woken() && !b.woken());
+    assert_eq!(s.try_take(), None, "promised to the woken waiter");
+    assert_eq!(a.ready(), 1);
+    s.signal(2);
+    assert!(b.woken());
+    assert_eq!(b.ready(), 2);
+}
+
+#[test]
+fn dropped_woken_waiter_passes_value_on() {
+    let s: Signal<NoopRawMutex, u32> = Signal::new();
+    let mut a = Probe::new(s.wait());
+    let mut b = Probe::new(s.wait());
+    a.pending();
+    b.pending();
+    s.signal(5);
+    drop(a);
+    assert!(b.woken());
+    assert_eq!(b.ready(), 5);
+    // Without a successor, the value stays.
+    let mut c = Probe::new(s.wait());
+    c.pending();
+    s.signal(6);
+    drop(c);
+    assert_eq!(s.try_take(), Some(6));
+}
+
+#[test]
+fn reset_clears_and_woken_waiter_waits_again() {
+    let s: Signal<NoopRawMutex, u32> = Signal::new();
+    let mut a = Probe::new(s.wait());
+    a.pending();
+    s.signal(1);
+    s.reset();
+    assert!(!s.signaled());
+    a.pending();
+    s.signal(2);
+    assert_eq!(a.ready(), 2);
+}
+
+#[test]
+fn signal_from_another_thread() {
+    static S: Signal<CriticalSectionRawMutex, u32> = Signal::new();
+    let t = std::thread::spawn(|| {
+        for i in 0..100 {
+            S.signal(i);
+        }
+        S.signal(1000);
+    });
+    let mut last = 0;
+    while last != 1000 {
+        let v = block_on(S.wait());
+        assert!(v >= last || last == 0, "values only move forward");
+        last = v;
+    }
+    t.join().unwrap();
+}

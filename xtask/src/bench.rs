@@ -1,0 +1,770 @@
+//! `cargo xtask bench [--host]`: the comparative benchmarks of `bench/`.
+//!
+//! Firmware part (always): builds `bench/fw` once per runtime (features `mote`, `embassy`;
+//! same profile: opt-level "s", LTO, one codegen unit), runs each workload binary under
+//! [`QEMU_ARGS`] (`-icount shift=0`: one SysTick count = 40 instructions, exact and
+//! repeatable), turns the `BENCH` lines into per-operation instruction counts
+//! (differential: `(counts(n_max) - counts(n_min)) * 40 / (n_max - n_min)`), and measures
+//! the footprint app with `llvm-size` at opt-level "s" and "z".
+//!
+//! Host part (`--host`): builds `bench/host` and runs each workload under
+//! `valgrind --tool=callgrind` (instructions) and plainly (median wall time).
+//!
+//! Output: one table on stdout, `bench/REPORT.md` (table, command, machine notes and the
+//! hand-written analysis in `bench/ANALYSIS.md`) and `bench/ratios.svg`. Any figure that
+//! cannot be measured is shown as such and makes the command fail.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use crate::cmd::{self, Error};
+
+/// The firmware benchmark crate (its own workspace) and its target.
+const FW_DIR: &str = "bench/fw";
+const FW_TARGET: &str = "thumbv7m-none-eabi";
+/// The host benchmark crate (its own workspace).
+const HOST_DIR: &str = "bench/host";
+/// The runtimes the firmware is built for: Mote first, then its peer.
+const RUNTIMES: [&str; 2] = ["mote", "embassy"];
+/// How QEMU runs each benchmark (the ELF path follows `-kernel`).
+pub const QEMU_ARGS: &[&str] = &[
+    "-machine",
+    "mps2-an385",
+    "-icount",
+    "shift=0",
+    "-nographic",
+    "-semihosting-config",
+    "enable=on,target=native",
+    "-kernel",
+];
+/// Instructions per SysTick count: 25 MHz core clock, 1 ns of virtual time per instruction.
+const INSTR_PER_COUNT: f64 = 40.0;
+/// Time one benchmark run may take before it is killed and counted as failed.
+const TIMEOUT: Duration = Duration::from_secs(120);
+
+/// Firmware workloads: (binary, `BENCH` name, table label).
+const FW_WORKLOADS: &[(&str, &str, &str)] = &[
+    ("bench_yield", "yield", "1. yield round trip, 2 tasks"),
+    ("bench_spawn", "spawn", "4. spawn + run trivial task"),
+];
+
+/// Host workloads: (`BENCH` name, table label).
+const HOST_WORKLOADS: &[(&str, &str)] = &[
+    ("yield", "host: yield round trip, 2 tasks"),
+    ("spawn", "host: spawn-storm, 100 000 tasks (per task)"),
+];
+/// Host peers, in table order.
+const HOST_RUNTIMES: [&str; 3] = ["mote", "tokio", "embassy"];
+/// Time one host run (plain or under callgrind) may take.
+const HOST_TIMEOUT: Duration = Duration::from_secs(300);
+/// Wall-time runs per host workload (the median is reported).
+const WALL_RUNS: usize = 3;
+
+/// One line of the table: a figure for Mote and for one peer (lower is better).
+struct Row {
+    label: String,
+    unit: &'static str,
+    peer: &'static str,
+    mote: Result<f64, Error>,
+    other: Result<f64, Error>,
+}
+
+impl Row {
+    /// Mote's figure divided by the peer's (below 1: Mote is better).
+    fn ratio(&self) -> Option<f64> {
+        match (&self.mote, &self.other) {
+            (Ok(m), Ok(p)) if *p != 0.0 => Some(m / p),
+            _ => None,
+        }
+    }
+}
+
+/// Runs the benchmarks; `host` adds the host part.
+pub fn run(root: &Path, host: bool) -> Result<(), Error> {
+    crate::setup::firmware()?;
+    let mut rows = Vec::new();
+    firmware(root, &mut rows);
+    if host {
+        host_part(root, &mut rows);
+    }
+    let table = table(&rows);
+    println!("{table}");
+    let failed: Vec<String> = rows
+        .iter()
+        .flat_map(|r| [(&r.mote, "mote"), (&r.other, r.peer)].map(|(v, who)| (r, v, who)))
+        .filter_map(|(r, v, who)| {
+            v.as_ref()
+                .err()
+                .map(|e| format!("{} ({who}): {e}", r.label))
+        })
+        .collect();
+    write_report(root, &rows, &table, host)?;
+    write_svg(&root.join("bench/ratios.svg"), &rows)?;
+    eprintln!("wrote bench/REPORT.md and bench/ratios.svg");
+    if failed.is_empty() {
+        Ok(())
+    } else {
+        Err(format!(
+            "{} figure(s) could not be measured:\n  {}",
+            failed.len(),
+            failed.join("\n  ")
+        ))
+    }
+}
+
+// ---------------------------------------------------------------- firmware part
+
+/// Builds, runs and sizes the firmware for both runtimes, adding rows to `rows`.
+fn firmware(root: &Path, rows: &mut Vec<Row>) {
+    let dir = root.join(FW_DIR);
+    let mut per_rt: Vec<BTreeMap<String, Result<f64, Error>>> = Vec::new();
+    let mut sizes: Vec<Result<Footprint, Error>> = Vec::new();
+    for rt in RUNTIMES {
+        let mut figures = BTreeMap::new();
+        match build_fw(&dir, rt) {
+            Ok(elf_dir) => {
+                for (bin, name, _) in FW_WORKLOADS {
+                    let result = run_fw(&elf_dir.join(bin), rt).and_then(|lines| {
+                        check_calibration(&lines)?;
+                        per_op(&lines, name).map(|c| c * INSTR_PER_COUNT)
+                    });
+                    figures.insert(name.to_string(), result);
+                }
+            }
+            Err(e) => {
+                for (_, name, _) in FW_WORKLOADS {
+                    figures.insert(name.to_string(), Err(format!("build failed: {e}")));
+                }
+            }
+        }
+        per_rt.push(figures);
+        sizes.push(footprint(&dir, rt));
+    }
+    for (_, name, label) in FW_WORKLOADS {
+        rows.push(Row {
+            label: label.to_string(),
+            unit: "instr",
+            peer: "embassy",
+            mote: per_rt[0][*name].clone(),
+            other: per_rt[1][*name].clone(),
+        });
+    }
+    let pick = |i: usize, f: &dyn Fn(&Footprint) -> Result<f64, Error>| {
+        sizes[i].as_ref().map_err(Clone::clone).and_then(f)
+    };
+    for (p, (profile, opt)) in PROFILES.iter().enumerate() {
+        for (s, section) in SECTIONS.iter().enumerate() {
+            let get = |f: &Footprint| Ok(f.sections[p][0][s] as f64);
+            rows.push(Row {
+                label: format!("7. footprint {section}, opt-level \"{opt}\" ({profile})"),
+                unit: "bytes",
+                peer: "embassy",
+                mote: pick(0, &get),
+                other: pick(1, &get),
+            });
+        }
+    }
+    let per_task = |f: &Footprint| Ok(f.bss_per_task() as f64);
+    rows.push(Row {
+        label: "7. static RAM per extra task (.bss, pool 2 - pool 1)".into(),
+        unit: "bytes",
+        peer: "embassy",
+        mote: pick(0, &per_task),
+        other: pick(1, &per_task),
+    });
+    let header = |f: &Footprint| {
+        f.bss_per_task()
+            .checked_sub(f.future)
+            .map(|h| h as f64)
+            .ok_or_else(|| format!("per-task .bss {} < future {}", f.bss_per_task(), f.future))
+    };
+    rows.push(Row {
+        label: "7. task header (per-task .bss - future size)".into(),
+        unit: "bytes",
+        peer: "embassy",
+        mote: pick(0, &header),
+        other: pick(1, &header),
+    });
+}
+
+/// Builds every benchmark binary of `bench/fw` for `rt`; returns the folder of the ELFs.
+fn build_fw(dir: &Path, rt: &str) -> Result<PathBuf, Error> {
+    cmd::run(cmd::cargo(dir).args([
+        "build",
+        "--release",
+        "--target",
+        FW_TARGET,
+        "--bins",
+        "--features",
+        rt,
+    ]))?;
+    Ok(crate::firmware::target_dir(dir)?
+        .join(FW_TARGET)
+        .join("release"))
+}
+
+/// One `BENCH <name> <runtime> n=<ops> counts=<counts>` line.
+#[derive(Debug, PartialEq)]
+struct Line {
+    name: String,
+    n: u64,
+    counts: u64,
+}
+
+/// Runs one ELF in QEMU; its `BENCH` lines if it exits with status 0.
+fn run_fw(elf: &Path, rt: &str) -> Result<Vec<Line>, Error> {
+    let mut qemu = Command::new(crate::setup::QEMU);
+    qemu.args(QEMU_ARGS).arg(elf);
+    let run = cmd::run_with_timeout(&mut qemu, TIMEOUT, Stdio::null())?;
+    let status = run
+        .status
+        .ok_or_else(|| format!("killed after the {} s time-out", TIMEOUT.as_secs()))?;
+    if !status.success() {
+        return Err(format!(
+            "exited with {status}; output:\n{}{}",
+            run.stdout, run.stderr
+        ));
+    }
+    parse_lines(&run.stdout, rt)
+}
+
+/// The `BENCH` lines of `output` (other lines are ignored); each must name `rt`.
+fn parse_lines(output: &str, rt: &str) -> Result<Vec<Line>, Error> {
+    let mut lines = Vec::new();
+    for text in output.lines() {
+        let Some(rest) = text.trim_end().strip_prefix("BENCH ") else {
+            continue;
+        };
+        let fields: Vec<&str> = rest.split(' ').collect();
+        let bad = || format!("malformed result line {text:?}");
+        let [name, runtime, n, counts] = fields[..] else {
+            return Err(bad());
+        };
+        if runtime != rt {
+            return Err(format!("line {text:?} is from {runtime}, expected {rt}"));
+        }
+        let num = |field: &str, key: &str| -> Result<u64, Error> {
+            field
+                .strip_prefix(key)
+                .and_then(|v| v.parse().ok())
+                .ok_or_else(bad)
+        };
+        lines.push(Line {
+            name: name.to_string(),
+            n: num(n, "n=")?,
+            counts: num(counts, "counts=")?,
+        });
+    }
+    Ok(lines)
+}
+
+/// Counts per operation of workload `name`: the difference between its runs with the
+/// most and the fewest operations, divided by the difference in operations.
+fn per_op(lines: &[Line], name: &str) -> Result<f64, Error> {
+    let runs: Vec<&Line> = lines.iter().filter(|l| l.name == name).collect();
+    let lo = runs.iter().min_by_key(|l| l.n);
+    let hi = runs.iter().max_by_key(|l| l.n);
+    match (lo, hi) {
+        (Some(lo), Some(hi)) if hi.n > lo.n && hi.counts >= lo.counts => {
+            Ok((hi.counts - lo.counts) as f64 / (hi.n - lo.n) as f64)
+        }
+        _ => Err(format!(
+            "no two `{name}` runs with different operation counts in the output"
+        )),
+    }
+}
+
+/// Checks the `calib` line pair: a two-instruction loop must measure 2 instructions per
+/// iteration, or the clock is not what the figures assume.
+fn check_calibration(lines: &[Line]) -> Result<(), Error> {
+    let per_iter = per_op(lines, "calib")? * INSTR_PER_COUNT;
+    if (per_iter - 2.0).abs() <= 0.05 {
+        Ok(())
+    } else {
+        Err(format!(
+            "calibration: a 2-instruction loop measured {per_iter:.2} instructions per \
+             iteration (is QEMU running with -icount shift=0?)"
+        ))
+    }
+}
+
+/// (profile, opt-level) of the footprint builds.
+const PROFILES: [(&str, &str); 2] = [("release", "s"), ("release-z", "z")];
+/// Sections reported for the footprint.
+const SECTIONS: [&str; 4] = [".text", ".rodata", ".data", ".bss"];
+
+/// Sizes of the footprint app: `sections[profile][pool_size - 1][section]`, and the size
+/// of the second task's future as the firmware printed it.
+struct Footprint {
+    sections: [[[u64; 4]; 2]; 2],
+    future: u64,
+}
+
+impl Footprint {
+    /// `.bss` added by the second slot of `pong`'s pool (opt-level "s").
+    fn bss_per_task(&self) -> u64 {
+        self.sections[0][1][3].saturating_sub(self.sections[0][0][3])
+    }
+}
+
+/// Builds the footprint app for `rt` (panic-halt; pool 1 and 2; opt-level "s" and "z"),
+/// measures it with `llvm-size`, and runs it once (it must exit 0 and print its future
+/// size).
+fn footprint(dir: &Path, rt: &str) -> Result<Footprint, Error> {
+    let elf_dir = build_fw(dir, rt)?;
+    let future = {
+        let mut qemu = Command::new(crate::setup::QEMU);
+        qemu.args(QEMU_ARGS).arg(elf_dir.join("footprint"));
+        let run = cmd::run_with_timeout(&mut qemu, TIMEOUT, Stdio::null())?;
+        if !run.status.is_some_and(|s| s.success()) {
+            return Err(format!(
+                "footprint app failed: {:?}\n{}",
+                run.status, run.stdout
+            ));
+        }
+        run.stdout
+            .lines()
+            .find_map(|l| l.trim().strip_prefix("FUTURE ")?.parse().ok())
+            .ok_or("footprint app printed no `FUTURE <bytes>` line")?
+    };
+    let size_tool = crate::llvm_size()?;
+    let target_dir = crate::firmware::target_dir(dir)?;
+    let mut sections = [[[0; 4]; 2]; 2];
+    for (p, (profile, _)) in PROFILES.iter().enumerate() {
+        for (pool, extra) in ["", ",pool2"].iter().enumerate() {
+            let features = format!("{rt},panic-halt{extra}");
+            cmd::run(cmd::cargo(dir).args([
+                "build",
+                "--profile",
+                profile,
+                "--target",
+                FW_TARGET,
+                "--bin",
+                "footprint",
+                "--no-default-features",
+                "--features",
+                &features,
+            ]))?;
+            let elf = target_dir.join(FW_TARGET).join(profile).join("footprint");
+            let out = cmd::output(Command::new(&size_tool).arg("-A").arg(&elf))?;
+            sections[p][pool] = parse_size(&out)?;
+        }
+    }
+    Ok(Footprint { sections, future })
+}
+
+/// `.text`, `.rodata`, `.data`, `.bss` sizes from `llvm-size -A` output (absent: 0).
+fn parse_size(out: &str) -> Result<[u64; 4], Error> {
+    let mut sizes = [0; 4];
+    let mut found_text = false;
+    for line in out.lines() {
+        let mut words = line.split_whitespace();
+        let (Some(name), Some(size)) = (words.next(), words.next()) else {
+            continue;
+        };
+        if let Some(i) = SECTIONS.iter().position(|s| *s == name) {
+            sizes[i] = size
+                .parse()
+                .map_err(|_| format!("llvm-size: bad size in {line:?}"))?;
+            found_text |= i == 0;
+        }
+    }
+    if found_text {
+        Ok(sizes)
+    } else {
+        Err(format!("llvm-size printed no .text section:\n{out}"))
+    }
+}
+
+// ---------------------------------------------------------------- host part
+
+/// Builds `bench/host` and measures each host workload on each runtime: instructions per
+/// operation with callgrind, and median wall time per operation.
+fn host_part(root: &Path, rows: &mut Vec<Row>) {
+    let dir = root.join(HOST_DIR);
+    let built = cmd::run(cmd::cargo(&dir).args(["build", "--release"]))
+        .and_then(|()| crate::firmware::target_dir(&dir))
+        .map(|t| t.join("release").join("mote-bench-host"));
+    let measure = |rt: &str, name: &str, wall: bool| -> Result<f64, Error> {
+        let exe = built.as_ref().map_err(|e| format!("build failed: {e}"))?;
+        if wall {
+            host_wall(exe, rt, name)
+        } else {
+            host_instructions(exe, rt, name)
+        }
+    };
+    for (name, label) in HOST_WORKLOADS {
+        for wall in [false, true] {
+            let mote = measure("mote", name, wall);
+            for peer in &HOST_RUNTIMES[1..] {
+                rows.push(Row {
+                    label: format!("{label}{}", if wall { ", wall" } else { "" }),
+                    unit: if wall { "ns" } else { "instr" },
+                    peer,
+                    mote: mote.clone(),
+                    other: measure(peer, name, wall),
+                });
+            }
+        }
+    }
+}
+
+/// Runs `exe <rt> <name> <n>` and returns its `BENCH` line's figure (nanoseconds for
+/// the whole run).
+fn host_once(exe: &Path, rt: &str, name: &str, n: u64) -> Result<Vec<Line>, Error> {
+    let mut c = Command::new(exe);
+    c.args([rt, name, &n.to_string()]);
+    let run = cmd::run_with_timeout(&mut c, TIMEOUT, Stdio::null())?;
+    if !run.status.is_some_and(|s| s.success()) {
+        return Err(format!(
+            "{rt} {name} failed: {:?}\n{}",
+            run.status, run.stderr
+        ));
+    }
+    parse_lines(&run.stdout, rt)
+}
+
+/// Operations of the two runs whose difference gives the per-operation figure. The
+/// storm is measured whole (100 000 against 0): its per-task cost may grow with the
+/// storm's size, and that growth is part of what it measures.
+fn host_ns(name: &str) -> (u64, u64) {
+    match name {
+        "spawn" => (0, 100_000),
+        _ => (10_000, 100_000),
+    }
+}
+
+/// Median wall time per operation, in ns: median over [`WALL_RUNS`] runs of each size,
+/// differential between the two sizes.
+fn host_wall(exe: &Path, rt: &str, name: &str) -> Result<f64, Error> {
+    let (n1, n2) = host_ns(name);
+    let median = |n: u64| -> Result<u64, Error> {
+        let mut v = Vec::new();
+        for _ in 0..WALL_RUNS {
+            let lines = host_once(exe, rt, name, n)?;
+            let line = lines
+                .iter()
+                .find(|l| l.name == *name)
+                .ok_or_else(|| format!("{rt} {name}: no result line"))?;
+            v.push(line.counts);
+        }
+        v.sort_unstable();
+        Ok(v[v.len() / 2])
+    };
+    let (t1, t2) = (median(n1)?, median(n2)?);
+    Ok(t2.saturating_sub(t1) as f64 / (n2 - n1) as f64)
+}
+
+/// Instructions per operation under callgrind: the difference of the total instruction
+/// counts (`Ir`) of two runs with different operation counts, divided by that difference.
+fn host_instructions(exe: &Path, rt: &str, name: &str) -> Result<f64, Error> {
+    let (n1, n2) = host_ns(name);
+    let ir = |n: u64| -> Result<u64, Error> {
+        let out = std::env::temp_dir().join(format!("mote-bench-{rt}-{name}-{n}.callgrind"));
+        let mut c = Command::new("valgrind");
+        c.args(["--tool=callgrind", "--quiet"])
+            .arg(format!("--callgrind-out-file={}", out.display()))
+            .arg(exe)
+            .args([rt, name, &n.to_string()]);
+        let run = cmd::run_with_timeout(&mut c, HOST_TIMEOUT, Stdio::null())?;
+        if run.status.is_none() {
+            return Err(format!(
+                "callgrind run of {rt} {name} n={n} killed after {} s",
+                HOST_TIMEOUT.as_secs()
+            ));
+        }
+        if !run.status.is_some_and(|s| s.success()) {
+            return Err(format!(
+                "valgrind {rt} {name} failed: {:?}\n{}",
+                run.status, run.stderr
+            ));
+        }
+        let text = fs::read_to_string(&out).map_err(|e| format!("{}: {e}", out.display()))?;
+        let _ = fs::remove_file(&out);
+        text.lines()
+            .find_map(|l| l.strip_prefix("summary: ")?.trim().parse().ok())
+            .ok_or_else(|| format!("no `summary:` line in {}", out.display()))
+    };
+    let (i1, i2) = (ir(n1)?, ir(n2)?);
+    Ok(i2.saturating_sub(i1) as f64 / (n2 - n1) as f64)
+}
+
+// ---------------------------------------------------------------- output
+
+fn fmt_value(v: &Result<f64, Error>) -> String {
+    match v {
+        Ok(x) if x.fract() == 0.0 => format!("{x:.0}"),
+        Ok(x) => format!("{x:.2}"),
+        Err(_) => "NOT MEASURED".into(),
+    }
+}
+
+fn fmt_ratio(r: &Row) -> String {
+    match (r.ratio(), &r.mote, &r.other) {
+        (Some(x), _, _) if x < 0.01 => format!("{x:.5}"),
+        (Some(x), _, _) => format!("{x:.2}"),
+        (None, Ok(_), Ok(_)) => "n/a (peer 0)".into(),
+        _ => "-".into(),
+    }
+}
+
+/// The results as a Markdown table (also readable on a terminal).
+fn table(rows: &[Row]) -> String {
+    let mut t = String::from(
+        "| workload | unit | Mote | peer | peer's figure | Mote / peer |\n\
+         | --- | --- | ---: | --- | ---: | ---: |\n",
+    );
+    for r in rows {
+        let _ = writeln!(
+            t,
+            "| {} | {} | {} | {} | {} | {} |",
+            r.label,
+            r.unit,
+            fmt_value(&r.mote),
+            r.peer,
+            fmt_value(&r.other),
+            fmt_ratio(r)
+        );
+    }
+    t
+}
+
+/// Machine notes for the report: CPU, cores, QEMU, rustc and the peers' versions.
+fn machine_notes(root: &Path) -> String {
+    let cpu = fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|s| {
+            s.lines().find_map(|l| {
+                l.strip_prefix("model name")?
+                    .split(':')
+                    .nth(1)
+                    .map(str::trim)
+                    .map(String::from)
+            })
+        })
+        .unwrap_or_else(|| "unknown".into());
+    let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
+    let version = |prog: &str, arg: &str| {
+        cmd::output(Command::new(prog).arg(arg))
+            .map(|s| s.lines().next().unwrap_or("").to_string())
+            .unwrap_or_else(|e| e)
+    };
+    let mut notes = format!(
+        "- host CPU: {cpu}, {cores} cores (shared with other work; instruction counts do not \
+         depend on it, wall times do)\n- {}\n- {}\n",
+        version(crate::setup::QEMU, "--version"),
+        version("rustc", "--version"),
+    );
+    for (lock, what) in [
+        ("bench/fw/Cargo.lock", "firmware"),
+        ("bench/host/Cargo.lock", "host"),
+    ] {
+        let Ok(text) = fs::read_to_string(root.join(lock)) else {
+            continue;
+        };
+        let peers = locked_versions(
+            &text,
+            &[
+                "embassy-executor",
+                "embassy-futures",
+                "embassy-time",
+                "embassy-sync",
+                "tokio",
+            ],
+        );
+        if !peers.is_empty() {
+            let _ = writeln!(notes, "- {what} peers (Cargo.lock): {}", peers.join(", "));
+        }
+    }
+    notes
+}
+
+/// `name version` of each package of `names` found in a `Cargo.lock` text.
+fn locked_versions(lock: &str, names: &[&str]) -> Vec<String> {
+    let mut found = Vec::new();
+    let mut name = None;
+    for line in lock.lines() {
+        if let Some(n) = line.strip_prefix("name = ") {
+            name = Some(n.trim_matches('"').to_string());
+        } else if let (Some(v), Some(n)) = (line.strip_prefix("version = "), name.take()) {
+            if names.contains(&n.as_str()) {
+                found.push(format!("{n} {}", v.trim_matches('"')));
+            }
+        }
+    }
+    found
+}
+
+/// Writes `bench/REPORT.md`: the table, how it was made, and `bench/ANALYSIS.md`.
+fn write_report(root: &Path, rows: &[Row], table: &str, host: bool) -> Result<(), Error> {
+    let analysis = fs::read_to_string(root.join("bench/ANALYSIS.md"))
+        .unwrap_or_else(|_| "(bench/ANALYSIS.md is missing)\n".into());
+    let wins = rows
+        .iter()
+        .filter(|r| r.ratio().is_some_and(|x| x < 1.0))
+        .count();
+    let losses = rows
+        .iter()
+        .filter(|r| r.ratio().is_some_and(|x| x > 1.0))
+        .count();
+    let mut md = String::new();
+    let _ = write!(
+        md,
+        "# Mote benchmark report\n\n\
+         Generated by `cargo xtask bench{}`; do not edit by hand (the analysis comes from \
+         `bench/ANALYSIS.md`). Lower is better in every row; the last column is Mote's \
+         figure divided by the peer's (below 1: Mote wins). Mote wins {wins} row(s) and \
+         loses {losses}. Chart of the ratios: [ratios.svg](ratios.svg).\n\n\
+         {table}\n\
+         ## How the figures are made\n\n\
+         Firmware: `bench/fw`, built once per runtime (`--features mote` / `--features \
+         embassy`, profile `release`: opt-level \"s\", LTO, codegen-units 1), run as\n\n\
+         ```sh\nqemu-system-arm {} <elf>\n```\n\n\
+         With `-icount shift=0` virtual time advances 1 ns per instruction and SysTick \
+         (25 MHz core clock) falls by one every 40 instructions, so counts are exact and \
+         identical run to run. Each workload runs a warm-up, then n = 1000 and n = 11000 \
+         operations; per operation = (counts(11000) - counts(1000)) x 40 / 10000, so set-up \
+         costs cancel (resolution 0.004 instructions). Each binary first measures a \
+         2-instruction loop the same way and the run fails unless it reads 2.00. \
+         Footprint: `llvm-size -A` of `bench/fw/src/bin/footprint.rs` built with \
+         `--no-default-features --features <rt>,panic-halt` (and `pool2`), profiles \
+         `release` (\"s\") and `release-z` (\"z\").\n\n",
+        if host { " --host" } else { "" },
+        QEMU_ARGS.join(" ")
+    );
+    if host {
+        md.push_str(
+            "Host: `bench/host`, one binary taking `<runtime> <workload> <n>`. Instructions \
+             from `valgrind --tool=callgrind` (total `Ir` of the process, differential \
+             between n = 10 000 and n = 100 000 operations for yield, between a storm of \
+             100 000 tasks and one of 0 for spawn); wall time is the median of 3 runs, \
+             same differential. Each run may take 300 s.\n\n",
+        );
+    }
+    let _ = write!(md, "## Machine\n\n{}\n{analysis}", machine_notes(root));
+    fs::write(root.join("bench/REPORT.md"), md).map_err(|e| format!("bench/REPORT.md: {e}"))
+}
+
+/// Writes a horizontal bar chart of the Mote / peer ratios (log scale, 1 marked).
+fn write_svg(path: &Path, rows: &[Row]) -> Result<(), Error> {
+    let bars: Vec<(String, f64)> = rows
+        .iter()
+        .filter_map(|r| {
+            r.ratio()
+                .map(|x| (format!("{} (vs {})", r.label, r.peer), x))
+        })
+        .collect();
+    let (label_w, plot_w, bar_h, top) = (430.0, 400.0, 22.0, 50.0);
+    let height = top + bars.len() as f64 * bar_h + 40.0;
+    // Log2 scale from 1/4 to 4: the middle of the plot is ratio 1.
+    let x_of = |r: f64| label_w + plot_w * ((r.log2().clamp(-2.0, 2.0) + 2.0) / 4.0);
+    let mut svg = format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{}\" height=\"{height}\" \
+         font-family=\"sans-serif\" font-size=\"12\">\n\
+         <rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n\
+         <text x=\"10\" y=\"20\" font-size=\"15\" font-weight=\"bold\">Mote / peer \
+         (log scale; left of 1 = Mote better, green)</text>\n",
+        label_w + plot_w + 70.0
+    );
+    for (i, (label, r)) in bars.iter().enumerate() {
+        let y = top + i as f64 * bar_h;
+        let (x0, x1) = (x_of(1.0), x_of(*r));
+        let (left, w) = (x0.min(x1), (x1 - x0).abs().max(1.0));
+        let color = if *r <= 1.0 { "#2e9d4a" } else { "#c8453a" };
+        let _ = writeln!(
+            svg,
+            "<text x=\"{}\" y=\"{}\" text-anchor=\"end\">{}</text>\n\
+             <rect x=\"{left:.1}\" y=\"{:.1}\" width=\"{w:.1}\" height=\"{:.1}\" fill=\"{color}\"/>\n\
+             <text x=\"{:.1}\" y=\"{}\">{r:.2}</text>",
+            label_w - 8.0,
+            y + 15.0,
+            xml_escape(label),
+            y + 3.0,
+            bar_h - 6.0,
+            x0.max(x1) + 4.0,
+            y + 15.0,
+        );
+    }
+    let bottom = top + bars.len() as f64 * bar_h;
+    for tick in [0.25, 0.5, 1.0, 2.0, 4.0] {
+        let x = x_of(tick);
+        let _ = writeln!(
+            svg,
+            "<line x1=\"{x:.1}\" y1=\"{}\" x2=\"{x:.1}\" y2=\"{bottom}\" stroke=\"{}\"/>\n\
+             <text x=\"{x:.1}\" y=\"{}\" text-anchor=\"middle\">{tick}</text>",
+            top - 6.0,
+            if tick == 1.0 { "black" } else { "#ccc" },
+            bottom + 16.0
+        );
+    }
+    svg.push_str("</svg>\n");
+    fs::write(path, svg).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+fn xml_escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_result_lines_and_computes_the_differential() {
+        let out = "FUTURE 24\nBENCH yield mote n=1000 counts=5686\n\
+                   BENCH yield mote n=11000 counts=62436\n";
+        let lines = parse_lines(out, "mote").unwrap();
+        assert_eq!(lines.len(), 2);
+        let per = per_op(&lines, "yield").unwrap() * INSTR_PER_COUNT;
+        assert!((per - 227.0).abs() < 1e-9, "{per}");
+        assert!(per_op(&lines, "spawn").is_err());
+    }
+
+    #[test]
+    fn rejects_lines_of_the_wrong_runtime_and_malformed_lines() {
+        assert!(parse_lines("BENCH yield embassy n=1 counts=2\n", "mote").is_err());
+        assert!(parse_lines("BENCH yield mote n=x counts=2\n", "mote").is_err());
+        assert!(parse_lines("BENCH yield mote\n", "mote").is_err());
+    }
+
+    #[test]
+    fn calibration_accepts_two_instructions_and_rejects_others() {
+        let good = parse_lines(
+            "BENCH calib mote n=1000 counts=50\nBENCH calib mote n=11000 counts=550\n",
+            "mote",
+        )
+        .unwrap();
+        assert!(check_calibration(&good).is_ok());
+        let bad = parse_lines(
+            "BENCH calib mote n=1000 counts=2\nBENCH calib mote n=11000 counts=22\n",
+            "mote",
+        )
+        .unwrap();
+        assert!(check_calibration(&bad).is_err());
+    }
+
+    #[test]
+    fn parses_llvm_size_output() {
+        let out = "footprint  :\nsection   size   addr\n.vector_table 192 0\n\
+                   .text 1020 192\n.rodata 16 1212\n.data 24 536870912\n.bss 96 536870936\n";
+        assert_eq!(parse_size(out).unwrap(), [1020, 16, 24, 96]);
+        assert!(parse_size(".bss 4 0\n").is_err());
+    }
+
+    #[test]
+    fn reads_locked_versions() {
+        let lock = "[[package]]\nname = \"embassy-executor\"\nversion = \"0.10.0\"\n\
+                    [[package]]\nname = \"other\"\nversion = \"1.0.0\"\n";
+        assert_eq!(
+            locked_versions(lock, &["embassy-executor"]),
+            ["embassy-executor 0.10.0"]
+        );
+    }
+}
