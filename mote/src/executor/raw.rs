@@ -255,6 +255,15 @@ impl RawExecutor {
         };
         self.timers.arm_alarm(cb)
     }
+
+    /// For executors that run in an interrupt handler: arms the alarm, or pends the
+    /// executor at once if its earliest timer is already due.
+    #[allow(dead_code)]
+    pub(crate) fn arm_timers_or_pend(&'static self) {
+        if !self.arm_timers() {
+            self.pender.pend();
+        }
+    }
 }
 
 /// The executor seam of `time`: wake `waker` at tick `at`. A Mote task waker queues the

@@ -200,6 +200,9 @@ impl InterruptExecutor {
         // SAFETY: the checks above confine polling to the handler of `line`, which never
         // runs twice at once, and `polling` rejects a re-entry from a task.
         unsafe { self.raw().poll() };
+        // Keep one alarm armed for the earliest timer; if it is already due, run again.
+        #[cfg(feature = "time")]
+        self.raw().arm_timers_or_pend();
         self.polling.store(false, Ordering::Relaxed);
     }
 
