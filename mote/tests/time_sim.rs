@@ -360,3 +360,24 @@ fn executor_timers_arm_one_alarm_for_the_earliest_deadline() {
     assert!(timers.arm_alarm(cb));
     assert_eq!(timers.next_deadline(), Some(300));
 }
+
+#[test]
+fn zeroed_executor_timers_are_empty_and_usable() {
+    // SAFETY: documented: all-zero bytes is a valid, empty `ExecutorTimers`.
+    let timers: &'static ExecutorTimers = Box::leak(Box::new(unsafe {
+        std::mem::MaybeUninit::zeroed().assume_init()
+    }));
+    fn nothing(_: *const ()) {}
+    // SAFETY: `nothing` ignores its context.
+    let cb = unsafe { AlarmCallback::new(nothing, std::ptr::null()) };
+    assert_eq!(timers.now(), None);
+    assert_eq!(timers.next_deadline(), None);
+    let node: &'static TimerNode = Box::leak(Box::new(TimerNode::new()));
+    // SAFETY: leaked node, only used with `timers`.
+    assert!(unsafe { timers.schedule(NonNull::from(node), 50) });
+    assert!(
+        timers.arm_alarm(cb),
+        "allocates a slot from the zeroed state"
+    );
+    assert_eq!(sim::next_alarm(), Some(Instant::from_ticks(50)));
+}

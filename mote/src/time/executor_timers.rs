@@ -2,6 +2,8 @@
 //! the component an executor embeds to sleep on timers.
 //!
 //! Guarantees:
+//! - All-zero bytes is a valid, empty `ExecutorTimers` (what [`ExecutorTimers::new`]
+//!   builds), so an executor that embeds it can still be placed in `.bss`.
 //! - Every access to the queue happens inside a critical section, so scheduling from
 //!   any context (a task, an interrupt, another thread) is safe.
 //! - One alarm slot per `ExecutorTimers`, allocated from the driver on first use and
@@ -61,11 +63,14 @@ static DRIVER_FNS: DriverFns = DriverFns {
     idle: driver::idle,
 };
 
+/// `repr(u8)` with `NotYetAllocated = 0`, so an all-zero `ExecutorTimers` is the
+/// initial state and an executor embedding it can still live in `.bss`.
 #[derive(Clone, Copy)]
+#[repr(u8)]
 enum Alarm {
-    NotYetAllocated,
-    Allocated(AlarmHandle),
-    Unavailable,
+    NotYetAllocated = 0,
+    Allocated(AlarmHandle) = 1,
+    Unavailable = 2,
 }
 
 /// A timer queue plus the alarm slot that wakes its executor. See the
