@@ -7,7 +7,7 @@
 //!   wrapping. The `checked_*` methods report overflow as `None` for callers who care.
 //! - Constructors from seconds, milliseconds, microseconds and nanoseconds are exact
 //!   when the value is a whole number of ticks and otherwise **round up** to the next
-//!   tick, so a timer made from them never fires early. The `as_*` conversions back
+//!   tick, so a timer made from them is never shorter than asked in ticks. The `as_*` conversions back
 //!   **round down** (they answer "how many whole units have elapsed").
 //!
 //! Costs: every conversion is a handful of 64-bit multiplications and divisions by
@@ -301,7 +301,7 @@ impl Div<u32> for Duration {
 }
 
 /// Converts from [`core::time::Duration`], rounding up to a whole tick and saturating
-/// at [`Duration::MAX`] (so a timer made from it never fires early).
+/// at [`Duration::MAX`] (so it is never shorter than the original).
 ///
 /// ```
 /// use mote::time::Duration;

@@ -5,9 +5,12 @@
 //! - Time is a `u64` tick count at [`TICK_HZ`] (chosen by a `tick-*` feature, 1 MHz by
 //!   default) and never wraps.
 //! - Arithmetic never panics: overflowing durations and instants saturate.
-//! - A timer never fires early: durations built from real units round **up** to whole
-//!   ticks, and a timer completes only once the driver clock has reached its deadline.
-//!   A deadline in the past completes on the first poll.
+//! - A timer never completes before its deadline: durations built from real units round
+//!   **up** to whole ticks, and a timer completes only once the driver clock has reached
+//!   its deadline instant. A deadline in the past completes on the first poll. Note that
+//!   [`Timer::after`]`(d)` counts `d` from the tick in progress, which may be almost
+//!   over: in real time it lasts more than `d` − 1 tick. [`Delay`] and [`block_for`]
+//!   add that tick and guarantee at least `d`.
 //! - Sleeping costs no polling: a pending timer registers its deadline once per poll
 //!   ([`schedule_wake`]) and its task is woken by the one alarm of its executor.
 //!

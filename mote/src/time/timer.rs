@@ -48,7 +48,10 @@ impl Timer {
         Timer { deadline }
     }
 
-    /// Completes `d` after **now** (the moment `after` is called, not the first poll).
+    /// Completes `d` after **now** (the moment `after` is called, not the first poll),
+    /// counted in ticks of the driver clock: at `Instant::now() + d`. Since `now` counts
+    /// whole ticks and the current one may be almost over, the real time elapsed is more
+    /// than `d` − 1 tick; use [`Delay`](super::Delay) when at least `d` is required.
     /// Saturates: a huge `d` gives a timer that never completes.
     pub fn after(d: Duration) -> Timer {
         Timer::at(Instant::now() + d)
