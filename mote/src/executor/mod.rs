@@ -33,10 +33,10 @@ mod waker;
 pub mod arch;
 
 #[cfg(any(feature = "cortex-m", feature = "std"))]
-pub use arch::Executor;
-#[cfg(any(feature = "cortex-m", feature = "std"))]
 #[doc(hidden)]
 pub use arch::run_main;
+#[cfg(any(feature = "cortex-m", feature = "std"))]
+pub use arch::Executor;
 #[cfg(feature = "cortex-m")]
 pub use arch::InterruptExecutor;
 pub use spawner::{SendSpawner, SpawnError, SpawnToken, Spawner};

@@ -24,16 +24,19 @@
 use core::cell::UnsafeCell;
 use core::future::Future;
 use core::marker::PhantomData;
-use core::mem::{self, MaybeUninit};
+use core::mem::{self, ManuallyDrop, MaybeUninit};
 use core::pin::Pin;
 use core::ptr;
-use core::task::{Context, Poll};
+use core::task::Context;
 
 use super::header::{TaskHeader, TaskRef};
 use super::spawner::SpawnToken;
+use super::waker::waker_for;
 
-/// Polls the task's future once; on `Ready` the future has been dropped in place.
-pub(crate) type PollFn = unsafe fn(TaskRef, &mut Context<'_>) -> Poll<()>;
+/// Runs one turn of a task taken from the run queue: dequeue, poll, and on completion drop
+/// the future and release the slot. Monomorphised per task function, so the task's waker
+/// is a compile-time constant there and `wake` calls inside the future are direct calls.
+pub(crate) type PollFn = unsafe fn(TaskRef);
 
 /// Per-pool bookkeeping, valid when all-zero. Fields are accessed only inside a critical
 /// section, except `poll`, which is written once (first claim, in the critical section)
@@ -122,22 +125,60 @@ impl<F: Future<Output = ()> + 'static, const N: usize> TaskPool<F, N> {
         })
     }
 
-    /// Polls the future of `task`, a slot of a pool of `F` futures.
+    /// One turn of `task`, a slot of a pool of `F` futures (see [`PollFn`]).
     ///
     /// # Safety
-    /// `task` is a spawned slot of a `TaskPool<F, _>` whose future is initialised, and
-    /// this executor is the only one polling it (it dequeued it).
-    unsafe fn poll(task: TaskRef, cx: &mut Context<'_>) -> Poll<()> {
+    /// `task` was just taken from its executor's run queue by that executor (its only
+    /// poller), and is a slot of a `TaskPool<F, _>`.
+    unsafe fn poll(task: TaskRef) {
+        let header = task.header();
+        if !header.state.dequeue() {
+            // A stale entry of a task that finished after being woken.
+            // SAFETY: `dequeue` drove the state to FREE: we are the single releaser, and
+            // the future was dropped when it completed.
+            unsafe { PoolHead::release(task) };
+            return;
+        }
         let storage = task.as_ptr() as *const TaskStorage<F>;
+        // Mote wakers need no drop (no reference count): skip the vtable call.
+        let waker = ManuallyDrop::new(waker_for(task));
+        let mut cx = Context::from_waker(&waker);
         // SAFETY: the slot lives in a 'static pool and is never moved (pinned); the future
-        // was initialised at claim and is accessed only by the polling executor.
+        // was initialised at claim (the task is spawned: `dequeue` observed SPAWNED) and
+        // only this executor polls it.
         let fut = unsafe { Pin::new_unchecked((*(*storage).future.get()).assume_init_mut()) };
-        let poll = fut.poll(cx);
-        if poll.is_ready() {
+        if fut.poll(&mut cx).is_ready() {
             // SAFETY: the future completed; it is dropped exactly once, here, in place.
             unsafe { (*(*storage).future.get()).assume_init_drop() };
+            // SAFETY: the task completed on its executor, which is the caller.
+            unsafe { finished(task) };
         }
-        poll
+    }
+}
+
+/// After a task's future completed and was dropped: leave the executor's queues and
+/// release the slot unless a stale run-queue entry will do it. Not generic, kept out of
+/// line: it runs once per task lifetime.
+///
+/// # Safety
+/// Called by the task's executor, right after dropping its completed future.
+#[inline(never)]
+unsafe fn finished(task: TaskRef) {
+    #[cfg(feature = "time")]
+    {
+        // A finished task's timer node must not stay queued: its slot may be spawned
+        // again, possibly on another executor (one node, one queue).
+        // SAFETY: the caller is the task's executor (so the executor pointer is set and
+        // 'static); the node is only ever used with this executor's queue.
+        unsafe {
+            let executor = &**task.header().executor.get();
+            executor.timers.remove(super::raw::timer_node(task));
+        }
+    }
+    if task.header().state.finish() {
+        // SAFETY: `finish` drove the state to FREE with no queue entry left; the future
+        // was dropped by the caller.
+        unsafe { PoolHead::release(task) };
     }
 }
 

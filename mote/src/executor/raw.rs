@@ -12,14 +12,11 @@
 //!   was woken after finishing, when that stale entry is drained).
 
 use core::marker::PhantomData;
-use core::mem::ManuallyDrop;
-use core::task::Context;
 
 use super::header::TaskRef;
 use super::pool::PoolHead;
 use super::run_queue::RunQueue;
 use super::spawner::Spawner;
-use super::waker::waker_for;
 use crate::loom::const_fn_unless_loom;
 
 /// How wakes reach the context running an executor: a function and a context word,
@@ -77,7 +74,7 @@ impl Pender {
     }
 
     #[inline]
-    fn pend(&self) {
+    pub(crate) fn pend(&self) {
         if let Some(func) = self.func {
             // SAFETY: `new`'s contract.
             unsafe { func(self.context) }
@@ -157,6 +154,18 @@ impl RawExecutor {
         unsafe { self.enqueue(task) };
     }
 
+    /// The run queue (for the wake path).
+    #[inline]
+    pub(crate) fn run_queue(&self) -> &RunQueue {
+        &self.run_queue
+    }
+
+    /// Signals the context running this executor.
+    #[inline]
+    pub(crate) fn pend(&self) {
+        self.pender.pend();
+    }
+
     /// Pushes a task whose `RUN_QUEUED` bit the caller just set, and pends if needed.
     ///
     /// # Safety
@@ -170,7 +179,7 @@ impl RawExecutor {
     }
 
     /// Polls every task queued so far, once each, oldest wake first, and returns how many
-    /// were polled. Tasks woken meanwhile wait for the next call.
+    /// were taken from the queue. Tasks woken meanwhile wait for the next call.
     ///
     /// # Safety
     /// Only one context ever polls a given executor (its thread, or its interrupt
@@ -181,33 +190,10 @@ impl RawExecutor {
         self.wake_due_timers();
         // SAFETY: single consumer per the contract.
         for task in unsafe { self.run_queue.take_batch() } {
-            let header = task.header();
-            if !header.state.dequeue() {
-                // A stale entry of a task that finished after being woken.
-                // SAFETY: `dequeue` drove the state to FREE: we are the single releaser,
-                // and the future was dropped when it completed.
-                unsafe { PoolHead::release(task) };
-                continue;
-            }
-            // Mote wakers need no drop (no reference count): skip the vtable call.
-            let waker = ManuallyDrop::new(waker_for(task));
-            let mut cx = Context::from_waker(&waker);
-            // SAFETY: the task is spawned (observed with Acquire in `dequeue`), and this
-            // executor is its only poller.
-            let done = unsafe { PoolHead::poll_fn(task)(task, &mut cx) }.is_ready();
+            // SAFETY: the task came from this executor's run queue and this is its only
+            // poller; the pool's poll function was set before the task was published.
+            unsafe { PoolHead::poll_fn(task)(task) };
             polled += 1;
-            #[cfg(feature = "time")]
-            if done {
-                // A finished task's node must not stay queued: its slot may be spawned
-                // again, possibly on another executor (one node, one queue).
-                // SAFETY: headers are 'static; the node is only used with this queue.
-                unsafe { self.timers.remove(timer_node(task)) };
-            }
-            if done && header.state.finish() {
-                // SAFETY: `finish` drove the state to FREE with no queue entry left; the
-                // future was dropped by the poll function.
-                unsafe { PoolHead::release(task) };
-            }
         }
         polled
     }
@@ -216,7 +202,7 @@ impl RawExecutor {
 /// The task's timer node, as a pointer derived from the task pointer (not from a
 /// reference to the field), so the header can be recovered from it when it is popped.
 #[cfg(feature = "time")]
-fn timer_node(task: TaskRef) -> core::ptr::NonNull<crate::time::timer_queue::TimerNode> {
+pub(crate) fn timer_node(task: TaskRef) -> core::ptr::NonNull<crate::time::timer_queue::TimerNode> {
     // SAFETY: Header Valid Invariant: `task` points to a live header; taking a field
     // address creates no reference.
     let p = unsafe { &raw const (*task.as_ptr()).timer };

@@ -12,6 +12,8 @@ use core::ptr;
 use core::task::{RawWaker, RawWakerVTable, Waker};
 
 use super::header::TaskRef;
+use super::raw::RawExecutor;
+use super::run_queue::wake_and_push;
 
 // A `static` (not a `const`) so that its address is unique: `task_from_waker` recognises
 // Mote wakers by comparing vtable addresses.
@@ -51,12 +53,16 @@ pub(crate) fn task_from_waker(waker: &Waker) -> Option<TaskRef> {
 /// Wakes a task: queues it on its executor unless it is queued already or not alive.
 #[inline]
 pub(crate) fn wake_task(task: TaskRef) {
-    let header = task.header();
-    if header.state.wake() {
-        // SAFETY: `wake` observed SPAWNED with Acquire, so the executor pointer written
-        // before the spawn is visible; executors are 'static.
-        let executor = unsafe { &**header.executor.get() };
-        // SAFETY: `wake` returned true: this context owns the new run-queue entry.
-        unsafe { executor.enqueue(task) };
+    let mut executor: Option<&'static RawExecutor> = None;
+    let queued = wake_and_push(task, |task| {
+        // SAFETY: called only once the task was seen SPAWNED (Acquire, or in the same
+        // critical section as its publication's successor), so the executor pointer
+        // written before the spawn is visible; executors are 'static.
+        let e = unsafe { &**task.header().executor.get() };
+        executor = Some(e);
+        e.run_queue()
+    });
+    if let (Some(true), Some(e)) = (queued, executor) {
+        e.pend();
     }
 }
