@@ -16,7 +16,8 @@
 //! - an async HAL: the interrupt-driven [`serial::Uart`] (embedded-io(-async)) and the
 //!   FPGA I/O LEDs as embedded-hal output pins ([`fpgaio::Output`]), and the CMSDK timers
 //!   as interrupt-driven periodic timers ([`timer::PeriodicTimer`]);
-//! - [`exit`], which ends the QEMU run with a status through semihosting;
+//! - [`exit`], which ends the QEMU run with a status through semihosting, and
+//!   [`testing::Checks`], which reports a firmware test's checks and exits with its verdict;
 //! - with the default `panic-handler` feature, a panic handler that prints the panic on
 //!   UART0 and exits with [`EXIT_FAILURE`].
 //!
@@ -50,6 +51,7 @@ pub mod irq;
 mod panic;
 mod peripherals;
 pub mod serial;
+pub mod testing;
 pub mod timer;
 pub mod uart;
 pub mod wakers;

@@ -37,8 +37,7 @@ fn clear_drops_values_and_admits_senders() {
     let ch: Channel<NoopRawMutex, String, 2> = Channel::new();
     ch.try_send("a".into()).unwrap();
     ch.try_send("b".into()).unwrap();
-    let mut s = Probe::new(ch.send("c".into()));
-    s.pending();
+    let mut s = Probe::queued(ch.send("c".into()));
     ch.clear();
     assert!(s.woken(), "a freed slot grants the waiting sender");
     s.ready();
@@ -79,10 +78,7 @@ fn senders_are_served_fifo_and_woken_exactly() {
 #[test]
 fn receivers_are_served_fifo_and_woken_exactly() {
     let ch: Channel<NoopRawMutex, u32, 4> = Channel::new();
-    let mut rx: Vec<_> = (0..3).map(|_| Probe::new(ch.receive())).collect();
-    for r in &mut rx {
-        r.pending();
-    }
+    let mut rx: Vec<_> = (0..3).map(|_| Probe::queued(ch.receive())).collect();
     ch.try_send(10).unwrap();
     assert_eq!(
         rx.iter().map(Probe::woken).collect::<Vec<_>>(),
@@ -90,8 +86,7 @@ fn receivers_are_served_fifo_and_woken_exactly() {
     );
     // The value is promised to the woken receiver.
     assert_eq!(ch.try_receive(), Err(TryReceiveError::Empty));
-    let mut late = Probe::new(ch.receive());
-    late.pending();
+    let mut late = Probe::queued(ch.receive());
     ch.try_send(11).unwrap();
     assert!(rx[1].woken() && !rx[2].woken() && !late.woken());
     // Grants are counted, not tied to one value: whichever granted receiver is polled
@@ -108,10 +103,8 @@ fn receivers_are_served_fifo_and_woken_exactly() {
 fn dropped_pending_send_is_not_sent_and_not_stuck() {
     let ch: Channel<NoopRawMutex, u32, 1> = Channel::new();
     ch.try_send(0).unwrap();
-    let mut a = Probe::new(ch.send(1));
-    let mut b = Probe::new(ch.send(2));
-    a.pending();
-    b.pending();
+    let a = Probe::queued(ch.send(1));
+    let mut b = Probe::queued(ch.send(2));
     drop(a); // still waiting: simply leaves the queue
     assert_eq!(ch.try_receive(), Ok(0));
     assert!(b.woken(), "the slot goes to the next sender");
@@ -124,10 +117,8 @@ fn dropped_pending_send_is_not_sent_and_not_stuck() {
 fn dropped_woken_sender_passes_the_slot_on() {
     let ch: Channel<NoopRawMutex, u32, 1> = Channel::new();
     ch.try_send(0).unwrap();
-    let mut a = Probe::new(ch.send(1));
-    let mut b = Probe::new(ch.send(2));
-    a.pending();
-    b.pending();
+    let a = Probe::queued(ch.send(1));
+    let mut b = Probe::queued(ch.send(2));
     assert_eq!(ch.try_receive(), Ok(0));
     assert!(a.woken() && !b.woken());
     drop(a); // granted, then cancelled: the grant moves on
@@ -145,8 +136,7 @@ fn dropped_woken_sender_passes_the_slot_on() {
 fn dropped_woken_sender_without_successor_frees_the_slot() {
     let ch: Channel<NoopRawMutex, u32, 1> = Channel::new();
     ch.try_send(0).unwrap();
-    let mut a = Probe::new(ch.send(1));
-    a.pending();
+    let a = Probe::queued(ch.send(1));
     assert_eq!(ch.try_receive(), Ok(0));
     drop(a);
     assert_eq!(ch.try_send(5), Ok(()), "the reserved slot was released");
@@ -155,18 +145,15 @@ fn dropped_woken_sender_without_successor_frees_the_slot() {
 #[test]
 fn dropped_woken_receiver_passes_the_value_on() {
     let ch: Channel<NoopRawMutex, u32, 2> = Channel::new();
-    let mut a = Probe::new(ch.receive());
-    let mut b = Probe::new(ch.receive());
-    a.pending();
-    b.pending();
+    let a = Probe::queued(ch.receive());
+    let mut b = Probe::queued(ch.receive());
     ch.try_send(7).unwrap();
     assert!(a.woken() && !b.woken());
     drop(a);
     assert!(b.woken());
     assert_eq!(b.ready(), 7);
     // Without a successor, the value stays buffered.
-    let mut c = Probe::new(ch.receive());
-    c.pending();
+    let c = Probe::queued(ch.receive());
     ch.try_send(8).unwrap();
     drop(c);
     assert_eq!(ch.try_receive(), Ok(8));
@@ -175,10 +162,8 @@ fn dropped_woken_receiver_passes_the_value_on() {
 #[test]
 fn ready_to_receive_waits_without_taking() {
     let ch: Channel<NoopRawMutex, u32, 2> = Channel::new();
-    let mut r1 = Probe::new(ch.ready_to_receive());
-    let mut r2 = Probe::new(ch.ready_to_receive());
-    r1.pending();
-    r2.pending();
+    let mut r1 = Probe::queued(ch.ready_to_receive());
+    let mut r2 = Probe::queued(ch.ready_to_receive());
     ch.try_send(1).unwrap();
     assert!(r1.woken() && r2.woken());
     r1.ready();
@@ -205,10 +190,7 @@ fn sender_and_receiver_handles_are_copy() {
 fn many_waiters_have_no_limit() {
     let ch: Channel<NoopRawMutex, u32, 1> = Channel::new();
     let n = if cfg!(miri) { 20 } else { 500 };
-    let mut rx: Vec<_> = (0..n).map(|_| Probe::new(ch.receive())).collect();
-    for r in &mut rx {
-        r.pending();
-    }
+    let mut rx: Vec<_> = (0..n).map(|_| Probe::queued(ch.receive())).collect();
     for (i, r) in rx.iter_mut().enumerate() {
         ch.try_send(i as u32).unwrap();
         assert!(r.woken());

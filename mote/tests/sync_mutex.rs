@@ -20,10 +20,7 @@ fn try_lock_excludes() {
 fn lock_is_fifo_with_direct_handoff() {
     let m: Mutex<NoopRawMutex, Vec<u32>> = Mutex::new(Vec::new());
     let g = m.try_lock().unwrap();
-    let mut waiters: Vec<_> = (0..3).map(|_| Probe::new(m.lock())).collect();
-    for w in &mut waiters {
-        w.pending();
-    }
+    let mut waiters: Vec<_> = (0..3).map(|_| Probe::queued(m.lock())).collect();
     drop(g);
     assert_eq!(
         waiters.iter().map(Probe::woken).collect::<Vec<_>>(),
@@ -48,10 +45,8 @@ fn lock_is_fifo_with_direct_handoff() {
 fn cancelled_waiting_lock_leaves_queue() {
     let m: Mutex<NoopRawMutex, u32> = Mutex::new(0);
     let g = m.try_lock().unwrap();
-    let mut a = Probe::new(m.lock());
-    let mut b = Probe::new(m.lock());
-    a.pending();
-    b.pending();
+    let a = Probe::queued(m.lock());
+    let mut b = Probe::queued(m.lock());
     drop(a);
     drop(g);
     assert!(b.woken());
@@ -63,10 +58,8 @@ fn cancelled_waiting_lock_leaves_queue() {
 fn cancelled_woken_lock_hands_over_to_next() {
     let m: Mutex<NoopRawMutex, u32> = Mutex::new(0);
     let g = m.try_lock().unwrap();
-    let mut a = Probe::new(m.lock());
-    let mut b = Probe::new(m.lock());
-    a.pending();
-    b.pending();
+    let a = Probe::queued(m.lock());
+    let mut b = Probe::queued(m.lock());
     drop(g);
     assert!(a.woken());
     drop(a);
@@ -76,8 +69,7 @@ fn cancelled_woken_lock_hands_over_to_next() {
     drop(gb);
     // No waiter left: a cancelled woken lock unlocks.
     let g = m.try_lock().unwrap();
-    let mut c = Probe::new(m.lock());
-    c.pending();
+    let c = Probe::queued(m.lock());
     drop(g);
     drop(c);
     assert!(m.try_lock().is_ok());

@@ -49,10 +49,8 @@ fn full_buffer_makes_publishers_wait_fifo() {
     let mut sub = ch.subscriber();
     ch.try_publish(0).unwrap();
     assert_eq!(ch.try_publish(9), Err(TryPublishError(9)));
-    let mut p1 = Probe::new(ch.publish(1));
-    let mut p2 = Probe::new(ch.publish(2));
-    p1.pending();
-    p2.pending();
+    let mut p1 = Probe::queued(ch.publish(1));
+    let mut p2 = Probe::queued(ch.publish(2));
     assert_eq!(sub.try_next_message(), Some(WaitResult::Message(0)));
     assert!(p1.woken() && !p2.woken());
     assert_eq!(ch.try_publish(9), Err(TryPublishError(9)), "no overtaking");
@@ -68,10 +66,8 @@ fn dropped_woken_publisher_passes_turn() {
     let ch: Ch<1> = PubSubChannel::new();
     let mut sub = ch.subscriber();
     ch.try_publish(0).unwrap();
-    let mut p1 = Probe::new(ch.publish(1));
-    let mut p2 = Probe::new(ch.publish(2));
-    p1.pending();
-    p2.pending();
+    let p1 = Probe::queued(ch.publish(1));
+    let mut p2 = Probe::queued(ch.publish(2));
     sub.try_next_message();
     drop(p1);
     assert!(p2.woken());
@@ -100,10 +96,8 @@ fn granted_publisher_overtaken_by_publish_immediate_keeps_its_place() {
     let ch: Ch<1> = PubSubChannel::new();
     let mut sub = ch.subscriber();
     ch.try_publish(0).unwrap();
-    let mut p1 = Probe::new(ch.publish(1));
-    let mut p2 = Probe::new(ch.publish(2));
-    p1.pending();
-    p2.pending();
+    let mut p1 = Probe::queued(ch.publish(1));
+    let p2 = Probe::queued(ch.publish(2));
     sub.try_next_message(); // frees the slot: p1 granted
     ch.publish_immediate(7); // takes it
     p1.pending();
@@ -143,8 +137,7 @@ fn dropping_a_subscriber_releases_its_unread_messages() {
     assert_eq!(a.try_next_message(), Some(WaitResult::Message(1)));
     assert_eq!(a.try_next_message(), Some(WaitResult::Message(2)));
     assert!(ch.is_full());
-    let mut p = Probe::new(ch.publish(3));
-    p.pending();
+    let mut p = Probe::queued(ch.publish(3));
     drop(b);
     assert_eq!(ch.subscriber_count(), 1);
     assert!(p.woken());

@@ -25,16 +25,13 @@ fn readers_share_writer_excludes() {
 fn waiting_writer_blocks_new_readers_and_is_served_first() {
     let l: RwLock<NoopRawMutex, Vec<&str>> = RwLock::new(vec![]);
     let r = l.try_read().unwrap();
-    let mut w = Probe::new(l.write());
-    w.pending();
+    let mut w = Probe::queued(l.write());
     assert!(
         l.try_read().is_err(),
         "a reader may not overtake a waiting writer"
     );
-    let mut r2 = Probe::new(l.read());
-    let mut r3 = Probe::new(l.read());
-    r2.pending();
-    r3.pending();
+    let mut r2 = Probe::queued(l.read());
+    let mut r3 = Probe::queued(l.read());
     drop(r);
     assert!(w.woken() && !r2.woken());
     let mut g = w.ready();
@@ -51,10 +48,8 @@ fn waiting_writer_blocks_new_readers_and_is_served_first() {
 fn cancelled_admitted_writer_passes_on() {
     let l: RwLock<NoopRawMutex, u32> = RwLock::new(0);
     let r = l.try_read().unwrap();
-    let mut w = Probe::new(l.write());
-    let mut r2 = Probe::new(l.read());
-    w.pending();
-    r2.pending();
+    let w = Probe::queued(l.write());
+    let mut r2 = Probe::queued(l.read());
     drop(r);
     assert!(w.woken());
     drop(w); // admitted, then cancelled
@@ -67,10 +62,8 @@ fn cancelled_admitted_writer_passes_on() {
 fn cancelled_waiting_writer_lets_readers_in() {
     let l: RwLock<NoopRawMutex, u32> = RwLock::new(0);
     let r = l.try_read().unwrap();
-    let mut w = Probe::new(l.write());
-    let mut r2 = Probe::new(l.read());
-    w.pending();
-    r2.pending();
+    let w = Probe::queued(l.write());
+    let mut r2 = Probe::queued(l.read());
     drop(w);
     assert!(
         r2.woken(),

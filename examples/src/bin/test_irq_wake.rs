@@ -28,6 +28,7 @@ use cortex_m::peripheral::NVIC;
 use cortex_m_rt::{entry, exception};
 use critical_section::Mutex;
 use mote::executor::Executor;
+use mote_mps2::testing::Checks;
 use mote_mps2::{interrupt, println};
 use portable_atomic::{AtomicBool, AtomicU32};
 
@@ -131,16 +132,9 @@ fn arm_systick(cycles: u32) {
     syst.enable_counter();
 }
 
-fn check(name: &str, ok: bool, failures: &mut u32) {
-    println!("{}: {}", name, if ok { "ok" } else { "FAILED" });
-    if !ok {
-        *failures += 1;
-    }
-}
-
 #[mote::task]
 async fn scenario() {
-    let mut failures = 0;
+    let mut checks = Checks::new("test_irq_wake");
     // SAFETY: no critical section in this program relies on the I2S line being masked.
     unsafe { NVIC::unmask(interrupt::I2S) };
 
@@ -150,16 +144,14 @@ async fn scenario() {
     NVIC::pend(interrupt::I2S);
     cortex_m::asm::dsb();
     cortex_m::asm::isb();
-    check(
+    checks.check(
         "pend runs the handler at once",
         IRQ_COUNT.load(Relaxed) == 1,
-        &mut failures,
     );
     SIGNAL.wait().await;
-    check(
+    checks.check(
         "raised signal: ready on the first poll",
         POLLS.load(Relaxed) - polls == 1,
-        &mut failures,
     );
 
     for round in 1..=ROUNDS {
@@ -170,37 +162,21 @@ async fn scenario() {
         SIGNAL.wait().await;
         let resumed = stamp();
         println!("round {}:", round);
-        check(
-            "  handler ran once",
-            IRQ_COUNT.load(Relaxed) == irqs + 1,
-            &mut failures,
-        );
-        check(
+        checks.check("  handler ran once", IRQ_COUNT.load(Relaxed) == irqs + 1);
+        checks.check(
             "  task polled twice (pending, ready)",
             POLLS.load(Relaxed) - polls == 2,
-            &mut failures,
         );
         let (tick, irq) = (SYSTICK_STAMP.load(Acquire), IRQ_STAMP.load(Acquire));
-        check(
-            "  order SysTick < I2S < task",
-            tick < irq && irq < resumed,
-            &mut failures,
-        );
-        check(
+        checks.check("  order SysTick < I2S < task", tick < irq && irq < resumed);
+        checks.check(
             "  executor slept while waiting",
             EXECUTOR.sleeps() > SLEEPS_AT_ARM.load(Acquire)
                 && EARLY_TICKS.load(Relaxed) < MAX_EARLY_TICKS,
-            &mut failures,
         );
     }
 
-    if failures == 0 {
-        println!("test_irq_wake: all checks passed");
-        mote_mps2::exit(mote_mps2::EXIT_SUCCESS)
-    } else {
-        println!("test_irq_wake: {} check(s) failed", failures);
-        mote_mps2::exit(mote_mps2::EXIT_FAILURE)
-    }
+    checks.finish()
 }
 
 #[entry]

@@ -10,7 +10,7 @@ use core::fmt::Write;
 use core::sync::atomic::Ordering;
 
 use cortex_m_rt::entry;
-use mote_mps2::println;
+use mote_mps2::testing::Checks;
 use portable_atomic::AtomicU32;
 
 static mut DATA_WORD: u32 = 0xC0FF_EE00;
@@ -36,16 +36,9 @@ impl Write for Buf {
     }
 }
 
-fn check(name: &str, ok: bool, failures: &mut u32) {
-    println!("{}: {}", name, if ok { "ok" } else { "FAILED" });
-    if !ok {
-        *failures += 1;
-    }
-}
-
 #[entry]
 fn main() -> ! {
-    let mut failures = 0;
+    let mut checks = Checks::new("test_smoke");
 
     // SAFETY: single-threaded start-up code, no interrupt handler touches these statics;
     // read through raw pointers to avoid references to `static mut`.
@@ -55,32 +48,24 @@ fn main() -> ! {
             core::ptr::addr_of!(BSS_WORD).read_volatile(),
         )
     };
-    check(".data initialised", data == 0xC0FF_EE00, &mut failures);
-    check(".bss zeroed", bss == 0, &mut failures);
+    checks.check(".data initialised", data == 0xC0FF_EE00);
+    checks.check(".bss zeroed", bss == 0);
 
     let mut buf = Buf {
         bytes: [0; 32],
         len: 0,
     };
     let formatted = write!(buf, "{:>5}|{:#x}", 42, 255).is_ok();
-    check(
+    checks.check(
         "formatting",
         formatted && &buf.bytes[..buf.len] == b"   42|0xff",
-        &mut failures,
     );
 
     let before = COUNTER.fetch_add(2, Ordering::AcqRel);
-    check(
+    checks.check(
         "atomic fetch_add",
         before == 40 && COUNTER.load(Ordering::Acquire) == 42,
-        &mut failures,
     );
 
-    if failures == 0 {
-        println!("test_smoke: all checks passed");
-        mote_mps2::exit(mote_mps2::EXIT_SUCCESS)
-    } else {
-        println!("test_smoke: {} check(s) failed", failures);
-        mote_mps2::exit(mote_mps2::EXIT_FAILURE)
-    }
+    checks.finish()
 }

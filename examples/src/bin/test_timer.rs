@@ -10,8 +10,9 @@
 
 use cortex_m_rt::entry;
 use mote::executor::Executor;
+use mote_mps2::bind_interrupts;
+use mote_mps2::testing::Checks;
 use mote_mps2::timer::{self, PeriodicTimer, TIMER0};
-use mote_mps2::{bind_interrupts, println};
 
 bind_interrupts!(struct Irqs {
     TIMER0 => timer::InterruptHandler<TIMER0>;
@@ -22,16 +23,9 @@ static EXECUTOR: Executor = Executor::new();
 const PERIOD: u32 = 25_000;
 const MAX_SPIN: u32 = 50_000_000;
 
-fn check(name: &str, ok: bool, failures: &mut u32) {
-    println!("{}: {}", name, if ok { "ok" } else { "FAILED" });
-    if !ok {
-        *failures += 1;
-    }
-}
-
 #[mote::task]
 async fn scenario() {
-    let mut failures = 0;
+    let mut checks = Checks::new("test_timer");
     let p = mote_mps2::Peripherals::take().unwrap();
     let mut t = PeriodicTimer::new(p.TIMER0, Irqs, PERIOD);
 
@@ -44,23 +38,17 @@ async fn scenario() {
         each_at_least_one &= passed >= 1;
         total += passed;
     }
-    check(
-        "each wait saw a period boundary",
-        each_at_least_one,
-        &mut failures,
-    );
+    checks.check("each wait saw a period boundary", each_at_least_one);
     // QEMU's timers follow the host clock: a host stall can add boundaries after the last
     // wait, or several during one. None may be invented, and none lost before the last.
-    check(
+    checks.check(
         "waits report the boundaries, none invented",
         total >= 10 && total <= t.expiries().wrapping_sub(start),
-        &mut failures,
     );
     // For the same reason not every wait has to sleep; a polling executor never would.
-    check(
+    checks.check(
         "the executor slept while waiting",
         EXECUTOR.sleeps() != sleeps,
-        &mut failures,
     );
 
     // Busy for three periods without awaiting: the next wait reports them all at once.
@@ -70,25 +58,17 @@ async fn scenario() {
         spins += 1;
     }
     let passed = t.wait().await;
-    check(
+    checks.check(
         "a late wait reports the missed periods",
         spins < MAX_SPIN && passed >= 3,
-        &mut failures,
     );
-    check(
+    checks.check(
         "stopwatch within the period",
         t.elapsed_in_period() < PERIOD,
-        &mut failures,
     );
     t.stop();
 
-    if failures == 0 {
-        println!("test_timer: all checks passed");
-        mote_mps2::exit(mote_mps2::EXIT_SUCCESS)
-    } else {
-        println!("test_timer: {} check(s) failed", failures);
-        mote_mps2::exit(mote_mps2::EXIT_FAILURE)
-    }
+    checks.finish()
 }
 
 #[entry]

@@ -17,8 +17,9 @@
 use cortex_m_rt::entry;
 use embedded_io_async::Write;
 use mote::executor::Executor;
+use mote_mps2::bind_interrupts;
 use mote_mps2::serial::{self, Error, Uart, RX_CAPACITY, UART0};
-use mote_mps2::{bind_interrupts, println};
+use mote_mps2::testing::Checks;
 
 bind_interrupts!(struct Irqs {
     UARTRX0 => serial::InterruptHandler<UART0>;
@@ -30,16 +31,9 @@ const INPUT: &[u8] = include_bytes!("../../input/test_uart_overflow.txt");
 /// Bound on the wait for the input (executor rounds); reaching it fails the test.
 const MAX_WAIT_ROUNDS: u32 = 5_000_000;
 
-fn check(name: &str, ok: bool, failures: &mut u32) {
-    println!("{}: {}", name, if ok { "ok" } else { "FAILED" });
-    if !ok {
-        *failures += 1;
-    }
-}
-
 #[mote::task]
 async fn scenario() {
-    let mut failures = 0;
+    let mut checks = Checks::new("test_uart_overflow");
     let p = mote_mps2::Peripherals::take().unwrap();
     let (mut tx, mut rx) = Uart::new(p.UART0, Irqs).split();
 
@@ -49,20 +43,14 @@ async fn scenario() {
         mote::futures::yield_now().await;
         rounds += 1;
     }
-    check(
+    checks.check(
         "every input byte was stored or counted lost",
         rounds < MAX_WAIT_ROUNDS,
-        &mut failures,
     );
-    check(
-        "the ring filled up",
-        rx.available() == RX_CAPACITY,
-        &mut failures,
-    );
-    check(
+    checks.check("the ring filled up", rx.available() == RX_CAPACITY);
+    checks.check(
         "the rest was counted lost",
         rx.lost() as usize == INPUT.len() - RX_CAPACITY,
-        &mut failures,
     );
 
     // Read in odd-sized pieces: data first, in order, then the error. Everything has
@@ -80,36 +68,24 @@ async fn scenario() {
             Err(e) => break Some(e),
         }
     };
-    check(
+    checks.check(
         "bytes before the loss equal the input prefix",
         len == RX_CAPACITY && got[..len] == INPUT[..RX_CAPACITY],
-        &mut failures,
     );
-    check(
-        "then Err(Overflow)",
-        error == Some(Error::Overflow),
-        &mut failures,
-    );
+    checks.check("then Err(Overflow)", error == Some(Error::Overflow));
     let mut one = [0u8; 1];
-    check(
+    checks.check(
         "then nothing is pending",
         rx.try_read(&mut one).is_none() && rx.available() == 0,
-        &mut failures,
     );
     let pending = mote::futures::poll_once(rx.read(&mut one)).await;
-    check("a read now waits", pending.is_pending(), &mut failures);
+    checks.check("a read now waits", pending.is_pending());
 
     let written = tx.write_all(b"async write: ok\n").await;
-    check("async write completes", written.is_ok(), &mut failures);
+    checks.check("async write completes", written.is_ok());
     tx.flush().await;
 
-    if failures == 0 {
-        println!("test_uart_overflow: all checks passed");
-        mote_mps2::exit(mote_mps2::EXIT_SUCCESS)
-    } else {
-        println!("test_uart_overflow: {} check(s) failed", failures);
-        mote_mps2::exit(mote_mps2::EXIT_FAILURE)
-    }
+    checks.finish()
 }
 
 #[entry]

@@ -40,6 +40,7 @@
 //! the same primitive while its lock is held makes that call panic (a `RefCell` borrow
 //! error); state is never corrupted.
 
+mod acquire;
 pub mod blocking_mutex;
 pub mod channel;
 pub mod mutex;

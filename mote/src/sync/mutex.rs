@@ -25,22 +25,45 @@ use core::ops::{Deref, DerefMut};
 use core::pin::Pin;
 use core::task::{Context, Poll, Waker};
 
+use crate::sync::acquire::{grant_next, Access, Acquire, Lock};
 use crate::sync::blocking_mutex::raw::RawMutex;
 use crate::sync::shared::{Grant, Shared};
-use crate::sync::wait_list::{Turn, WaitList, Waiter};
+use crate::sync::wait_list::WaitList;
 
-struct State {
+/// The mutex's state (crate-visible only so that it can be the acquire path's
+/// [`Lock::State`]; its fields stay private).
+pub(crate) struct State {
     locked: bool,
     waiters: WaitList,
 }
 
+/// The only access kind: exclusive.
+const EXCLUSIVE: usize = 1;
+
+// Hand-off keeps the invariant "unlocked implies nobody waits" (a release with waiters
+// grants the head at once), so the acquire path's "list empty" check never refuses a free
+// mutex.
+impl Access for State {
+    fn waiters(&mut self) -> &mut WaitList {
+        &mut self.waiters
+    }
+
+    fn can(&self, _want: usize) -> bool {
+        !self.locked
+    }
+
+    fn take(&mut self, _want: usize) {
+        self.locked = true;
+    }
+
+    fn give_back(&mut self, _want: usize) {
+        self.locked = false;
+    }
+}
+
 impl Grant for State {
     fn grant_one(&mut self) -> Option<Waker> {
-        if !self.locked && !self.waiters.is_empty() {
-            self.locked = true;
-            return self.waiters.grant_front();
-        }
-        None
+        grant_next(self)
     }
 }
 
@@ -122,19 +145,13 @@ impl<M: RawMutex, T: ?Sized> Mutex<M, T> {
     /// ```
     pub fn lock(&self) -> LockFuture<'_, M, T> {
         LockFuture {
-            mutex: self,
-            waiter: Waiter::new(),
+            acquire: Acquire::new(self),
         }
     }
 
     /// Locks at once if the mutex is free.
     pub fn try_lock(&self) -> Result<MutexGuard<'_, M, T>, TryLockError> {
-        let ok = self.shared.with(|s| {
-            let free = !s.locked;
-            s.locked = true;
-            free
-        });
-        if ok {
+        if self.shared.with(|s| s.try_take(EXCLUSIVE)) {
             Ok(MutexGuard::new(self))
         } else {
             Err(TryLockError)
@@ -154,59 +171,34 @@ impl<M: RawMutex, T: ?Sized> Mutex<M, T> {
     }
 
     fn unlock(&self) {
-        self.shared.update(|s| s.locked = false);
+        self.shared.update(|s| s.give_back(EXCLUSIVE));
+    }
+}
+
+impl<M: RawMutex, T: ?Sized> Lock for Mutex<M, T> {
+    type Raw = M;
+    type State = State;
+
+    fn shared(&self) -> &Shared<M, State> {
+        &self.shared
     }
 }
 
 /// Future of [`Mutex::lock`]. Cancel safety: yes (see there).
 #[must_use = "futures do nothing unless polled"]
 pub struct LockFuture<'a, M: RawMutex, T: ?Sized> {
-    mutex: &'a Mutex<M, T>,
-    waiter: Waiter,
+    acquire: Acquire<'a, Mutex<M, T>, EXCLUSIVE>,
 }
 
 impl<'a, M: RawMutex, T: ?Sized> Future for LockFuture<'a, M, T> {
     type Output = MutexGuard<'a, M, T>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        // SAFETY: nothing is moved out of `self`; `waiter` stays in place.
-        let this = unsafe { self.get_unchecked_mut() };
-        let (mutex, waiter) = (this.mutex, &mut this.waiter);
-        let got = mutex.shared.with(|s| {
-            // SAFETY: `waiter` is pinned, always used with `s.waiters`; lock held.
-            match unsafe { waiter.poll_turn(&mut s.waiters, cx.waker()) } {
-                Turn::Granted => true, // handed over: still locked, now ours
-                Turn::Waiting => false,
-                Turn::Fresh if !s.locked => {
-                    s.locked = true;
-                    true
-                }
-                Turn::Fresh => {
-                    // SAFETY: as above; our `Drop` cancels while queued.
-                    unsafe { waiter.enqueue(&mut s.waiters, cx.waker(), 1) };
-                    false
-                }
-            }
-        });
-        if got {
-            Poll::Ready(MutexGuard::new(mutex))
-        } else {
-            Poll::Pending
-        }
-    }
-}
-
-impl<M: RawMutex, T: ?Sized> Drop for LockFuture<'_, M, T> {
-    fn drop(&mut self) {
-        if self.waiter.is_queued() {
-            let waiter = &mut self.waiter;
-            self.mutex.shared.update(|s| {
-                // SAFETY: pinned (queued implies polled), dropped in place; used with
-                // `s.waiters`; lock held.
-                if unsafe { waiter.cancel(&mut s.waiters) } {
-                    s.locked = false; // `update` hands the lock to the next waiter
-                }
-            });
+        // SAFETY: `acquire` is structurally pinned and never moved out.
+        let acquire = unsafe { self.map_unchecked_mut(|f| &mut f.acquire) };
+        match acquire.poll(cx) {
+            Some(mutex) => Poll::Ready(MutexGuard::new(mutex)),
+            None => Poll::Pending,
         }
     }
 }

@@ -26,7 +26,7 @@ use core::ops::Deref;
 use core::pin::Pin;
 use core::task::{Context, Poll, Waker};
 
-use crate::loom::{AtomicU32, Ordering};
+use crate::loom::{const_fn_unless_loom, AtomicU32, Ordering};
 use crate::sync::blocking_mutex::raw::CriticalSectionRawMutex;
 use crate::sync::shared::{Grant, Shared};
 use crate::sync::wait_list::{Turn, WaitList, Waiter};
@@ -85,29 +85,17 @@ impl Drop for ResetOnUnwind<'_> {
 }
 
 impl<T> OnceLock<T> {
-    /// Creates an empty cell.
-    #[cfg(not(loom))]
-    pub const fn new() -> Self {
-        Self {
-            state: AtomicU32::new(EMPTY),
-            value: UnsafeCell::new(MaybeUninit::uninit()),
-            waiters: Shared::new(Waiters {
-                ready: false,
-                list: WaitList::new(),
-            }),
-        }
-    }
-
-    /// Creates an empty cell (loom build: not `const`).
-    #[cfg(loom)]
-    pub fn new() -> Self {
-        Self {
-            state: AtomicU32::new(EMPTY),
-            value: UnsafeCell::new(MaybeUninit::uninit()),
-            waiters: Shared::new(Waiters {
-                ready: false,
-                list: WaitList::new(),
-            }),
+    const_fn_unless_loom! {
+        /// Creates an empty cell.
+        pub fn new() -> Self {
+            Self {
+                state: AtomicU32::new(EMPTY),
+                value: UnsafeCell::new(MaybeUninit::uninit()),
+                waiters: Shared::new(Waiters {
+                    ready: false,
+                    list: WaitList::new(),
+                }),
+            }
         }
     }
 
@@ -299,21 +287,13 @@ pub struct LazyLock<T, F = fn() -> T> {
 unsafe impl<T: Send + Sync, F: Send> Sync for LazyLock<T, F> {}
 
 impl<T, F: FnOnce() -> T> LazyLock<T, F> {
-    /// Creates the lazy value.
-    #[cfg(not(loom))]
-    pub const fn new(f: F) -> Self {
-        Self {
-            once: OnceLock::new(),
-            init: UnsafeCell::new(Some(f)),
-        }
-    }
-
-    /// Creates the lazy value (loom build: not `const`).
-    #[cfg(loom)]
-    pub fn new(f: F) -> Self {
-        Self {
-            once: OnceLock::new(),
-            init: UnsafeCell::new(Some(f)),
+    const_fn_unless_loom! {
+        /// Creates the lazy value.
+        pub fn new(f: F) -> Self {
+            Self {
+                once: OnceLock::new(),
+                init: UnsafeCell::new(Some(f)),
+            }
         }
     }
 

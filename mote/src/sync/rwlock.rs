@@ -26,20 +26,27 @@ use core::ops::{Deref, DerefMut};
 use core::pin::Pin;
 use core::task::{Context, Poll, Waker};
 
+use crate::sync::acquire::{grant_next, Access, Acquire, Lock};
 use crate::sync::blocking_mutex::raw::RawMutex;
 use crate::sync::shared::{Grant, Shared};
-use crate::sync::wait_list::{Turn, WaitList, Waiter};
+use crate::sync::wait_list::WaitList;
 
 const READ: usize = 0;
 const WRITE: usize = 1;
 
-struct State {
+/// The lock's state (crate-visible only so that it can be the acquire path's
+/// [`Lock::State`]; its fields stay private).
+pub(crate) struct State {
     readers: usize,
     writer: bool,
     waiters: WaitList,
 }
 
-impl State {
+impl Access for State {
+    fn waiters(&mut self) -> &mut WaitList {
+        &mut self.waiters
+    }
+
     fn can(&self, want: usize) -> bool {
         !self.writer && (want == READ || self.readers == 0)
     }
@@ -63,12 +70,7 @@ impl State {
 
 impl Grant for State {
     fn grant_one(&mut self) -> Option<Waker> {
-        let want = self.waiters.front_want()?;
-        if self.can(want) {
-            self.take(want);
-            return self.waiters.grant_front();
-        }
-        None
+        grant_next(self)
     }
 }
 
@@ -144,7 +146,7 @@ impl<M: RawMutex, T: ?Sized> RwLock<M, T> {
     /// ```
     pub fn read(&self) -> ReadFuture<'_, M, T> {
         ReadFuture {
-            lock: LockFuture::new(self, READ),
+            acquire: Acquire::new(self),
         }
     }
 
@@ -164,13 +166,13 @@ impl<M: RawMutex, T: ?Sized> RwLock<M, T> {
     /// ```
     pub fn write(&self) -> WriteFuture<'_, M, T> {
         WriteFuture {
-            lock: LockFuture::new(self, WRITE),
+            acquire: Acquire::new(self),
         }
     }
 
     /// Shared access now, if no writer holds or awaits the lock.
     pub fn try_read(&self) -> Result<RwLockReadGuard<'_, M, T>, TryLockError> {
-        if self.try_take(READ) {
+        if self.shared.with(|s| s.try_take(READ)) {
             Ok(RwLockReadGuard::new(self))
         } else {
             Err(TryLockError)
@@ -179,7 +181,7 @@ impl<M: RawMutex, T: ?Sized> RwLock<M, T> {
 
     /// Exclusive access now, if the lock is free and nobody waits.
     pub fn try_write(&self) -> Result<RwLockWriteGuard<'_, M, T>, TryLockError> {
-        if self.try_take(WRITE) {
+        if self.shared.with(|s| s.try_take(WRITE)) {
             Ok(RwLockWriteGuard::new(self))
         } else {
             Err(TryLockError)
@@ -191,95 +193,35 @@ impl<M: RawMutex, T: ?Sized> RwLock<M, T> {
         self.value.get_mut()
     }
 
-    fn try_take(&self, want: usize) -> bool {
-        self.shared.with(|s| {
-            let ok = s.waiters.is_empty() && s.can(want);
-            if ok {
-                s.take(want);
-            }
-            ok
-        })
-    }
-
     fn release(&self, want: usize) {
         self.shared.update(|s| s.give_back(want));
     }
 }
 
-struct LockFuture<'a, M: RawMutex, T: ?Sized> {
-    lock: &'a RwLock<M, T>,
-    want: usize,
-    waiter: Waiter,
-}
+impl<M: RawMutex, T: ?Sized> Lock for RwLock<M, T> {
+    type Raw = M;
+    type State = State;
 
-impl<'a, M: RawMutex, T: ?Sized> LockFuture<'a, M, T> {
-    fn new(lock: &'a RwLock<M, T>, want: usize) -> Self {
-        Self {
-            lock,
-            want,
-            waiter: Waiter::new(),
-        }
-    }
-
-    /// Polls for access; true once held.
-    ///
-    /// # Safety
-    ///
-    /// `self` is pinned.
-    unsafe fn poll_access(&mut self, cx: &mut Context<'_>) -> bool {
-        let (want, waiter) = (self.want, &mut self.waiter);
-        self.lock.shared.with(|s| {
-            // SAFETY: `waiter` is pinned (caller), always used with `s.waiters`; lock held.
-            match unsafe { waiter.poll_turn(&mut s.waiters, cx.waker()) } {
-                Turn::Granted => true, // admitted by the releaser
-                Turn::Waiting => false,
-                Turn::Fresh if s.waiters.is_empty() && s.can(want) => {
-                    s.take(want);
-                    true
-                }
-                Turn::Fresh => {
-                    // SAFETY: as above; our `Drop` cancels while queued.
-                    unsafe { waiter.enqueue(&mut s.waiters, cx.waker(), want) };
-                    false
-                }
-            }
-        })
-    }
-}
-
-impl<M: RawMutex, T: ?Sized> Drop for LockFuture<'_, M, T> {
-    fn drop(&mut self) {
-        if self.waiter.is_queued() {
-            let (want, waiter) = (self.want, &mut self.waiter);
-            self.lock.shared.update(|s| {
-                // SAFETY: pinned (queued implies polled), dropped in place; used with
-                // `s.waiters`; lock held.
-                if unsafe { waiter.cancel(&mut s.waiters) } {
-                    s.give_back(want); // `update` passes the access on
-                }
-                // A waiting writer leaving the head may admit readers behind it: `update`.
-            });
-        }
+    fn shared(&self) -> &Shared<M, State> {
+        &self.shared
     }
 }
 
 /// Future of [`RwLock::read`]. Cancel safety: yes.
 #[must_use = "futures do nothing unless polled"]
 pub struct ReadFuture<'a, M: RawMutex, T: ?Sized> {
-    lock: LockFuture<'a, M, T>,
+    acquire: Acquire<'a, RwLock<M, T>, READ>,
 }
 
 impl<'a, M: RawMutex, T: ?Sized> Future for ReadFuture<'a, M, T> {
     type Output = RwLockReadGuard<'a, M, T>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        // SAFETY: `lock` is structurally pinned and never moved out.
-        let inner = unsafe { &mut self.get_unchecked_mut().lock };
-        // SAFETY: `inner` lives in the pinned future.
-        if unsafe { inner.poll_access(cx) } {
-            Poll::Ready(RwLockReadGuard::new(inner.lock))
-        } else {
-            Poll::Pending
+        // SAFETY: `acquire` is structurally pinned and never moved out.
+        let acquire = unsafe { self.map_unchecked_mut(|f| &mut f.acquire) };
+        match acquire.poll(cx) {
+            Some(lock) => Poll::Ready(RwLockReadGuard::new(lock)),
+            None => Poll::Pending,
         }
     }
 }
@@ -287,20 +229,18 @@ impl<'a, M: RawMutex, T: ?Sized> Future for ReadFuture<'a, M, T> {
 /// Future of [`RwLock::write`]. Cancel safety: yes.
 #[must_use = "futures do nothing unless polled"]
 pub struct WriteFuture<'a, M: RawMutex, T: ?Sized> {
-    lock: LockFuture<'a, M, T>,
+    acquire: Acquire<'a, RwLock<M, T>, WRITE>,
 }
 
 impl<'a, M: RawMutex, T: ?Sized> Future for WriteFuture<'a, M, T> {
     type Output = RwLockWriteGuard<'a, M, T>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        // SAFETY: `lock` is structurally pinned and never moved out.
-        let inner = unsafe { &mut self.get_unchecked_mut().lock };
-        // SAFETY: `inner` lives in the pinned future.
-        if unsafe { inner.poll_access(cx) } {
-            Poll::Ready(RwLockWriteGuard::new(inner.lock))
-        } else {
-            Poll::Pending
+        // SAFETY: `acquire` is structurally pinned and never moved out.
+        let acquire = unsafe { self.map_unchecked_mut(|f| &mut f.acquire) };
+        match acquire.poll(cx) {
+            Some(lock) => Poll::Ready(RwLockWriteGuard::new(lock)),
+            None => Poll::Pending,
         }
     }
 }

@@ -28,6 +28,15 @@ impl<F: Future> Probe<F> {
         }
     }
 
+    /// Creates the probe and polls it once, expecting `Pending` (so a waiting future is
+    /// now queued, behind any probe queued before it).
+    #[track_caller]
+    pub fn queued(fut: F) -> Self {
+        let mut probe = Self::new(fut);
+        probe.pending();
+        probe
+    }
+
     /// Polls once; a completed future is dropped (polling it again panics).
     pub fn poll(&mut self) -> Poll<F::Output> {
         self.seen = self.count.get();

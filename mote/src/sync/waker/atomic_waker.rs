@@ -24,7 +24,7 @@
 
 use core::task::Waker;
 
-use crate::loom::{AtomicUsize, Ordering};
+use crate::loom::{const_fn_unless_loom, AtomicUsize, Ordering};
 
 const IDLE: usize = 0;
 const REGISTERING: usize = 0b01;
@@ -92,21 +92,13 @@ unsafe impl Sync for AtomicWaker {}
 unsafe impl Send for AtomicWaker {}
 
 impl AtomicWaker {
-    /// Creates an empty slot (usable in a `static`).
-    #[cfg(not(loom))]
-    pub const fn new() -> Self {
-        Self {
-            state: AtomicUsize::new(IDLE),
-            waker: WakerCell::new(),
-        }
-    }
-
-    /// Creates an empty slot (loom build: not `const`).
-    #[cfg(loom)]
-    pub fn new() -> Self {
-        Self {
-            state: AtomicUsize::new(IDLE),
-            waker: WakerCell::new(),
+    const_fn_unless_loom! {
+        /// Creates an empty slot (usable in a `static`).
+        pub fn new() -> Self {
+            Self {
+                state: AtomicUsize::new(IDLE),
+                waker: WakerCell::new(),
+            }
         }
     }
 
