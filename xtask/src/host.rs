@@ -17,6 +17,31 @@ pub const HOST_TESTS: &[(&str, &[&str])] = &[
         "host: cargo test --workspace (std,time)",
         &["test", "--workspace", "--features", HOST_FEATURES],
     ),
+    // The time module's exact tick conversions, at the two other tick rates.
+    (
+        "host: mote time tests at 1 kHz ticks",
+        &[
+            "test",
+            "-p",
+            "mote",
+            "--features",
+            "std,time,tick-1khz",
+            "--test",
+            "time_*",
+        ],
+    ),
+    (
+        "host: mote time tests at 32768 Hz ticks",
+        &[
+            "test",
+            "-p",
+            "mote",
+            "--features",
+            "std,time,tick-32768hz",
+            "--test",
+            "time_*",
+        ],
+    ),
     // The board crate's doc tests, including its compile-fail tests (unbound interrupts,
     // LEDs that do not exist); without the panic handler, which would clash with std's.
     (
@@ -31,13 +56,16 @@ pub const HOST_TESTS: &[(&str, &[&str])] = &[
     ),
 ];
 
-/// Test targets of `mote` that Miri runs (`cargo +nightly miri test -p mote --features std`
-/// followed by one of these). Add integration tests as `&["--test", "name"]`.
+/// Test targets of `mote` that Miri runs (`cargo +nightly miri test -p mote --features
+/// std,time` followed by one of these). Add integration tests as `&["--test", "name"]`.
 pub const MIRI_TESTS: &[&[&str]] = &[
     &["--lib"],
     &["--test", "executor"],
     &["--test", "futures"],
     &["--test", "sync_*"],
+    &["--test", "time_queue"],
+    &["--test", "time_sim"],
+    &["--test", "time_executor"],
 ];
 
 /// Flags for Miri, unless the caller set `MIRIFLAGS` themselves. Leaks are ignored because
@@ -146,7 +174,7 @@ pub fn miri(root: &Path, report: &mut Report) {
                         "-p",
                         "mote",
                         "--features",
-                        "std",
+                        "std,time",
                     ])
                     .args(*target)
                     .env("MIRIFLAGS", &flags),
