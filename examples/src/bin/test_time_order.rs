@@ -79,7 +79,11 @@ async fn scenario() {
     Timer::at(deadline(base, TASKS) + Duration::from_millis(1)).await;
     let (woken, in_order, early) = critical_section::with(|cs| {
         let r = RECORD.borrow_ref(cs);
-        let in_order = r.order.iter().enumerate().all(|(i, &rank)| usize::from(rank) == i);
+        let in_order = r
+            .order
+            .iter()
+            .enumerate()
+            .all(|(i, &rank)| usize::from(rank) == i);
         (r.woken, in_order, r.early)
     });
     checks.check("all 1000 woke", woken == TASKS);
