@@ -6,10 +6,10 @@
 //! 1. busy-reading `Instant::now()` and the driver's cycle count across the wrap: never
 //!    decreasing, and past 2³² cycles afterwards (the wrap was counted once, not lost);
 //! 2. a 10 ms `Timer` started 5 ms before the (next) wrap, so the wrap happens while the
-//!    executor sleeps: it completes after 10 ms ± 1 tick, measured both by `Instant` and
+//!    executor sleeps: it completes after 10 ms (plus the wake-up latency), measured both by `Instant` and
 //!    by the independent CMSDK TIMER0; the cycle count is then past 2 · 2³²;
 //! 3. a 200 s timer, longer than one counter period (171.8 s), so the comparator reaches
-//!    it in two hops: it completes after 200 s within one tick.
+//!    it in two hops: it completes after 200 s (plus the wake-up latency).
 //!
 //! Needs deterministic time: xtask runs firmware with `-icount shift=0,sleep=off`, where
 //! the 200 s of idle virtual time pass at once.
@@ -33,6 +33,11 @@ static EXECUTOR: Executor = Executor::new();
 const WRAP: u64 = 1 << 32;
 const CYCLES_PER_MS: u32 = (CLOCK_HZ / 1000) as u32;
 const CYCLES_PER_TICK: u32 = (CLOCK_HZ / TICK_HZ) as u32;
+/// Allowed lateness: the wake-up path (alarm interrupt, executor, poll) measured here
+/// takes under one tick on thumbv7m and about 3 µs on thumbv6m (software 64-bit
+/// division, critical-section atomics) with `-icount shift=0`.
+const SLACK: Duration = Duration::from_micros(20);
+const SLACK_CYCLES: u32 = 20 * (CLOCK_HZ / 1_000_000) as u32;
 
 #[mote::task]
 async fn scenario() {
@@ -98,14 +103,13 @@ async fn scenario() {
         before < 2 * WRAP && after >= 2 * WRAP,
     );
     checks.check(
-        "the timer lasted 10 ms by Instant (within one tick)",
-        elapsed >= Duration::from_millis(10)
-            && elapsed <= Duration::from_millis(10) + Duration::from_ticks(1),
+        "the timer lasted 10 ms by Instant (+ at most 20 us of wake-up latency)",
+        elapsed >= Duration::from_millis(10) && elapsed <= Duration::from_millis(10) + SLACK,
     );
     checks.check(
-        "the timer lasted 10 ms by TIMER0 (within one tick)",
+        "the timer lasted 10 ms by TIMER0 (- 1 tick, + 20 us of wake-up latency)",
         measured + CYCLES_PER_TICK >= 10 * CYCLES_PER_MS
-            && measured <= 10 * CYCLES_PER_MS + CYCLES_PER_TICK,
+            && measured <= 10 * CYCLES_PER_MS + SLACK_CYCLES,
     );
 
     // 3. Longer than one counter period.
@@ -114,9 +118,8 @@ async fn scenario() {
     let elapsed = t0.elapsed();
     println!("long: {} us", elapsed.as_micros());
     checks.check(
-        "a 200 s timer lasts 200 s (within one tick)",
-        elapsed >= Duration::from_secs(200)
-            && elapsed <= Duration::from_secs(200) + Duration::from_ticks(1),
+        "a 200 s timer lasts 200 s (+ at most 20 us of wake-up latency)",
+        elapsed >= Duration::from_secs(200) && elapsed <= Duration::from_secs(200) + SLACK,
     );
     reference.stop();
     checks.finish()
