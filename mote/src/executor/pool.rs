@@ -117,10 +117,8 @@ impl<F: Future<Output = ()> + 'static, const N: usize> TaskPool<F, N> {
     unsafe fn poll(&'static self, task: TaskRef) {
         let header = task.header();
         if !header.state.dequeue() {
-            // A stale entry of a task that finished after being woken.
-            // SAFETY: `dequeue` drove the state to FREE: we are the single releaser, and
-            // the future was dropped when it completed.
-            unsafe { self.head.release(task) };
+            // SAFETY: `dequeue` drove the state to FREE.
+            unsafe { stale(task, &self.head) };
             return;
         }
         let storage = task.as_ptr() as *const TaskStorage<F>;
@@ -138,6 +136,19 @@ impl<F: Future<Output = ()> + 'static, const N: usize> TaskPool<F, N> {
             unsafe { finished(task, &self.head) };
         }
     }
+}
+
+/// A stale run-queue entry of a task that finished after being woken: release the slot.
+/// Not generic and out of line: rare, and kept out of every task's poll function.
+///
+/// # Safety
+/// `dequeue` just drove the task's state to FREE (so the caller is the single releaser),
+/// and `pool` is the task's pool.
+#[cold]
+#[inline(never)]
+unsafe fn stale(task: TaskRef, pool: &PoolHead) {
+    // SAFETY: forwarded contract; the future was dropped when the task completed.
+    unsafe { pool.release(task) };
 }
 
 /// After a task's future completed and was dropped: leave the executor's queues and
