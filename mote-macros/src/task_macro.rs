@@ -53,11 +53,24 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> syn::Result<TokenS
             );
             static __MOTE_POOL: #krate::_export::PoolStorage<{ __MOTE_LAYOUT.0 }, { __MOTE_LAYOUT.1 }> =
                 #krate::_export::PoolStorage::new();
+            // The executor's entry into this pool: one turn of one of its tasks.
+            unsafe fn __mote_poll(task: #krate::_export::TaskRef) {
+                // SAFETY: `__MOTE_POOL` holds `__mote_task` futures only (declared for this
+                // task function), and the executor calls this for its tasks only.
+                unsafe {
+                    #krate::_export::poll_in_pool::<_, __MOTE_POOL_SIZE, { __MOTE_LAYOUT.0 }, { __MOTE_LAYOUT.1 }>(
+                        &__MOTE_POOL,
+                        task,
+                        __mote_future_type(__mote_task),
+                    )
+                }
+            }
             // SAFETY: `__MOTE_POOL` is declared for this task function only, so it only ever
             // holds `__mote_task` futures, with this pool size.
             unsafe {
                 #krate::_export::spawn_in_pool::<_, __MOTE_POOL_SIZE, { __MOTE_LAYOUT.0 }, { __MOTE_LAYOUT.1 }>(
                     &__MOTE_POOL,
+                    __mote_poll,
                     move || __mote_task(#(#arg_names),*),
                 )
             }

@@ -35,5 +35,6 @@ pub use mote_macros::{main, task};
 /// public API: names and signatures may change in any release.
 #[doc(hidden)]
 pub mod _export {
-    pub use crate::executor::pool::{pool_layout, spawn_in_pool, PoolStorage};
+    pub use crate::executor::header::TaskRef;
+    pub use crate::executor::pool::{poll_in_pool, pool_layout, spawn_in_pool, PoolStorage};
 }

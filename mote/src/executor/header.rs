@@ -1,7 +1,7 @@
 //! The task header: the part of every task's storage the executor works with, and
 //! [`TaskRef`], the type-erased pointer to it.
 //!
-//! Layout (thumbv7m, `time` off): state 4 · run-queue link 4 · executor 4 · pool 4 = 16
+//! Layout (thumbv7m, `time` off): state 4 · run-queue link 4 · executor 4 · poll fn 4 = 16
 //! bytes. With `time`, the timer-queue node is appended.
 //!
 //! Who touches what:
@@ -9,7 +9,7 @@
 //! - `run_next`: the context that owns the task's run-queue entry (the pusher until the
 //!   push publishes it, then the executor after it takes the batch); while the slot is
 //!   free it links the pool's free list, under the pool's critical section.
-//! - `executor`, `pool`: written once per spawn before the state publishes `SPAWNED`
+//! - `executor`, `poll`: written once per spawn before the state publishes `SPAWNED`
 //!   (Release), read after observing it (Acquire).
 //! - `timer` (feature `time`): only inside the executor's timer-queue critical section.
 //!
@@ -20,7 +20,7 @@
 use core::cell::UnsafeCell;
 use core::ptr::NonNull;
 
-use super::pool::PoolHead;
+use super::pool::PollFn;
 use super::raw::RawExecutor;
 use super::state::State;
 
@@ -30,7 +30,7 @@ pub(crate) struct TaskHeader {
     pub(crate) state: State,
     pub(crate) run_next: UnsafeCell<*const TaskHeader>,
     pub(crate) executor: UnsafeCell<*const RawExecutor>,
-    pub(crate) pool: UnsafeCell<*const PoolHead>,
+    pub(crate) poll: UnsafeCell<Option<PollFn>>,
     #[cfg(feature = "time")]
     pub(crate) timer: crate::time::timer_queue::TimerNode,
 }
@@ -43,16 +43,17 @@ impl TaskHeader {
             state: State::new(),
             run_next: UnsafeCell::new(core::ptr::null()),
             executor: UnsafeCell::new(core::ptr::null()),
-            pool: UnsafeCell::new(core::ptr::null()),
+            poll: UnsafeCell::new(None),
             #[cfg(feature = "time")]
             timer: crate::time::timer_queue::TimerNode::new(),
         }
     }
 }
 
-/// A type-erased, copyable pointer to a task header (Header Valid Invariant).
+/// A type-erased, copyable pointer to a task header (Header Valid Invariant). Named by the
+/// poll functions `#[mote::task]` generates; not a public API.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
-pub(crate) struct TaskRef(NonNull<TaskHeader>);
+pub struct TaskRef(NonNull<TaskHeader>);
 
 // SAFETY: a TaskRef is only a pointer to a 'static header whose fields are accessed under
 // the rules in the module docs; sending the pointer to another context is what wakers do.

@@ -22,7 +22,7 @@
 //! - Wakes work from any interrupt priority and any thread.
 //! - A full pool is an error value ([`SpawnError::Busy`]), never a panic or a corruption.
 
-mod header;
+pub(crate) mod header;
 pub(crate) mod pool;
 pub mod raw;
 mod run_queue;

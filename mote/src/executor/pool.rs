@@ -8,8 +8,12 @@
 //! bytes as a `TaskPool<F, N>`:
 //!
 //! ```text
-//! TaskPool<F, N> = PoolHead { free list, fresh count, poll fn } · [TaskHeader · F] × N
+//! TaskPool<F, N> = PoolHead { free list, fresh count } · [TaskHeader · F] × N
 //! ```
+//!
+//! The macro also generates one small non-generic poll function per task function that
+//! names its pool statically ([`poll_in_pool`]); the task header stores it, so running a
+//! task is one indirect call, and the pool head needs no pointer back from each slot.
 //!
 //! Guarantees:
 //! - Claiming a slot is O(1) whatever `N` (invariant 2): slots never used yet are handed
@@ -36,16 +40,14 @@ use super::waker::waker_for;
 /// Runs one turn of a task taken from the run queue: dequeue, poll, and on completion drop
 /// the future and release the slot. Monomorphised per task function, so the task's waker
 /// is a compile-time constant there and `wake` calls inside the future are direct calls.
-pub(crate) type PollFn = unsafe fn(TaskRef);
+pub type PollFn = unsafe fn(TaskRef);
 
-/// Per-pool bookkeeping, valid when all-zero. Fields are accessed only inside a critical
-/// section, except `poll`, which is written once (first claim, in the critical section)
-/// before any task of the pool is published, and only read afterwards.
+/// Per-pool bookkeeping (8 bytes on 32-bit targets), valid when all-zero. Both fields are
+/// accessed only inside a critical section.
 #[repr(C)]
 pub struct PoolHead {
     free: UnsafeCell<*const TaskHeader>,
     fresh: UnsafeCell<usize>,
-    poll: UnsafeCell<Option<PollFn>>,
 }
 
 impl PoolHead {
@@ -54,30 +56,16 @@ impl PoolHead {
     /// # Safety
     /// The task's state is `FREE`, its future has been dropped, and nobody else releases
     /// it (the state machine's single releaser).
-    pub(crate) unsafe fn release(task: TaskRef) {
+    pub(crate) unsafe fn release(&self, task: TaskRef) {
         let header = task.header();
-        // SAFETY: `pool` was written before the task was published and is not changed
-        // until the slot is claimed again, which needs this release first.
-        let pool = unsafe { &*(*header.pool.get()) };
         critical_section::with(|_| {
             // SAFETY: the free list and the free slot's link are guarded by this critical
             // section; the slot has no run-queue entry (state FREE), so its link is unused.
             unsafe {
-                *header.run_next.get() = *pool.free.get();
-                *pool.free.get() = task.as_ptr();
+                *header.run_next.get() = *self.free.get();
+                *self.free.get() = task.as_ptr();
             }
         });
-    }
-
-    /// The poll function of the task's pool.
-    ///
-    /// # Safety
-    /// `task` has been published (spawned), so its pool's `poll` is set.
-    #[inline]
-    pub(crate) unsafe fn poll_fn(task: TaskRef) -> PollFn {
-        // SAFETY: both fields were written before publication (Header Valid Invariant for
-        // the pointer; the caller observed SPAWNED with Acquire).
-        unsafe { (*(*(*task.header().pool.get())).poll.get()).unwrap_unchecked() }
     }
 }
 
@@ -101,11 +89,6 @@ impl<F: Future<Output = ()> + 'static, const N: usize> TaskPool<F, N> {
         critical_section::with(|_| {
             // SAFETY: `free` and `fresh` are guarded by this critical section.
             unsafe {
-                // First claim of this pool: record its poll function. Written once, before
-                // any task of the pool is published, so executors read it without locking.
-                if (*self.head.poll.get()).is_none() {
-                    *self.head.poll.get() = Some(Self::poll as PollFn);
-                }
                 let free = *self.head.free.get();
                 if !free.is_null() {
                     *self.head.free.get() = *(*free).run_next.get();
@@ -125,18 +108,17 @@ impl<F: Future<Output = ()> + 'static, const N: usize> TaskPool<F, N> {
         })
     }
 
-    /// One turn of `task`, a slot of a pool of `F` futures (see [`PollFn`]).
+    /// One turn of `task`, a slot of this pool (see [`PollFn`]).
     ///
     /// # Safety
     /// `task` was just taken from its executor's run queue by that executor (its only
-    /// poller), and is a slot of a `TaskPool<F, _>`.
-    unsafe fn poll(task: TaskRef) {
+    /// poller), and is a slot of this pool.
+    #[inline(always)]
+    unsafe fn poll(&'static self, task: TaskRef) {
         let header = task.header();
         if !header.state.dequeue() {
-            // A stale entry of a task that finished after being woken.
-            // SAFETY: `dequeue` drove the state to FREE: we are the single releaser, and
-            // the future was dropped when it completed.
-            unsafe { PoolHead::release(task) };
+            // SAFETY: `dequeue` drove the state to FREE.
+            unsafe { stale(task, &self.head) };
             return;
         }
         let storage = task.as_ptr() as *const TaskStorage<F>;
@@ -151,9 +133,22 @@ impl<F: Future<Output = ()> + 'static, const N: usize> TaskPool<F, N> {
             // SAFETY: the future completed; it is dropped exactly once, here, in place.
             unsafe { (*(*storage).future.get()).assume_init_drop() };
             // SAFETY: the task completed on its executor, which is the caller.
-            unsafe { finished(task) };
+            unsafe { finished(task, &self.head) };
         }
     }
+}
+
+/// A stale run-queue entry of a task that finished after being woken: release the slot.
+/// Not generic and out of line: rare, and kept out of every task's poll function.
+///
+/// # Safety
+/// `dequeue` just drove the task's state to FREE (so the caller is the single releaser),
+/// and `pool` is the task's pool.
+#[cold]
+#[inline(never)]
+unsafe fn stale(task: TaskRef, pool: &PoolHead) {
+    // SAFETY: forwarded contract; the future was dropped when the task completed.
+    unsafe { pool.release(task) };
 }
 
 /// After a task's future completed and was dropped: leave the executor's queues and
@@ -163,7 +158,7 @@ impl<F: Future<Output = ()> + 'static, const N: usize> TaskPool<F, N> {
 /// # Safety
 /// Called by the task's executor, right after dropping its completed future.
 #[inline(never)]
-unsafe fn finished(task: TaskRef) {
+unsafe fn finished(task: TaskRef, pool: &PoolHead) {
     #[cfg(feature = "time")]
     {
         // A finished task's timer node must not stay queued: its slot may be spawned
@@ -178,7 +173,7 @@ unsafe fn finished(task: TaskRef) {
     if task.header().state.finish() {
         // SAFETY: `finish` drove the state to FREE with no queue entry left; the future
         // was dropped by the caller.
-        unsafe { PoolHead::release(task) };
+        unsafe { pool.release(task) };
     }
 }
 
@@ -212,6 +207,48 @@ where
             bytes: UnsafeCell::new(MaybeUninit::zeroed()),
         }
     }
+}
+
+impl<const SIZE: usize, const ALIGN: usize> PoolStorage<SIZE, ALIGN>
+where
+    Align<ALIGN>: Alignment,
+{
+    /// The typed view of the storage.
+    ///
+    /// # Safety
+    /// The storage is used for futures of type `Fut` with pool size `N` only.
+    #[inline(always)]
+    unsafe fn typed<Fut: Future<Output = ()> + 'static, const N: usize>(
+        &'static self,
+    ) -> &'static TaskPool<Fut, N> {
+        const {
+            assert!(SIZE == mem::size_of::<TaskPool<Fut, N>>());
+            assert!(ALIGN == mem::align_of::<TaskPool<Fut, N>>());
+        };
+        // SAFETY: size and alignment match (checked above), all-zero bytes are a valid
+        // empty TaskPool, every field is interior-mutable, and the caller guarantees a
+        // single future type and pool size per storage.
+        unsafe { &*(self.bytes.get() as *const TaskPool<Fut, N>) }
+    }
+}
+
+/// One turn of a task of the pool in `storage`: the body of the poll function that
+/// `#[mote::task]` generates for each task function (see [`PollFn`]).
+///
+/// # Safety
+/// As for [`spawn_in_pool`] (one future type per storage), and `task` was just taken from
+/// its executor's run queue by that executor and belongs to this pool.
+#[inline(always)]
+pub unsafe fn poll_in_pool<Fut, const N: usize, const SIZE: usize, const ALIGN: usize>(
+    storage: &'static PoolStorage<SIZE, ALIGN>,
+    task: TaskRef,
+    _type_of: PhantomData<Fut>,
+) where
+    Fut: Future<Output = ()> + 'static,
+    Align<ALIGN>: Alignment,
+{
+    // SAFETY: forwarded contract.
+    unsafe { storage.typed::<Fut, N>().poll(task) }
 }
 
 /// Marker type mapping an alignment value to a type with that alignment.
@@ -256,20 +293,15 @@ pub const fn pool_layout<Fut: Future<Output = ()>, const N: usize>(
 /// `#[mote::task]` guarantees by declaring one storage per task function.
 pub unsafe fn spawn_in_pool<Fut, const N: usize, const SIZE: usize, const ALIGN: usize>(
     storage: &'static PoolStorage<SIZE, ALIGN>,
+    poll: PollFn,
     make: impl FnOnce() -> Fut,
 ) -> SpawnToken<Fut>
 where
     Fut: Future<Output = ()> + 'static,
     Align<ALIGN>: Alignment,
 {
-    const {
-        assert!(SIZE == mem::size_of::<TaskPool<Fut, N>>());
-        assert!(ALIGN == mem::align_of::<TaskPool<Fut, N>>());
-    };
-    // SAFETY: size and alignment match (checked above), all-zero bytes are a valid empty
-    // TaskPool, every field is interior-mutable, and the caller guarantees a single
-    // future type per storage.
-    let pool: &'static TaskPool<Fut, N> = unsafe { &*(storage.bytes.get() as *const _) };
+    // SAFETY: forwarded contract.
+    let pool: &'static TaskPool<Fut, N> = unsafe { storage.typed() };
     match pool.claim() {
         Some(task) => {
             let storage = task.as_ptr() as *const TaskStorage<Fut>;
@@ -277,8 +309,8 @@ where
             // every list); its future field is uninitialised.
             unsafe {
                 (*(*storage).future.get()).write(make());
-                *task.header().pool.get() = ptr::addr_of!(pool.head);
-                SpawnToken::new(task)
+                *task.header().poll.get() = Some(poll);
+                SpawnToken::new(task, &pool.head)
             }
         }
         None => SpawnToken::busy(),
@@ -290,10 +322,10 @@ where
 /// # Safety
 /// `task` was claimed by [`spawn_in_pool`], holds an initialised future, and is never
 /// spawned.
-pub(crate) unsafe fn abandon<Fut>(task: TaskRef) {
+pub(crate) unsafe fn abandon<Fut>(task: TaskRef, pool: &PoolHead) {
     let storage = task.as_ptr() as *const TaskStorage<Fut>;
     // SAFETY: per the contract the future is initialised and owned by the caller.
     unsafe { (*(*storage).future.get()).assume_init_drop() };
     // SAFETY: never spawned, so state is FREE and this is the only release.
-    unsafe { PoolHead::release(task) };
+    unsafe { pool.release(task) };
 }

@@ -14,7 +14,6 @@
 use core::marker::PhantomData;
 
 use super::header::TaskRef;
-use super::pool::PoolHead;
 use super::run_queue::RunQueue;
 use super::spawner::Spawner;
 use crate::loom::const_fn_unless_loom;
@@ -191,8 +190,8 @@ impl RawExecutor {
         // SAFETY: single consumer per the contract.
         for task in unsafe { self.run_queue.take_batch() } {
             // SAFETY: the task came from this executor's run queue and this is its only
-            // poller; the pool's poll function was set before the task was published.
-            unsafe { PoolHead::poll_fn(task)(task) };
+            // poller; its poll function was set before it was published (spawned).
+            unsafe { (*task.header().poll.get()).unwrap_unchecked()(task) };
             polled += 1;
         }
         polled
