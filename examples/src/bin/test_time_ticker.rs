@@ -52,7 +52,13 @@ async fn scenario() {
     for k in 1..=TICKS {
         let measured = i64::from(at_ref[k].wrapping_sub(at_ref[0]));
         let error = measured - k as i64 * expected_step;
-        println!("k={} ref={} err={} now-deadline={}", k, measured, error, at_now[k].as_ticks() as i64 - deadlines[k].as_ticks() as i64);
+        println!(
+            "k={} ref={} err={} now-deadline={}",
+            k,
+            measured,
+            error,
+            at_now[k].as_ticks() as i64 - deadlines[k].as_ticks() as i64
+        );
         if error.abs() > worst.abs() {
             worst = error;
         }
@@ -70,7 +76,10 @@ async fn scenario() {
         let deadline = deadlines[k].as_ticks();
         on_time &= now >= deadline && now - deadline <= latency0 + 1;
     }
-    checks.check("Instant::now() at each tick: at its deadline, never early", on_time);
+    checks.check(
+        "Instant::now() at each tick: at its deadline, never early",
+        on_time,
+    );
     checks.check(
         "ticker deadlines are exactly 200 ms apart",
         deadlines
