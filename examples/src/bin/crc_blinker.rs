@@ -21,6 +21,8 @@
 #![no_std]
 #![no_main]
 
+use core::cell::UnsafeCell;
+
 use cortex_m_rt::entry;
 use embedded_hal::digital::{PinState, StatefulOutputPin};
 use mote::executor::Executor;
@@ -39,8 +41,31 @@ const BLINK_PERIOD: Duration = Duration::from_millis(1);
 /// Largest lateness of a blinker tick that still counts as on schedule.
 const MAX_LATENESS_US: u32 = 100;
 
-/// The data. Written once by `fill`, then only read; only the `crc` task touches it.
-static mut BUF: [u8; BUF_LEN] = [0; BUF_LEN];
+/// The data: 128 KiB in `.bss`, handed out once as `&'static mut`.
+static BUF: OnceBuffer = OnceBuffer {
+    taken: AtomicBool::new(false),
+    bytes: UnsafeCell::new([0; BUF_LEN]),
+};
+
+/// A static buffer that [`take_buffer`] hands out at most once.
+struct OnceBuffer {
+    taken: AtomicBool,
+    bytes: UnsafeCell<[u8; BUF_LEN]>,
+}
+
+// SAFETY: `bytes` is reached only through `take_buffer`, which gives out one reference for the
+// whole program (the `taken` flag is swapped atomically), so it is never shared.
+unsafe impl Sync for OnceBuffer {}
+
+/// The buffer, the first time; `None` afterwards.
+fn take_buffer() -> Option<&'static mut [u8; BUF_LEN]> {
+    if BUF.taken.swap(true, Relaxed) {
+        return None;
+    }
+    // SAFETY: the swap above returned `false` exactly once: this is the only reference
+    // ever made to `BUF.bytes`.
+    Some(unsafe { &mut *BUF.bytes.get() })
+}
 
 /// Set while a CRC runs: the blinker records its lateness then.
 static MEASURING: AtomicBool = AtomicBool::new(false);
@@ -121,9 +146,7 @@ fn measure_end() -> (u32, u32) {
 
 #[mote::task]
 async fn crc(spawner: mote::Spawner) {
-    // SAFETY: `BUF` is touched only here, and this task runs once: this is the only
-    // reference to it for the rest of the program.
-    let buf: &'static mut [u8; BUF_LEN] = unsafe { &mut *(&raw mut BUF) };
+    let buf = take_buffer().unwrap();
     fill(buf);
     let buf: &[u8] = buf;
     let reference = crc32(buf);

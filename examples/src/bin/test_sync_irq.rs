@@ -12,15 +12,15 @@
 //! ```
 //!
 //! The storm lasts exactly `EVENTS` handler runs (pends that merge while the line is
-//! already pending count once: events are handler runs). Every 32nd value it takes, consumer 0
-//! stays busy without yielding until a `try_send` found the capacity-4 channel full, so
-//! the full path is taken many times; failed sends are counted, never
-//! retried. Checks once the storm is over: every
-//! successful send was received exactly once (the bitmaps are equal, and
-//! `received == sent_ok`), each consumer saw increasing sequence numbers, `sent_ok +
-//! send_failed == EVENTS`, and the signal watcher saw increasing values ending with the
-//! last event. `I2S` is a line QEMU's AN385 drives from no device. Exits 0 when every
-//! check holds.
+//! already pending count once: events are handler runs). Every 32nd value it takes,
+//! consumer 0 stays busy without yielding until a `try_send` found the capacity-4 channel
+//! full, so the full path is taken many times; failed sends are counted, never retried.
+//!
+//! Checks once the storm is over: some sends failed; every successful send was received
+//! exactly once (the bitmaps are equal, and `received == sent_ok`), each consumer saw
+//! increasing sequence numbers, `sent_ok + send_failed == EVENTS`, and the signal watcher
+//! saw increasing values ending with the last event. `I2S` is a line QEMU's AN385 drives
+//! from no device. Exits 0 when every check holds.
 #![no_std]
 #![no_main]
 
@@ -128,7 +128,7 @@ async fn consumer(id: usize) {
         last = seq;
         let taken = PER_CONSUMER[id].fetch_add(1, Relaxed) + 1;
         RECEIVED_COUNT.fetch_add(1, Release);
-        if id == 0 && taken % 32 == 0 {
+        if id == 0 && taken.is_multiple_of(32) {
             // Busy without yielding until the storm found the channel full (bounded, so
             // a stopped storm cannot hang the test).
             let failed = SEND_FAILED.load(Acquire);
@@ -227,7 +227,7 @@ async fn scenario() {
     );
     checks.check(
         "signal: last value is the last event",
-        SIGNAL_LAST.load(Relaxed) == EVENTS && takes >= 1 && takes <= EVENTS,
+        SIGNAL_LAST.load(Relaxed) == EVENTS && (1..=EVENTS).contains(&takes),
     );
     checks.check("nothing left in the signal", !SIGNAL.signaled());
     checks.finish()
