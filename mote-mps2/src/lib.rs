@@ -54,9 +54,9 @@ mod panic;
 mod peripherals;
 pub mod serial;
 pub mod testing;
-pub mod timer;
 #[cfg(feature = "time-driver")]
 pub mod time_driver;
+pub mod timer;
 pub mod uart;
 pub mod wakers;
 

@@ -122,6 +122,8 @@ const fn cycles_to_ticks(cycles: u64) -> u64 {
 
 /// The first cycle count at which the clock shows `ticks`: `ceil(ticks · DEN / NUM)`,
 /// saturating.
+// `NUM` is 1 at the default 1 MHz tick (the `% NUM` then folds away), not at 32 768 Hz.
+#[allow(clippy::modulo_one)]
 const fn ticks_to_cycles(ticks: u64) -> u64 {
     let low = ((ticks % NUM) * DEN).div_ceil(NUM);
     match (ticks / NUM).checked_mul(DEN) {
@@ -269,7 +271,9 @@ impl Driver for Mps2Driver {
     }
 }
 
-mote::time_driver!(static DRIVER: Mps2Driver = Mps2Driver;);
+mote::time_driver!(
+    static DRIVER: Mps2Driver = Mps2Driver;
+);
 
 /// The driver's raw clock: dual-timer cycles (25 MHz) since it started, 64 bits, never
 /// wrapping. `mote::time::Instant::now()` is this value converted to ticks.

@@ -26,7 +26,7 @@ use cmd::Error;
 use report::Report;
 
 /// The firmware `cargo xtask demo` runs.
-const DEMO: &str = "hello";
+const DEMO: &str = "blinky";
 /// Default target of `qemu` and `size`.
 const DEFAULT_TARGET: &str = "thumbv7m-none-eabi";
 

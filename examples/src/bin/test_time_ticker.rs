@@ -53,11 +53,11 @@ async fn scenario() {
         let measured = i64::from(at_ref[k].wrapping_sub(at_ref[0]));
         let error = measured - k as i64 * expected_step;
         println!(
-            "k={} ref={} err={} now-deadline={}",
+            "tick {}: {} TIMER0 cycles after tick 0 (error {}), Instant {} ticks past deadline",
             k,
             measured,
             error,
-            at_now[k].as_ticks() as i64 - deadlines[k].as_ticks() as i64
+            at_now[k].as_ticks().wrapping_sub(deadlines[k].as_ticks()) as i64
         );
         if error.abs() > worst.abs() {
             worst = error;
