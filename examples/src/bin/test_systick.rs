@@ -15,7 +15,9 @@ use cortex_m_rt::{entry, exception};
 use mote::executor::Executor;
 use mote::time::drivers::systick::SysTickDriver;
 
-mote::time_driver!(static DRIVER: SysTickDriver<4> = SysTickDriver::new(25_000_000););
+mote::time_driver!(
+    static DRIVER: SysTickDriver<4> = SysTickDriver::new(25_000_000);
+);
 
 #[exception]
 fn SysTick() {

@@ -15,7 +15,9 @@ use cortex_m_rt::{entry, exception};
 use mote::executor::Executor;
 use mote::time::drivers::systick::SysTickDriver;
 
-mote::time_driver!(static DRIVER: SysTickDriver<4> = SysTickDriver::with_max_period(25_000_000, 5_000););
+mote::time_driver!(
+    static DRIVER: SysTickDriver<4> = SysTickDriver::with_max_period(25_000_000, 5_000);
+);
 
 #[exception]
 fn SysTick() {

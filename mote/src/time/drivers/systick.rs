@@ -48,7 +48,7 @@
 //!
 //! ## Why the cut is exact
 //!
-//! A cut is one function ([`sample`]): read `CVR` (`v1`), read `CSR` (consume
+//! A cut is one function (`sample`): read `CVR` (`v1`), read `CSR` (consume
 //! `COUNTFLAG`), read `CVR` (`v1b`), store to a register, read `CVR` (`v2`). The cut
 //! stores to `CVR`; the counter restarts from the new `RVR` (`Rc`). The cycles lost
 //! between the `v1b` read and the restart are never measured; instead the driver knows
