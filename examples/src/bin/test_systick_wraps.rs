@@ -1,0 +1,37 @@
+//! Firmware test of the SysTick time driver (`mote::time::drivers::systick`) with its
+//! period capped at 5 000 cycles (200 us), so every check spans hundreds of wraps: `Timer::after(100 ms)` in `Instant` and in SysTick cycles, a
+//! 10 ms `Ticker` over 20 ticks, a monotonic clock across natural wraps (also with the
+//! wrap's interrupt still pending), two alarm slots, and no drift against the
+//! independent CMSDK TIMER1. Registers its own driver: it must not be linked with another
+//! (e.g. a board crate's). Run with `-icount shift=0,sleep=off` (deterministic virtual time). Exits 0 when
+//! every check holds.
+#![no_std]
+#![no_main]
+
+#[path = "../shared/systick_checks.rs"]
+mod systick_checks;
+
+use cortex_m_rt::{entry, exception};
+use mote::executor::Executor;
+use mote::time::drivers::systick::SysTickDriver;
+
+mote::time_driver!(
+    static DRIVER: SysTickDriver<4> = SysTickDriver::with_max_period(25_000_000, 5_000);
+);
+
+#[exception]
+fn SysTick() {
+    DRIVER.on_interrupt()
+}
+
+static EXECUTOR: Executor = Executor::new();
+
+#[mote::task]
+async fn scenario() {
+    systick_checks::run(&DRIVER, "test_systick_wraps", 2, 10).await
+}
+
+#[entry]
+fn main() -> ! {
+    EXECUTOR.run(|spawner| spawner.must_spawn(scenario()))
+}
