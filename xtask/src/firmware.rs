@@ -33,7 +33,7 @@ pub const MACHINES: &[&str] = &["mps2-an385", "mps2-an386"];
 
 /// Time a firmware binary may run before it is killed and counted as failed; override
 /// with `XTASK_QEMU_TIMEOUT_SECS`.
-const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+const DEFAULT_TIMEOUT: Duration = Duration::from_secs(120);
 
 /// The machine a target runs on by default: hard-float code needs the AN386's Cortex-M4F.
 pub fn default_machine(target: &str) -> &'static str {
@@ -44,11 +44,28 @@ pub fn default_machine(target: &str) -> &'static str {
     }
 }
 
-/// Names of the binaries in `examples/src/bin` (files `name.rs` or folders `name/main.rs`),
-/// sorted.
+/// The firmware packages of the `examples/` workspace and the folder of each one's
+/// binaries. Each package is built by a cargo invocation of its own, so that features are
+/// not unified between them: `mote-examples-systick` registers its own time driver and
+/// needs the board crate's driver off, which the other examples use.
+pub const PACKAGES: &[(&str, &str)] = &[
+    ("mote-examples", "examples/src/bin"),
+    ("mote-examples-systick", "examples/systick/src/bin"),
+];
+
+/// Names of the binaries of every [`PACKAGES`] entry (files `name.rs` or folders
+/// `name/main.rs`), sorted.
 pub fn binaries(root: &Path) -> Result<Vec<String>, Error> {
-    let dir = root.join("examples/src/bin");
-    let entries = fs::read_dir(&dir).map_err(|e| format!("cannot list {}: {e}", dir.display()))?;
+    let mut names = Vec::new();
+    for (_, dir) in PACKAGES {
+        names.extend(package_binaries(&root.join(dir))?);
+    }
+    names.sort();
+    Ok(names)
+}
+
+fn package_binaries(dir: &Path) -> Result<Vec<String>, Error> {
+    let entries = fs::read_dir(dir).map_err(|e| format!("cannot list {}: {e}", dir.display()))?;
     let mut names = Vec::new();
     for entry in entries {
         let path = entry.map_err(|e| e.to_string())?.path();
@@ -63,20 +80,25 @@ pub fn binaries(root: &Path) -> Result<Vec<String>, Error> {
             names.push(name.to_string_lossy().into_owned());
         }
     }
-    names.sort();
     Ok(names)
 }
 
-/// Builds all binaries (release) for `target` and returns the folder holding the ELFs.
+/// Builds all binaries (release) for `target`, or only `bin`, and returns the folder
+/// holding the ELFs.
 pub fn build(root: &Path, target: &str, bin: Option<&str>) -> Result<PathBuf, Error> {
     let examples = root.join("examples");
-    let mut build = cmd::cargo(&examples);
-    build.args(["build", "--release", "--target", target]);
-    match bin {
-        Some(name) => build.args(["--bin", name]),
-        None => build.arg("--bins"),
-    };
-    cmd::run(&mut build)?;
+    for (package, dir) in PACKAGES {
+        let mut build = cmd::cargo(&examples);
+        build.args(["build", "--release", "--target", target, "-p", package]);
+        match bin {
+            Some(name) if package_binaries(&root.join(dir))?.iter().any(|b| b == name) => {
+                build.args(["--bin", name])
+            }
+            Some(_) => continue,
+            None => build.arg("--bins"),
+        };
+        cmd::run(&mut build)?;
+    }
     Ok(target_dir(&examples)?.join(target).join("release"))
 }
 

@@ -128,6 +128,19 @@ pub const CLIPPY: &[(&str, &str, &[&str])] = &[
             "thumbv7m-none-eabi",
         ],
     ),
+    (
+        "clippy: examples/systick thumbv7m",
+        "examples",
+        &[
+            "clippy",
+            "--release",
+            "-p",
+            "mote-examples-systick",
+            "--bins",
+            "--target",
+            "thumbv7m-none-eabi",
+        ],
+    ),
 ];
 
 /// Runs every [`HOST_TESTS`] entry.

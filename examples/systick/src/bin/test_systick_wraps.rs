@@ -8,7 +8,7 @@
 #![no_std]
 #![no_main]
 
-#[path = "../shared/systick_checks.rs"]
+#[path = "../systick_checks.rs"]
 mod systick_checks;
 
 use cortex_m_rt::{entry, exception};
