@@ -25,8 +25,9 @@ use std::process::{Command, ExitCode};
 use cmd::Error;
 use report::Report;
 
-/// The firmware `cargo xtask demo` runs.
-const DEMO: &str = "blinky";
+/// The firmware `cargo xtask demo` runs: the seed's blinky + button app (it prints which
+/// key toggles blinking).
+const DEMO: &str = "button";
 /// Default target of `qemu` and `size`.
 const DEFAULT_TARGET: &str = "thumbv7m-none-eabi";
 
