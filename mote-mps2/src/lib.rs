@@ -16,6 +16,8 @@
 //! - an async HAL: the interrupt-driven [`serial::Uart`] (embedded-io(-async)) and the
 //!   FPGA I/O LEDs as embedded-hal output pins ([`fpgaio::Output`]), and the CMSDK timers
 //!   as interrupt-driven periodic timers ([`timer::PeriodicTimer`]);
+//! - with the default `time-driver` feature, Mote's time driver on the CMSDK dual timer
+//!   ([`time_driver`]): `mote::time::Instant::now()`, `Timer` and `Ticker` just work;
 //! - [`exit`], which ends the QEMU run with a status through semihosting, and
 //!   [`testing::Checks`], which reports a firmware test's checks and exits with its verdict;
 //! - with the default `panic-handler` feature, a panic handler that prints the panic on
@@ -53,6 +55,8 @@ mod peripherals;
 pub mod serial;
 pub mod testing;
 pub mod timer;
+#[cfg(feature = "time-driver")]
+pub mod time_driver;
 pub mod uart;
 pub mod wakers;
 

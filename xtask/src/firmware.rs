@@ -96,8 +96,16 @@ pub fn target_dir(dir: &Path) -> Result<PathBuf, Error> {
 }
 
 /// The QEMU command line for `elf` on `machine`. Interactive runs get QEMU's `-nographic`
-/// console (UART0 and the monitor multiplexed on stdio); test runs get UART0 alone on
-/// stdout.
+/// console (UART0 and the monitor multiplexed on stdio) and real time; test runs get
+/// UART0 alone on stdout and deterministic virtual time.
+///
+/// Why `-icount shift=0,sleep=off` for test runs: without it, QEMU's timers (SysTick, the
+/// CMSDK timers behind `mote::time`) follow the host clock, so a timing test depends on
+/// the host's load. With `shift=0` every instruction takes 1 ns of virtual time, and
+/// with `sleep=off` an idle CPU jumps straight to the next timer deadline instead of
+/// waiting for it in real time (with the default `sleep=on` the wake-up lands up to
+/// milliseconds after the deadline, measured here). Timing is then exact and identical
+/// run to run, and idle time costs no wall-clock time.
 pub fn qemu(machine: &str, elf: &Path, interactive: bool) -> Command {
     let mut cmd = Command::new(QEMU);
     cmd.args(["-machine", machine]);
@@ -105,6 +113,7 @@ pub fn qemu(machine: &str, elf: &Path, interactive: bool) -> Command {
         cmd.arg("-nographic");
     } else {
         cmd.args(["-display", "none", "-monitor", "none", "-serial", "stdio"]);
+        cmd.args(["-icount", "shift=0,sleep=off"]);
     }
     cmd.args(["-semihosting-config", "enable=on,target=native", "-kernel"]);
     cmd.arg(elf);

@@ -1,0 +1,111 @@
+//! Firmware test (issue "Time"): the time driver's 32-bit free-running counter wraps
+//! without `Instant` going backwards or a timer misfiring.
+//!
+//! `time_driver::skip_to_counter_wrap` (test support) moves the counter forward to just
+//! before its wrap. Checks:
+//! 1. busy-reading `Instant::now()` and the driver's cycle count across the wrap: never
+//!    decreasing, and past 2³² cycles afterwards (the wrap was counted once, not lost);
+//! 2. a 10 ms `Timer` started 5 ms before the (next) wrap, so the wrap happens while the
+//!    executor sleeps: it completes after 10 ms ± 1 tick, measured both by `Instant` and
+//!    by the independent CMSDK TIMER0; the cycle count is then past 2 · 2³²;
+//! 3. a 200 ms timer whose alarm needs a full counter period of hops is not involved:
+//!    deadlines beyond 2³² cycles are covered by `test_time_ticker`'s clock checks.
+#![no_std]
+#![no_main]
+
+use cortex_m_rt::entry;
+use mote::executor::Executor;
+use mote::time::{Duration, Instant, Timer, TICK_HZ};
+use mote_mps2::testing::Checks;
+use mote_mps2::time_driver::{self, CLOCK_HZ};
+use mote_mps2::timer::{self, PeriodicTimer, TIMER0};
+use mote_mps2::{bind_interrupts, println};
+
+bind_interrupts!(struct Irqs {
+    TIMER0 => timer::InterruptHandler<TIMER0>;
+});
+
+static EXECUTOR: Executor = Executor::new();
+
+const WRAP: u64 = 1 << 32;
+const CYCLES_PER_MS: u32 = (CLOCK_HZ / 1000) as u32;
+const CYCLES_PER_TICK: u32 = (CLOCK_HZ / TICK_HZ) as u32;
+
+#[mote::task]
+async fn scenario() {
+    let mut checks = Checks::new("test_time_wrap");
+    let p = mote_mps2::Peripherals::take().unwrap();
+    let reference = PeriodicTimer::new(p.TIMER0, Irqs, u32::MAX);
+
+    // 1. Busy across the first wrap.
+    time_driver::skip_to_counter_wrap(2 * CYCLES_PER_MS);
+    let start_cycles = time_driver::cycles();
+    let mut last_instant = Instant::now();
+    let mut last_cycles = time_driver::cycles();
+    let mut monotonic = true;
+    let mut reads = 0u32;
+    while last_cycles < WRAP + u64::from(2 * CYCLES_PER_MS) && reads < 10_000_000 {
+        let now = Instant::now();
+        let cycles = time_driver::cycles();
+        monotonic &= now >= last_instant && cycles >= last_cycles;
+        last_instant = now;
+        last_cycles = cycles;
+        reads += 1;
+    }
+    println!(
+        "busy: {} reads from cycle {} to {}",
+        reads, start_cycles, last_cycles
+    );
+    checks.check(
+        "started just before the wrap",
+        start_cycles < WRAP && WRAP - start_cycles <= u64::from(2 * CYCLES_PER_MS),
+    );
+    checks.check("Instant and cycles never decrease across the wrap", monotonic);
+    checks.check(
+        "the wrap is counted: cycles past 2^32, not back near 0",
+        last_cycles >= WRAP && last_cycles < 2 * WRAP,
+    );
+    checks.check(
+        "Instant matches the cycle count after the wrap",
+        last_instant.as_ticks() >= (WRAP / u64::from(CYCLES_PER_TICK)),
+    );
+
+    // 2. Asleep across the second wrap.
+    time_driver::skip_to_counter_wrap(5 * CYCLES_PER_MS);
+    let before = time_driver::cycles();
+    let t0 = Instant::now();
+    let r0 = reference.elapsed_in_period();
+    Timer::after(Duration::from_millis(10)).await;
+    let r1 = reference.elapsed_in_period();
+    let elapsed = t0.elapsed();
+    let after = time_driver::cycles();
+    let measured = r1.wrapping_sub(r0);
+    println!(
+        "asleep: cycle {} to {}, Instant {} us, TIMER0 {} cycles",
+        before,
+        after,
+        elapsed.as_micros(),
+        measured
+    );
+    checks.check(
+        "slept across the second wrap",
+        before < 2 * WRAP && after >= 2 * WRAP,
+    );
+    checks.check(
+        "the timer lasted 10 ms by Instant (within one tick)",
+        elapsed >= Duration::from_millis(10)
+            && elapsed <= Duration::from_millis(10) + Duration::from_ticks(1),
+    );
+    checks.check(
+        "the timer lasted 10 ms by TIMER0 (within one tick)",
+        measured + CYCLES_PER_TICK >= 10 * CYCLES_PER_MS
+            && measured <= 10 * CYCLES_PER_MS + CYCLES_PER_TICK,
+    );
+    reference.stop();
+    checks.finish()
+}
+
+#[entry]
+fn main() -> ! {
+    EXECUTOR.run(|spawner| spawner.must_spawn(scenario()))
+}

@@ -1,0 +1,302 @@
+//! Mote's time driver for the MPS2 boards (feature `time-driver`, on by default): the
+//! CMSDK APB **dual timer** (base `0x4000_2000`, line `DUALTIMER`, 25 MHz) gives
+//! `mote::time` a 64-bit clock and [`ALARM_SLOTS`] alarm slots.
+//!
+//! A firmware that depends on this crate and enables mote's `time` feature gets a working
+//! `Instant::now()`, `Timer` and `Ticker` with no extra line: the driver is registered
+//! here with `mote::time_driver!`, and the `DUALTIMER` vector is defined here. Turn the
+//! feature off (`default-features = false, features = ["panic-handler"]`) to bring your
+//! own driver or to use the dual timer yourself.
+//!
+//! Guarantees:
+//! - **Exact, monotonic, never wraps.** The clock is a count of timer cycles: the
+//!   free-running 32-bit counter (dual-timer module 1) extended to 64 bits by counting its
+//!   wraps. Ticks are computed from cycles on every read (`ticks = cycles * TICK_HZ /
+//!   25 MHz`, rounded down), so no rounding error accumulates (1 tick = 25 cycles at the
+//!   default 1 MHz).
+//! - **Race-free `now()`.** The counter and the wrap count are read inside one critical
+//!   section; a wrap that happened but whose interrupt has not run yet is counted by the
+//!   reader itself (see [Reading the clock](#reading-the-clock)).
+//! - **One comparator, several executors.** Module 2 of the dual timer counts down, one
+//!   shot, to the earliest armed deadline of the [`ALARM_SLOTS`] slots (`AlarmSlots`);
+//!   when it fires, every due slot's callback runs once, earliest first, outside the
+//!   critical section, and the comparator is re-programmed for the next deadline.
+//!   Deadlines beyond one counter period (about 171 s) are reached in several hops.
+//! - An alarm never fires early: the comparator is loaded with `deadline − now` cycles
+//!   computed from a clock reading taken before it starts.
+//! - The clock starts at 0 on first use (the first `now()`, `allocate_alarm` or
+//!   `set_alarm`), not at reset.
+//!
+//! Resources it takes: the dual timer and its interrupt line (binding `DUALTIMER`
+//! yourself, with `bind_interrupts!` or `#[interrupt]`, is a duplicate-symbol link error),
+//! at the line's reset priority (0, the most urgent). CMSDK timers 0 and 1 stay free for
+//! [`timer::PeriodicTimer`](crate::timer::PeriodicTimer).
+//!
+//! # Reading the clock
+//!
+//! QEMU's model (hw/timer/cmsdk-apb-dualtimer.c) raises the interrupt flag when the
+//! counter goes from 1 to 0, holds 0 for one cycle, then reloads `0xFFFF_FFFF`. With
+//! `wraps` = reloads counted so far and `v` = the counter, `cycles = wraps · 2³² +
+//! (0xFFFF_FFFF − v)`. Inside a critical section:
+//!
+//! ```text
+//!   v1 = VALUE; flag = RIS
+//!   flag clear ──► no 1→0 before the flag read: v1 is in the counted period
+//!   flag set   ──► v2 = VALUE
+//!                  v2 == 0 ──► still holding 0: not reloaded yet, cycles = wraps·2³² + MAX
+//!                  v2 != 0 ──► reloaded: clear the flag, wraps += 1, use v2
+//! ```
+//!
+//! The interrupt handler runs the same code, so a wrap is counted exactly once, by
+//! whoever sees the flag first.
+//!
+//! Alarm slot use: the thread-mode executor, interrupt executors and mote's fallback
+//! queue take one slot each; with [`ALARM_SLOTS`] = 4 that is thread mode, two
+//! interrupt executors and the fallback queue (a fifth `allocate_alarm` returns `None`
+//! and that executor degrades to polling, as `mote::time` documents).
+
+use core::cell::Cell;
+use core::ptr;
+
+use cortex_m::peripheral::NVIC;
+use critical_section::{CriticalSection, Mutex};
+use mote::time::driver::{AlarmCallback, AlarmHandle, AlarmSlots, Driver};
+use mote::time::TICK_HZ;
+
+use crate::Interrupt;
+
+/// Clock of the dual timer (the MPS2 APB clock), in Hz.
+pub const CLOCK_HZ: u64 = 25_000_000;
+
+/// Alarm slots the driver offers: one per executor plus mote's fallback queue.
+pub const ALARM_SLOTS: usize = 4;
+
+const BASE: usize = 0x4000_2000;
+/// Module 1: the free-running counter.
+const COUNTER: usize = BASE;
+/// Module 2: the one-shot alarm comparator.
+const ALARM: usize = BASE + 0x20;
+
+const LOAD: usize = 0x00;
+const VALUE: usize = 0x04;
+const CONTROL: usize = 0x08;
+const INTCLR: usize = 0x0C;
+const RIS: usize = 0x10;
+
+const CTRL_ONESHOT: u32 = 1 << 0;
+const CTRL_SIZE32: u32 = 1 << 1;
+const CTRL_INTEN: u32 = 1 << 5;
+const CTRL_PERIODIC: u32 = 1 << 6;
+const CTRL_ENABLE: u32 = 1 << 7;
+
+/// Module 1: 32-bit free-running, interrupt on each wrap.
+const COUNTER_MODE: u32 = CTRL_SIZE32 | CTRL_INTEN;
+/// Module 2: 32-bit one-shot from `LOAD`, interrupt when it reaches 0.
+const ALARM_MODE: u32 = CTRL_ONESHOT | CTRL_SIZE32 | CTRL_INTEN | CTRL_PERIODIC;
+
+const MAX: u32 = u32::MAX;
+
+const fn gcd(mut a: u64, mut b: u64) -> u64 {
+    while b != 0 {
+        let t = a % b;
+        a = b;
+        b = t;
+    }
+    a
+}
+
+const G: u64 = gcd(TICK_HZ, CLOCK_HZ);
+/// `NUM` ticks last exactly `DEN` cycles (the reduced ratio `TICK_HZ / CLOCK_HZ`).
+const NUM: u64 = TICK_HZ / G;
+const DEN: u64 = CLOCK_HZ / G;
+const _: () = assert!(
+    TICK_HZ <= CLOCK_HZ,
+    "mote-mps2's time driver needs TICK_HZ <= 25 MHz"
+);
+
+/// `floor(cycles · NUM / DEN)` without overflow (`NUM <= DEN`, and `(DEN − 1) · NUM`
+/// fits a `u64` for every tick rate up to 25 MHz).
+const fn cycles_to_ticks(cycles: u64) -> u64 {
+    (cycles / DEN) * NUM + (cycles % DEN) * NUM / DEN
+}
+
+/// The first cycle count at which the clock shows `ticks`: `ceil(ticks · DEN / NUM)`,
+/// saturating.
+const fn ticks_to_cycles(ticks: u64) -> u64 {
+    let low = ((ticks % NUM) * DEN).div_ceil(NUM);
+    match (ticks / NUM).checked_mul(DEN) {
+        Some(high) => high.saturating_add(low),
+        None => u64::MAX,
+    }
+}
+
+fn read(module: usize, reg: usize) -> u32 {
+    // SAFETY: `module + reg` is a word-aligned register of the dual timer, device memory
+    // outside any Rust object; this driver owns the dual timer (module docs).
+    unsafe { ptr::read_volatile((module + reg) as *const u32) }
+}
+
+fn write(module: usize, reg: usize, value: u32) {
+    // SAFETY: as in `read`.
+    unsafe { ptr::write_volatile((module + reg) as *mut u32, value) }
+}
+
+struct State {
+    started: Cell<bool>,
+    /// Reloads of the free-running counter counted so far (2³² cycles each).
+    wraps: Cell<u32>,
+    slots: AlarmSlots<ALARM_SLOTS>,
+}
+
+static STATE: Mutex<State> = Mutex::new(State {
+    started: Cell::new(false),
+    wraps: Cell::new(0),
+    slots: AlarmSlots::new(),
+});
+
+/// The driver state, started on first use.
+fn state(cs: CriticalSection<'_>) -> &State {
+    let s = STATE.borrow(cs);
+    if !s.started.get() {
+        s.started.set(true);
+        // From reset (16-bit free-running), switching to 32 bits makes VALUE 0xFFFF_FFFF;
+        // a LOAD write in free-running mode sets the count without changing the limit.
+        write(COUNTER, CONTROL, COUNTER_MODE);
+        write(COUNTER, LOAD, MAX);
+        write(COUNTER, INTCLR, 1);
+        write(ALARM, CONTROL, ALARM_MODE);
+        write(ALARM, INTCLR, 1);
+        write(COUNTER, CONTROL, COUNTER_MODE | CTRL_ENABLE);
+        // SAFETY: the line runs `DUALTIMER` below, which only touches this driver's state
+        // under a critical section; no critical section relies on the line being masked.
+        unsafe { NVIC::unmask(Interrupt::DUALTIMER) };
+    }
+    s
+}
+
+/// Cycles since the driver started; counts a pending wrap (see the module docs).
+fn read_cycles(s: &State) -> u64 {
+    let v1 = read(COUNTER, VALUE);
+    let v = if read(COUNTER, RIS) & 1 == 0 {
+        v1
+    } else {
+        let v2 = read(COUNTER, VALUE);
+        if v2 != 0 {
+            write(COUNTER, INTCLR, 1);
+            s.wraps.set(s.wraps.get().wrapping_add(1));
+        }
+        v2
+    };
+    (u64::from(s.wraps.get()) << 32) + u64::from(MAX - v)
+}
+
+/// Points the comparator at the earliest armed slot; if that one is already due, pends
+/// the interrupt so the handler runs it.
+fn program_alarm(s: &State, now_cycles: u64) {
+    let Some(at) = s.slots.next_deadline() else {
+        write(ALARM, CONTROL, ALARM_MODE);
+        write(ALARM, INTCLR, 1);
+        return;
+    };
+    let delta = ticks_to_cycles(at).saturating_sub(now_cycles);
+    if delta == 0 {
+        NVIC::pend(Interrupt::DUALTIMER);
+        return;
+    }
+    let load = u32::try_from(delta).unwrap_or(MAX);
+    write(ALARM, CONTROL, ALARM_MODE);
+    write(ALARM, INTCLR, 1);
+    write(ALARM, LOAD, load);
+    write(ALARM, CONTROL, ALARM_MODE | CTRL_ENABLE);
+}
+
+/// The `DUALTIMER` interrupt: counts a wrap, acknowledges the comparator, and runs the
+/// callbacks of due slots (outside the critical section: they may re-arm).
+fn on_interrupt() {
+    let mut first = true;
+    loop {
+        let due = critical_section::with(|cs| {
+            let s = state(cs);
+            if first && read(ALARM, RIS) & 1 != 0 {
+                write(ALARM, INTCLR, 1);
+            }
+            let now = read_cycles(s);
+            let due = s.slots.take_earliest_due(cycles_to_ticks(now));
+            if due.is_none() {
+                program_alarm(s, now);
+            }
+            due
+        });
+        first = false;
+        match due {
+            Some((_, callback)) => callback.call(),
+            None => break,
+        }
+    }
+}
+
+#[allow(non_snake_case)]
+#[no_mangle]
+extern "C" fn DUALTIMER() {
+    on_interrupt();
+}
+
+/// The driver registered with `mote::time_driver!` (its state is a private `static`).
+struct Mps2Driver;
+
+impl Driver for Mps2Driver {
+    fn now(&self) -> u64 {
+        critical_section::with(|cs| cycles_to_ticks(read_cycles(state(cs))))
+    }
+
+    fn allocate_alarm(&self) -> Option<AlarmHandle> {
+        critical_section::with(|cs| state(cs).slots.allocate())
+    }
+
+    fn set_alarm(&self, alarm: AlarmHandle, at: u64, callback: AlarmCallback) -> bool {
+        critical_section::with(|cs| {
+            let s = state(cs);
+            let now = read_cycles(s);
+            let armed = if at <= cycles_to_ticks(now) {
+                s.slots.disarm(alarm);
+                false
+            } else {
+                s.slots.arm(alarm, at, callback)
+            };
+            program_alarm(s, now);
+            armed
+        })
+    }
+}
+
+mote::time_driver!(static DRIVER: Mps2Driver = Mps2Driver;);
+
+/// The driver's raw clock: dual-timer cycles (25 MHz) since it started, 64 bits, never
+/// wrapping. `mote::time::Instant::now()` is this value converted to ticks.
+///
+/// ```no_run
+/// let a = mote_mps2::time_driver::cycles();
+/// let b = mote_mps2::time_driver::cycles();
+/// assert!(b >= a);
+/// ```
+pub fn cycles() -> u64 {
+    critical_section::with(|cs| read_cycles(state(cs)))
+}
+
+/// Test support: moves the free-running counter forward so that it wraps in
+/// `cycles_before_wrap` cycles (no effect if it is already closer to its wrap). Time
+/// only moves forward, so `Instant` stays monotonic; armed alarms whose deadline the
+/// jump passed fire at once.
+#[doc(hidden)]
+pub fn skip_to_counter_wrap(cycles_before_wrap: u32) {
+    critical_section::with(|cs| {
+        let s = state(cs);
+        let _ = read_cycles(s);
+        // At least 1: the wrap interrupt is raised by the 1 -> 0 step.
+        let value = cycles_before_wrap.max(1);
+        if value < read(COUNTER, VALUE) {
+            write(COUNTER, LOAD, value);
+        }
+        program_alarm(s, read_cycles(s));
+    });
+}
