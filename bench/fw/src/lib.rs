@@ -29,6 +29,7 @@ pub mod clock;
 pub mod done;
 #[cfg(all(feature = "embassy", feature = "timers"))]
 mod embassy_time_driver;
+pub mod irq;
 pub mod rt;
 
 pub use mote_mps2::{exit, println};

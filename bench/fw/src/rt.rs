@@ -74,7 +74,11 @@ mod imp {
     #[cfg(feature = "irq-executor")]
     pub fn start_interrupt_executor(irq: mote_mps2::Interrupt, priority: u8) -> SendSpawner {
         // SAFETY: the line is reserved for this executor; nothing relies on its priority.
-        unsafe { cortex_m::Peripherals::steal().NVIC.set_priority(irq, priority) };
+        unsafe {
+            cortex_m::Peripherals::steal()
+                .NVIC
+                .set_priority(irq, priority)
+        };
         INTERRUPT_EXECUTOR.start(irq)
     }
 
