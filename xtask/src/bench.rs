@@ -35,7 +35,7 @@ pub const QEMU_ARGS: &[&str] = &[
     "-machine",
     "mps2-an385",
     "-icount",
-    "shift=0",
+    "shift=0,sleep=off",
     "-nographic",
     "-semihosting-config",
     "enable=on,target=native",
@@ -46,11 +46,117 @@ const INSTR_PER_COUNT: f64 = 40.0;
 /// Time one benchmark run may take before it is killed and counted as failed.
 const TIMEOUT: Duration = Duration::from_secs(120);
 
-/// Firmware workloads: (binary, `BENCH` name, table label).
-const FW_WORKLOADS: &[(&str, &str, &str)] = &[
-    ("bench_yield", "yield", "1. yield round trip, 2 tasks"),
-    ("bench_spawn", "spawn", "4. spawn + run trivial task"),
+/// One firmware workload: which binary prints it, with which cargo features (besides the
+/// runtime's), under which `BENCH` name, minus which baseline, in which table row.
+struct FwWorkload {
+    bin: &'static str,
+    /// Extra features of `bench/fw` (comma-separated; "" for none).
+    features: &'static str,
+    name: &'static str,
+    /// A `BENCH` name (same binary) whose per-operation figure is subtracted.
+    baseline: Option<&'static str>,
+    label: &'static str,
+}
+
+const fn w(bin: &'static str, name: &'static str, label: &'static str) -> FwWorkload {
+    FwWorkload {
+        bin,
+        features: "",
+        name,
+        baseline: None,
+        label,
+    }
+}
+
+/// Extra features of the timer workload.
+const TIMERS: &str = "timers,irq-executor";
+
+/// Firmware workloads, in table order.
+const FW_WORKLOADS: &[FwWorkload] = &[
+    w("bench_yield", "yield", "1. yield round trip, 2 tasks"),
+    w(
+        "bench_channel",
+        "channel",
+        "2. channel (capacity 1) ping-pong, per message",
+    ),
+    w(
+        "bench_signal",
+        "signal",
+        "3. Signal hand-off between 2 tasks, per hand-off",
+    ),
+    w("bench_spawn", "spawn", "4. spawn + run trivial task"),
+    FwWorkload {
+        features: TIMERS,
+        ..w(
+            "bench_timer",
+            "timer_n1",
+            "5. timer schedule + expire, N = 1 sleeping",
+        )
+    },
+    FwWorkload {
+        features: TIMERS,
+        ..w(
+            "bench_timer",
+            "timer_n10",
+            "5. timer schedule + expire, N = 10 sleeping",
+        )
+    },
+    FwWorkload {
+        features: TIMERS,
+        ..w(
+            "bench_timer",
+            "timer_n100",
+            "5. timer schedule + expire, N = 100 sleeping",
+        )
+    },
+    FwWorkload {
+        features: TIMERS,
+        ..w(
+            "bench_timer",
+            "timer_n1000",
+            "5. timer schedule + expire, N = 1000 sleeping",
+        )
+    },
+    FwWorkload {
+        baseline: Some("irq_base"),
+        ..w(
+            "bench_irq",
+            "irq_thread",
+            "6. interrupt-to-task latency, thread-mode executor",
+        )
+    },
+    FwWorkload {
+        features: "irq-executor",
+        baseline: Some("irq_base"),
+        ..w(
+            "bench_irq_executor",
+            "irq_executor",
+            "6. interrupt-to-task latency, interrupt executor",
+        )
+    },
 ];
+
+/// The timer-scaling row: Mote's and the peer's cost at N = 1000 over their cost at N = 1.
+const TIMER_SCALING: (&str, &str, &str) = (
+    "timer_n1000",
+    "timer_n1",
+    "5. timer scaling: cost(N = 1000) / cost(N = 1)",
+);
+
+/// The cargo features of a build of `bench/fw` for `rt` with `extra` features. Mote's
+/// timer builds also take mote-mps2's time driver (not the Embassy build: its image would
+/// hold Mote's driver code).
+fn fw_features(rt: &str, extra: &str) -> String {
+    let mut f = rt.to_string();
+    if !extra.is_empty() {
+        f.push(',');
+        f.push_str(extra);
+    }
+    if rt == "mote" && extra.split(',').any(|x| x == "timers") {
+        f.push_str(",mote-time-driver");
+    }
+    f
+}
 
 /// Host workloads: (`BENCH` name, table label).
 const HOST_WORKLOADS: &[(&str, &str)] = &[
@@ -121,38 +227,37 @@ pub fn run(root: &Path, host: bool) -> Result<(), Error> {
 /// Builds, runs and sizes the firmware for both runtimes, adding rows to `rows`.
 fn firmware(root: &Path, rows: &mut Vec<Row>) {
     let dir = root.join(FW_DIR);
-    let mut per_rt: Vec<BTreeMap<String, Result<f64, Error>>> = Vec::new();
+    let mut per_rt: Vec<BTreeMap<&str, Result<f64, Error>>> = Vec::new();
     let mut sizes: Vec<Result<Footprint, Error>> = Vec::new();
     for rt in RUNTIMES {
-        let mut figures = BTreeMap::new();
-        match build_fw(&dir, rt) {
-            Ok(elf_dir) => {
-                for (bin, name, _) in FW_WORKLOADS {
-                    let result = run_fw(&elf_dir.join(bin), rt).and_then(|lines| {
-                        check_calibration(&lines)?;
-                        per_op(&lines, name).map(|c| c * INSTR_PER_COUNT)
-                    });
-                    figures.insert(name.to_string(), result);
-                }
-            }
-            Err(e) => {
-                for (_, name, _) in FW_WORKLOADS {
-                    figures.insert(name.to_string(), Err(format!("build failed: {e}")));
-                }
-            }
-        }
-        per_rt.push(figures);
+        per_rt.push(fw_figures(&dir, rt));
         sizes.push(footprint(&dir, rt));
     }
-    for (_, name, label) in FW_WORKLOADS {
+    for wl in FW_WORKLOADS {
         rows.push(Row {
-            label: label.to_string(),
+            label: wl.label.to_string(),
             unit: "instr",
             peer: "embassy",
-            mote: per_rt[0][*name].clone(),
-            other: per_rt[1][*name].clone(),
+            mote: per_rt[0][wl.name].clone(),
+            other: per_rt[1][wl.name].clone(),
         });
     }
+    let (hi, lo, label) = TIMER_SCALING;
+    let scaling = |f: &BTreeMap<&str, Result<f64, Error>>| -> Result<f64, Error> {
+        let (h, l) = (f[hi].clone()?, f[lo].clone()?);
+        if l > 0.0 {
+            Ok(h / l)
+        } else {
+            Err(format!("{lo} measured {l} instructions"))
+        }
+    };
+    rows.push(Row {
+        label: label.to_string(),
+        unit: "ratio",
+        peer: "embassy",
+        mote: scaling(&per_rt[0]),
+        other: scaling(&per_rt[1]),
+    });
     let pick = |i: usize, f: &dyn Fn(&Footprint) -> Result<f64, Error>| {
         sizes[i].as_ref().map_err(Clone::clone).and_then(f)
     };
@@ -191,8 +296,54 @@ fn firmware(root: &Path, rows: &mut Vec<Row>) {
     });
 }
 
-/// Builds every benchmark binary of `bench/fw` for `rt`; returns the folder of the ELFs.
-fn build_fw(dir: &Path, rt: &str) -> Result<PathBuf, Error> {
+/// Per-operation instructions of every workload on `rt`: one build per feature set, each
+/// binary run once (it may print several workloads).
+fn fw_figures(dir: &Path, rt: &str) -> BTreeMap<&'static str, Result<f64, Error>> {
+    let mut figures = BTreeMap::new();
+    let mut feature_sets: Vec<&str> = Vec::new();
+    for wl in FW_WORKLOADS {
+        if !feature_sets.contains(&wl.features) {
+            feature_sets.push(wl.features);
+        }
+    }
+    for extra in feature_sets {
+        let group: Vec<&FwWorkload> = FW_WORKLOADS
+            .iter()
+            .filter(|w| w.features == extra)
+            .collect();
+        let elf_dir = match build_fw(dir, &fw_features(rt, extra)) {
+            Ok(d) => d,
+            Err(e) => {
+                for wl in group {
+                    figures.insert(wl.name, Err(format!("build failed: {e}")));
+                }
+                continue;
+            }
+        };
+        let mut outputs: BTreeMap<&str, Result<Vec<Line>, Error>> = BTreeMap::new();
+        for wl in &group {
+            let lines = outputs.entry(wl.bin).or_insert_with(|| {
+                run_fw(&elf_dir.join(wl.bin), rt).and_then(|lines| {
+                    check_calibration(&lines)?;
+                    Ok(lines)
+                })
+            });
+            let result = lines.clone().and_then(|lines| {
+                let own = per_op(&lines, wl.name)?;
+                match wl.baseline {
+                    Some(base) => Ok(own - per_op(&lines, base)?),
+                    None => Ok(own),
+                }
+            });
+            figures.insert(wl.name, result);
+        }
+    }
+    figures
+}
+
+/// Builds every benchmark binary of `bench/fw` that `features` (the runtime's and any
+/// extra ones) allow; returns the folder of the ELFs.
+fn build_fw(dir: &Path, features: &str) -> Result<PathBuf, Error> {
     cmd::run(cmd::cargo(dir).args([
         "build",
         "--release",
@@ -200,20 +351,24 @@ fn build_fw(dir: &Path, rt: &str) -> Result<PathBuf, Error> {
         FW_TARGET,
         "--bins",
         "--features",
-        rt,
+        features,
     ]))?;
     Ok(crate::firmware::target_dir(dir)?
         .join(FW_TARGET)
         .join("release"))
 }
 
-/// One `BENCH <name> <runtime> n=<ops> counts=<counts>` line.
-#[derive(Debug, PartialEq)]
+/// One `BENCH <name> <runtime> n=<ops> counts=<counts>` line (firmware: SysTick counts,
+/// stored as instructions; host: nanoseconds) or `... instr=<instructions>` line.
+#[derive(Clone, Debug, PartialEq)]
 struct Line {
     name: String,
     n: u64,
-    counts: u64,
+    instr: u64,
 }
+
+/// Instructions per SysTick count, as an integer.
+const PER_COUNT: u64 = INSTR_PER_COUNT as u64;
 
 /// Runs one ELF in QEMU; its `BENCH` lines if it exits with status 0.
 fn run_fw(elf: &Path, rt: &str) -> Result<Vec<Line>, Error> {
@@ -229,11 +384,13 @@ fn run_fw(elf: &Path, rt: &str) -> Result<Vec<Line>, Error> {
             run.stdout, run.stderr
         ));
     }
-    parse_lines(&run.stdout, rt)
+    parse_lines(&run.stdout, rt, PER_COUNT)
 }
 
 /// The `BENCH` lines of `output` (other lines are ignored); each must name `rt`.
-fn parse_lines(output: &str, rt: &str) -> Result<Vec<Line>, Error> {
+/// `counts=` figures are multiplied by `per_count` (firmware: [`INSTR_PER_COUNT`]; host:
+/// 1, its counts are nanoseconds), `instr=` figures are taken as they are.
+fn parse_lines(output: &str, rt: &str, per_count: u64) -> Result<Vec<Line>, Error> {
     let mut lines = Vec::new();
     for text in output.lines() {
         let Some(rest) = text.trim_end().strip_prefix("BENCH ") else {
@@ -253,24 +410,29 @@ fn parse_lines(output: &str, rt: &str) -> Result<Vec<Line>, Error> {
                 .and_then(|v| v.parse().ok())
                 .ok_or_else(bad)
         };
+        let instr = if counts.starts_with("instr=") {
+            num(counts, "instr=")?
+        } else {
+            num(counts, "counts=")? * per_count
+        };
         lines.push(Line {
             name: name.to_string(),
             n: num(n, "n=")?,
-            counts: num(counts, "counts=")?,
+            instr,
         });
     }
     Ok(lines)
 }
 
-/// Counts per operation of workload `name`: the difference between its runs with the
-/// most and the fewest operations, divided by the difference in operations.
+/// Instructions per operation of workload `name`: the difference between its runs with
+/// the most and the fewest operations, divided by the difference in operations.
 fn per_op(lines: &[Line], name: &str) -> Result<f64, Error> {
     let runs: Vec<&Line> = lines.iter().filter(|l| l.name == name).collect();
     let lo = runs.iter().min_by_key(|l| l.n);
     let hi = runs.iter().max_by_key(|l| l.n);
     match (lo, hi) {
-        (Some(lo), Some(hi)) if hi.n > lo.n && hi.counts >= lo.counts => {
-            Ok((hi.counts - lo.counts) as f64 / (hi.n - lo.n) as f64)
+        (Some(lo), Some(hi)) if hi.n > lo.n && hi.instr >= lo.instr => {
+            Ok((hi.instr - lo.instr) as f64 / (hi.n - lo.n) as f64)
         }
         _ => Err(format!(
             "no two `{name}` runs with different operation counts in the output"
@@ -281,7 +443,7 @@ fn per_op(lines: &[Line], name: &str) -> Result<f64, Error> {
 /// Checks the `calib` line pair: a two-instruction loop must measure 2 instructions per
 /// iteration, or the clock is not what the figures assume.
 fn check_calibration(lines: &[Line]) -> Result<(), Error> {
-    let per_iter = per_op(lines, "calib")? * INSTR_PER_COUNT;
+    let per_iter = per_op(lines, "calib")?;
     if (per_iter - 2.0).abs() <= 0.05 {
         Ok(())
     } else {
@@ -425,7 +587,7 @@ fn host_once(exe: &Path, rt: &str, name: &str, n: u64) -> Result<Vec<Line>, Erro
             run.status, run.stderr
         ));
     }
-    parse_lines(&run.stdout, rt)
+    parse_lines(&run.stdout, rt, 1)
 }
 
 /// Operations of the two runs whose difference gives the per-operation figure. The
@@ -450,7 +612,7 @@ fn host_wall(exe: &Path, rt: &str, name: &str) -> Result<f64, Error> {
                 .iter()
                 .find(|l| l.name == *name)
                 .ok_or_else(|| format!("{rt} {name}: no result line"))?;
-            v.push(line.counts);
+            v.push(line.instr);
         }
         v.sort_unstable();
         Ok(v[v.len() / 2])
@@ -624,12 +786,27 @@ fn write_report(root: &Path, rows: &[Row], table: &str, host: bool) -> Result<()
          Firmware: `bench/fw`, built once per runtime (`--features mote` / `--features \
          embassy`, profile `release`: opt-level \"s\", LTO, codegen-units 1), run as\n\n\
          ```sh\nqemu-system-arm {} <elf>\n```\n\n\
-         With `-icount shift=0` virtual time advances 1 ns per instruction and SysTick \
-         (25 MHz core clock) falls by one every 40 instructions, so counts are exact and \
-         identical run to run. Each workload runs a warm-up, then n = 1000 and n = 11000 \
-         operations; per operation = (counts(11000) - counts(1000)) x 40 / 10000, so set-up \
-         costs cancel (resolution 0.004 instructions). Each binary first measures a \
-         2-instruction loop the same way and the run fails unless it reads 2.00. \
+         With `-icount shift=0,sleep=off` virtual time advances 1 ns per instruction, an \
+         idle core (WFI) jumps straight to the next timer event, and SysTick (25 MHz core \
+         clock) falls by one every 40 instructions, so counts are exact and identical run \
+         to run. Each workload runs a warm-up, then n = 1000 and n = 11000 operations; per \
+         operation = (counts(11000) - counts(1000)) x 40 / 10000, so set-up costs cancel \
+         (resolution 0.004 instructions). Each binary first measures a 2-instruction loop \
+         the same way and the run fails unless it reads 2.00. \
+         Timer rows (5): the workload runs in an interrupt executor while thread mode spins \
+         in a counting loop of 4 instructions (`bench/fw/src/busy.rs`); the figure is the \
+         instructions executed outside that loop (elapsed - 4 x iterations), i.e. the \
+         runtime's and its time driver's work per `Timer::after_ticks(100).await`, not the \
+         100 us wait; runs of 100 and 1100 timers. Mote uses mote-mps2's driver (CMSDK dual \
+         timer); Embassy uses embassy-time with the driver in \
+         `bench/fw/src/embassy_time_driver.rs` (CMSDK TIMER0/TIMER1, \
+         embassy-time-queue-utils' integrated queue). Latency rows (6): CMSDK TIMER0 raises \
+         its interrupt 100 timer cycles after being armed; the figure is the period of the \
+         loop `arm; await the interrupt` minus the period of the same loop polling the \
+         timer's flag with no runtime (`irq_base`): interrupt entry, handler, wake, executor \
+         dispatch, up to the first instruction after the `.await` (within a few \
+         instructions: the baseline's polling loop detects the flag up to 3 instructions \
+         late). \
          Footprint: `llvm-size -A` of `bench/fw/src/bin/footprint.rs` built with \
          `--no-default-features --features <rt>,panic-halt` (and `pool2`), profiles \
          `release` (\"s\") and `release-z` (\"z\").\n\n",
@@ -720,18 +897,41 @@ mod tests {
     fn parses_result_lines_and_computes_the_differential() {
         let out = "FUTURE 24\nBENCH yield mote n=1000 counts=5686\n\
                    BENCH yield mote n=11000 counts=62436\n";
-        let lines = parse_lines(out, "mote").unwrap();
+        let lines = parse_lines(out, "mote", PER_COUNT).unwrap();
         assert_eq!(lines.len(), 2);
-        let per = per_op(&lines, "yield").unwrap() * INSTR_PER_COUNT;
+        let per = per_op(&lines, "yield").unwrap();
         assert!((per - 227.0).abs() < 1e-9, "{per}");
         assert!(per_op(&lines, "spawn").is_err());
     }
 
     #[test]
+    fn instruction_lines_are_not_scaled() {
+        let out = "BENCH timer_n1 mote n=100 instr=144100\n\
+                   BENCH timer_n1 mote n=1100 instr=1585140\n";
+        let lines = parse_lines(out, "mote", PER_COUNT).unwrap();
+        assert_eq!(lines[1].instr, 1_585_140);
+        let per = per_op(&lines, "timer_n1").unwrap();
+        assert!((per - 1441.04).abs() < 1e-9, "{per}");
+    }
+
+    #[test]
+    fn timer_builds_of_mote_take_its_driver() {
+        assert_eq!(fw_features("mote", ""), "mote");
+        assert_eq!(
+            fw_features("embassy", TIMERS),
+            "embassy,timers,irq-executor"
+        );
+        assert_eq!(
+            fw_features("mote", TIMERS),
+            "mote,timers,irq-executor,mote-time-driver"
+        );
+    }
+
+    #[test]
     fn rejects_lines_of_the_wrong_runtime_and_malformed_lines() {
-        assert!(parse_lines("BENCH yield embassy n=1 counts=2\n", "mote").is_err());
-        assert!(parse_lines("BENCH yield mote n=x counts=2\n", "mote").is_err());
-        assert!(parse_lines("BENCH yield mote\n", "mote").is_err());
+        assert!(parse_lines("BENCH yield embassy n=1 counts=2\n", "mote", PER_COUNT).is_err());
+        assert!(parse_lines("BENCH yield mote n=x counts=2\n", "mote", PER_COUNT).is_err());
+        assert!(parse_lines("BENCH yield mote\n", "mote", PER_COUNT).is_err());
     }
 
     #[test]
@@ -739,12 +939,14 @@ mod tests {
         let good = parse_lines(
             "BENCH calib mote n=1000 counts=50\nBENCH calib mote n=11000 counts=550\n",
             "mote",
+            PER_COUNT,
         )
         .unwrap();
         assert!(check_calibration(&good).is_ok());
         let bad = parse_lines(
             "BENCH calib mote n=1000 counts=2\nBENCH calib mote n=11000 counts=22\n",
             "mote",
+            PER_COUNT,
         )
         .unwrap();
         assert!(check_calibration(&bad).is_err());

@@ -8,8 +8,9 @@
 //! - Under `qemu-system-arm -icount shift=0` one [`clock`] count is exactly 40 instructions
 //!   (SysTick on the 25 MHz core clock, virtual time 1 ns per instruction), and readings
 //!   are identical run to run. The `calib` line of each binary checks that.
-//! - Results are printed as `BENCH <name> <runtime> n=<ops> counts=<systick counts>`, one
-//!   line per measured run; `cargo xtask bench` turns two runs into a per-operation figure
+//! - Results are printed as `BENCH <name> <runtime> n=<ops> counts=<systick counts>` (or
+//!   `instr=<instructions>` for the busy-time workloads of [`busy`]), one line per
+//!   measured run; `cargo xtask bench` turns two runs into a per-operation figure
 //!   (`(counts(n2) - counts(n1)) * 40 / (n2 - n1)`), so constant set-up costs cancel.
 #![no_std]
 #![deny(unsafe_op_in_unsafe_fn)]
@@ -23,8 +24,12 @@ compile_error!("choose a runtime: `--features mote` or `--features embassy`");
 #[cfg(feature = "panic-halt")]
 use panic_halt as _;
 
+pub mod busy;
 pub mod clock;
 pub mod done;
+#[cfg(all(feature = "embassy", feature = "timers"))]
+mod embassy_time_driver;
+pub mod irq;
 pub mod rt;
 
 pub use mote_mps2::{exit, println};
@@ -32,6 +37,12 @@ pub use mote_mps2::{exit, println};
 /// Prints one result line (see the crate docs for the format).
 pub fn report(name: &str, n: u32, counts: u32) {
     println!("BENCH {} {} n={} counts={}", name, rt::NAME, n, counts);
+}
+
+/// Prints one result line whose figure is already in instructions (busy-time workloads,
+/// see [`busy`]): `BENCH <name> <runtime> n=<ops> instr=<instructions>`.
+pub fn report_instr(name: &str, n: u32, instr: u32) {
+    println!("BENCH {} {} n={} instr={}", name, rt::NAME, n, instr);
 }
 
 /// Prints the calibration line: SysTick counts for `n` iterations of a two-instruction
