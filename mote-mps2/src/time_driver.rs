@@ -114,12 +114,6 @@ const _: () = assert!(
     "mote-mps2's time driver needs TICK_HZ <= 25 MHz"
 );
 
-/// `floor(cycles · NUM / DEN)` without overflow (`NUM <= DEN`, and `(DEN − 1) · NUM`
-/// fits a `u64` for every tick rate up to 25 MHz).
-const fn cycles_to_ticks(cycles: u64) -> u64 {
-    (cycles / DEN) * NUM + (cycles % DEN) * NUM / DEN
-}
-
 /// The first cycle count at which the clock shows `ticks`: `ceil(ticks · DEN / NUM)`,
 /// saturating.
 // `NUM` is 1 at the default 1 MHz tick (the `% NUM` then folds away), not at 32 768 Hz.
@@ -147,12 +141,50 @@ struct State {
     started: Cell<bool>,
     /// Reloads of the free-running counter counted so far (2³² cycles each).
     wraps: Cell<u32>,
+    /// `wraps · 2³²` cycles as `base_div · DEN + base_rem` (`base_rem < DEN`), kept up to
+    /// date at each wrap so that reading the clock in ticks needs no 64-bit division
+    /// (a library call of ~100 instructions on ARMv7-M, more on ARMv6-M).
+    base_div: Cell<u64>,
+    base_rem: Cell<u32>,
     slots: AlarmSlots<ALARM_SLOTS>,
+}
+
+/// `2³² = WRAP_DIV · DEN + WRAP_REM`.
+const WRAP_DIV: u64 = (1u64 << 32) / DEN;
+const WRAP_REM: u32 = ((1u64 << 32) % DEN) as u32;
+const _: () = assert!(DEN <= u32::MAX as u64 / 2, "DEN must fit 31 bits");
+
+impl State {
+    /// Counts one wrap of the free-running counter.
+    fn count_wrap(&self) {
+        self.wraps.set(self.wraps.get().wrapping_add(1));
+        let mut rem = self.base_rem.get() + WRAP_REM;
+        let mut div = self.base_div.get() + WRAP_DIV;
+        if u64::from(rem) >= DEN {
+            rem -= DEN as u32;
+            div += 1;
+        }
+        self.base_rem.set(rem);
+        self.base_div.set(div);
+    }
+
+    /// The clock in ticks for `low` cycles into the current wrap:
+    /// `floor((wraps · 2³² + low) · NUM / DEN)`, with 32-bit divisions only.
+    fn ticks(&self, low: u32) -> u64 {
+        let den = DEN as u32;
+        // low + base_rem may exceed u32: divide the parts separately.
+        let rem = low % den + self.base_rem.get();
+        let div = self.base_div.get() + u64::from(low / den) + u64::from(rem / den);
+        let rem = u64::from(rem % den);
+        div * NUM + rem * NUM / DEN
+    }
 }
 
 static STATE: Mutex<State> = Mutex::new(State {
     started: Cell::new(false),
     wraps: Cell::new(0),
+    base_div: Cell::new(0),
+    base_rem: Cell::new(0),
     slots: AlarmSlots::new(),
 });
 
@@ -185,11 +217,16 @@ fn read_cycles(s: &State) -> u64 {
         let v2 = read(COUNTER, VALUE);
         if v2 != 0 {
             write(COUNTER, INTCLR, 1);
-            s.wraps.set(s.wraps.get().wrapping_add(1));
+            s.count_wrap();
         }
         v2
     };
     (u64::from(s.wraps.get()) << 32) + u64::from(MAX - v)
+}
+
+/// The clock in ticks for a value `read_cycles` just returned.
+fn ticks_of(s: &State, cycles: u64) -> u64 {
+    s.ticks(cycles as u32)
 }
 
 /// Points the comparator at the earliest armed slot; if that one is already due, pends
@@ -223,7 +260,7 @@ fn on_interrupt() {
                 write(ALARM, INTCLR, 1);
             }
             let now = read_cycles(s);
-            let due = s.slots.take_earliest_due(cycles_to_ticks(now));
+            let due = s.slots.take_earliest_due(ticks_of(s, now));
             if due.is_none() {
                 program_alarm(s, now);
             }
@@ -248,7 +285,11 @@ struct Mps2Driver;
 
 impl Driver for Mps2Driver {
     fn now(&self) -> u64 {
-        critical_section::with(|cs| cycles_to_ticks(read_cycles(state(cs))))
+        critical_section::with(|cs| {
+            let s = state(cs);
+            let cycles = read_cycles(s);
+            ticks_of(s, cycles)
+        })
     }
 
     fn allocate_alarm(&self) -> Option<AlarmHandle> {
@@ -259,7 +300,9 @@ impl Driver for Mps2Driver {
         critical_section::with(|cs| {
             let s = state(cs);
             let now = read_cycles(s);
-            let armed = if at <= cycles_to_ticks(now) {
+            // `at <= floor(now · NUM / DEN)` exactly when `ceil(at · DEN / NUM) <= now`:
+            // compared in cycles, with no division.
+            let armed = if ticks_to_cycles(at) <= now {
                 s.slots.disarm(alarm);
                 false
             } else {

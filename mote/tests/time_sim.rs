@@ -329,14 +329,14 @@ fn executor_timers_arm_one_alarm_for_the_earliest_deadline() {
     assert!(!timers.idle());
     // SAFETY: the nodes are leaked ('static) and only used with `timers`.
     unsafe {
-        assert!(timers.schedule(NonNull::from(&nodes[0]), 300));
-        assert!(timers.schedule(NonNull::from(&nodes[1]), 100));
+        assert!(timers.schedule(NonNull::from(&nodes[0]), 300, || false));
+        assert!(timers.schedule(NonNull::from(&nodes[1]), 100, || false));
         assert!(
-            !timers.schedule(NonNull::from(&nodes[2]), 200),
+            !timers.schedule(NonNull::from(&nodes[2]), 200, || false),
             "not the earliest"
         );
         assert!(
-            !timers.schedule(NonNull::from(&nodes[1]), 150),
+            !timers.schedule(NonNull::from(&nodes[1]), 150, || false),
             "later than queued: no change"
         );
     }
@@ -350,7 +350,7 @@ fn executor_timers_arm_one_alarm_for_the_earliest_deadline() {
         .collect();
     assert_eq!(popped, vec![&nodes[1] as *const _, &nodes[2] as *const _]);
     // SAFETY: as above.
-    unsafe { timers.schedule(NonNull::from(&nodes[1]), 240) }; // already passed
+    unsafe { timers.schedule(NonNull::from(&nodes[1]), 240, || false) }; // already passed
     assert!(
         !timers.arm_alarm(cb),
         "earliest deadline passed: must not sleep"
@@ -374,7 +374,7 @@ fn zeroed_executor_timers_are_empty_and_usable() {
     assert_eq!(timers.next_deadline(), None);
     let node: &'static TimerNode = Box::leak(Box::new(TimerNode::new()));
     // SAFETY: leaked node, only used with `timers`.
-    assert!(unsafe { timers.schedule(NonNull::from(node), 50) });
+    assert!(unsafe { timers.schedule(NonNull::from(node), 50, || false) });
     assert!(
         timers.arm_alarm(cb),
         "allocates a slot from the zeroed state"

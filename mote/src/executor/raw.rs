@@ -17,6 +17,8 @@ use super::header::TaskRef;
 use super::run_queue::RunQueue;
 use super::spawner::Spawner;
 use crate::loom::const_fn_unless_loom;
+#[cfg(feature = "time")]
+use crate::loom::{AtomicBool, Ordering};
 
 /// How wakes reach the context running an executor: a function and a context word,
 /// called when the run queue becomes non-empty. It must be callable from any context
@@ -105,6 +107,10 @@ pub struct RawExecutor {
     /// Sleeping tasks' timer nodes and this executor's alarm slot.
     #[cfg(feature = "time")]
     pub(crate) timers: crate::time::executor_timers::ExecutorTimers,
+    /// True while `poll` runs a batch: its caller re-arms the alarm afterwards, so a timer
+    /// scheduled meanwhile needs no pend (read under the timer queue's critical section).
+    #[cfg(feature = "time")]
+    in_poll: AtomicBool,
     // Not Sync by default: `poll` must stay on one context (see its contract).
     _poll_context: PhantomData<*mut ()>,
 }
@@ -125,6 +131,8 @@ impl RawExecutor {
                 pender,
                 #[cfg(feature = "time")]
                 timers: crate::time::executor_timers::ExecutorTimers::new(),
+                #[cfg(feature = "time")]
+                in_poll: AtomicBool::new(false),
                 _poll_context: PhantomData,
             }
         }
@@ -185,6 +193,9 @@ impl RawExecutor {
     /// handler), and `poll` is not re-entered from a task.
     pub unsafe fn poll(&'static self) -> usize {
         let mut polled = 0;
+        // Timers scheduled during the batch need no pend: the caller re-arms after it.
+        #[cfg(feature = "time")]
+        self.in_poll.store(true, Ordering::Relaxed);
         #[cfg(feature = "time")]
         self.wake_due_timers();
         // SAFETY: single consumer per the contract.
@@ -194,6 +205,8 @@ impl RawExecutor {
             unsafe { (*task.header().poll.get()).unwrap_unchecked()(task) };
             polled += 1;
         }
+        #[cfg(feature = "time")]
+        self.in_poll.store(false, Ordering::Relaxed);
         polled
     }
 }
@@ -231,6 +244,7 @@ impl RawExecutor {
         fn fired(ctx: *const ()) {
             // SAFETY: `ctx` is a `&'static RawExecutor` (see below).
             let exec = unsafe { &*(ctx as *const RawExecutor) };
+            exec.timers.alarm_fired();
             exec.pender.pend();
         }
         // SAFETY: `fired` only calls the pender, callable from any context by contract,
@@ -261,8 +275,9 @@ pub(crate) fn schedule_wake(at: u64, waker: &core::task::Waker) {
             // SAFETY: a task waker exists only for a spawned task, whose executor pointer
             // was published before; executors are 'static.
             let exec = unsafe { &**header.executor.get() };
+            let busy = || exec.in_poll.load(Ordering::Relaxed);
             // SAFETY: the header is 'static and its node only used with its executor.
-            if unsafe { exec.timers.schedule(timer_node(task), at) } {
+            if unsafe { exec.timers.schedule(timer_node(task), at, busy) } {
                 exec.pender.pend();
             }
         }

@@ -33,7 +33,7 @@
 //! ```
 //!
 //! and, when a timer future registers (`schedule_wake` with a task waker):
-//! `if timers.schedule(&raw const (*task).timer, at) { pend the task's executor }` (a
+//! `if timers.schedule(&raw const (*task).timer, at, busy) { pend the task's executor }` (a
 //! pointer derived from the task pointer, so the task can be recovered from the popped
 //! node), so a sleeping
 //! executor re-arms its alarm for the new, earlier deadline.
@@ -90,7 +90,7 @@ enum Alarm {
 /// let cb = unsafe { AlarmCallback::new(pend, core::ptr::null()) };
 ///
 /// // SAFETY: NODE is a 'static and only used with TIMERS.
-/// assert!(unsafe { TIMERS.schedule(core::ptr::NonNull::from(&NODE), 100) }); // new earliest
+/// assert!(unsafe { TIMERS.schedule(core::ptr::NonNull::from(&NODE), 100, || false) }); // new earliest
 /// assert!(TIMERS.arm_alarm(cb)); // armed for tick 100
 /// assert_eq!(sim::next_alarm().map(|t| t.as_ticks()), Some(100));
 /// sim::advance(Duration::from_ticks(100));
@@ -99,6 +99,10 @@ enum Alarm {
 pub struct ExecutorTimers {
     queue: Mutex<TimerQueue>,
     alarm: Mutex<Cell<Alarm>>,
+    /// The deadline the alarm is armed for, plus one; 0 when not armed (all-zero initial
+    /// state). Lets `arm_alarm` skip the driver when nothing changed, and `schedule` tell
+    /// whether a new deadline needs a re-arm at all.
+    armed: Mutex<Cell<u64>>,
     /// Null until the first `schedule`; then `&DRIVER_FNS` (immutable, `'static`).
     driver: AtomicPtr<DriverFns>,
 }
@@ -115,6 +119,7 @@ impl ExecutorTimers {
         ExecutorTimers {
             queue: Mutex::new(TimerQueue::new()),
             alarm: Mutex::new(Cell::new(Alarm::NotYetAllocated)),
+            armed: Mutex::new(Cell::new(0)),
             driver: AtomicPtr::new(core::ptr::null_mut()),
         }
     }
@@ -139,14 +144,22 @@ impl ExecutorTimers {
 
     /// Makes sure `node` fires no later than `at` ([`TimerQueue::schedule`]; the pointer
     /// [`pop_due`](Self::pop_due) returns is this one, with its provenance). Returns
-    /// `true` if `at` is now the earliest deadline of the queue: the owning executor
-    /// must re-arm its alarm (pend it if it may be asleep). O(1).
+    /// `true` if the owning executor must be pended to re-arm its alarm: `at` is now the
+    /// earliest deadline, earlier than what the alarm is armed for (or it is not armed),
+    /// and `busy()` — evaluated in
+    /// the same critical section — says the executor is not in a batch of polls already
+    /// (after which it re-arms anyway). O(1).
     ///
     /// # Safety
     ///
     /// `node` stays alive and at the same address while queued (task headers are
     /// `'static`), and is only ever used with this `ExecutorTimers`.
-    pub unsafe fn schedule(&self, node: NonNull<TimerNode>, at: u64) -> bool {
+    pub unsafe fn schedule(
+        &self,
+        node: NonNull<TimerNode>,
+        at: u64,
+        busy: impl FnOnce() -> bool,
+    ) -> bool {
         // Before the node is queued: whoever sees the node (under the critical section,
         // which orders this store before it) also sees the driver table.
         self.driver.store(
@@ -157,11 +170,20 @@ impl ExecutorTimers {
             let q = self.queue.borrow(cs);
             // SAFETY: access is serialised by the critical section; node liveness and
             // single-queue use are this function's contract (Queue Access Invariant).
-            unsafe {
+            let earliest = unsafe {
                 q.schedule(node, at);
                 q.next_deadline() == Some(at)
-            }
+            };
+            let armed = self.armed.borrow(cs).get();
+            let earlier_than_armed = armed == 0 || at < armed - 1;
+            earliest && earlier_than_armed && !busy()
         })
+    }
+
+    /// Records that the alarm fired (call it from the alarm callback): the next
+    /// [`arm_alarm`](Self::arm_alarm) must program the driver again.
+    pub fn alarm_fired(&self) {
+        critical_section::with(|cs| self.armed.borrow(cs).set(0));
     }
 
     /// Unlinks `node` if queued (e.g. when its task finishes). O(log n) amortized.
@@ -208,6 +230,11 @@ impl ExecutorTimers {
             let Some(drv) = self.driver() else {
                 return false;
             };
+            // Already armed for exactly this deadline and not fired since: nothing to do.
+            let armed = self.armed.borrow(cs);
+            if armed.get() == at.wrapping_add(1) && at != u64::MAX {
+                return true;
+            }
             let cell = self.alarm.borrow(cs);
             if let Alarm::NotYetAllocated = cell.get() {
                 cell.set(match (drv.allocate_alarm)() {
@@ -216,7 +243,11 @@ impl ExecutorTimers {
                 });
             }
             match cell.get() {
-                Alarm::Allocated(h) => (drv.set_alarm)(h, at, callback),
+                Alarm::Allocated(h) => {
+                    let ok = (drv.set_alarm)(h, at, callback);
+                    armed.set(if ok { at.wrapping_add(1) } else { 0 });
+                    ok
+                }
                 _ => false,
             }
         })
