@@ -97,6 +97,11 @@ impl Probe {
 /// Counts its polls and waits until `done` is set, storing its waker.
 #[mote::task(pool_size = 8)]
 async fn probe(p: &'static Probe) {
+    wait_probe(p).await
+}
+
+/// The body of [`probe`], usable inside other tasks.
+async fn wait_probe(p: &'static Probe) {
     poll_fn(|cx| {
         p.polls.fetch_add(1, Ordering::Relaxed);
         *p.waker.lock().unwrap() = Some(cx.waker().clone());
@@ -241,20 +246,8 @@ fn std_executor_wakes_from_other_threads() {
     static DONE: AtomicBool = AtomicBool::new(false);
     #[mote::task]
     async fn waiter() {
-        probe_inner(&P).await;
+        wait_probe(&P).await;
         DONE.store(true, Ordering::Relaxed);
-    }
-    async fn probe_inner(p: &'static Probe) {
-        poll_fn(|cx| {
-            p.polls.fetch_add(1, Ordering::Relaxed);
-            *p.waker.lock().unwrap() = Some(cx.waker().clone());
-            if p.done.load(Ordering::Relaxed) {
-                Poll::Ready(())
-            } else {
-                Poll::Pending
-            }
-        })
-        .await
     }
     let exec: &'static mote::executor::Executor =
         Box::leak(Box::new(mote::executor::Executor::new()));
