@@ -26,7 +26,9 @@ pub fn firmware() -> Result<(), Error> {
             .arg("add")
             .args(THUMB_TARGETS),
     )?;
-    cmd::run(Command::new("rustup").args(["component", "add", "llvm-tools"]))?;
+    // Clippy runs in the test command too; all three are quick no-ops when present
+    // (these machines set RUSTUP_AUTO_INSTALL=0, so nothing arrives on its own).
+    cmd::run(Command::new("rustup").args(["component", "add", "llvm-tools", "clippy", "rustfmt"]))?;
     qemu()
 }
 
