@@ -48,7 +48,7 @@ impl State {
 
     /// (2) for the critical-section run queue, which the host tests also compile: the
     /// compare-and-swap is just as correct inside a critical section.
-    #[cfg(test)]
+    #[cfg(all(test, not(loom)))]
     pub(crate) fn wake_in_cs(&self) -> bool {
         self.wake()
     }
