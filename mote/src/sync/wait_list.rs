@@ -33,10 +33,17 @@
 //!   state borrow), or by its owner while it was never enqueued. Hence no two accesses to a
 //!   node's fields overlap.
 //!
+//! - **WL3 (Waker Only While Waiting)**: a node holds a waker exactly while it is
+//!   `Waiting` (enqueue stores one; `grant_front` takes it out, `remove` drops it). A node
+//!   that is not `Waiting` owns no waker, so nodes have no drop glue: a future dropped
+//!   while `Waiting` must unlink its node first anyway (WL1), which drops the waker.
+//!   (Breaking WL3 would only leak a waker, never be unsound.)
+//!
 //! Cost: enqueue, remove, grant are O(1).
 
 use core::cell::UnsafeCell;
 use core::marker::PhantomPinned;
+use core::mem::ManuallyDrop;
 use core::ptr::NonNull;
 use core::task::Waker;
 
@@ -54,7 +61,8 @@ pub(crate) enum NodeState {
 struct NodeData {
     prev: Option<NonNull<WaitNode>>,
     next: Option<NonNull<WaitNode>>,
-    waker: Option<Waker>,
+    /// `Some` exactly while `Waiting` (WL3); never dropped implicitly.
+    waker: ManuallyDrop<Option<Waker>>,
     state: NodeState,
     /// What the waiter asks for (e.g. a number of permits); primitive-defined.
     want: usize,
@@ -82,7 +90,7 @@ impl WaitNode {
             data: UnsafeCell::new(NodeData {
                 prev: None,
                 next: None,
-                waker: None,
+                waker: ManuallyDrop::new(None),
                 state: NodeState::Idle,
                 want: 0,
             }),
@@ -149,7 +157,9 @@ impl WaitList {
         let d = unsafe { data(node) };
         debug_assert_eq!(d.state, NodeState::Idle);
         d.state = NodeState::Waiting;
-        d.waker = Some(waker.clone());
+        debug_assert!(d.waker.is_none());
+        // No waker to drop: the node is `Idle` (WL3).
+        d.waker = ManuallyDrop::new(Some(waker.clone()));
         d.want = want;
         d.next = None;
         d.prev = self.tail;
@@ -178,7 +188,9 @@ impl WaitList {
         let d = unsafe { data(node) };
         debug_assert_eq!(d.state, NodeState::Idle);
         d.state = NodeState::Waiting;
-        d.waker = Some(waker.clone());
+        debug_assert!(d.waker.is_none());
+        // No waker to drop: the node is `Idle` (WL3).
+        d.waker = ManuallyDrop::new(Some(waker.clone()));
         d.want = want;
         d.prev = None;
         d.next = self.head;
@@ -210,9 +222,10 @@ impl WaitList {
     pub(crate) unsafe fn update_waker(&mut self, node: NonNull<WaitNode>, waker: &Waker) {
         // SAFETY: alive (caller's own node) and accessed through its list (WL2).
         let d = unsafe { data(node) };
-        match &d.waker {
+        match &*d.waker {
             Some(w) if w.will_wake(waker) => {}
-            _ => d.waker = Some(waker.clone()),
+            // Assigning through `DerefMut` drops the old waker.
+            _ => *d.waker = Some(waker.clone()),
         }
     }
 
@@ -228,7 +241,7 @@ impl WaitList {
         debug_assert_eq!(d.state, NodeState::Waiting);
         let (prev, next) = (d.prev.take(), d.next.take());
         d.state = NodeState::Idle;
-        d.waker = None;
+        drop(d.waker.take()); // WL3: no waker once not `Waiting`
         match prev {
             // SAFETY: neighbours of a linked node are linked, hence alive (WL1).
             Some(p) => unsafe { data(p) }.next = next,
