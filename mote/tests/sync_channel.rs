@@ -6,7 +6,9 @@ mod sync_common;
 use mote::sync::blocking_mutex::raw::{CriticalSectionRawMutex, NoopRawMutex};
 use mote::sync::channel::{Channel, TryReceiveError, TrySendError};
 use proptest::prelude::*;
-use sync_common::{block_on, Probe};
+use std::pin::pin;
+use std::task::Poll;
+use sync_common::{block_on, poll_with, Probe, Tracked};
 
 #[test]
 fn try_send_try_receive_fifo_and_bounds() {
@@ -170,6 +172,41 @@ fn ready_to_receive_waits_without_taking() {
     r2.ready();
     assert_eq!(ch.len(), 1);
     assert_eq!(ch.try_receive(), Ok(1));
+}
+
+#[test]
+fn stored_wakers_are_released_on_every_path() {
+    let ch: Channel<NoopRawMutex, u32, 1> = Channel::new();
+    let (a, b) = (Tracked::new(), Tracked::new());
+    // Granted, then completed: the stored waker was woken (consumed).
+    {
+        let mut rx = pin!(ch.receive());
+        assert!(poll_with(rx.as_mut(), &a.waker()).is_pending());
+        assert_eq!(a.live(), 1);
+        ch.try_send(1).unwrap();
+        assert_eq!(a.live(), 0);
+        assert_eq!(poll_with(rx.as_mut(), &a.waker()), Poll::Ready(1));
+    }
+    // Re-polled with another task's waker, then cancelled while waiting.
+    {
+        let mut rx = pin!(ch.receive());
+        assert!(poll_with(rx.as_mut(), &a.waker()).is_pending());
+        assert!(poll_with(rx.as_mut(), &b.waker()).is_pending());
+        assert_eq!((a.live(), b.live()), (0, 1));
+    }
+    assert_eq!(b.live(), 0);
+    // A sender granted a slot, then dropped: the slot passes on, nothing is kept.
+    ch.try_send(2).unwrap();
+    {
+        let mut tx1 = pin!(ch.send(3));
+        let mut tx2 = pin!(ch.send(4));
+        assert!(poll_with(tx1.as_mut(), &a.waker()).is_pending());
+        assert!(poll_with(tx2.as_mut(), &b.waker()).is_pending());
+        assert_eq!(ch.try_receive(), Ok(2));
+        assert_eq!((a.live(), b.live()), (0, 1));
+    }
+    assert_eq!((a.live(), b.live()), (0, 0));
+    assert_eq!(ch.try_receive(), Err(TryReceiveError::Empty));
 }
 
 #[test]

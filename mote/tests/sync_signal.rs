@@ -4,7 +4,9 @@ mod sync_common;
 
 use mote::sync::blocking_mutex::raw::{CriticalSectionRawMutex, NoopRawMutex};
 use mote::sync::signal::Signal;
-use sync_common::{block_on, Probe};
+use std::pin::pin;
+use std::task::Poll;
+use sync_common::{block_on, poll_with, Probe, Tracked};
 
 #[test]
 fn latest_value_wins() {
@@ -91,4 +93,41 @@ fn signal_from_another_thread() {
         last = v;
     }
     t.join().unwrap();
+}
+
+#[test]
+fn stored_wakers_are_released_on_every_path() {
+    let s: Signal<NoopRawMutex, u32> = Signal::new();
+    let (a, b) = (Tracked::new(), Tracked::new());
+    {
+        let mut w = pin!(s.wait());
+        assert!(poll_with(w.as_mut(), &a.waker()).is_pending());
+        assert_eq!(a.live(), 1);
+        s.signal(1);
+        assert_eq!(a.live(), 0);
+        assert_eq!(poll_with(w.as_mut(), &a.waker()), Poll::Ready(1));
+    }
+    {
+        let mut w1 = Box::pin(s.wait());
+        let mut w2 = pin!(s.wait());
+        assert!(poll_with(w1.as_mut(), &a.waker()).is_pending());
+        assert!(poll_with(w1.as_mut(), &b.waker()).is_pending()); // waker replaced
+        assert!(poll_with(w2.as_mut(), &a.waker()).is_pending());
+        assert_eq!((a.live(), b.live()), (1, 1));
+        s.signal(2); // promised to w1 (its waker `b` is consumed)
+        assert_eq!((a.live(), b.live()), (1, 0));
+        drop(w1); // passes the promise on to w2
+        assert_eq!((a.live(), b.live()), (0, 0));
+        assert_eq!(poll_with(w2.as_mut(), &a.waker()), Poll::Ready(2));
+    }
+    s.signal(3);
+    {
+        let mut w = pin!(s.wait());
+        assert_eq!(poll_with(w.as_mut(), &a.waker()), Poll::Ready(3));
+        let mut w = pin!(s.wait());
+        assert!(poll_with(w.as_mut(), &a.waker()).is_pending());
+        assert_eq!(a.live(), 1);
+    } // cancelled while waiting
+    assert_eq!((a.live(), b.live()), (0, 0));
+    assert_eq!(s.try_take(), None);
 }

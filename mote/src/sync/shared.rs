@@ -2,7 +2,12 @@
 //!
 //! Invariants: the state is touched only inside [`Shared::with`] (under the raw mutex and
 //! a `RefCell` borrow, so re-entrant access panics instead of aliasing); wakers returned
-//! by [`Grant::grant_one`] are woken only after the lock is released.
+//! by [`Grant::grant_one`] (or handed out by [`Shared::with_wake`]'s closure) are woken
+//! only after the lock is released.
+//!
+//! Cost: [`Shared::update`] takes the lock once when the operation grants nobody or when
+//! [`Grant::may_grant`] rules out a second grant (the common case); only then does it
+//! re-take the lock to look for further grants, one per lock section.
 
 use core::cell::RefCell;
 use core::task::Waker;
@@ -15,6 +20,14 @@ pub(crate) trait Grant {
     /// Grants one waiter that can progress now (moving the resource to it) and returns
     /// its waker; `None` when no waiter can progress.
     fn grant_one(&mut self) -> Option<Waker>;
+
+    /// False only when [`grant_one`](Self::grant_one) would surely return `None` now (a
+    /// cheap check; `true` is always a correct answer, it just costs another lock
+    /// section in [`Shared::update`]).
+    #[inline]
+    fn may_grant(&self) -> bool {
+        true
+    }
 }
 
 /// State `S` behind a raw mutex of kind `M`.
@@ -30,25 +43,70 @@ impl<M: RawMutex, S> Shared<M, S> {
     }
 
     /// Runs `f` on the state under the lock.
+    #[inline]
     pub(crate) fn with<R>(&self, f: impl FnOnce(&mut S) -> R) -> R {
         self.state.lock(|cell| f(&mut cell.borrow_mut()))
+    }
+
+    /// Runs `f` on the state under the lock and wakes the waker it returns (if any) after
+    /// releasing the lock: for operations that know they allow at most one grant.
+    #[inline]
+    pub(crate) fn with_wake<R>(&self, f: impl FnOnce(&mut S) -> (R, Option<Waker>)) -> R {
+        let (result, waker) = self.with(f);
+        if let Some(w) = waker {
+            w.wake();
+        }
+        result
     }
 }
 
 impl<M: RawMutex, S: Grant> Shared<M, S> {
     /// Runs `f` under the lock, then grants every waiter that can now progress and wakes
     /// them after releasing the lock.
+    #[inline]
     pub(crate) fn update<R>(&self, f: impl FnOnce(&mut S) -> R) -> R {
-        let (result, first) = self.with(|s| {
+        let (result, first, more) = self.with(|s| {
             let r = f(s);
-            (r, s.grant_one())
+            let first = s.grant_one();
+            let more = first.is_some() && s.may_grant();
+            (r, first, more)
         });
         if let Some(w) = first {
             w.wake();
-            while let Some(w) = self.with(S::grant_one) {
-                w.wake();
+            if more {
+                self.grant_rest();
             }
         }
         result
+    }
+
+    /// Like [`update`](Self::update), for operations that make their own grant: `f` returns
+    /// its result, the waker of the waiter it granted, and whether a further grant may be
+    /// possible. Only then is the lock taken again to grant the rest.
+    ///
+    /// `f` must leave nothing ungranted that [`Grant::grant_one`] would grant, except when
+    /// it returns a waker and `true` (the primitive's invariants usually tell it exactly
+    /// which single grant its change allows).
+    #[inline]
+    pub(crate) fn update_granted<R>(
+        &self,
+        f: impl FnOnce(&mut S) -> (R, Option<Waker>, bool),
+    ) -> R {
+        let (result, first, more) = self.with(f);
+        if let Some(w) = first {
+            w.wake();
+            if more {
+                self.grant_rest();
+            }
+        }
+        result
+    }
+
+    /// Grants (and wakes) the remaining waiters that can progress, one lock section each.
+    #[inline(never)]
+    fn grant_rest(&self) {
+        while let Some(w) = self.with(S::grant_one) {
+            w.wake();
+        }
     }
 }

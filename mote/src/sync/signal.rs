@@ -36,12 +36,19 @@ struct State<T> {
 }
 
 impl<T> Grant for State<T> {
+    #[inline]
     fn grant_one(&mut self) -> Option<Waker> {
         if self.value.is_some() && !self.promised && !self.waiters.is_empty() {
             self.promised = true;
             return self.waiters.grant_front();
         }
         None
+    }
+
+    /// A grant promises the value, so a second one is never possible at once.
+    #[inline]
+    fn may_grant(&self) -> bool {
+        false
     }
 }
 
@@ -76,7 +83,11 @@ impl<M: RawMutex, T> Signal<M, T> {
 
     /// Stores `value` (replacing an untaken one) and wakes the oldest waiter.
     pub fn signal(&self, value: T) {
-        let old = self.shared.update(|s| s.value.replace(value));
+        // One lock section: at most one grant is possible (it promises the value).
+        let old = self.shared.with_wake(|s| {
+            let old = s.value.replace(value);
+            (old, s.grant_one())
+        });
         drop(old);
     }
 
@@ -160,7 +171,9 @@ impl<M: RawMutex, T> Future for WaitFuture<'_, M, T> {
         // SAFETY: nothing is moved out of `self`; `waiter` stays in place.
         let this = unsafe { self.get_unchecked_mut() };
         let waiter = &mut this.waiter;
-        this.signal.shared.update(|s| {
+        // No poll can make a grant possible (it takes the value, or leaves value and
+        // promise as they were), so one plain lock section suffices.
+        this.signal.shared.with(|s| {
             // SAFETY: `waiter` is pinned, always used with `s.waiters`; lock held.
             match unsafe { waiter.poll_turn(&mut s.waiters, cx.waker()) } {
                 Turn::Waiting => return Poll::Pending,
@@ -186,17 +199,27 @@ impl<M: RawMutex, T> Future for WaitFuture<'_, M, T> {
     }
 }
 
+impl<M: RawMutex, T> WaitFuture<'_, M, T> {
+    /// The slow half of `Drop`: leaves the list, or passes a promised value on.
+    #[cold]
+    #[inline(never)]
+    fn cancel(&mut self) {
+        let waiter = &mut self.waiter;
+        self.signal.shared.update(|s| {
+            // SAFETY: pinned (queued implies polled), dropped in place; used with
+            // `s.waiters`; lock held.
+            if unsafe { waiter.cancel(&mut s.waiters) } {
+                s.promised = false; // `update` promises the value to the next waiter
+            }
+        });
+    }
+}
+
 impl<M: RawMutex, T> Drop for WaitFuture<'_, M, T> {
+    #[inline]
     fn drop(&mut self) {
         if self.waiter.is_queued() {
-            let waiter = &mut self.waiter;
-            self.signal.shared.update(|s| {
-                // SAFETY: pinned (queued implies polled), dropped in place; used with
-                // `s.waiters`; lock held.
-                if unsafe { waiter.cancel(&mut s.waiters) } {
-                    s.promised = false; // `update` promises the value to the next waiter
-                }
-            });
+            self.cancel();
         }
     }
 }

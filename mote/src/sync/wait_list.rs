@@ -33,10 +33,17 @@
 //!   state borrow), or by its owner while it was never enqueued. Hence no two accesses to a
 //!   node's fields overlap.
 //!
+//! - **WL3 (Waker Only While Waiting)**: a node holds a waker exactly while it is
+//!   `Waiting` (enqueue stores one; `grant_front` takes it out, `remove` drops it). A node
+//!   that is not `Waiting` owns no waker, so nodes have no drop glue: a future dropped
+//!   while `Waiting` must unlink its node first anyway (WL1), which drops the waker.
+//!   (Breaking WL3 would only leak a waker, never be unsound.)
+//!
 //! Cost: enqueue, remove, grant are O(1).
 
 use core::cell::UnsafeCell;
 use core::marker::PhantomPinned;
+use core::mem::ManuallyDrop;
 use core::ptr::NonNull;
 use core::task::Waker;
 
@@ -54,7 +61,8 @@ pub(crate) enum NodeState {
 struct NodeData {
     prev: Option<NonNull<WaitNode>>,
     next: Option<NonNull<WaitNode>>,
-    waker: Option<Waker>,
+    /// `Some` exactly while `Waiting` (WL3); never dropped implicitly.
+    waker: ManuallyDrop<Option<Waker>>,
     state: NodeState,
     /// What the waiter asks for (e.g. a number of permits); primitive-defined.
     want: usize,
@@ -76,12 +84,13 @@ unsafe impl Sync for WaitNode {}
 
 impl WaitNode {
     /// A fresh `Idle` node.
+    #[inline]
     pub(crate) const fn new() -> Self {
         Self {
             data: UnsafeCell::new(NodeData {
                 prev: None,
                 next: None,
-                waker: None,
+                waker: ManuallyDrop::new(None),
                 state: NodeState::Idle,
                 want: 0,
             }),
@@ -90,6 +99,7 @@ impl WaitNode {
     }
 
     /// The node's address, for handing to a list.
+    #[inline]
     pub(crate) fn ptr(&self) -> NonNull<WaitNode> {
         NonNull::from(self)
     }
@@ -111,6 +121,7 @@ unsafe impl Send for WaitList {}
 ///
 /// `node` must be alive (WL1, or owned by the caller) and the caller must have exclusive
 /// access to its fields (WL2) for as long as the returned reference is used.
+#[inline(always)]
 unsafe fn data<'a>(node: NonNull<WaitNode>) -> &'a mut NodeData {
     // SAFETY: alive and exclusive per this function's contract; the fields are inside an
     // `UnsafeCell`, so writing through a pointer derived from `&WaitNode` is allowed.
@@ -119,6 +130,7 @@ unsafe fn data<'a>(node: NonNull<WaitNode>) -> &'a mut NodeData {
 
 impl WaitList {
     /// An empty list.
+    #[inline]
     pub(crate) const fn new() -> Self {
         Self {
             head: None,
@@ -127,6 +139,7 @@ impl WaitList {
     }
 
     /// True when no node waits.
+    #[inline]
     pub(crate) fn is_empty(&self) -> bool {
         self.head.is_none()
     }
@@ -138,12 +151,15 @@ impl WaitList {
     ///
     /// `node` is `Idle`, inside a pinned future that will uphold WL1 for this list, and
     /// is accessed only through this list from now on (WL2).
+    #[inline]
     pub(crate) unsafe fn enqueue(&mut self, node: NonNull<WaitNode>, waker: &Waker, want: usize) {
         // SAFETY: alive (caller) and exclusive: `&mut self` is the only access path (WL2).
         let d = unsafe { data(node) };
         debug_assert_eq!(d.state, NodeState::Idle);
         d.state = NodeState::Waiting;
-        d.waker = Some(waker.clone());
+        debug_assert!(d.waker.is_none());
+        // No waker to drop: the node is `Idle` (WL3).
+        d.waker = ManuallyDrop::new(Some(waker.clone()));
         d.want = want;
         d.next = None;
         d.prev = self.tail;
@@ -161,6 +177,7 @@ impl WaitList {
     /// # Safety
     ///
     /// As for [`enqueue`](Self::enqueue).
+    #[inline]
     pub(crate) unsafe fn enqueue_front(
         &mut self,
         node: NonNull<WaitNode>,
@@ -171,7 +188,9 @@ impl WaitList {
         let d = unsafe { data(node) };
         debug_assert_eq!(d.state, NodeState::Idle);
         d.state = NodeState::Waiting;
-        d.waker = Some(waker.clone());
+        debug_assert!(d.waker.is_none());
+        // No waker to drop: the node is `Idle` (WL3).
+        d.waker = ManuallyDrop::new(Some(waker.clone()));
         d.want = want;
         d.prev = None;
         d.next = self.head;
@@ -188,6 +207,7 @@ impl WaitList {
     /// # Safety
     ///
     /// `node` was enqueued in this list (and is alive: it belongs to the caller).
+    #[inline]
     pub(crate) unsafe fn state(&mut self, node: NonNull<WaitNode>) -> NodeState {
         // SAFETY: alive (caller's own node) and accessed through its list (WL2).
         unsafe { data(node) }.state
@@ -198,12 +218,14 @@ impl WaitList {
     /// # Safety
     ///
     /// As for [`state`](Self::state).
+    #[inline]
     pub(crate) unsafe fn update_waker(&mut self, node: NonNull<WaitNode>, waker: &Waker) {
         // SAFETY: alive (caller's own node) and accessed through its list (WL2).
         let d = unsafe { data(node) };
-        match &d.waker {
+        match &*d.waker {
             Some(w) if w.will_wake(waker) => {}
-            _ => d.waker = Some(waker.clone()),
+            // Assigning through `DerefMut` drops the old waker.
+            _ => *d.waker = Some(waker.clone()),
         }
     }
 
@@ -212,13 +234,14 @@ impl WaitList {
     /// # Safety
     ///
     /// `node` is `Waiting` in this list.
+    #[inline]
     pub(crate) unsafe fn remove(&mut self, node: NonNull<WaitNode>) {
         // SAFETY: linked in this list, so alive (WL1); `&mut self` gives exclusivity (WL2).
         let d = unsafe { data(node) };
         debug_assert_eq!(d.state, NodeState::Waiting);
         let (prev, next) = (d.prev.take(), d.next.take());
         d.state = NodeState::Idle;
-        d.waker = None;
+        drop(d.waker.take()); // WL3: no waker once not `Waiting`
         match prev {
             // SAFETY: neighbours of a linked node are linked, hence alive (WL1).
             Some(p) => unsafe { data(p) }.next = next,
@@ -236,6 +259,7 @@ impl WaitList {
     /// # Safety
     ///
     /// As for [`state`](Self::state).
+    #[inline]
     pub(crate) unsafe fn acknowledge(&mut self, node: NonNull<WaitNode>) {
         // SAFETY: alive (caller's own node) and accessed through its list (WL2).
         let d = unsafe { data(node) };
@@ -244,6 +268,7 @@ impl WaitList {
     }
 
     /// What the oldest waiter asks for, if any waits.
+    #[inline]
     pub(crate) fn front_want(&mut self) -> Option<usize> {
         // SAFETY: the head is linked, hence alive (WL1); `&mut self` gives exclusivity (WL2).
         self.head.map(|h| unsafe { data(h) }.want)
@@ -251,6 +276,7 @@ impl WaitList {
 
     /// Unlinks the oldest waiter, marks it `Granted` and returns its waker (to be woken
     /// after the lock is released). `None` when the list is empty.
+    #[inline]
     pub(crate) fn grant_front(&mut self) -> Option<Waker> {
         let head = self.head?;
         // SAFETY: the head is linked, hence alive (WL1); `&mut self` gives exclusivity (WL2).
@@ -291,6 +317,7 @@ pub(crate) struct Waiter {
 
 impl Waiter {
     /// A waiter that is in no list.
+    #[inline]
     pub(crate) const fn new() -> Self {
         Self {
             node: WaitNode::new(),
@@ -300,6 +327,7 @@ impl Waiter {
 
     /// True while the node may be in the list or hold a grant (then `Drop` must call
     /// [`cancel`](Self::cancel) under the lock).
+    #[inline]
     pub(crate) fn is_queued(&self) -> bool {
         self.queued
     }
@@ -310,6 +338,7 @@ impl Waiter {
     ///
     /// `self` is pinned, `list` is the list used by every call on this waiter, and the
     /// caller holds the primitive's lock (`&mut WaitList` borrowed from its state).
+    #[inline]
     pub(crate) unsafe fn poll_turn(&mut self, list: &mut WaitList, waker: &Waker) -> Turn {
         if !self.queued {
             return Turn::Fresh;
@@ -342,6 +371,7 @@ impl Waiter {
     /// As for [`poll_turn`](Self::poll_turn); the waiter is not queued; the owning future
     /// calls [`cancel`](Self::cancel) in its `Drop` while [`is_queued`](Self::is_queued)
     /// (this upholds WL1).
+    #[inline]
     pub(crate) unsafe fn enqueue(&mut self, list: &mut WaitList, waker: &Waker, want: usize) {
         debug_assert!(!self.queued);
         // SAFETY: the node is Idle, pinned inside the owner, and the owner's Drop unlinks
@@ -355,6 +385,7 @@ impl Waiter {
     /// # Safety
     ///
     /// As for [`enqueue`](Self::enqueue).
+    #[inline]
     pub(crate) unsafe fn enqueue_front(&mut self, list: &mut WaitList, waker: &Waker, want: usize) {
         debug_assert!(!self.queued);
         // SAFETY: as in `enqueue`.
@@ -368,6 +399,7 @@ impl Waiter {
     /// # Safety
     ///
     /// As for [`poll_turn`](Self::poll_turn).
+    #[inline]
     pub(crate) unsafe fn cancel(&mut self, list: &mut WaitList) -> bool {
         if !self.queued {
             return false;

@@ -95,3 +95,34 @@ pub fn block_on<F: Future>(fut: F) -> F::Output {
         std::thread::park();
     }
 }
+
+struct Quiet;
+
+impl Wake for Quiet {
+    fn wake(self: Arc<Self>) {}
+}
+
+/// A waker whose clones can be counted: `live(&w)` is the number of `Waker`s sharing its
+/// allocation that are still alive besides the tracker itself (clones stored in wait
+/// lists count; woken or dropped ones do not).
+pub struct Tracked(Arc<Quiet>);
+
+impl Tracked {
+    pub fn new() -> Self {
+        Self(Arc::new(Quiet))
+    }
+
+    pub fn waker(&self) -> Waker {
+        Waker::from(self.0.clone())
+    }
+
+    /// Wakers alive besides the tracker.
+    pub fn live(&self) -> usize {
+        Arc::strong_count(&self.0) - 1
+    }
+}
+
+/// Polls `fut` once with `waker`.
+pub fn poll_with<F: Future>(fut: Pin<&mut F>, waker: &Waker) -> Poll<F::Output> {
+    fut.poll(&mut Context::from_waker(waker))
+}

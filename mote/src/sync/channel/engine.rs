@@ -80,7 +80,40 @@ impl<Q: Queue> State<Q> {
     }
 }
 
+impl<Q: Queue> State<Q> {
+    /// The grant an item just pushed allows, as `Shared::update_granted` wants it: the
+    /// oldest waiting receiver gets it reserved, or else ready-waiters are granted (one
+    /// here, the rest by a further lock section). Receivers wait only while no item is
+    /// unpromised, so one item never grants two of them.
+    #[inline]
+    fn grant_pushed(&mut self) -> (Option<Waker>, bool) {
+        if !self.receivers.is_empty() {
+            self.reserved_items += 1;
+            return (self.receivers.grant_front(), false);
+        }
+        let w = self.ready.grant_front();
+        (w, !self.ready.is_empty())
+    }
+
+    /// The grant a slot just freed allows: the oldest waiting sender gets it reserved.
+    /// Senders wait only while no slot is unpromised, so one slot never grants two.
+    #[inline]
+    fn grant_freed(&mut self) -> (Option<Waker>, bool) {
+        if !self.senders.is_empty() {
+            self.reserved_slots += 1;
+            return (self.senders.grant_front(), false);
+        }
+        (None, false)
+    }
+}
+
 impl<Q: Queue> Grant for State<Q> {
+    #[inline]
+    fn may_grant(&self) -> bool {
+        (self.free() > 0 && !self.senders.is_empty())
+            || (self.available() > 0 && !(self.receivers.is_empty() && self.ready.is_empty()))
+    }
+
     fn grant_one(&mut self) -> Option<Waker> {
         if self.free() > 0 && !self.senders.is_empty() {
             self.reserved_slots += 1;
@@ -103,20 +136,32 @@ pub(crate) fn try_send<M: RawMutex, Q: Queue>(
     core: &Core<M, Q>,
     item: Q::Item,
 ) -> Result<(), Q::Item> {
-    core.update(|s| {
+    core.update_granted(|s| {
         if s.free() == 0 {
-            return Err(item);
+            return (Err(item), None, false);
         }
-        s.queue.push(item)
+        match s.queue.push(item) {
+            Ok(()) => {
+                let (w, more) = s.grant_pushed();
+                (Ok(()), w, more)
+            }
+            Err(item) => (Err(item), None, false),
+        }
     })
 }
 
 pub(crate) fn try_receive<M: RawMutex, Q: Queue>(core: &Core<M, Q>) -> Option<Q::Item> {
-    core.update(|s| {
+    core.update_granted(|s| {
         if s.available() == 0 {
-            return None;
+            return (None, None, false);
         }
-        s.queue.pop()
+        match s.queue.pop() {
+            Some(v) => {
+                let (w, more) = s.grant_freed();
+                (Some(v), w, more)
+            }
+            None => (None, None, false),
+        }
     })
 }
 
@@ -148,15 +193,17 @@ pub(crate) unsafe fn poll_send<M: RawMutex, Q: Queue>(
     if item.is_none() {
         return Poll::Ready(()); // already completed
     }
-    core.update(|s| {
+    // Waiting or enqueueing changes nothing another waiter could use; a push allows
+    // exactly the grant `grant_pushed` makes.
+    core.update_granted(|s| {
         // SAFETY: pinned, used with `s.senders` only (caller); lock held.
         match unsafe { waiter.poll_turn(&mut s.senders, cx.waker()) } {
             Turn::Granted => s.reserved_slots -= 1,
-            Turn::Waiting => return Poll::Pending,
+            Turn::Waiting => return (Poll::Pending, None, false),
             Turn::Fresh if s.free() == 0 => {
                 // SAFETY: as above; the owner cancels in its `Drop` while queued.
                 unsafe { waiter.enqueue(&mut s.senders, cx.waker(), 1) };
-                return Poll::Pending;
+                return (Poll::Pending, None, false);
             }
             Turn::Fresh => {}
         }
@@ -167,10 +214,11 @@ pub(crate) unsafe fn poll_send<M: RawMutex, Q: Queue>(
                 *item = Some(v);
                 // SAFETY: as above.
                 unsafe { waiter.enqueue(&mut s.senders, cx.waker(), 1) };
-                return Poll::Pending;
+                return (Poll::Pending, None, false);
             }
         }
-        Poll::Ready(())
+        let (w, more) = s.grant_pushed();
+        (Poll::Ready(()), w, more)
     })
 }
 
@@ -179,15 +227,28 @@ pub(crate) unsafe fn poll_send<M: RawMutex, Q: Queue>(
 /// # Safety
 ///
 /// As for [`poll_send`].
+#[inline]
 pub(crate) unsafe fn cancel_send<M: RawMutex, Q: Queue>(core: &Core<M, Q>, waiter: &mut Waiter) {
     if waiter.is_queued() {
-        core.update(|s| {
-            // SAFETY: pinned, used with `s.senders` only (caller); lock held.
-            if unsafe { waiter.cancel(&mut s.senders) } {
-                s.reserved_slots -= 1; // `update` grants it to the next sender
-            }
-        });
+        // SAFETY: this function's contract.
+        unsafe { cancel_queued_send(core, waiter) };
     }
+}
+
+/// The slow half of [`cancel_send`], for a queued waiter.
+///
+/// # Safety
+///
+/// As for [`poll_send`].
+#[cold]
+#[inline(never)]
+unsafe fn cancel_queued_send<M: RawMutex, Q: Queue>(core: &Core<M, Q>, waiter: &mut Waiter) {
+    core.update(|s| {
+        // SAFETY: pinned, used with `s.senders` only (caller); lock held.
+        if unsafe { waiter.cancel(&mut s.senders) } {
+            s.reserved_slots -= 1; // `update` grants it to the next sender
+        }
+    });
 }
 
 /// Polls a receive.
@@ -200,25 +261,29 @@ pub(crate) unsafe fn poll_receive<M: RawMutex, Q: Queue>(
     waiter: &mut Waiter,
     cx: &mut Context<'_>,
 ) -> Poll<Q::Item> {
-    core.update(|s| {
+    // As in `poll_send`: only a pop allows a grant, the one `grant_freed` makes.
+    core.update_granted(|s| {
         // SAFETY: pinned, used with `s.receivers` only (caller); lock held.
         match unsafe { waiter.poll_turn(&mut s.receivers, cx.waker()) } {
             Turn::Granted => s.reserved_items -= 1,
-            Turn::Waiting => return Poll::Pending,
+            Turn::Waiting => return (Poll::Pending, None, false),
             Turn::Fresh if s.available() == 0 => {
                 // SAFETY: as above; the owner cancels in its `Drop` while queued.
                 unsafe { waiter.enqueue(&mut s.receivers, cx.waker(), 1) };
-                return Poll::Pending;
+                return (Poll::Pending, None, false);
             }
             Turn::Fresh => {}
         }
         match s.queue.pop() {
-            Some(v) => Poll::Ready(v),
+            Some(v) => {
+                let (w, more) = s.grant_freed();
+                (Poll::Ready(v), w, more)
+            }
             None => {
                 // Unreachable by the invariants; wait again.
                 // SAFETY: as above.
                 unsafe { waiter.enqueue(&mut s.receivers, cx.waker(), 1) };
-                Poll::Pending
+                (Poll::Pending, None, false)
             }
         }
     })
@@ -229,15 +294,28 @@ pub(crate) unsafe fn poll_receive<M: RawMutex, Q: Queue>(
 /// # Safety
 ///
 /// As for [`poll_receive`].
+#[inline]
 pub(crate) unsafe fn cancel_receive<M: RawMutex, Q: Queue>(core: &Core<M, Q>, waiter: &mut Waiter) {
     if waiter.is_queued() {
-        core.update(|s| {
-            // SAFETY: pinned, used with `s.receivers` only (caller); lock held.
-            if unsafe { waiter.cancel(&mut s.receivers) } {
-                s.reserved_items -= 1; // `update` promises it to the next receiver
-            }
-        });
+        // SAFETY: this function's contract.
+        unsafe { cancel_queued_receive(core, waiter) };
     }
+}
+
+/// The slow half of [`cancel_receive`], for a queued waiter.
+///
+/// # Safety
+///
+/// As for [`poll_receive`].
+#[cold]
+#[inline(never)]
+unsafe fn cancel_queued_receive<M: RawMutex, Q: Queue>(core: &Core<M, Q>, waiter: &mut Waiter) {
+    core.update(|s| {
+        // SAFETY: pinned, used with `s.receivers` only (caller); lock held.
+        if unsafe { waiter.cancel(&mut s.receivers) } {
+            s.reserved_items -= 1; // `update` promises it to the next receiver
+        }
+    });
 }
 
 /// Polls a wait for an unpromised item.
