@@ -8,8 +8,8 @@
 //!   flash at `0x0000_0000` and 16 KiB of RAM at `0x2000_0000`;
 //! - blocking output on the nRF51 UART ([`uart`], [`print!`], [`println!`]);
 //! - two LEDs of the 5×5 matrix as embedded-hal output pins ([`led::Led`]);
-//! - Mote's time driver: the core's SysTick through `mote::time::drivers::systick`
-//!   ([`time`]), so `Instant`, `Timer` and `Ticker` just work;
+//! - Mote's time driver on the nRF51 TIMER1 ([`time`]): `Instant`, `Timer` and `Ticker`
+//!   just work (line 9 of the vector table, [`irq`]);
 //! - [`exit`], which ends the QEMU run with a status through semihosting, and a panic
 //!   handler that prints the panic on the UART and exits with [`EXIT_FAILURE`].
 //!
@@ -18,13 +18,14 @@
 //! microbit_blinky` does).
 //!
 //! A binary must name something from this crate (e.g. `println!`), or it is not linked and
-//! the panic handler, time driver and `SysTick` vector are missing.
+//! the panic handler, time driver and interrupt table are missing.
 #![no_std]
 #![deny(unsafe_op_in_unsafe_fn)]
 #![deny(clippy::undocumented_unsafe_blocks)]
 #![warn(missing_docs)]
 
 pub mod exit;
+pub mod irq;
 pub mod led;
 mod panic;
 pub mod time;
