@@ -10,7 +10,7 @@
 //! - two LEDs of the 5×5 matrix as embedded-hal output pins ([`led::Led`]);
 //! - Mote's time driver on the nRF51 TIMER1 ([`time`]): `Instant`, `Timer` and `Ticker`
 //!   just work (line 9 of the vector table, [`irq`]);
-//! - [`exit`], which ends the QEMU run with a status through semihosting, and a panic
+//! - [`exit()`], which ends the QEMU run with a status through semihosting, and a panic
 //!   handler that prints the panic on the UART and exits with [`EXIT_FAILURE`].
 //!
 //! Run with `qemu-system-arm -machine microbit -nographic

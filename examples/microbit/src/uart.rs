@@ -2,7 +2,7 @@
 //! connects to its first serial port (`-serial stdio`).
 //!
 //! Guarantees: [`print`] returns once every byte has left the transmitter
-//! (`EVENTS_TXDRDY` seen for each), in order; a [`println!`] line is written inside one
+//! (`EVENTS_TXDRDY` seen for each), in order; a [`println!`](crate::println) line is written inside one
 //! critical section, so lines from tasks and interrupt handlers never interleave.
 //! The UART is enabled and its transmitter started on first use (`ENABLE = 4`,
 //! `TASKS_STARTTX`), with the micro:bit's wiring (TX on P0.24) and 115 200 baud; nothing
@@ -73,7 +73,7 @@ impl fmt::Write for Writer {
     }
 }
 
-/// Formats `args` to the UART inside one critical section (what [`print!`] calls).
+/// Formats `args` to the UART inside one critical section (what [`print!`](crate::print) calls).
 pub fn print(args: fmt::Arguments<'_>) {
     critical_section::with(|_| {
         let _ = fmt::Write::write_fmt(&mut Writer, args);
