@@ -1,5 +1,5 @@
-//! Firmware in QEMU: building the `examples/` crate, running its binaries on an MPS2
-//! machine with a time-out, and judging them.
+//! Firmware in QEMU: building the `examples/` packages, running their binaries on the
+//! machines each package lists ([`PACKAGES`]) with a time-out, and judging them.
 //!
 //! A binary named `test_*` passes when QEMU exits with status 0 (the firmware calls
 //! `mote_mps2::exit`); any other binary is an example and passes when it exits with 0
@@ -19,17 +19,26 @@ use crate::cmd::{self, Error};
 use crate::report::{Outcome, Report};
 use crate::setup::QEMU;
 
-/// Targets the test command builds every firmware binary for, and the machine each runs on.
+/// The (target, machine) runs of the MPS2 packages: the test command builds their
+/// binaries for each target and runs every one on the machine.
 pub const TEST_TARGETS: &[(&str, &str)] = &[
     ("thumbv7m-none-eabi", "mps2-an385"),
     // A Cortex-M3 runs all ARMv6-M code: the AN385 also stands in for a Cortex-M0.
     ("thumbv6m-none-eabi", "mps2-an385"),
-    // Hard-float code needs the FPU of the AN386's Cortex-M4F.
+    // Hard-float code needs the FPU of the AN386's Cortex-M4F...
     ("thumbv7em-none-eabihf", "mps2-an386"),
+    // ... or of the AN500's Cortex-M7 (same build): QEMU gives the AN500 the AN385/AN386
+    // memory map and peripherals (hw/arm/mps2.c); only its PSRAM (0x6000_0000) and
+    // Ethernet (0xA000_0000) addresses differ, which mote-mps2 does not use.
+    ("thumbv7em-none-eabihf", "mps2-an500"),
 ];
 
+/// The runs of the micro:bit package: its own memory map and peripherals (nRF51822),
+/// a real Cortex-M0.
+pub const MICROBIT_TARGETS: &[(&str, &str)] = &[("thumbv6m-none-eabi", "microbit")];
+
 /// Machines `cargo xtask qemu --machine` accepts.
-pub const MACHINES: &[&str] = &["mps2-an385", "mps2-an386"];
+pub const MACHINES: &[&str] = &["mps2-an385", "mps2-an386", "mps2-an500", "microbit"];
 
 /// Time a firmware binary may run before it is killed and counted as failed; override
 /// with `XTASK_QEMU_TIMEOUT_SECS`.
@@ -44,24 +53,82 @@ pub fn default_machine(target: &str) -> &'static str {
     }
 }
 
-/// The firmware packages of the `examples/` workspace and the folder of each one's
-/// binaries. Each package is built by a cargo invocation of its own, so that features are
-/// not unified between them: `mote-examples-systick` registers its own time driver and
-/// needs the board crate's driver off, which the other examples use.
-pub const PACKAGES: &[(&str, &str)] = &[
-    ("mote-examples", "examples/src/bin"),
-    ("mote-examples-systick", "examples/systick/src/bin"),
+/// A firmware package of the `examples/` workspace.
+pub struct Package {
+    /// The cargo package name.
+    pub name: &'static str,
+    /// The folder of its binaries, relative to the repository root.
+    pub dir: &'static str,
+    /// The (target, machine) pairs `cargo xtask test` runs every binary on; the first
+    /// pair with a given target also names the default machine of `cargo xtask qemu`.
+    pub runs: &'static [(&'static str, &'static str)],
+}
+
+/// The firmware packages. Each package is built by a cargo invocation of its own, so
+/// that features are not unified between them: `mote-examples-systick` registers its own
+/// time driver and needs the board crate's driver off, which the other examples use;
+/// `mote-examples-microbit` is another board altogether. Binary names are unique across
+/// packages (they share one target folder, and golden output is looked up by name).
+pub const PACKAGES: &[Package] = &[
+    Package {
+        name: "mote-examples",
+        dir: "examples/src/bin",
+        runs: TEST_TARGETS,
+    },
+    Package {
+        name: "mote-examples-systick",
+        dir: "examples/systick/src/bin",
+        runs: TEST_TARGETS,
+    },
+    Package {
+        name: "mote-examples-microbit",
+        dir: "examples/microbit/src/bin",
+        runs: MICROBIT_TARGETS,
+    },
 ];
 
-/// Names of the binaries of every [`PACKAGES`] entry (files `name.rs` or folders
-/// `name/main.rs`), sorted.
-pub fn binaries(root: &Path) -> Result<Vec<String>, Error> {
-    let mut names = Vec::new();
-    for (_, dir) in PACKAGES {
-        names.extend(package_binaries(&root.join(dir))?);
+/// The targets of every package's runs, each once, in table order.
+fn test_targets() -> Vec<&'static str> {
+    let mut targets = Vec::new();
+    for package in PACKAGES {
+        for (target, _) in package.runs {
+            if !targets.contains(target) {
+                targets.push(*target);
+            }
+        }
     }
-    names.sort();
-    Ok(names)
+    targets
+}
+
+/// The package holding binary `bin`, if any.
+fn package_of(root: &Path, bin: &str) -> Result<Option<&'static Package>, Error> {
+    for package in PACKAGES {
+        if package_binaries(&root.join(package.dir))?
+            .iter()
+            .any(|b| b == bin)
+        {
+            return Ok(Some(package));
+        }
+    }
+    Ok(None)
+}
+
+/// The machine `cargo xtask qemu` runs `bin` built for `target` on: the machine of the
+/// first run of `bin`'s package with that target. An error names the targets the
+/// package runs on when `target` is none of them.
+pub fn machine_for(root: &Path, bin: &str, target: &str) -> Result<&'static str, Error> {
+    let Some(package) = package_of(root, bin)? else {
+        return Ok(default_machine(target)); // the build reports the unknown binary
+    };
+    if let Some((_, machine)) = package.runs.iter().find(|(t, _)| *t == target) {
+        return Ok(machine);
+    }
+    let targets: Vec<&str> = package.runs.iter().map(|(t, _)| *t).collect();
+    Err(format!(
+        "{bin} runs on {} only: pass --target {}",
+        targets.join(", "),
+        targets[0]
+    ))
 }
 
 fn package_binaries(dir: &Path) -> Result<Vec<String>, Error> {
@@ -83,21 +150,28 @@ fn package_binaries(dir: &Path) -> Result<Vec<String>, Error> {
     Ok(names)
 }
 
-/// Builds all binaries (release) for `target`, or only `bin`, and returns the folder
-/// holding the ELFs.
+/// Builds (release) all binaries of the packages that run on `target`, or only `bin`
+/// (whatever its package's runs), and returns the folder holding the ELFs.
 pub fn build(root: &Path, target: &str, bin: Option<&str>) -> Result<PathBuf, Error> {
     let examples = root.join("examples");
-    for (package, dir) in PACKAGES {
+    let cargo_build = |package: &Package| {
         let mut build = cmd::cargo(&examples);
-        build.args(["build", "--release", "--target", target, "-p", package]);
-        match bin {
-            Some(name) if package_binaries(&root.join(dir))?.iter().any(|b| b == name) => {
-                build.args(["--bin", name])
+        build.args(["build", "--release", "--target", target, "-p", package.name]);
+        build
+    };
+    match bin {
+        Some(name) => {
+            let package = package_of(root, name)?
+                .ok_or_else(|| format!("no firmware binary named `{name}`"))?;
+            cmd::run(cargo_build(package).args(["--bin", name]))?;
+        }
+        None => {
+            for package in PACKAGES {
+                if package.runs.iter().any(|(t, _)| *t == target) {
+                    cmd::run(cargo_build(package).arg("--bins"))?;
+                }
             }
-            Some(_) => continue,
-            None => build.arg("--bins"),
-        };
-        cmd::run(&mut build)?;
+        }
     }
     Ok(target_dir(&examples)?.join(target).join("release"))
 }
@@ -144,30 +218,44 @@ pub fn qemu(machine: &str, elf: &Path, interactive: bool) -> Command {
     cmd
 }
 
-/// Builds every firmware binary for every [`TEST_TARGETS`] entry, runs each in QEMU and
-/// records one outcome per (target, binary).
+/// For each target of [`PACKAGES`]' runs: builds the binaries of the packages that run
+/// on it, runs each on every machine its package lists for the target, and records one
+/// outcome per (machine, target, binary).
 pub fn test_all(root: &Path, report: &mut Report) {
-    let bins = match binaries(root) {
-        Ok(bins) => bins,
-        Err(e) => {
-            report.step("firmware: list binaries", || Err(e));
-            return;
+    let mut bins = Vec::new();
+    for package in PACKAGES {
+        match package_binaries(&root.join(package.dir)) {
+            Ok(mut names) => {
+                names.sort();
+                bins.push(names);
+            }
+            Err(e) => {
+                report.step("firmware: list binaries", || Err(e));
+                return;
+            }
         }
-    };
+    }
     let timeout = env::var("XTASK_QEMU_TIMEOUT_SECS")
         .ok()
         .and_then(|s| s.parse().ok())
         .map(Duration::from_secs)
         .unwrap_or(DEFAULT_TIMEOUT);
-    for (target, machine) in TEST_TARGETS {
+    for target in test_targets() {
         let mut elf_dir = None;
         report.step(format!("firmware: build {target}"), || {
             elf_dir = Some(build(root, target, None)?);
             Ok(())
         });
         let Some(elf_dir) = elf_dir else { continue };
-        for bin in &bins {
-            let name = format!("firmware: {target} {bin}");
+        let runs = PACKAGES.iter().zip(&bins).flat_map(|(package, bins)| {
+            package
+                .runs
+                .iter()
+                .filter(|(t, _)| *t == target)
+                .flat_map(move |(_, machine)| bins.iter().map(move |bin| (*machine, bin)))
+        });
+        for (machine, bin) in runs {
+            let name = format!("firmware: {machine} {target} {bin}");
             let mut qemu = qemu(machine, &elf_dir.join(bin), false);
             let run =
                 input(root, bin).and_then(|stdin| cmd::run_with_timeout(&mut qemu, timeout, stdin));
@@ -256,7 +344,34 @@ fn compare(expected: &str, actual: &str) -> Result<(), Error> {
 
 #[cfg(test)]
 mod tests {
-    use super::compare;
+    use super::{compare, test_targets, MACHINES, PACKAGES};
+
+    #[test]
+    fn every_run_names_a_known_target_and_machine() {
+        for package in PACKAGES {
+            assert!(!package.runs.is_empty(), "{} has no runs", package.name);
+            for (target, machine) in package.runs {
+                assert!(
+                    crate::setup::THUMB_TARGETS.contains(target),
+                    "{}: {target}",
+                    package.name
+                );
+                assert!(MACHINES.contains(machine), "{}: {machine}", package.name);
+            }
+        }
+    }
+
+    #[test]
+    fn test_targets_lists_each_target_once_in_table_order() {
+        assert_eq!(
+            test_targets(),
+            [
+                "thumbv7m-none-eabi",
+                "thumbv6m-none-eabi",
+                "thumbv7em-none-eabihf"
+            ]
+        );
+    }
 
     #[test]
     fn compare_accepts_equal_output_and_crlf() {

@@ -4,7 +4,8 @@
 //! cargo xtask test [--quick]     set up, then host tests, Miri (skipped by --quick),
 //!                                Clippy, and every firmware binary in QEMU; prints a table
 //! cargo xtask demo               set up, then run the demo firmware in QEMU (interactive)
-//! cargo xtask qemu <example> [--machine mps2-an385|mps2-an386] [--target <triple>]
+//! cargo xtask qemu <example> [--machine mps2-an385|mps2-an386|mps2-an500|microbit]
+//!                  [--target <triple>]
 //!                                build one firmware binary and run it interactively
 //! cargo xtask size <example> [--target <triple>]
 //!                                llvm-size of one firmware binary (release)
@@ -36,7 +37,8 @@ usage: cargo xtask <command>
   test [--quick]                    all checks (--quick skips Miri)
   demo                              run the demo firmware in QEMU
   qemu <example> [--machine M] [--target T]
-                                    run one firmware binary in QEMU (M: mps2-an385, mps2-an386)
+                                    run one firmware binary in QEMU (M: mps2-an385, mps2-an386,
+                                    mps2-an500, microbit; default: the binary's board)
   size <example> [--target T]       code and data size of one firmware binary
   bench [--host]                    benchmarks against Embassy (and tokio with --host)";
 
@@ -113,7 +115,10 @@ fn interactive(
     target: &str,
     machine: Option<&str>,
 ) -> Result<(), Error> {
-    let machine = machine.unwrap_or_else(|| firmware::default_machine(target));
+    let machine = match machine {
+        Some(machine) => machine,
+        None => firmware::machine_for(root, example, target)?,
+    };
     let elf = firmware::build(root, target, Some(example))?.join(example);
     eprintln!("Running {example} on {machine} (quit QEMU with Ctrl-A then X)");
     cmd::run(&mut firmware::qemu(machine, &elf, true))
