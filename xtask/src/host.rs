@@ -141,6 +141,19 @@ pub const CLIPPY: &[(&str, &str, &[&str])] = &[
             "thumbv7m-none-eabi",
         ],
     ),
+    (
+        "clippy: examples/microbit thumbv6m",
+        "examples",
+        &[
+            "clippy",
+            "--release",
+            "-p",
+            "mote-examples-microbit",
+            "--bins",
+            "--target",
+            "thumbv6m-none-eabi",
+        ],
+    ),
 ];
 
 /// Runs every [`HOST_TESTS`] entry.
