@@ -11,11 +11,11 @@
 //!
 //! Invariants (each tested):
 //! - No heap: each `#[mote::task(pool_size = N)]` has one exactly-sized static pool
-//!   ([`pool`]), sized on stable Rust.
+//!   (`pool.rs`), sized on stable Rust.
 //! - No fixed capacity and nothing scans all tasks: spawning claims a slot in O(1); the
 //!   run queue is intrusive; 1 or 10 000 tasks need no configuration.
 //! - A wake polls only the woken task, and a task is in the run queue at most once
-//!   ([`state`]).
+//!   (`state.rs`).
 //! - Fairness: tasks are polled in batches, oldest wake first; a task that wakes itself
 //!   runs again only after every task queued before it.
 //! - An idle executor sleeps: WFI on Cortex-M, park on std ([`arch`]).

@@ -233,7 +233,7 @@ where
 }
 
 /// One turn of a task of the pool in `storage`: the body of the poll function that
-/// `#[mote::task]` generates for each task function (see [`PollFn`]).
+/// `#[mote::task]` generates for each task function (see `PollFn`).
 ///
 /// # Safety
 /// As for [`spawn_in_pool`] (one future type per storage), and `task` was just taken from

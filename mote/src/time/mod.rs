@@ -23,8 +23,8 @@
 //! ```
 //!
 //! A program that uses the clock registers one driver with
-//! [`time_driver!`](crate::time_driver): [`drivers::std::StdDriver`] on a host,
-//! [`drivers::sim::SimDriver`] in tests, the SysTick driver on Cortex-M.
+//! [`time_driver!`](crate::time_driver): `drivers::std::StdDriver` on a host,
+//! `drivers::sim::SimDriver` in tests, the SysTick driver on Cortex-M.
 
 mod alarm_slots;
 mod delay;
