@@ -186,6 +186,41 @@ pub fn loom(root: &Path, report: &mut Report) {
     }
 }
 
+/// API documentation builds, with rustdoc warnings (broken or private intra-doc links)
+/// denied: (name, arguments of `cargo`).
+pub const DOCS: &[(&str, &[&str])] = &[
+    (
+        "docs: mote (std,time)",
+        &["doc", "-p", "mote", "--no-deps", "--features", "std,time"],
+    ),
+    (
+        "docs: mote (cortex-m,time) thumbv7m",
+        &[
+            "doc",
+            "-p",
+            "mote",
+            "--no-deps",
+            "--features",
+            "cortex-m,time",
+            "--target",
+            "thumbv7m-none-eabi",
+        ],
+    ),
+];
+
+/// Builds every [`DOCS`] entry with warnings denied.
+pub fn docs(root: &Path, report: &mut Report) {
+    for (name, args) in DOCS {
+        report.step(*name, || {
+            cmd::run(
+                cmd::cargo(root)
+                    .args(*args)
+                    .env("RUSTDOCFLAGS", "-D warnings"),
+            )
+        });
+    }
+}
+
 /// Runs every [`MIRI_TESTS`] entry under Miri.
 pub fn miri(root: &Path, report: &mut Report) {
     let flags = env::var("MIRIFLAGS").unwrap_or_else(|_| MIRIFLAGS.to_string());
