@@ -38,7 +38,10 @@ const TIMER_STEP_US: u64 = 10;
 static FINISHED: AtomicU64 = AtomicU64::new(0);
 
 #[cfg(feature = "timers")]
-mote::time_driver!(static MOTE_TIME: mote::time::drivers::std::StdDriver = mote::time::drivers::std::StdDriver::new(););
+mote::time_driver!(
+    static MOTE_TIME: mote::time::drivers::std::StdDriver =
+        mote::time::drivers::std::StdDriver::new();
+);
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -62,7 +65,7 @@ fn main() {
         "timers" if cfg!(not(feature = "timers")) => {
             fail("timers: this build lacks feature `timers`".into())
         }
-        "channel" if n % 2 != 0 => fail("channel: n (messages) must be even".into()),
+        "channel" if !n.is_multiple_of(2) => fail("channel: n (messages) must be even".into()),
         _ => {}
     }
     let start = Instant::now();
@@ -90,7 +93,11 @@ fn finish() -> u64 {
 /// in which case the offsets are simply `k + 1` steps (still distinct).
 #[cfg_attr(not(feature = "timers"), allow(dead_code))]
 fn timer_offset_us(k: u64, n: u64) -> u64 {
-    let scrambled = if n % 7919 == 0 { k } else { k * 7919 % n };
+    let scrambled = if n.is_multiple_of(7919) {
+        k
+    } else {
+        k * 7919 % n
+    };
     (scrambled + 1) * TIMER_STEP_US
 }
 
@@ -202,7 +209,9 @@ mod mote_rt {
         use mote::time::{Duration, Instant};
         let start = Instant::now();
         for k in 0..n {
-            spawner.must_spawn(sleeper(start + Duration::from_micros(timer_offset_us(k, n))));
+            spawner.must_spawn(sleeper(
+                start + Duration::from_micros(timer_offset_us(k, n)),
+            ));
         }
     }
 }
