@@ -7,8 +7,10 @@
 //! (differential: `(counts(n_max) - counts(n_min)) * 40 / (n_max - n_min)`), and measures
 //! the footprint app with `llvm-size` at opt-level "s" and "z".
 //!
-//! Host part (`--host`): builds `bench/host` and runs each workload under
-//! `valgrind --tool=callgrind` (instructions) and plainly (median wall time).
+//! Host part (`--host`): builds `bench/host` twice (profile `release`, and profile
+//! `release-timers` with feature `timers`, which turns on Mote's `time`, for the timers
+//! workload only) and runs each workload under `valgrind --tool=callgrind`
+//! (instructions) and plainly (median wall time).
 //!
 //! Output: one table on stdout, `bench/REPORT.md` (table, command, machine notes and the
 //! hand-written analysis in `bench/ANALYSIS.md`) and `bench/ratios.svg`. Any figure that
@@ -162,7 +164,20 @@ fn fw_features(rt: &str, extra: &str) -> String {
 const HOST_WORKLOADS: &[(&str, &str)] = &[
     ("yield", "host: yield round trip, 2 tasks"),
     ("spawn", "host: spawn-storm, 100 000 tasks (per task)"),
+    (
+        "channel",
+        "host: channel (capacity 1) ping-pong, per message",
+    ),
+    (
+        "timers",
+        "host: 10 000 timers, distinct deadlines up to 100 ms (total)",
+    ),
 ];
+/// Host workloads that need `bench/host`'s `timers` feature (built with profile
+/// [`HOST_TIMERS_PROFILE`], so the other workloads run Mote without its `time` feature).
+const HOST_TIMER_WORKLOADS: &[&str] = &["timers"];
+/// Cargo profile of the `timers` build of `bench/host` (its own output directory).
+const HOST_TIMERS_PROFILE: &str = "release-timers";
 /// Host peers, in table order.
 const HOST_RUNTIMES: [&str; 3] = ["mote", "tokio", "embassy"];
 /// Time one host run (plain or under callgrind) may take.
@@ -544,14 +559,30 @@ fn parse_size(out: &str) -> Result<[u64; 4], Error> {
 
 // ---------------------------------------------------------------- host part
 
-/// Builds `bench/host` and measures each host workload on each runtime: instructions per
-/// operation with callgrind, and median wall time per operation.
+/// Builds `bench/host` (plain, and with feature `timers` for [`HOST_TIMER_WORKLOADS`])
+/// and measures each host workload on each runtime: instructions per operation with
+/// callgrind, and median wall time per operation (see [`host_ns`]).
 fn host_part(root: &Path, rows: &mut Vec<Row>) {
     let dir = root.join(HOST_DIR);
-    let built = cmd::run(cmd::cargo(&dir).args(["build", "--release"]))
-        .and_then(|()| crate::firmware::target_dir(&dir))
-        .map(|t| t.join("release").join("mote-bench-host"));
+    let build = |profile: &str, features: &[&str]| -> Result<PathBuf, Error> {
+        let mut c = cmd::cargo(&dir);
+        c.args(["build", "--profile", profile]);
+        if !features.is_empty() {
+            c.args(["--features", &features.join(",")]);
+        }
+        cmd::run(&mut c)?;
+        Ok(crate::firmware::target_dir(&dir)?
+            .join(profile)
+            .join("mote-bench-host"))
+    };
+    let plain = build("release", &[]);
+    let timers = build(HOST_TIMERS_PROFILE, &["timers"]);
     let measure = |rt: &str, name: &str, wall: bool| -> Result<f64, Error> {
+        let built = if HOST_TIMER_WORKLOADS.contains(&name) {
+            &timers
+        } else {
+            &plain
+        };
         let exe = built.as_ref().map_err(|e| format!("build failed: {e}"))?;
         if wall {
             host_wall(exe, rt, name)
@@ -590,20 +621,23 @@ fn host_once(exe: &Path, rt: &str, name: &str, n: u64) -> Result<Vec<Line>, Erro
     parse_lines(&run.stdout, rt, 1)
 }
 
-/// Operations of the two runs whose difference gives the per-operation figure. The
-/// storm is measured whole (100 000 against 0): its per-task cost may grow with the
-/// storm's size, and that growth is part of what it measures.
-fn host_ns(name: &str) -> (u64, u64) {
+/// Operations of the two runs whose difference gives the figure, and what to divide that
+/// difference by. The storm is measured whole (100 000 against 0): its per-task cost may
+/// grow with the storm's size, and that growth is part of what it measures. The timers
+/// are measured whole too (10 000 against 0) and reported as a total, not per timer.
+/// Yield counts round trips; channel counts messages.
+fn host_ns(name: &str) -> (u64, u64, u64) {
     match name {
-        "spawn" => (0, 100_000),
-        _ => (10_000, 100_000),
+        "spawn" => (0, 100_000, 100_000),
+        "timers" => (0, 10_000, 1),
+        _ => (10_000, 100_000, 90_000),
     }
 }
 
 /// Median wall time per operation, in ns: median over [`WALL_RUNS`] runs of each size,
 /// differential between the two sizes.
 fn host_wall(exe: &Path, rt: &str, name: &str) -> Result<f64, Error> {
-    let (n1, n2) = host_ns(name);
+    let (n1, n2, per) = host_ns(name);
     let median = |n: u64| -> Result<u64, Error> {
         let mut v = Vec::new();
         for _ in 0..WALL_RUNS {
@@ -618,13 +652,13 @@ fn host_wall(exe: &Path, rt: &str, name: &str) -> Result<f64, Error> {
         Ok(v[v.len() / 2])
     };
     let (t1, t2) = (median(n1)?, median(n2)?);
-    Ok(t2.saturating_sub(t1) as f64 / (n2 - n1) as f64)
+    Ok(t2.saturating_sub(t1) as f64 / per as f64)
 }
 
 /// Instructions per operation under callgrind: the difference of the total instruction
 /// counts (`Ir`) of two runs with different operation counts, divided by that difference.
 fn host_instructions(exe: &Path, rt: &str, name: &str) -> Result<f64, Error> {
-    let (n1, n2) = host_ns(name);
+    let (n1, n2, per) = host_ns(name);
     let ir = |n: u64| -> Result<u64, Error> {
         let out = std::env::temp_dir().join(format!("mote-bench-{rt}-{name}-{n}.callgrind"));
         let mut c = Command::new("valgrind");
@@ -652,7 +686,7 @@ fn host_instructions(exe: &Path, rt: &str, name: &str) -> Result<f64, Error> {
             .ok_or_else(|| format!("no `summary:` line in {}", out.display()))
     };
     let (i1, i2) = (ir(n1)?, ir(n2)?);
-    Ok(i2.saturating_sub(i1) as f64 / (n2 - n1) as f64)
+    Ok(i2.saturating_sub(i1) as f64 / per as f64)
 }
 
 // ---------------------------------------------------------------- output
@@ -815,11 +849,17 @@ fn write_report(root: &Path, rows: &[Row], table: &str, host: bool) -> Result<()
     );
     if host {
         md.push_str(
-            "Host: `bench/host`, one binary taking `<runtime> <workload> <n>`. Instructions \
-             from `valgrind --tool=callgrind` (total `Ir` of the process, differential \
-             between n = 10 000 and n = 100 000 operations for yield, between a storm of \
-             100 000 tasks and one of 0 for spawn); wall time is the median of 3 runs, \
-             same differential. Each run may take 300 s.\n\n",
+            "Host: `bench/host`, one program taking `<runtime> <workload> <n>` (see its \
+             `src/main.rs` for each workload), built with profile `release` (opt-level 3, \
+             LTO, one codegen unit) and, for the timers row only, with feature `timers` \
+             (Mote's `time` feature and its std driver; profile `release-timers`). \
+             Instructions from `valgrind --tool=callgrind` (total `Ir` of the process, \
+             differential: n = 100 000 minus n = 10 000 round trips for yield and messages \
+             for channel, divided by 90 000; a storm of 100 000 tasks minus one of 0 for \
+             spawn, divided by 100 000; 10 000 timers minus 0 timers for timers, not \
+             divided: the whole run, whose wall time is at least the last deadline, \
+             100 ms); wall time is the median of 3 runs, same differential. Each run may \
+             take 300 s.\n\n",
         );
     }
     let _ = write!(md, "## Machine\n\n{}\n{analysis}", machine_notes(root));
