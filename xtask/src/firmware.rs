@@ -67,8 +67,10 @@ pub struct Package {
 /// The firmware packages. Each package is built by a cargo invocation of its own, so
 /// that features are not unified between them: `mote-examples-systick` registers its own
 /// time driver and needs the board crate's driver off, which the other examples use;
-/// `mote-examples-microbit` is another board altogether. Binary names are unique across
-/// packages (they share one target folder, and golden output is looked up by name).
+/// `mote-examples-microbit` is another board altogether, and
+/// `mote-examples-microbit-systick` runs mote's SysTick driver on it with the board's own
+/// driver off. Binary names are unique across packages (they share one target folder, and
+/// golden output is looked up by name).
 pub const PACKAGES: &[Package] = &[
     Package {
         name: "mote-examples",
@@ -83,6 +85,11 @@ pub const PACKAGES: &[Package] = &[
     Package {
         name: "mote-examples-microbit",
         dir: "examples/microbit/src/bin",
+        runs: MICROBIT_TARGETS,
+    },
+    Package {
+        name: "mote-examples-microbit-systick",
+        dir: "examples/microbit-systick/src/bin",
         runs: MICROBIT_TARGETS,
     },
 ];

@@ -154,6 +154,19 @@ pub const CLIPPY: &[(&str, &str, &[&str])] = &[
             "thumbv6m-none-eabi",
         ],
     ),
+    (
+        "clippy: examples/microbit-systick thumbv6m",
+        "examples",
+        &[
+            "clippy",
+            "--release",
+            "-p",
+            "mote-examples-microbit-systick",
+            "--bins",
+            "--target",
+            "thumbv6m-none-eabi",
+        ],
+    ),
 ];
 
 /// Runs every [`HOST_TESTS`] entry.

@@ -1,8 +1,8 @@
 //! The nRF51's external interrupt vector table (32 lines) and [`Interrupt`] for
 //! `cortex_m::peripheral::NVIC`.
 //!
-//! Guarantees: line 9 (TIMER1) runs the time driver's handler; every other line runs
-//! cortex-m-rt's `DefaultHandler`. Only the lines this crate uses are named.
+//! Guarantees: line 9 (TIMER1) runs the time driver's handler (feature `time-driver`);
+//! every other line runs cortex-m-rt's `DefaultHandler`. Only the lines this crate uses are named.
 
 use cortex_m::interrupt::InterruptNumber;
 
@@ -28,6 +28,7 @@ extern "C" {
     fn DefaultHandler();
 }
 
+#[cfg(feature = "time-driver")]
 extern "C" fn timer1() {
     crate::time::DRIVER.on_interrupt()
 }
@@ -38,7 +39,11 @@ extern "C" fn timer1() {
 #[link_section = ".vector_table.interrupts"]
 #[no_mangle]
 pub static __INTERRUPTS: [unsafe extern "C" fn(); 32] = {
+    #[allow(unused_mut)]
     let mut table: [unsafe extern "C" fn(); 32] = [DefaultHandler; 32];
-    table[Interrupt::TIMER1 as usize] = timer1;
+    #[cfg(feature = "time-driver")]
+    {
+        table[Interrupt::TIMER1 as usize] = timer1;
+    }
     table
 };

@@ -9,7 +9,9 @@
 //! - blocking output on the nRF51 UART ([`uart`], [`print!`], [`println!`]);
 //! - two LEDs of the 5×5 matrix as embedded-hal output pins ([`led::Led`]);
 //! - Mote's time driver on the nRF51 TIMER1 ([`time`]): `Instant`, `Timer` and `Ticker`
-//!   just work (line 9 of the vector table, [`irq`]);
+//!   just work (line 9 of the vector table, [`irq`]); feature `time-driver`, on by
+//!   default: without it the crate registers no time driver and line 9 is unused, so a
+//!   binary can register its own (e.g. mote's SysTick driver, `examples/microbit-systick`);
 //! - [`exit()`], which ends the QEMU run with a status through semihosting, and a panic
 //!   handler that prints the panic on the UART and exits with [`EXIT_FAILURE`].
 //!
@@ -28,6 +30,7 @@ pub mod exit;
 pub mod irq;
 pub mod led;
 mod panic;
+#[cfg(feature = "time-driver")]
 pub mod time;
 pub mod uart;
 

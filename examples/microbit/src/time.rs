@@ -45,11 +45,10 @@
 //! the handler look for due slots and find none.
 //!
 //! Why not SysTick: the real nRF51822's Cortex-M0 has no SysTick. QEMU's `microbit`
-//! does provide one (at the 16 MHz core clock), but Mote's tickless SysTick driver
-//! loses its *cut* there: QEMU 7.2 performs the reload that follows a `CVR` write only
-//! when its timer callback runs, after the driver has already restored `RVR`, so the
-//! shortened period becomes a full 2^24-cycle one and a 10 ms timer fires about 2 s late
-//! (measured). A board timer with compare registers needs no cuts.
+//! does provide one (at the 16 MHz core clock), and Mote's SysTick driver runs on it
+//! (`examples/microbit-systick`), but under `-icount shift=0,sleep=off` QEMU 7.2 skips a
+//! SysTick period each time SysTick wakes the CPU from WFI (see the SysTick driver's
+//! docs). A board timer with compare registers needs neither cuts nor that wake-up.
 
 use core::cell::Cell;
 use core::ptr::{read_volatile, write_volatile};

@@ -24,11 +24,13 @@
 //! instant is to make a period end there. Only two things change the period:
 //!
 //! - writing `RVR` — takes effect at the next reload, exact but one period late;
-//! - writing `CVR` — clears the counter now, which reloads `RVR` on the next cycle: this
-//!   *cuts* the current period short, and the cycles counted so far must be accounted.
+//! - writing `CVR` — clears the counter now, which reloads `RVR` on the next SysTick clock
+//!   edge: this *cuts* the current period short, and the cycles counted so far must be
+//!   accounted. The reload takes whatever `RVR` holds *at that edge*, not at the store.
 //!
-//! Invariant (**Long Reload Invariant**): outside the few instructions of a cut, `RVR`
-//! holds the max period. So every period that starts unattended (by a natural wrap) is a
+//! Invariant (**Long Reload Invariant**): outside a cut, `RVR` holds the max period. A
+//! cut writes the short reload `Rc`, stores to `CVR`, **waits until the counter has
+//! reloaded** (reads nonzero), and only then writes the max period back. So every period that starts unattended (by a natural wrap) is a
 //! max period, only the current period can be short, and a late handler (masked
 //! interrupts, higher-priority work) loses nothing unless it is a whole max period late.
 //!
@@ -39,7 +41,22 @@
 //!                 ╲ (max period, R=RVR)   │      ╲ (cut period) │ max period  base += R+1
 //!                                          set_alarm(at < end):   on_interrupt: fire
 //!                 RVR:  R                 Rc │ R  (restored)     slots ≤ now, re-arm
+//!
+//!  a cut, in order:  RVR := Rc ─► CVR := 0 ─► wait: CVR != 0 ─► RVR := R
+//!                    (CVR = 0 until the next SysTick clock edge, which loads Rc)
 //! ```
+//!
+//! Why the wait: the store to `CVR` leaves the counter at 0 until the next SysTick clock
+//! edge, and that edge loads `RVR` as it is then. Restoring `R` before the edge would turn
+//! the cut period into a max period (the alarm a whole period late, and the driver's
+//! accounting off by it). On hardware with the core clock the edge is the next cycle, so
+//! the wait is over by the time the counter is read back; on QEMU the reload happens one
+//! count period of virtual time after the store (62.5 ns at 16 MHz on `microbit`, about
+//! 60 instructions under `-icount shift=0`), so the read-back often sees 0 and the wait
+//! spins until QEMU's timer callback has reloaded. The wait ends at the first nonzero read:
+//! the cut period is at least [`MIN_CUT`] cycles, so the counter cannot reach 0 again
+//! before that read. It changes no accounting below: when the read-back was 0, the period
+//! is taken to start one cycle after it, as before.
 //!
 //! Per period the state is `(base, reload)`: the cycle count at the reload that started
 //! it and the value it started from. `now = base + reload − CVR`. At a wrap (seen through
@@ -81,10 +98,18 @@
 //!
 //! A cut is skipped when the current period ends within [`MIN_CUT`] cycles anyway (so the
 //! `RVR` write cannot race the natural reload), and a cut period is at least `MIN_CUT`
-//! cycles (so the driver restores `RVR` before it ends).
+//! cycles (so the driver restores `RVR` after its reload and before its end).
+//!
+//! QEMU caveat (not the driver's): under `-icount shift=0,sleep=off`, QEMU 7.2 skips one
+//! SysTick period each time SysTick wakes the CPU from WFI (virtual time jumps to the
+//! following deadline before the CPU runs; measured on `microbit` with a bare SysTick
+//! and no Mote), so `COUNTFLAG` then stands for two periods and the clock falls a period
+//! behind virtual time. With `sleep=on`, without `-icount`, or busy-waiting, every
+//! period is seen.
 //!
 //! Costs: `now()` is a critical section with four register reads, a store and a 64-bit
-//! multiply-divide; the interrupt is a linear pass over the `N` slots.
+//! multiply-divide; the interrupt is a linear pass over the `N` slots; a cut adds, inside
+//! the critical section, the wait for one SysTick clock edge (one core cycle on hardware).
 
 use core::cell::Cell;
 use core::ptr::{read_volatile, write_volatile};
@@ -116,8 +141,9 @@ pub const MIN_CUT: u32 = 256;
 /// The smallest period [`SysTickDriver::with_max_period`] accepts.
 pub const MIN_MAX_PERIOD: u32 = 4 * MIN_CUT;
 
-/// One register sample, the only code that touches `CVR`, `CSR` during operation:
-/// `(v1, csr, v1b, v2)` around a store of `value` to `store`.
+/// One register sample, the only code besides [`wait_reload`] that touches `CVR`, `CSR`
+/// during operation:
+/// `(v1, csr, v1b, v2)` around a store of `value` to `store` .
 ///
 /// Named invariant, cited as **SysTick Register Invariant**: `store` is `SYST_RVR` or
 /// `SYST_CVR` and the four addresses are the architecturally defined SysTick registers,
@@ -136,6 +162,21 @@ fn sample(store: *mut u32, value: u32) -> (u32, u32, u32, u32) {
         write_volatile(store, value);
         let v2 = read_volatile(SYST_CVR);
         (v1, csr, v1b, v2)
+    }
+}
+
+/// Waits until the counter has reloaded after a store to `CVR` (start or cut): spins
+/// while `CVR` reads 0. The architecture reloads on the next SysTick clock edge (one
+/// core cycle with the core clock this driver selects); QEMU reloads one count period
+/// of virtual time after the store (62.5 ns at 16 MHz), in its timer callback.
+///
+/// Only called right after a store to `CVR` with `RVR` at least `MIN_CUT − 1`: the
+/// counter reads 0 only until that reload, then not again for at least `MIN_CUT − 1`
+/// counts, so the first nonzero read ends the wait.
+fn wait_reload() {
+    // SAFETY: SysTick Register Invariant.
+    while unsafe { read_volatile(SYST_CVR) } == 0 {
+        core::hint::spin_loop();
     }
 }
 
@@ -262,7 +303,8 @@ impl<const N: usize> SysTickDriver<N> {
     }
 
     /// Takes SysTick over if not done yet: max reload, restart, core clock, interrupt
-    /// on; then calibrates the cut sequence. Time 0 is the restart.
+    /// on, waits for the first reload; then calibrates the cut sequence. Time 0 is the
+    /// restart.
     fn start(&self, st: &State<N>) {
         if st.started.get() {
             return;
@@ -274,6 +316,8 @@ impl<const N: usize> SysTickDriver<N> {
             write_volatile(SYST_CVR, 0);
             write_volatile(SYST_CSR, CSR_ENABLE | CSR_TICKINT | CSR_CLKSOURCE_CORE);
         }
+        // Calibrate on a running counter, not on the 0 it holds until the first reload.
+        wait_reload();
         // Calibrate on the free-running counter: store RVR's own value (no effect).
         // Keep the smallest of a few clean runs (no wrap inside): on hardware they are
         // all equal; on QEMU, where counts are coarser than instructions, the smallest
@@ -361,9 +405,15 @@ impl<const N: usize> SysTickDriver<N> {
         unsafe { write_volatile(SYST_RVR, cut_reload) };
         let (v1, csr, v1b, v2) = sample(SYST_CVR, 0);
         let t_v1b = self.observe(st, v1, csr, v1b);
-        // SAFETY: SysTick Register Invariant. Restores the Long Reload Invariant; the
-        // cut period (>= MIN_CUT cycles) has already reloaded (v2 was read after the
-        // store) and cannot end before this write.
+        if v2 == 0 {
+            // The reload that starts the cut period has not happened yet: it will load
+            // whatever RVR holds then, so RVR keeps `cut_reload` until it has.
+            wait_reload();
+        }
+        // SAFETY: SysTick Register Invariant. Restores the Long Reload Invariant: the
+        // cut period has started (v2 != 0, or the wait above saw the reload), so it
+        // runs from `cut_reload`; it lasts at least MIN_CUT cycles, so it cannot end
+        // (and reload again) before this write.
         unsafe { write_volatile(SYST_RVR, self.max_reload) };
         let t_v2 = t_v1b + u64::from(st.seq_cycles.get());
         let counted = if v2 == 0 {
