@@ -15,7 +15,8 @@
 //! the blinker toggles LED0 at 100, 200 and 300 ms of it, at least 50 ms from the next
 //! press, and the counts printed are the same on every run.
 //!
-//! Run: `cargo xtask qemu button` and press `b` (then `q`). Expected output:
+//! Each toggle prints `LED0 on`/`LED0 off`. Run: `cargo xtask qemu button` (or
+//! `cargo xtask demo`) and press `b` (then `q`). Expected output:
 //! `expected/button.txt`.
 #![no_std]
 #![no_main]
@@ -70,6 +71,7 @@ async fn blinker(mut led: Output) {
             Either::Second(()) => {
                 let _ = led.toggle();
                 TOGGLES.store(TOGGLES.load(Relaxed) + 1, Relaxed);
+                println!("LED0 {}", if led0_lit() { "on" } else { "off" });
             }
         }
     }
