@@ -153,14 +153,8 @@ impl WaitList {
     /// is accessed only through this list from now on (WL2).
     #[inline]
     pub(crate) unsafe fn enqueue(&mut self, node: NonNull<WaitNode>, waker: &Waker, want: usize) {
-        // SAFETY: alive (caller) and exclusive: `&mut self` is the only access path (WL2).
-        let d = unsafe { data(node) };
-        debug_assert_eq!(d.state, NodeState::Idle);
-        d.state = NodeState::Waiting;
-        debug_assert!(d.waker.is_none());
-        // No waker to drop: the node is `Idle` (WL3).
-        d.waker = ManuallyDrop::new(Some(waker.clone()));
-        d.want = want;
+        // SAFETY: forwarded contract.
+        let d = unsafe { arm(node, waker, want) };
         d.next = None;
         d.prev = self.tail;
         match self.tail {
@@ -184,14 +178,8 @@ impl WaitList {
         waker: &Waker,
         want: usize,
     ) {
-        // SAFETY: alive (caller) and exclusive: `&mut self` is the only access path (WL2).
-        let d = unsafe { data(node) };
-        debug_assert_eq!(d.state, NodeState::Idle);
-        d.state = NodeState::Waiting;
-        debug_assert!(d.waker.is_none());
-        // No waker to drop: the node is `Idle` (WL3).
-        d.waker = ManuallyDrop::new(Some(waker.clone()));
-        d.want = want;
+        // SAFETY: forwarded contract.
+        let d = unsafe { arm(node, waker, want) };
         d.prev = None;
         d.next = self.head;
         match self.head {
@@ -421,4 +409,24 @@ impl Waiter {
             NodeState::Idle => false,
         }
     }
+}
+
+/// Moves an `Idle` node to `Waiting` with a clone of `waker` and its request `want`, and
+/// returns its data for the caller to link (the step both enqueue ends share).
+///
+/// # Safety
+///
+/// `node` is alive and `Idle`, and the caller has exclusive access to it through its list
+/// (`&mut WaitList`, WL2).
+#[inline]
+unsafe fn arm<'a>(node: NonNull<WaitNode>, waker: &Waker, want: usize) -> &'a mut NodeData {
+    // SAFETY: alive and exclusive per the contract (WL2).
+    let d = unsafe { data(node) };
+    debug_assert_eq!(d.state, NodeState::Idle);
+    d.state = NodeState::Waiting;
+    debug_assert!(d.waker.is_none());
+    // No waker to drop: the node is `Idle` (WL3).
+    d.waker = ManuallyDrop::new(Some(waker.clone()));
+    d.want = want;
+    d
 }
