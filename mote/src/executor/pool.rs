@@ -8,7 +8,8 @@
 //! bytes as a `TaskPool<F, N>`:
 //!
 //! ```text
-//! TaskPool<F, N> = PoolHead { free list, fresh count } · [TaskHeader · F] × N
+//! N > 1:  TaskPool<F, N> = PoolHead { free list, fresh count } · [TaskHeader · F] × N
+//! N = 1:  TaskStorage<F> = TaskHeader · F          (no head: the state word says it all)
 //! ```
 //!
 //! The macro also generates one small non-generic poll function per task function that
@@ -19,7 +20,11 @@
 //! - Claiming a slot is O(1) whatever `N` (invariant 2): slots never used yet are handed
 //!   out by a counter (`fresh`), finished ones are recycled through an intrusive free list
 //!   linked through their headers. Both are touched only inside a short critical section,
-//!   so interrupts and other threads may spawn too.
+//!   so interrupts and other threads may spawn too. A pool of one slot (the default
+//!   `pool_size`) has no head at all: its slot is claimed by one atomic state transition
+//!   (FREE → CLAIMED, see [`state`](super::state)) and is free again as soon as the state
+//!   returns to 0, so releasing it costs nothing. The choice is made at compile time from
+//!   `N`; both kinds are behind the same [`PoolRef`].
 //! - A full pool returns `None` ([`SpawnError::Busy`](super::SpawnError::Busy)) and
 //!   changes nothing.
 //! - A slot is released (pushed on the free list) exactly once, by whoever drives its
@@ -42,8 +47,8 @@ use super::waker::waker_for;
 /// is a compile-time constant there and `wake` calls inside the future are direct calls.
 pub type PollFn = unsafe fn(TaskRef);
 
-/// Per-pool bookkeeping (8 bytes on 32-bit targets), valid when all-zero. Both fields are
-/// accessed only inside a critical section.
+/// Per-pool bookkeeping of pools of more than one slot (8 bytes on 32-bit targets), valid
+/// when all-zero. Both fields are accessed only inside a critical section.
 #[repr(C)]
 pub struct PoolHead {
     free: UnsafeCell<*const TaskHeader>,
@@ -54,18 +59,51 @@ impl PoolHead {
     /// Puts a finished task's slot back on its pool's free list.
     ///
     /// # Safety
-    /// The task's state is `FREE`, its future has been dropped, and nobody else releases
-    /// it (the state machine's single releaser).
-    pub(crate) unsafe fn release(&self, task: TaskRef) {
-        let header = task.header();
-        critical_section::with(|_| {
-            // SAFETY: the free list and the free slot's link are guarded by this critical
-            // section; the slot has no run-queue entry (state FREE), so its link is unused.
-            unsafe {
-                *header.run_next.get() = *self.free.get();
-                *self.free.get() = task.as_ptr();
-            }
-        });
+    /// As for [`release_in_cs`](Self::release_in_cs), without holding a critical section.
+    unsafe fn release(&self, task: TaskRef) {
+        // SAFETY: forwarded contract; the critical section is held.
+        critical_section::with(|_| unsafe { self.release_in_cs(task) });
+    }
+
+    /// [`release`](Self::release) inside a critical section the caller holds.
+    ///
+    /// # Safety
+    /// The caller holds a critical section; the task's state is `FREE`, its future has been
+    /// dropped, and nobody else releases it (the state machine's single releaser).
+    #[inline]
+    unsafe fn release_in_cs(&self, task: TaskRef) {
+        // SAFETY: the free list and the free slot's link are guarded by the caller's
+        // critical section; the slot has no run-queue entry (state FREE), so its link is
+        // unused.
+        unsafe {
+            *task.header().run_next.get() = *self.free.get();
+            *self.free.get() = task.as_ptr();
+        }
+    }
+}
+
+/// Which pool a slot belongs to, as far as releasing it goes: the head of a pool of more
+/// than one slot, or null for a pool of one (whose slot is free once its state is 0).
+#[derive(Clone, Copy)]
+pub(crate) struct PoolRef(*const PoolHead);
+
+impl PoolRef {
+    /// A pool of one slot: nothing to release into.
+    pub(crate) const SINGLE: Self = Self(ptr::null());
+
+    /// Gives back a slot that `dequeue` or `finish` just drove to `FREE`.
+    ///
+    /// # Safety
+    /// As for [`PoolHead::release`]; `self` is the task's pool.
+    #[inline]
+    unsafe fn release_freed(self, task: TaskRef) {
+        // SAFETY: a non-null PoolRef is a 'static head (made from `&'static PoolHead`);
+        // forwarded contract.
+        if let Some(head) = unsafe { self.0.as_ref() } {
+            // SAFETY: forwarded contract.
+            unsafe { head.release(task) };
+        }
+        // A pool of one: state 0 already made the slot claimable.
     }
 }
 
@@ -76,15 +114,30 @@ pub(crate) struct TaskStorage<F> {
     future: UnsafeCell<MaybeUninit<F>>,
 }
 
-/// The typed view of a [`PoolStorage`].
+/// The typed view of a [`PoolStorage`] with `N > 1` slots.
 #[repr(C)]
 pub(crate) struct TaskPool<F, const N: usize> {
     head: PoolHead,
     slots: [TaskStorage<F>; N],
 }
 
+impl<F: Future<Output = ()> + 'static> TaskStorage<F> {
+    /// The slot of a pool of one, claimed by its state word.
+    #[inline]
+    fn claim_single(&'static self) -> Option<TaskRef> {
+        if self.header.state.claim() {
+            // SAFETY: the slot lives in a 'static pool (Header Valid Invariant); the pointer
+            // is taken to the whole TaskStorage, whose repr(C) header comes first.
+            Some(unsafe { TaskRef::from_ptr(ptr::from_ref(self).cast()) })
+        } else {
+            None
+        }
+    }
+}
+
 impl<F: Future<Output = ()> + 'static, const N: usize> TaskPool<F, N> {
     /// Claims a free slot in O(1), or `None` if all `N` are in use.
+    #[inline]
     fn claim(&'static self) -> Option<TaskRef> {
         critical_section::with(|_| {
             // SAFETY: `free` and `fresh` are guarded by this critical section.
@@ -107,33 +160,40 @@ impl<F: Future<Output = ()> + 'static, const N: usize> TaskPool<F, N> {
             }
         })
     }
+}
 
-    /// One turn of `task`, a slot of this pool (see [`PollFn`]).
-    ///
-    /// # Safety
-    /// `task` was just taken from its executor's run queue by that executor (its only
-    /// poller), and is a slot of this pool.
-    #[inline(always)]
-    unsafe fn poll(&'static self, task: TaskRef) {
-        let header = task.header();
-        if !header.state.dequeue() {
-            // SAFETY: `dequeue` drove the state to FREE.
-            unsafe { stale(task, &self.head) };
-            return;
-        }
-        let storage = task.as_ptr() as *const TaskStorage<F>;
-        // Mote wakers need no drop (no reference count): skip the vtable call.
-        let waker = ManuallyDrop::new(waker_for(task));
-        let mut cx = Context::from_waker(&waker);
-        // SAFETY: the slot lives in a 'static pool and is never moved (pinned); the future
-        // was initialised at claim (the task is spawned: `dequeue` observed SPAWNED) and
-        // only this executor polls it.
-        let fut = unsafe { Pin::new_unchecked((*(*storage).future.get()).assume_init_mut()) };
-        if fut.poll(&mut cx).is_ready() {
-            // SAFETY: the future completed; it is dropped exactly once, here, in place.
-            unsafe { (*(*storage).future.get()).assume_init_drop() };
+/// One turn of `task`, a slot of a pool of `F` futures whose releases go to `pool` (see
+/// [`PollFn`]).
+///
+/// # Safety
+/// `task` was just taken from its executor's run queue by that executor (its only
+/// poller), and is a slot of the pool `pool` stands for.
+#[inline(always)]
+unsafe fn poll_task<F: Future<Output = ()>>(task: TaskRef, pool: PoolRef) {
+    let header = task.header();
+    if !header.state.dequeue() {
+        // SAFETY: `dequeue` drove the state to FREE.
+        unsafe { stale(task, pool) };
+        return;
+    }
+    let storage = task.as_ptr() as *const TaskStorage<F>;
+    // Mote wakers need no drop (no reference count): skip the vtable call.
+    let waker = ManuallyDrop::new(waker_for(task));
+    let mut cx = Context::from_waker(&waker);
+    // SAFETY: the slot lives in a 'static pool and is never moved (pinned); the future
+    // was initialised at claim (the task is spawned: `dequeue` observed SPAWNED) and
+    // only this executor polls it.
+    let fut = unsafe { Pin::new_unchecked((*(*storage).future.get()).assume_init_mut()) };
+    if fut.poll(&mut cx).is_ready() {
+        // SAFETY: the future completed; it is dropped exactly once, here, in place.
+        unsafe { (*(*storage).future.get()).assume_init_drop() };
+        if cfg!(not(feature = "time")) && pool.0.is_null() {
+            // A pool of one without timers: finishing is one state change, which also
+            // releases the slot (inline: smaller than a call and its frame).
+            header.state.finish();
+        } else {
             // SAFETY: the task completed on its executor, which is the caller.
-            unsafe { finished(task, &self.head) };
+            unsafe { finished(task, pool) };
         }
     }
 }
@@ -146,19 +206,20 @@ impl<F: Future<Output = ()> + 'static, const N: usize> TaskPool<F, N> {
 /// and `pool` is the task's pool.
 #[cold]
 #[inline(never)]
-unsafe fn stale(task: TaskRef, pool: &PoolHead) {
+unsafe fn stale(task: TaskRef, pool: PoolRef) {
     // SAFETY: forwarded contract; the future was dropped when the task completed.
-    unsafe { pool.release(task) };
+    unsafe { pool.release_freed(task) };
 }
 
 /// After a task's future completed and was dropped: leave the executor's queues and
-/// release the slot unless a stale run-queue entry will do it. Not generic, kept out of
-/// line: it runs once per task lifetime.
+/// release the slot unless a stale run-queue entry will do it, in one critical section
+/// with the state change. Not generic, kept out of line: it runs once per task lifetime.
 ///
 /// # Safety
-/// Called by the task's executor, right after dropping its completed future.
+/// Called by the task's executor, right after dropping its completed future; `pool` is the
+/// task's pool.
 #[inline(never)]
-unsafe fn finished(task: TaskRef, pool: &PoolHead) {
+unsafe fn finished(task: TaskRef, pool: PoolRef) {
     #[cfg(feature = "time")]
     {
         // A finished task's timer node must not stay queued: its slot may be spawned
@@ -170,10 +231,20 @@ unsafe fn finished(task: TaskRef, pool: &PoolHead) {
             executor.timers.remove(super::raw::timer_node(task));
         }
     }
-    if task.header().state.finish() {
-        // SAFETY: `finish` drove the state to FREE with no queue entry left; the future
-        // was dropped by the caller.
-        unsafe { pool.release(task) };
+    let state = &task.header().state;
+    // SAFETY: a non-null PoolRef is a 'static head.
+    match unsafe { pool.0.as_ref() } {
+        // A pool of one: reaching FREE is the release.
+        None => {
+            state.finish();
+        }
+        Some(head) => critical_section::with(|_| {
+            if state.finish_in_cs() {
+                // SAFETY: `finish_in_cs` drove the state to FREE with no queue entry left;
+                // the future was dropped by the caller; the critical section is held.
+                unsafe { head.release_in_cs(task) };
+            }
+        }),
     }
 }
 
@@ -213,7 +284,34 @@ impl<const SIZE: usize, const ALIGN: usize> PoolStorage<SIZE, ALIGN>
 where
     Align<ALIGN>: Alignment,
 {
-    /// The typed view of the storage.
+    /// The storage's bytes, after checking at compile time that they have the layout of
+    /// a pool of `N` futures of type `Fut` ([`pool_layout`]).
+    #[inline(always)]
+    fn checked<Fut: Future<Output = ()> + 'static, const N: usize>(&'static self) -> *const u8 {
+        const {
+            let (size, align) = pool_layout::<Fut, N>(PhantomData);
+            assert!(SIZE == size && ALIGN == align);
+        };
+        self.bytes.get().cast_const().cast()
+    }
+
+    /// The typed view of the storage of a pool of one (`N == 1`; `N` is a parameter so
+    /// that the layout check, compiled in both branches of an `if N == 1`, always holds).
+    ///
+    /// # Safety
+    /// `N == 1`, and the storage is used for futures of type `Fut` with pool size 1 only.
+    #[inline(always)]
+    unsafe fn single<Fut: Future<Output = ()> + 'static, const N: usize>(
+        &'static self,
+    ) -> &'static TaskStorage<Fut> {
+        debug_assert!(N == 1);
+        // SAFETY: with N == 1 size and alignment are those of one TaskStorage (checked),
+        // all-zero bytes are a valid free slot, every field is interior-mutable, and the
+        // caller guarantees a single future type and pool size per storage.
+        unsafe { &*self.checked::<Fut, N>().cast::<TaskStorage<Fut>>() }
+    }
+
+    /// The typed view of the storage of a pool of `N > 1`.
     ///
     /// # Safety
     /// The storage is used for futures of type `Fut` with pool size `N` only.
@@ -221,14 +319,24 @@ where
     unsafe fn typed<Fut: Future<Output = ()> + 'static, const N: usize>(
         &'static self,
     ) -> &'static TaskPool<Fut, N> {
-        const {
-            assert!(SIZE == mem::size_of::<TaskPool<Fut, N>>());
-            assert!(ALIGN == mem::align_of::<TaskPool<Fut, N>>());
-        };
-        // SAFETY: size and alignment match (checked above), all-zero bytes are a valid
-        // empty TaskPool, every field is interior-mutable, and the caller guarantees a
-        // single future type and pool size per storage.
-        unsafe { &*(self.bytes.get() as *const TaskPool<Fut, N>) }
+        // SAFETY: as in `single`: all-zero bytes are a valid empty TaskPool.
+        unsafe { &*self.checked::<Fut, N>().cast::<TaskPool<Fut, N>>() }
+    }
+
+    /// The release handle of this storage's pool.
+    ///
+    /// # Safety
+    /// As for [`typed`](Self::typed).
+    #[inline(always)]
+    unsafe fn pool_ref<Fut: Future<Output = ()> + 'static, const N: usize>(
+        &'static self,
+    ) -> PoolRef {
+        if N == 1 {
+            PoolRef::SINGLE
+        } else {
+            // SAFETY: forwarded contract.
+            PoolRef(unsafe { &self.typed::<Fut, N>().head })
+        }
     }
 }
 
@@ -247,8 +355,8 @@ pub unsafe fn poll_in_pool<Fut, const N: usize, const SIZE: usize, const ALIGN: 
     Fut: Future<Output = ()> + 'static,
     Align<ALIGN>: Alignment,
 {
-    // SAFETY: forwarded contract.
-    unsafe { storage.typed::<Fut, N>().poll(task) }
+    // SAFETY: forwarded contract: `task` is a slot of this storage's pool.
+    unsafe { poll_task::<Fut>(task, storage.pool_ref::<Fut, N>()) }
 }
 
 /// Marker type mapping an alignment value to a type with that alignment.
@@ -275,14 +383,22 @@ alignments!(1 => A1, 2 => A2, 4 => A4, 8 => A8, 16 => A16, 32 => A32, 64 => A64,
     128 => A128, 256 => A256, 512 => A512, 1024 => A1024, 2048 => A2048, 4096 => A4096);
 
 /// Size and alignment of the pool for `N` instances of the future type a task function
-/// returns. The argument only carries the type; it is never called.
+/// returns: one bare slot for `N == 1`, a [`PoolHead`] and `N` slots otherwise. The
+/// argument only carries the type; it is never called.
 pub const fn pool_layout<Fut: Future<Output = ()>, const N: usize>(
     _type_of: PhantomData<Fut>,
 ) -> (usize, usize) {
-    (
-        mem::size_of::<TaskPool<Fut, N>>(),
-        mem::align_of::<TaskPool<Fut, N>>(),
-    )
+    if N == 1 {
+        (
+            mem::size_of::<TaskStorage<Fut>>(),
+            mem::align_of::<TaskStorage<Fut>>(),
+        )
+    } else {
+        (
+            mem::size_of::<TaskPool<Fut, N>>(),
+            mem::align_of::<TaskPool<Fut, N>>(),
+        )
+    }
 }
 
 /// Claims a slot of `storage` and moves the future made by `make` into it, or returns a
@@ -300,32 +416,45 @@ where
     Fut: Future<Output = ()> + 'static,
     Align<ALIGN>: Alignment,
 {
-    // SAFETY: forwarded contract.
-    let pool: &'static TaskPool<Fut, N> = unsafe { storage.typed() };
-    match pool.claim() {
+    // SAFETY (both): forwarded contract.
+    let claimed = if N == 1 {
+        unsafe { storage.single::<Fut, N>() }.claim_single()
+    } else {
+        unsafe { storage.typed::<Fut, N>() }.claim()
+    };
+    match claimed {
         Some(task) => {
-            let storage = task.as_ptr() as *const TaskStorage<Fut>;
-            // SAFETY: the claimed slot is exclusively ours until spawned (state FREE, off
-            // every list); its future field is uninitialised.
+            let slot = task.as_ptr() as *const TaskStorage<Fut>;
+            // SAFETY: the claimed slot is exclusively ours until spawned (state FREE or
+            // CLAIMED, off every list); its future field is uninitialised; the pool
+            // handle is this storage's (forwarded contract).
             unsafe {
-                (*(*storage).future.get()).write(make());
+                (*(*slot).future.get()).write(make());
                 *task.header().poll.get() = Some(poll);
-                SpawnToken::new(task, &pool.head)
+                SpawnToken::new(task, storage.pool_ref::<Fut, N>())
             }
         }
         None => SpawnToken::busy(),
     }
 }
 
-/// Drops the future of a claimed but never spawned task and releases its slot.
+/// Drops the future of a claimed but never spawned task and releases its slot. Out of
+/// line: a dropped token is rare, and this keeps the drop glue out of every spawn.
 ///
 /// # Safety
-/// `task` was claimed by [`spawn_in_pool`], holds an initialised future, and is never
-/// spawned.
-pub(crate) unsafe fn abandon<Fut>(task: TaskRef, pool: &PoolHead) {
+/// `task` was claimed by [`spawn_in_pool`] from `pool`, holds an initialised future of
+/// type `Fut`, and is never spawned.
+#[cold]
+#[inline(never)]
+pub(crate) unsafe fn abandon<Fut>(task: TaskRef, pool: PoolRef) {
     let storage = task.as_ptr() as *const TaskStorage<Fut>;
     // SAFETY: per the contract the future is initialised and owned by the caller.
     unsafe { (*(*storage).future.get()).assume_init_drop() };
-    // SAFETY: never spawned, so state is FREE and this is the only release.
-    unsafe { pool.release(task) };
+    // SAFETY: never spawned: the state is FREE (pool of more) or CLAIMED (pool of one),
+    // and this is the only release.
+    match unsafe { pool.0.as_ref() } {
+        None => task.header().state.unclaim(),
+        // SAFETY: as above.
+        Some(head) => unsafe { head.release(task) },
+    }
 }

@@ -13,7 +13,7 @@ use core::marker::PhantomData;
 use core::task::Poll;
 
 use super::header::TaskRef;
-use super::pool::{abandon, PoolHead};
+use super::pool::{abandon, PoolRef};
 use super::raw::RawExecutor;
 use super::waker::task_from_waker;
 
@@ -43,14 +43,14 @@ impl core::error::Error for SpawnError {}
 #[must_use = "a spawn token does nothing unless passed to `Spawner::spawn`"]
 pub struct SpawnToken<S> {
     task: Option<TaskRef>,
-    pool: *const PoolHead,
+    pool: PoolRef,
     _future: PhantomData<*mut S>,
 }
 
 impl<S> SpawnToken<S> {
     /// # Safety
-    /// `task` is claimed and holds an initialised future of type `S`.
-    pub(crate) unsafe fn new(task: TaskRef, pool: &'static PoolHead) -> Self {
+    /// `task` is claimed from `pool` and holds an initialised future of type `S`.
+    pub(crate) unsafe fn new(task: TaskRef, pool: PoolRef) -> Self {
         Self {
             task: Some(task),
             pool,
@@ -61,7 +61,7 @@ impl<S> SpawnToken<S> {
     pub(crate) fn busy() -> Self {
         Self {
             task: None,
-            pool: core::ptr::null(),
+            pool: PoolRef::SINGLE,
             _future: PhantomData,
         }
     }
@@ -91,9 +91,9 @@ impl<S> SpawnToken<S> {
 impl<S> Drop for SpawnToken<S> {
     fn drop(&mut self) {
         if let Some(task) = self.task.take() {
-            // SAFETY: the token owned a claimed, never spawned slot of `pool` (a 'static
-            // pool head) with a future of type S.
-            unsafe { abandon::<S>(task, &*self.pool) };
+            // SAFETY: the token owned a claimed, never spawned slot of `pool` with a future
+            // of type S.
+            unsafe { abandon::<S>(task, self.pool) };
         }
     }
 }

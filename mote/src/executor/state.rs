@@ -7,17 +7,21 @@
 //! instructions than `LDREX`/`STREX` loops with barriers).
 //!
 //! ```text
-//!                 (1) spawn                      (2) wake
-//!   FREE ─────────────────────────► SPAWNED|QUEUED ◄───────── SPAWNED
-//!    ▲   0                                │                     ▲  │
-//!    │                                    │ (3) dequeue: poll it │  │ (4) finish
-//!    │                                    └──────────────────────┘  │
-//!    │                                                              ▼
+//!     (0) claim (pool of 1)          (1) spawn                      (2) wake
+//!   FREE ──────────────► CLAIMED ─────────────► SPAWNED|QUEUED ◄───────── SPAWNED
+//!    ▲ ▲  0    (0') unclaim │                          │                     ▲  │
+//!    │ └────────────────────┘                          │ (3) dequeue: poll it │  │
+//!    │                                                 └──────────────────────┘  │
+//!    │                                                                (4) finish ▼
 //!    └──── release slot ◄── (4) finish: state was SPAWNED ──► FREE
 //!          (the caller)     (4') finish while QUEUED ──► QUEUED (a stale run-queue entry)
 //!                           (3') dequeue of QUEUED ──► FREE: release slot, do not poll
 //! ```
 //!
+//! - (0) [`State::claim`], pools of one slot only: FREE → CLAIMED atomically, so the state
+//!   word is the whole pool bookkeeping (no free list). Pools of more slots claim through
+//!   their free list and leave a claimed slot's state at 0. (0') [`State::unclaim`] gives a
+//!   claimed, never spawned slot back (its token was dropped).
 //! - (1) [`State::spawn`]: the slot is owned exclusively by a [`SpawnToken`] (claimed from
 //!   its pool), so a plain store publishes it; the caller then pushes it on the run queue.
 //! - (2) [`State::wake`]: sets `RUN_QUEUED` only if the task is spawned and not queued yet;
@@ -29,7 +33,8 @@
 //! - (4) [`State::finish`]: the executor clears `SPAWNED` after the future completed;
 //!   returns whether the slot may be released now (no run-queue entry left).
 //!
-//! A slot is free exactly when its state is 0 and it has been released to its pool.
+//! A slot is free exactly when its state is 0 and it has been released to its pool (for a
+//! pool of one slot, reaching 0 is the release).
 //!
 //! [`SpawnToken`]: crate::executor::SpawnToken
 
@@ -37,6 +42,8 @@
 pub(crate) const SPAWNED: u32 = 1 << 0;
 /// The task is in its executor's run queue (at most once).
 pub(crate) const RUN_QUEUED: u32 = 1 << 1;
+/// The slot of a pool of one is owned by a spawn token (claimed, not spawned yet).
+pub(crate) const CLAIMED: u32 = 1 << 2;
 
 #[cfg(not(feature = "cortex-m"))]
 #[path = "state_atomic.rs"]
@@ -72,6 +79,26 @@ macro_rules! state_tests {
             assert!(!s.wake(), "finished: wakes are ignored");
             assert!(!s.dequeue(), "stale entry: release, don't poll");
             assert_eq!(s.bits(), 0);
+        }
+
+        #[test]
+        fn claim_is_exclusive_and_spawn_replaces_it() {
+            use crate::executor::state::{CLAIMED, RUN_QUEUED, SPAWNED};
+            let s = State::new();
+            assert!(s.claim());
+            assert_eq!(s.bits(), CLAIMED);
+            assert!(!s.claim(), "a claimed slot is not free");
+            assert!(!s.wake(), "a claimed task is not alive yet");
+            s.unclaim();
+            assert_eq!(s.bits(), 0);
+            assert!(s.claim());
+            s.spawn();
+            assert_eq!(s.bits(), SPAWNED | RUN_QUEUED);
+            assert!(!s.claim(), "a spawned slot is not free");
+            assert!(s.dequeue());
+            assert!(!s.claim(), "a live task's slot is not free");
+            assert!(s.finish());
+            assert!(s.claim(), "finishing freed the slot");
         }
 
         #[test]

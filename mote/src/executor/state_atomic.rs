@@ -2,7 +2,7 @@
 
 use crate::loom::{const_fn_unless_loom, AtomicU32, Ordering};
 
-use super::{RUN_QUEUED, SPAWNED};
+use super::{CLAIMED, RUN_QUEUED, SPAWNED};
 
 /// One atomic word of task state. All-zero is `FREE`.
 #[repr(transparent)]
@@ -15,6 +15,24 @@ impl State {
         pub(crate) fn new() -> Self {
             Self(AtomicU32::new(0))
         }
+    }
+
+    /// (0) Single-slot pools: claims the slot if it is free. `true`: the caller owns it.
+    #[inline]
+    pub(crate) fn claim(&self) -> bool {
+        // Acquire: the previous owner's drop of its future (before its Release of FREE)
+        // happens before the new future is written.
+        self.0
+            .compare_exchange(0, CLAIMED, Ordering::Acquire, Ordering::Relaxed)
+            .is_ok()
+    }
+
+    /// (0') Single-slot pools: gives back a claimed, never spawned slot (its future was
+    /// dropped).
+    #[inline]
+    pub(crate) fn unclaim(&self) {
+        // Release: the future's drop happens before the next claim.
+        self.0.store(0, Ordering::Release);
     }
 
     /// (1) Publishes a freshly claimed task as spawned and queued. The caller must push it
@@ -71,6 +89,13 @@ impl State {
     #[inline]
     pub(crate) fn finish(&self) -> bool {
         self.0.fetch_and(!SPAWNED, Ordering::AcqRel) & RUN_QUEUED == 0
+    }
+
+    /// (4) for callers holding a critical section (the pool releases the slot in it): the
+    /// read-modify-write is just as correct there.
+    #[inline]
+    pub(crate) fn finish_in_cs(&self) -> bool {
+        self.finish()
     }
 
     /// Current bits, for tests and diagnostics.

@@ -5,11 +5,13 @@
 //! of an `LDREX`/`STREX` retry loop between two barriers. The critical section orders the
 //! accesses (it acts as acquire/release), so the atomics inside it are `Relaxed`; they are
 //! atomics only so that the reads outside a critical section (`dequeue`, tests) are
-//! race-free.
+//! race-free. `spawn` and `dequeue` run outside a critical section but need no barrier
+//! either: the run queue's critical sections (push, take) sit between them and every
+//! write they must see (see each method).
 
 use crate::loom::{AtomicU32, Ordering};
 
-use super::{RUN_QUEUED, SPAWNED};
+use super::{CLAIMED, RUN_QUEUED, SPAWNED};
 
 /// One word of task state. All-zero is `FREE`.
 #[repr(transparent)]
@@ -22,13 +24,37 @@ impl State {
         Self(AtomicU32::new(0))
     }
 
+    /// (0) Single-slot pools: claims the slot if it is free. `true`: the caller owns it.
+    #[inline]
+    pub(crate) fn claim(&self) -> bool {
+        critical_section::with(|_| {
+            if self.0.load(Ordering::Relaxed) != 0 {
+                return false;
+            }
+            self.0.store(CLAIMED, Ordering::Relaxed);
+            true
+        })
+    }
+
+    /// (0') Single-slot pools: gives back a claimed, never spawned slot (its future was
+    /// dropped).
+    #[inline]
+    pub(crate) fn unclaim(&self) {
+        // Release: the future's drop happens before the next claim (a critical section,
+        // which orders it anyway on a single core).
+        self.0.store(0, Ordering::Release);
+    }
+
     /// (1) Publishes a freshly claimed task as spawned and queued; push it right after.
     #[inline]
     pub(crate) fn spawn(&self) {
-        // Release: the future and header fields written before are visible to whoever
-        // observes SPAWNED (the executor, after taking the task from the run queue, whose
-        // critical section orders it anyway).
-        self.0.store(SPAWNED | RUN_QUEUED, Ordering::Release);
+        // Relaxed (no barrier): `RUN_QUEUED` makes every waker back off without reading
+        // anything else, and the only reader that goes further is the executor, which gets
+        // the task from the run queue, so the push's critical section (right after this
+        // store) and its `take_batch` critical section order the future and header
+        // fields written before. This file is paired with `run_queue_cs.rs` (same
+        // feature), whose push and take are critical sections.
+        self.0.store(SPAWNED | RUN_QUEUED, Ordering::Relaxed);
     }
 
     /// (2) Marks the task queued. Returns `true` if the caller must enqueue it.
@@ -53,9 +79,12 @@ impl State {
     ///
     /// No critical section: while `RUN_QUEUED` is set no other context writes the word
     /// (`wake` backs off, `spawn` needs a free slot, `finish` is the executor's own).
+    /// Relaxed (no barrier): the word was last written by `spawn` or `wake_in_cs`, each
+    /// followed by the push's critical section, and the executor took the task from the
+    /// run queue in a critical section after that, which orders the write before this load.
     #[inline]
     pub(crate) fn dequeue(&self) -> bool {
-        let state = self.0.load(Ordering::Acquire);
+        let state = self.0.load(Ordering::Relaxed);
         self.0.store(state & !RUN_QUEUED, Ordering::Relaxed);
         state & SPAWNED != 0
     }
@@ -63,11 +92,16 @@ impl State {
     /// (4) Clears `SPAWNED` after completion; `true` if the slot can be released now.
     #[inline]
     pub(crate) fn finish(&self) -> bool {
-        critical_section::with(|_| {
-            let state = self.0.load(Ordering::Relaxed);
-            self.0.store(state & !SPAWNED, Ordering::Relaxed);
-            state & RUN_QUEUED == 0
-        })
+        critical_section::with(|_| self.finish_in_cs())
+    }
+
+    /// (4) inside a critical section the caller holds (the pool releases the slot in the
+    /// same critical section).
+    #[inline]
+    pub(crate) fn finish_in_cs(&self) -> bool {
+        let state = self.0.load(Ordering::Relaxed);
+        self.0.store(state & !SPAWNED, Ordering::Relaxed);
+        state & RUN_QUEUED == 0
     }
 
     /// Current bits, for tests and diagnostics.
