@@ -10,7 +10,7 @@
 //! - WFI rather than WFE: on a single core every wake source is an interrupt, and QEMU
 //!   implements WFE as a no-op (a WFE idle loop spins); WFI really sleeps there.
 
-use portable_atomic::{AtomicBool, AtomicU32, Ordering};
+use portable_atomic::{AtomicU32, Ordering};
 
 use crate::executor::raw::{Pender, RawExecutor};
 use crate::executor::Spawner;
@@ -24,9 +24,15 @@ use crate::executor::Spawner;
 /// ```
 pub struct Executor {
     raw: RawExecutor,
-    started: AtomicBool,
-    sleeps: AtomicU32,
+    /// Bit 0 ([`STARTED`]): `run` was called. Bits 1-31: the sleep count (one word for
+    /// both: 4 bytes of `.bss` fewer than two fields).
+    flags: AtomicU32,
 }
+
+/// `flags` bit: `run` was called.
+const STARTED: u32 = 1;
+/// `flags` increment of one sleep.
+const ONE_SLEEP: u32 = 2;
 
 impl Default for Executor {
     fn default() -> Self {
@@ -39,8 +45,7 @@ impl Executor {
     pub const fn new() -> Self {
         Self {
             raw: RawExecutor::new(Pender::none()),
-            started: AtomicBool::new(false),
-            sleeps: AtomicU32::new(0),
+            flags: AtomicU32::new(0),
         }
     }
 
@@ -49,10 +54,12 @@ impl Executor {
         self.raw.spawner()
     }
 
-    /// How many times the executor went to sleep (WFI) so far. With every task waiting,
-    /// it grows by one per wake-up event, not with elapsed time.
+    /// How many times the executor went to sleep (WFI) so far, modulo 2^31. With every
+    /// task waiting, it grows by one per wake-up event, not with elapsed time. It is
+    /// counted as the executor goes to sleep (interrupts masked, just before WFI), so the
+    /// count costs nothing on the way from an interrupt to the woken task.
     pub fn sleeps(&self) -> u32 {
-        self.sleeps.load(Ordering::Relaxed)
+        self.flags.load(Ordering::Relaxed) / ONE_SLEEP
     }
 
     /// Runs `init` with a spawner, then runs tasks forever, sleeping when idle.
@@ -60,7 +67,7 @@ impl Executor {
     /// # Panics
     /// If called a second time.
     pub fn run(&'static self, init: impl FnOnce(Spawner)) -> ! {
-        if self.started.swap(true, Ordering::Relaxed) {
+        if self.flags.fetch_or(STARTED, Ordering::Relaxed) & STARTED != 0 {
             panic!("Executor::run called twice");
         }
         init(self.raw.spawner());
@@ -73,8 +80,10 @@ impl Executor {
             }
             cortex_m::interrupt::disable();
             if self.raw.is_idle() && self.timers_allow_sleep() {
+                // Counted before sleeping: no interrupt can run in between (masked), and
+                // the wake-up path stays as short as it can be.
+                bump(&self.flags);
                 cortex_m::asm::wfi();
-                bump(&self.sleeps);
             }
             // SAFETY: interrupts were enabled when the loop started (thread mode after
             // reset/`main`), so re-enabling them restores that state; the masked window
@@ -96,12 +105,13 @@ impl Executor {
     }
 }
 
-/// Counters are written by the executor loop only: a load and a store, no read-modify-write
-/// (which thumbv6m would turn into a critical section).
+/// Counts one sleep. `flags` is written by the executor loop only once it runs (and
+/// here interrupts are masked): a load and a store, no read-modify-write (which thumbv6m
+/// would turn into a critical section).
 #[inline]
-fn bump(counter: &AtomicU32) {
-    counter.store(
-        counter.load(Ordering::Relaxed).wrapping_add(1),
+fn bump(flags: &AtomicU32) {
+    flags.store(
+        flags.load(Ordering::Relaxed).wrapping_add(ONE_SLEEP),
         Ordering::Relaxed,
     );
 }

@@ -3,12 +3,20 @@
 //! [`Executor`](super::Executor) and every executor on a lower-priority line.
 //!
 //! Guarantees:
-//! - One polling context: [`InterruptExecutor::on_interrupt`] polls only when called from
-//!   the handler of the executor's own line, and never from inside one of its tasks; an
-//!   exception cannot preempt itself, so polls never overlap.
+//! - Polls never overlap: [`InterruptExecutor::on_interrupt`] marks the executor `POLLING`
+//!   for the length of a batch and refuses (panics) when it finds it so, which is what a
+//!   call from inside one of its tasks, or from any context that preempted a batch, would
+//!   see. On one core (the Cortex-M backend's premise, as for the thread-mode executor)
+//!   preemption nests, so a plain load and store suffice: a context that preempts between
+//!   the check and the mark finishes its own batch, and restores `RUNNING`, before the
+//!   preempted one goes on. Calling `on_interrupt` from anywhere but the handler of the
+//!   executor's line is a bug that debug builds catch with an assertion (a read of
+//!   `ICSR`); in release builds it is not undefined behaviour (polls still never overlap)
+//!   but runs that batch at the caller's priority.
 //! - No lost wake-up: a wake that makes the run queue non-empty pends the line
-//!   (`NVIC_ISPR`, one store). A line pended while its handler runs is taken again as soon
-//!   as the handler returns, so work queued during a batch re-enters the handler.
+//!   (`NVIC_ISPR`, one store to a register chosen at `start`). A line pended while its
+//!   handler runs is taken again as soon as the handler returns, so work queued during a
+//!   batch re-enters the handler.
 //! - No busy loop (invariant 5): with an empty run queue the handler returns and the line
 //!   stays quiet until the next wake.
 //! - Wakes work from any priority (invariant 8): pending a line is a single store to a
@@ -17,9 +25,11 @@
 //! ```text
 //!            start(irq, prio)                 wake: queue empty → non-empty
 //!  NEW ───────────────────────► RUNNING ◄──────────────── pend(irq) (any context)
-//!   │ (start again: panic)         │
-//!   └ on_interrupt: no-op          └─ on_interrupt (handler of irq): poll one batch;
-//!                                     tasks woken meanwhile pended irq again
+//!   │ (start again: panic)       │    ▲
+//!   └ on_interrupt: no-op        │    │ batch done
+//!                 on_interrupt   ▼    │
+//!                 (handler of  POLLING ── on_interrupt meanwhile (a task, or a context
+//!                  irq)                   that preempted the batch): panic
 //! ```
 //!
 //! Cost per wake from an empty queue: one store to `NVIC_ISPR` plus the interrupt entry
@@ -28,17 +38,20 @@
 
 use core::cell::UnsafeCell;
 use core::mem::MaybeUninit;
+use core::sync::atomic::compiler_fence;
 
 use cortex_m::interrupt::InterruptNumber;
 use cortex_m::peripheral::NVIC;
 
 use crate::executor::raw::{Pender, RawExecutor};
 use crate::executor::SendSpawner;
-use crate::loom::{AtomicBool, AtomicU32, Ordering};
+use crate::loom::{AtomicU32, Ordering};
 
 const NEW: u32 = 0;
 const STARTING: u32 = 1;
 const RUNNING: u32 = 2;
+/// `RUNNING`, in the middle of a batch.
+const POLLING: u32 = 3;
 
 /// An interrupt line number, as stored in the pender's context word.
 #[derive(Clone, Copy)]
@@ -53,13 +66,42 @@ unsafe impl InterruptNumber for Line {
     }
 }
 
-/// The pender of an interrupt executor: pends the line whose number is the context word.
+/// `NVIC_ISPR0`, the write-one-to-set pending bits of lines 0-31; `ISPRn` is at `+ 4n`.
+const NVIC_ISPR: usize = 0xE000_E200;
+
+/// A pender for the lines `32 R ..= 32 R + 31`: sets the bits of the context word (the
+/// line's mask) in `ISPR<R>`. One function per register, chosen at `start`, so a pend is
+/// one store to a constant address (no line-number arithmetic on the wake path).
 ///
 /// # Safety
-/// `context` is a valid interrupt line number of the device (cast to a pointer).
-unsafe fn pend_line(context: *const ()) {
-    NVIC::pend(Line(context as usize as u16));
+/// The context word is `1 << (line % 32)` for a valid line `line` of the device with
+/// `line / 32 == R`.
+unsafe fn pend_in<const R: usize>(context: *const ()) {
+    // SAFETY: ISPR<R> exists for every valid line in its range (the contract), and writing
+    // ones to it only pends those lines (write-one-to-set, zeros are ignored), which is
+    // harmless from any context.
+    unsafe { core::ptr::write_volatile((NVIC_ISPR + 4 * R) as *mut u32, context as u32) }
 }
+
+/// The pender of each `ISPR` register (lines 0-511: the NVIC's architectural maximum).
+const PEND_IN: [unsafe fn(*const ()); 16] = [
+    pend_in::<0>,
+    pend_in::<1>,
+    pend_in::<2>,
+    pend_in::<3>,
+    pend_in::<4>,
+    pend_in::<5>,
+    pend_in::<6>,
+    pend_in::<7>,
+    pend_in::<8>,
+    pend_in::<9>,
+    pend_in::<10>,
+    pend_in::<11>,
+    pend_in::<12>,
+    pend_in::<13>,
+    pend_in::<14>,
+    pend_in::<15>,
+];
 
 /// An executor whose tasks run in the handler of an interrupt line, at that line's
 /// priority. Declare it as a `static`, [`start`](Self::start) it once, and call
@@ -93,10 +135,10 @@ unsafe fn pend_line(context: *const ()) {
 /// spawner.must_spawn(urgent());
 /// ```
 pub struct InterruptExecutor {
+    /// `NEW`, `STARTING`, `RUNNING` or `POLLING` (see the module docs).
     state: AtomicU32,
-    /// Set while `on_interrupt` polls, so a task that calls `on_interrupt` is refused.
-    polling: AtomicBool,
-    /// The line, written once by `start` before `state` becomes `RUNNING`.
+    /// The line, written once by `start` before `state` becomes `RUNNING` (for the debug
+    /// check of `on_interrupt`'s caller).
     line: AtomicU32,
     /// Written once by `start` (state `STARTING`, exclusive), read only once `state` is
     /// `RUNNING` (observed with Acquire after the Release that published it).
@@ -124,7 +166,6 @@ impl InterruptExecutor {
     pub const fn new() -> Self {
         Self {
             state: AtomicU32::new(NEW),
-            polling: AtomicBool::new(false),
             line: AtomicU32::new(0),
             raw: UnsafeCell::new(MaybeUninit::uninit()),
         }
@@ -149,10 +190,12 @@ impl InterruptExecutor {
             .is_ok();
         assert!(won, "InterruptExecutor::start called twice");
         let line = irq.number();
-        // SAFETY: `line` comes from an `InterruptNumber`, so it is a valid line; `pend_line`
-        // is a single write to a write-one-to-set NVIC register, callable at any time from
-        // any priority.
-        let pender = unsafe { Pender::new(pend_line, usize::from(line) as *const ()) };
+        let (register, bit) = (usize::from(line) / 32, usize::from(line) % 32);
+        // SAFETY: `line` comes from an `InterruptNumber`, so it is a valid line (below 512,
+        // so `register` indexes PEND_IN), and the context is its mask in ISPR<register>:
+        // `pend_in`'s contract. It is a single write to a write-one-to-set NVIC register,
+        // callable at any time from any priority.
+        let pender = unsafe { Pender::new(PEND_IN[register], (1usize << bit) as *const ()) };
         // SAFETY: winning NEW → STARTING makes this call the only writer, and no reader
         // looks at `raw` before RUNNING is published below.
         unsafe { (*self.raw.get()).write(RawExecutor::new(pender)) };
@@ -176,34 +219,41 @@ impl InterruptExecutor {
     ///
     /// Before `start` it does nothing (a stray pend of the line is harmless).
     ///
+    /// Cost: a load, a compare and two stores of the state word around the batch (the
+    /// check of the calling context is a debug assertion, see the module docs).
+    ///
     /// # Panics
-    /// If called from anywhere but that line's handler (thread mode, another handler) or
-    /// from within one of this executor's tasks: either would make two contexts poll one
-    /// run queue.
+    /// If called while a batch of this executor runs: from within one of its tasks, or
+    /// from a context that preempted its handler. Either would make two polls of one run
+    /// queue overlap. In debug builds also if called from anywhere but the handler of the
+    /// executor's line (thread mode, another handler).
+    #[inline]
     pub fn on_interrupt(&'static self) {
-        if self.state.load(Ordering::Acquire) != RUNNING {
-            return;
+        // Relaxed plus a compiler fence: on one core the handler is ordered after `start`
+        // by the hardware, and the fence keeps the compiler from reading `raw` before the
+        // check (a signal-handler style synchronisation, which is what it is).
+        let state = self.state.load(Ordering::Relaxed);
+        compiler_fence(Ordering::Acquire);
+        if state != RUNNING {
+            return not_running(state);
         }
-        let line = self.line.load(Ordering::Relaxed);
-        assert!(
-            active_exception() == line + 16,
+        debug_assert!(
+            active_exception() == self.line.load(Ordering::Relaxed) + 16,
             "InterruptExecutor::on_interrupt called outside the handler of its interrupt"
         );
-        assert!(
-            !self.polling.load(Ordering::Relaxed),
-            "InterruptExecutor::on_interrupt called from one of its own tasks"
-        );
         // Load and store only (no read-modify-write, which thumbv6m would turn into a
-        // critical section): only this line's handler gets here, and it cannot preempt
-        // itself.
-        self.polling.store(true, Ordering::Relaxed);
-        // SAFETY: the checks above confine polling to the handler of `line`, which never
-        // runs twice at once, and `polling` rejects a re-entry from a task.
+        // critical section): on one core, a context preempting us between the load and
+        // this store runs its whole batch and restores RUNNING before we go on.
+        self.state.store(POLLING, Ordering::Relaxed);
+        compiler_fence(Ordering::SeqCst);
+        // SAFETY: state POLLING excludes every other poll until the store below: a nested
+        // call (a task, a preempting context) sees POLLING and panics instead of polling.
         unsafe { self.raw().poll() };
         // Keep one alarm armed for the earliest timer; if it is already due, run again.
         #[cfg(feature = "time")]
         self.raw().arm_timers_or_pend();
-        self.polling.store(false, Ordering::Relaxed);
+        compiler_fence(Ordering::SeqCst);
+        self.state.store(RUNNING, Ordering::Relaxed);
     }
 
     /// True once [`start`](Self::start) has completed.
@@ -221,6 +271,16 @@ impl InterruptExecutor {
         // SAFETY: callers observed `state == RUNNING` (Acquire), which `start` stores
         // (Release) after initialising `raw`; `raw` is never written again.
         unsafe { (*self.raw.get()).assume_init_ref() }
+    }
+}
+
+/// `on_interrupt` found the executor not `RUNNING`: nothing to do before `start`, a panic
+/// in the middle of a batch. Out of line: the hot path is the `RUNNING` case.
+#[cold]
+#[inline(never)]
+fn not_running(state: u32) {
+    if state == POLLING {
+        panic!("InterruptExecutor::on_interrupt called while its batch runs (from a task?)");
     }
 }
 
