@@ -19,8 +19,10 @@
 //!   reader itself (see [Reading the clock](#reading-the-clock)).
 //! - **One comparator, several executors.** Module 2 of the dual timer counts down, one
 //!   shot, to the earliest armed deadline of the [`ALARM_SLOTS`] slots (`AlarmSlots`);
-//!   when it fires, every due slot's callback runs once, earliest first, outside the
-//!   critical section, and the comparator is re-programmed for the next deadline.
+//!   when it fires, the handler takes the earliest due slot and re-programs the comparator
+//!   for the next deadline in one critical section (one clock reading), then runs that
+//!   callback outside the critical section; a further due slot pends the interrupt again,
+//!   so every due callback runs once, earliest first.
 //!   Deadlines beyond one counter period (about 171 s) are reached in several hops.
 //! - An alarm never fires early: the comparator is loaded with `deadline − now` cycles
 //!   computed from a clock reading taken before it starts.
@@ -249,28 +251,25 @@ fn program_alarm(s: &State, now_cycles: u64) {
     write(ALARM, CONTROL, ALARM_MODE | CTRL_ENABLE);
 }
 
-/// The `DUALTIMER` interrupt: counts a wrap, acknowledges the comparator, and runs the
-/// callbacks of due slots (outside the critical section: they may re-arm).
+/// The `DUALTIMER` interrupt: counts a wrap, acknowledges the comparator, takes the
+/// earliest due slot's callback and re-programs the comparator for the other slots, all in
+/// one critical section with one clock reading; then runs the callback outside it (it may
+/// re-arm: `set_alarm` re-programs the comparator itself). If another slot is due already,
+/// `program_alarm` pends this interrupt again, so each run handles one callback, earliest
+/// deadline first, and the common case (one due slot) costs one lock and one reading.
 fn on_interrupt() {
-    let mut first = true;
-    loop {
-        let due = critical_section::with(|cs| {
-            let s = state(cs);
-            if first && read(ALARM, RIS) & 1 != 0 {
-                write(ALARM, INTCLR, 1);
-            }
-            let now = read_cycles(s);
-            let due = s.slots.take_earliest_due(ticks_of(s, now));
-            if due.is_none() {
-                program_alarm(s, now);
-            }
-            due
-        });
-        first = false;
-        match due {
-            Some((_, callback)) => callback.call(),
-            None => break,
+    let due = critical_section::with(|cs| {
+        let s = state(cs);
+        if read(ALARM, RIS) & 1 != 0 {
+            write(ALARM, INTCLR, 1);
         }
+        let now = read_cycles(s);
+        let due = s.slots.take_earliest_due(ticks_of(s, now));
+        program_alarm(s, now);
+        due
+    });
+    if let Some((_, callback)) = due {
+        callback.call();
     }
 }
 

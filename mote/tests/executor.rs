@@ -161,6 +161,43 @@ fn dropped_token_frees_its_slot() {
     exec.spawner().spawn(solo()).unwrap();
 }
 
+/// A pool of one keeps no free list: its slot is free exactly when its state word is 0.
+/// A task that wakes itself and then completes leaves a stale run-queue entry; its slot
+/// must stay taken until the executor drains that entry, then be claimable again.
+#[test]
+fn pool_of_one_slot_is_released_by_its_state() {
+    static RUNS: AtomicUsize = AtomicUsize::new(0);
+    #[mote::task(pool_size = 1)]
+    async fn wakes_itself_then_ends() {
+        poll_fn(|cx| {
+            cx.waker().wake_by_ref();
+            Poll::Ready(())
+        })
+        .await;
+        RUNS.fetch_add(1, Ordering::Relaxed);
+    }
+    let exec = leak_executor();
+    let s = exec.spawner();
+    s.spawn(wakes_itself_then_ends()).unwrap();
+    assert_eq!(s.spawn(wakes_itself_then_ends()), Err(SpawnError::Busy));
+    // SAFETY: this test is the only poller of exec.
+    assert_eq!(unsafe { exec.poll() }, 1);
+    assert_eq!(RUNS.load(Ordering::Relaxed), 1);
+    assert_eq!(
+        wakes_itself_then_ends().reserved(),
+        Err(SpawnError::Busy),
+        "finished, but its stale run-queue entry still owns the slot"
+    );
+    // SAFETY: as above.
+    assert_eq!(unsafe { exec.poll() }, 1, "the stale entry is drained");
+    assert_eq!(RUNS.load(Ordering::Relaxed), 1, "and not polled");
+    for round in 2..=3 {
+        s.spawn(wakes_itself_then_ends()).unwrap();
+        drain(exec);
+        assert_eq!(RUNS.load(Ordering::Relaxed), round);
+    }
+}
+
 #[test]
 fn dropped_token_drops_its_arguments() {
     struct Flag(&'static AtomicBool);

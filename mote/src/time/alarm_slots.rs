@@ -10,8 +10,9 @@
 //! calls the callbacks it takes **after** releasing that lock, since a callback may
 //! re-arm a slot.
 //!
-//! Costs: every operation is a linear pass over the `N` slots; `N` is the number of
-//! executors plus one, a handful.
+//! Costs: every operation is a linear pass over the slots allocated so far (at most `N`,
+//! the number of executors plus one, a handful; one per executor that actually uses
+//! timers, so typically one or two).
 
 use core::cell::Cell;
 
@@ -110,9 +111,16 @@ impl<const N: usize> AlarmSlots<N> {
         }
     }
 
+    /// The slots handed out so far: the others are never armed, so passes skip them.
+    #[inline]
+    fn in_use(&self) -> &[Cell<Slot>] {
+        let n = usize::from(self.allocated.get()).min(N);
+        &self.slots[..n]
+    }
+
     /// The earliest armed deadline: what the hardware comparator should hold.
     pub fn next_deadline(&self) -> Option<u64> {
-        self.slots
+        self.in_use()
             .iter()
             .filter_map(|s| {
                 let s = s.get();
@@ -125,7 +133,7 @@ impl<const N: usize> AlarmSlots<N> {
     /// Call it in a loop (releasing the lock around each callback) until `None`.
     pub fn take_earliest_due(&self, now: u64) -> Option<(u64, AlarmCallback)> {
         let mut best: Option<(&Cell<Slot>, u64, AlarmCallback)> = None;
-        for cell in &self.slots {
+        for cell in self.in_use() {
             let s = cell.get();
             if let Some(cb) = s.callback {
                 if s.at <= now && best.is_none_or(|(_, at, _)| s.at < at) {
