@@ -325,7 +325,7 @@ fn send_spawner_from_another_thread() {
 #[test]
 fn pender_fires_only_when_queue_becomes_non_empty() {
     static PENDS: AtomicUsize = AtomicUsize::new(0);
-    unsafe fn count(_: *const ()) {
+    unsafe extern "C" fn count(_: *const ()) {
         PENDS.fetch_add(1, Ordering::Relaxed);
     }
     static P: [Probe; 2] = [Probe::new(), Probe::new()];

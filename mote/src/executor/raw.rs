@@ -27,7 +27,7 @@ use crate::loom::{AtomicBool, Ordering};
 pub struct Pender {
     // `None` for executors that need no signal: no call at all on their wake path, and an
     // all-zero executor that lands in `.bss`.
-    func: Option<unsafe fn(*const ())>,
+    func: Option<unsafe extern "C" fn(*const ())>,
     context: *const (),
 }
 
@@ -52,7 +52,9 @@ impl Pender {
         }
     }
 
-    /// A pender calling `func(context)`.
+    /// A pender calling `func(context)`. The C ABI lets a backend write the function in
+    /// assembly (`#[unsafe(naked)]`, stable only for explicit ABIs): the Cortex-M interrupt
+    /// executor's penders are three instructions.
     ///
     /// # Safety
     /// `func(context)` must be sound to call at any time from any interrupt priority and
@@ -62,12 +64,12 @@ impl Pender {
     /// use mote::executor::raw::Pender;
     /// use std::sync::atomic::{AtomicUsize, Ordering};
     /// static PENDS: AtomicUsize = AtomicUsize::new(0);
-    /// unsafe fn count(_: *const ()) { PENDS.fetch_add(1, Ordering::Relaxed); }
+    /// unsafe extern "C" fn count(_: *const ()) { PENDS.fetch_add(1, Ordering::Relaxed); }
     /// // SAFETY: `count` only touches an atomic.
     /// let pender = unsafe { Pender::new(count, core::ptr::null()) };
     /// # let _ = pender;
     /// ```
-    pub const unsafe fn new(func: unsafe fn(*const ()), context: *const ()) -> Self {
+    pub const unsafe fn new(func: unsafe extern "C" fn(*const ()), context: *const ()) -> Self {
         Self {
             func: Some(func),
             context,

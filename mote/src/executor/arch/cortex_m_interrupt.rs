@@ -14,7 +14,7 @@
 //!   `ICSR`); in release builds it is not undefined behaviour (polls still never overlap)
 //!   but runs that batch at the caller's priority.
 //! - No lost wake-up: a wake that makes the run queue non-empty pends the line
-//!   (`NVIC_ISPR`, one store to a register chosen at `start`). A line pended while its
+//!   (`NVIC_ISPR`, one store; for lines 0-31 a three-instruction pender). A line pended while its
 //!   handler runs is taken again as soon as the handler returns, so work queued during a
 //!   batch re-enters the handler.
 //! - No busy loop (invariant 5): with an empty run queue the handler returns and the line
@@ -66,42 +66,35 @@ unsafe impl InterruptNumber for Line {
     }
 }
 
-/// `NVIC_ISPR0`, the write-one-to-set pending bits of lines 0-31; `ISPRn` is at `+ 4n`.
-const NVIC_ISPR: usize = 0xE000_E200;
-
-/// A pender for the lines `32 R ..= 32 R + 31`: sets the bits of the context word (the
-/// line's mask) in `ISPR<R>`. One function per register, chosen at `start`, so a pend is
-/// one store to a constant address (no line-number arithmetic on the wake path).
+/// The pender of an interrupt executor on line 0-31: writes the context word (the line's
+/// mask) to `NVIC_ISPR0`. Three instructions (load the register address from a literal
+/// next to the code, store, return: valid Thumb on ARMv6-M and ARMv7-M alike), so a pend
+/// costs what a write to `STIR` (ARMv7-M only) would. Written in assembly because a
+/// compiled function would add a frame-pointer prologue and epilogue.
 ///
 /// # Safety
-/// The context word is `1 << (line % 32)` for a valid line `line` of the device with
-/// `line / 32 == R`.
-unsafe fn pend_in<const R: usize>(context: *const ()) {
-    // SAFETY: ISPR<R> exists for every valid line in its range (the contract), and writing
-    // ones to it only pends those lines (write-one-to-set, zeros are ignored), which is
-    // harmless from any context.
-    unsafe { core::ptr::write_volatile((NVIC_ISPR + 4 * R) as *mut u32, context as u32) }
+/// The context word is `1 << line` for a valid line `line < 32` of the device. Writing
+/// ones to the write-one-to-set `ISPR0` only pends those lines, harmless from any context.
+#[unsafe(naked)]
+unsafe extern "C" fn pend_low_line(_mask: *const ()) {
+    core::arch::naked_asm!(
+        "ldr r1, 2f",
+        "str r0, [r1]",
+        "bx lr",
+        ".p2align 2",
+        "2: .word 0xE000E200", // NVIC_ISPR0
+    )
 }
 
-/// The pender of each `ISPR` register (lines 0-511: the NVIC's architectural maximum).
-const PEND_IN: [unsafe fn(*const ()); 16] = [
-    pend_in::<0>,
-    pend_in::<1>,
-    pend_in::<2>,
-    pend_in::<3>,
-    pend_in::<4>,
-    pend_in::<5>,
-    pend_in::<6>,
-    pend_in::<7>,
-    pend_in::<8>,
-    pend_in::<9>,
-    pend_in::<10>,
-    pend_in::<11>,
-    pend_in::<12>,
-    pend_in::<13>,
-    pend_in::<14>,
-    pend_in::<15>,
-];
+/// The pender of an interrupt executor on line 32 or above: pends the line whose number
+/// is the context word (it computes the `ISPR` register and bit: a few instructions more
+/// than [`pend_low_line`]; ARMv6-M has no such lines).
+///
+/// # Safety
+/// `context` is a valid interrupt line number of the device (cast to a pointer).
+unsafe extern "C" fn pend_line(context: *const ()) {
+    NVIC::pend(Line(context as usize as u16));
+}
 
 /// An executor whose tasks run in the handler of an interrupt line, at that line's
 /// priority. Declare it as a `static`, [`start`](Self::start) it once, and call
@@ -190,12 +183,17 @@ impl InterruptExecutor {
             .is_ok();
         assert!(won, "InterruptExecutor::start called twice");
         let line = irq.number();
-        let (register, bit) = (usize::from(line) / 32, usize::from(line) % 32);
-        // SAFETY: `line` comes from an `InterruptNumber`, so it is a valid line (below 512,
-        // so `register` indexes PEND_IN), and the context is its mask in ISPR<register>:
-        // `pend_in`'s contract. It is a single write to a write-one-to-set NVIC register,
+        // SAFETY: `line` comes from an `InterruptNumber`, so it is a valid line; each
+        // pender gets the context its contract asks for (the mask of a line below 32, or
+        // the line number). Either is a single write to a write-one-to-set NVIC register,
         // callable at any time from any priority.
-        let pender = unsafe { Pender::new(PEND_IN[register], (1usize << bit) as *const ()) };
+        let pender = unsafe {
+            if line < 32 {
+                Pender::new(pend_low_line, (1usize << line) as *const ())
+            } else {
+                Pender::new(pend_line, usize::from(line) as *const ())
+            }
+        };
         // SAFETY: winning NEW → STARTING makes this call the only writer, and no reader
         // looks at `raw` before RUNNING is published below.
         unsafe { (*self.raw.get()).write(RawExecutor::new(pender)) };

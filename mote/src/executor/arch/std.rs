@@ -22,7 +22,7 @@ struct Parker {
     thread: OnceLock<Thread>,
 }
 
-unsafe fn pend(context: *const ()) {
+unsafe extern "C" fn pend(context: *const ()) {
     // SAFETY: the context is the leaked, 'static Parker of the executor (see `new`).
     let parker = unsafe { &*(context as *const Parker) };
     if parker.parked.load(Ordering::SeqCst) {
