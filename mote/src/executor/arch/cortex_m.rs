@@ -67,9 +67,14 @@ impl Executor {
     /// # Panics
     /// If called a second time.
     pub fn run(&'static self, init: impl FnOnce(Spawner)) -> ! {
-        if self.flags.fetch_or(STARTED, Ordering::Relaxed) & STARTED != 0 {
+        // A load and a store, no read-modify-write: on one core, a context that preempts
+        // us between the two and calls `run` never returns (nor, then, do we), so two loops
+        // can never run; any later call sees STARTED.
+        let flags = self.flags.load(Ordering::Relaxed);
+        if flags & STARTED != 0 {
             panic!("Executor::run called twice");
         }
+        self.flags.store(flags | STARTED, Ordering::Relaxed);
         init(self.raw.spawner());
         loop {
             // SAFETY: `started` makes this loop the executor's only poller, and tasks can't
