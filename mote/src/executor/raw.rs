@@ -151,16 +151,19 @@ impl RawExecutor {
         self.run_queue.is_empty()
     }
 
-    /// Publishes a claimed task as spawned on this executor and queues it.
+    /// Publishes a claimed task as spawned on this executor and queues it: the task is
+    /// marked spawned, then woken through the one out-of-line wake function every waker
+    /// uses, so spawning links no second copy of the queue push and pend (a few
+    /// instructions more per spawn than an inline push, tens of bytes less code).
     ///
     /// # Safety
     /// `task` was claimed from its pool, holds its future, and is not spawned yet.
+    #[inline]
     pub(crate) unsafe fn spawn(&'static self, task: TaskRef) {
-        // SAFETY: the unspawned slot is exclusively ours; publication follows (Release).
+        // SAFETY: the unspawned slot is exclusively ours; the wake below publishes it.
         unsafe { *task.header().executor.get() = self };
         task.header().state.spawn();
-        // SAFETY: spawning set RUN_QUEUED: we own the run-queue entry.
-        unsafe { self.enqueue(task) };
+        super::waker::wake_task_out_of_line(task);
     }
 
     /// The run queue (for the wake path).
@@ -173,18 +176,6 @@ impl RawExecutor {
     #[inline]
     pub(crate) fn pend(&self) {
         self.pender.pend();
-    }
-
-    /// Pushes a task whose `RUN_QUEUED` bit the caller just set, and pends if needed.
-    ///
-    /// # Safety
-    /// The caller owns the task's run-queue entry.
-    #[inline]
-    pub(crate) unsafe fn enqueue(&self, task: TaskRef) {
-        // SAFETY: forwarded contract.
-        if unsafe { self.run_queue.push(task) } {
-            self.pender.pend();
-        }
     }
 
     /// Polls every task queued so far, once each, oldest wake first, and returns how many

@@ -36,7 +36,9 @@ impl RunQueue {
     ///
     /// # Safety
     /// The caller owns `task`'s run-queue entry (it just set `RUN_QUEUED`).
-    #[inline]
+    ///
+    /// Only tests push directly: the executor's one push path is [`wake_and_push`].
+    #[cfg(test)]
     pub(crate) unsafe fn push(&self, task: TaskRef) -> bool {
         // SAFETY: forwarded contract; the critical section is held.
         critical_section::with(|_| unsafe { self.push_in_cs(task) })

@@ -7,12 +7,12 @@
 //! instructions than `LDREX`/`STREX` loops with barriers).
 //!
 //! ```text
-//!     (0) claim (pool of 1)          (1) spawn                      (2) wake
-//!   FREE ──────────────► CLAIMED ─────────────► SPAWNED|QUEUED ◄───────── SPAWNED
-//!    ▲ ▲  0    (0') unclaim │                          │                     ▲  │
-//!    │ └────────────────────┘                          │ (3) dequeue: poll it │  │
-//!    │                                                 └──────────────────────┘  │
-//!    │                                                                (4) finish ▼
+//!     (0) claim (pool of 1)    (1) spawn                 (2) wake
+//!   FREE ──────────► CLAIMED ─────────► SPAWNED ──────────────► SPAWNED|QUEUED
+//!    ▲ ▲ │ 0 (0') unclaim │              ▲  │ ◄── (3) dequeue: poll it ──┘
+//!    │ └─┼────────────────┘              │  │
+//!    │   └─── (1) spawn (pool of more) ──┘  │ (4) finish
+//!    │                                      ▼
 //!    └──── release slot ◄── (4) finish: state was SPAWNED ──► FREE
 //!          (the caller)     (4') finish while QUEUED ──► QUEUED (a stale run-queue entry)
 //!                           (3') dequeue of QUEUED ──► FREE: release slot, do not poll
@@ -23,7 +23,8 @@
 //!   their free list and leave a claimed slot's state at 0. (0') [`State::unclaim`] gives a
 //!   claimed, never spawned slot back (its token was dropped).
 //! - (1) [`State::spawn`]: the slot is owned exclusively by a [`SpawnToken`] (claimed from
-//!   its pool), so a plain store publishes it; the caller then pushes it on the run queue.
+//!   its pool), so a plain store publishes it; the spawner then wakes it (2), through the
+//!   same out-of-line function as every waker, which queues it.
 //! - (2) [`State::wake`]: sets `RUN_QUEUED` only if the task is spawned and not queued yet;
 //!   returns `true` when the caller must push the task on its executor's run queue. A stale
 //!   waker of a finished task therefore does nothing, and a task sits in the run queue at
@@ -69,6 +70,8 @@ macro_rules! state_tests {
             let s = State::new();
             assert!(!s.wake(), "a free task is never queued");
             s.spawn();
+            assert_eq!(s.bits(), SPAWNED);
+            assert!(s.wake(), "the spawner's wake queues it");
             assert_eq!(s.bits(), SPAWNED | RUN_QUEUED);
             assert!(!s.wake(), "already queued: no second entry");
             assert!(s.dequeue());
@@ -93,8 +96,9 @@ macro_rules! state_tests {
             assert_eq!(s.bits(), 0);
             assert!(s.claim());
             s.spawn();
-            assert_eq!(s.bits(), SPAWNED | RUN_QUEUED);
+            assert_eq!(s.bits(), SPAWNED);
             assert!(!s.claim(), "a spawned slot is not free");
+            assert!(s.wake());
             assert!(s.dequeue());
             assert!(!s.claim(), "a live task's slot is not free");
             assert!(s.finish());
@@ -105,6 +109,7 @@ macro_rules! state_tests {
         fn finish_unqueued_releases_at_once() {
             let s = State::new();
             s.spawn();
+            assert!(s.wake());
             assert!(s.dequeue());
             assert!(s.finish());
             assert_eq!(s.bits(), 0);

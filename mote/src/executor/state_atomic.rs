@@ -35,13 +35,13 @@ impl State {
         self.0.store(0, Ordering::Release);
     }
 
-    /// (1) Publishes a freshly claimed task as spawned and queued. The caller must push it
-    /// on the run queue right after.
+    /// (1) Publishes a freshly claimed task as spawned. The caller wakes it right after
+    /// (which sets `RUN_QUEUED` and pushes it).
     #[inline]
     pub(crate) fn spawn(&self) {
         // Release: the header fields (executor, pool) and the future written before are
-        // visible to whoever observes SPAWNED with Acquire.
-        self.0.store(SPAWNED | RUN_QUEUED, Ordering::Release);
+        // visible to whoever observes SPAWNED with Acquire (a waker, then the executor).
+        self.0.store(SPAWNED, Ordering::Release);
     }
 
     /// (2) Marks the task queued. Returns `true` if the caller must enqueue it.

@@ -7,7 +7,9 @@
 //! atomics only so that the reads outside a critical section (`dequeue`, tests) are
 //! race-free. `spawn` and `dequeue` run outside a critical section but need no barrier
 //! either: the run queue's critical sections (push, take) sit between them and every
-//! write they must see (see each method).
+//! write they must see, and the Cortex-M backend runs on one core (see each method).
+
+use core::sync::atomic::compiler_fence;
 
 use crate::loom::{AtomicU32, Ordering};
 
@@ -45,16 +47,18 @@ impl State {
         self.0.store(0, Ordering::Release);
     }
 
-    /// (1) Publishes a freshly claimed task as spawned and queued; push it right after.
+    /// (1) Publishes a freshly claimed task as spawned; wake it right after (which sets
+    /// `RUN_QUEUED` and pushes it).
     #[inline]
     pub(crate) fn spawn(&self) {
-        // Relaxed (no barrier): `RUN_QUEUED` makes every waker back off without reading
-        // anything else, and the only reader that goes further is the executor, which gets
-        // the task from the run queue, so the push's critical section (right after this
-        // store) and its `take_batch` critical section order the future and header
-        // fields written before. This file is paired with `run_queue_cs.rs` (same
-        // feature), whose push and take are critical sections.
-        self.0.store(SPAWNED | RUN_QUEUED, Ordering::Relaxed);
+        // A waker (the spawner's own wake right after, or a stale waker of the slot's
+        // previous task, in an interrupt) that observes SPAWNED reads the executor pointer
+        // and pushes the task; the executor then polls the future written before. On the
+        // one core of the Cortex-M backend a compiler fence orders those writes before
+        // this store for any interrupt (no barrier instruction); the push's and the
+        // take's critical sections then order them for the executor.
+        compiler_fence(Ordering::Release);
+        self.0.store(SPAWNED, Ordering::Relaxed);
     }
 
     /// (2) Marks the task queued. Returns `true` if the caller must enqueue it.
@@ -79,9 +83,9 @@ impl State {
     ///
     /// No critical section: while `RUN_QUEUED` is set no other context writes the word
     /// (`wake` backs off, `spawn` needs a free slot, `finish` is the executor's own).
-    /// Relaxed (no barrier): the word was last written by `spawn` or `wake_in_cs`, each
-    /// followed by the push's critical section, and the executor took the task from the
-    /// run queue in a critical section after that, which orders the write before this load.
+    /// Relaxed (no barrier): the word was last written by `wake_in_cs` inside the push's
+    /// critical section, and the executor took the task from the run queue in a critical
+    /// section after that, which orders the write before this load.
     #[inline]
     pub(crate) fn dequeue(&self) -> bool {
         let state = self.0.load(Ordering::Relaxed);
