@@ -190,7 +190,7 @@ unsafe fn poll_task<F: Future<Output = ()>>(task: TaskRef, pool: PoolRef) {
         if cfg!(not(feature = "time")) && pool.0.is_null() {
             // A pool of one without timers: finishing is one state change, which also
             // releases the slot (inline: smaller than a call and its frame).
-            header.state.finish();
+            header.state.finish_single();
         } else {
             // SAFETY: the task completed on its executor, which is the caller.
             unsafe { finished(task, pool) };
@@ -235,9 +235,7 @@ unsafe fn finished(task: TaskRef, pool: PoolRef) {
     // SAFETY: a non-null PoolRef is a 'static head.
     match unsafe { pool.0.as_ref() } {
         // A pool of one: reaching FREE is the release.
-        None => {
-            state.finish();
-        }
+        None => state.finish_single(),
         Some(head) => critical_section::with(|_| {
             if state.finish_in_cs() {
                 // SAFETY: `finish_in_cs` drove the state to FREE with no queue entry left;

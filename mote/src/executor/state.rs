@@ -40,10 +40,19 @@
 //! [`SpawnToken`]: crate::executor::SpawnToken
 
 /// The task is alive: spawned and not finished.
+// The Cortex-M state (`state_cs.rs`) keeps each flag in a byte of its own; these bit
+// values are then only used by its tests (`State::bits`).
+#[cfg_attr(all(feature = "cortex-m", not(test)), allow(dead_code))]
 pub(crate) const SPAWNED: u32 = 1 << 0;
 /// The task is in its executor's run queue (at most once).
+// The Cortex-M state (`state_cs.rs`) keeps each flag in a byte of its own; these bit
+// values are then only used by its tests (`State::bits`).
+#[cfg_attr(all(feature = "cortex-m", not(test)), allow(dead_code))]
 pub(crate) const RUN_QUEUED: u32 = 1 << 1;
 /// The slot of a pool of one is owned by a spawn token (claimed, not spawned yet).
+// The Cortex-M state (`state_cs.rs`) keeps each flag in a byte of its own; these bit
+// values are then only used by its tests (`State::bits`).
+#[cfg_attr(all(feature = "cortex-m", not(test)), allow(dead_code))]
 pub(crate) const CLAIMED: u32 = 1 << 2;
 
 #[cfg(not(feature = "cortex-m"))]

@@ -91,6 +91,12 @@ impl State {
         self.0.fetch_and(!SPAWNED, Ordering::AcqRel) & RUN_QUEUED == 0
     }
 
+    /// (4) for a pool of one, whose slot is free once the state is 0: nothing to release.
+    #[inline]
+    pub(crate) fn finish_single(&self) {
+        self.finish();
+    }
+
     /// (4) for callers holding a critical section (the pool releases the slot in it): the
     /// read-modify-write is just as correct there.
     #[inline]

@@ -1,39 +1,58 @@
-//! Task state with critical sections: see [`state`](super) for the state machine.
+//! Task state for the Cortex-M backend: see [`state`](super) for the state machine.
 //!
-//! Each read-modify-write runs inside a critical section as a plain load and store, which
-//! on a single-core Cortex-M costs a few instructions (save PRIMASK, mask, restore) instead
-//! of an `LDREX`/`STREX` retry loop between two barriers. The critical section orders the
-//! accesses (it acts as acquire/release), so the atomics inside it are `Relaxed`; they are
-//! atomics only so that the reads outside a critical section (`dequeue`, tests) are
-//! race-free. `spawn` and `dequeue` run outside a critical section but need no barrier
-//! either: the run queue's critical sections (push, take) sit between them and every
-//! write they must see, and the Cortex-M backend runs on one core (see each method).
+//! The three flags live in one word as three separate atomic **bytes** (`SPAWNED`,
+//! `RUN_QUEUED`, `CLAIMED`), each only ever accessed byte-wide. Transitions that must
+//! look at one flag and set another atomically (`wake`, `claim`) run inside a critical
+//! section, which on a single-core Cortex-M costs a few instructions (save PRIMASK, mask,
+//! restore) instead of an `LDREX`/`STREX` retry loop between barriers. The executor's own
+//! transitions need none:
+//! - `dequeue` clears `RUN_QUEUED` with a byte store: while it is set no other context
+//!   writes the word.
+//! - `finish` clears `SPAWNED` with a byte store, then reads `RUN_QUEUED`. The Cortex-M
+//!   backend runs on **one core** (invariant 8: there, wakes come from interrupts of that
+//!   core), so a wake's critical section runs either wholly before the store (then the
+//!   read sees the `RUN_QUEUED` it set: a stale entry remains, released at `dequeue`) or
+//!   wholly after it (then it sees `SPAWNED` clear and does nothing). A compiler fence
+//!   keeps the store before the read.
+//!
+//! Orderings are `Relaxed` plus compiler fences: on one core, interrupts see this core's
+//! accesses in program order, and the run queue's critical sections (push, take) sit
+//! between a wake and the executor's poll.
 
 use core::sync::atomic::compiler_fence;
 
-use crate::loom::{AtomicU32, Ordering};
+use crate::loom::{AtomicU8, Ordering};
 
-use super::{CLAIMED, RUN_QUEUED, SPAWNED};
-
-/// One word of task state. All-zero is `FREE`.
-#[repr(transparent)]
-pub(crate) struct State(AtomicU32);
+/// One word of task state, as three flag bytes. All-zero is `FREE`.
+#[repr(C, align(4))]
+pub(crate) struct State {
+    spawned: AtomicU8,
+    queued: AtomicU8,
+    claimed: AtomicU8,
+}
 
 impl State {
     /// A free slot's state.
     #[cfg(test)]
     pub(crate) const fn new() -> Self {
-        Self(AtomicU32::new(0))
+        Self {
+            spawned: AtomicU8::new(0),
+            queued: AtomicU8::new(0),
+            claimed: AtomicU8::new(0),
+        }
     }
 
     /// (0) Single-slot pools: claims the slot if it is free. `true`: the caller owns it.
     #[inline]
     pub(crate) fn claim(&self) -> bool {
         critical_section::with(|_| {
-            if self.0.load(Ordering::Relaxed) != 0 {
+            let busy = self.spawned.load(Ordering::Relaxed)
+                | self.queued.load(Ordering::Relaxed)
+                | self.claimed.load(Ordering::Relaxed);
+            if busy != 0 {
                 return false;
             }
-            self.0.store(CLAIMED, Ordering::Relaxed);
+            self.claimed.store(1, Ordering::Relaxed);
             true
         })
     }
@@ -42,9 +61,10 @@ impl State {
     /// dropped).
     #[inline]
     pub(crate) fn unclaim(&self) {
-        // Release: the future's drop happens before the next claim (a critical section,
-        // which orders it anyway on a single core).
-        self.0.store(0, Ordering::Release);
+        // The future's drop happens before the next claim (a critical section, on the
+        // same core).
+        compiler_fence(Ordering::Release);
+        self.claimed.store(0, Ordering::Relaxed);
     }
 
     /// (1) Publishes a freshly claimed task as spawned; wake it right after (which sets
@@ -53,12 +73,15 @@ impl State {
     pub(crate) fn spawn(&self) {
         // A waker (the spawner's own wake right after, or a stale waker of the slot's
         // previous task, in an interrupt) that observes SPAWNED reads the executor pointer
-        // and pushes the task; the executor then polls the future written before. On the
-        // one core of the Cortex-M backend a compiler fence orders those writes before
-        // this store for any interrupt (no barrier instruction); the push's and the
-        // take's critical sections then order them for the executor.
+        // and pushes the task; the executor then polls the future written before. On one
+        // core a compiler fence orders those writes before this store for any interrupt
+        // (no barrier instruction); the push's and the take's critical sections then
+        // order them for the executor.
         compiler_fence(Ordering::Release);
-        self.0.store(SPAWNED, Ordering::Relaxed);
+        self.spawned.store(1, Ordering::Relaxed);
+        // Only now drop CLAIMED (pool of one): the slot never looks free in between.
+        compiler_fence(Ordering::Release);
+        self.claimed.store(0, Ordering::Relaxed);
     }
 
     /// (2) Marks the task queued. Returns `true` if the caller must enqueue it.
@@ -71,47 +94,65 @@ impl State {
     /// the same critical section).
     #[inline]
     pub(crate) fn wake_in_cs(&self) -> bool {
-        let state = self.0.load(Ordering::Relaxed);
-        if state & (SPAWNED | RUN_QUEUED) != SPAWNED {
+        if self.spawned.load(Ordering::Relaxed) == 0 || self.queued.load(Ordering::Relaxed) != 0 {
             return false;
         }
-        self.0.store(state | RUN_QUEUED, Ordering::Relaxed);
+        self.queued.store(1, Ordering::Relaxed);
         true
     }
 
     /// (3) Clears `RUN_QUEUED`; `true` if the task is still spawned (poll it).
     ///
     /// No critical section: while `RUN_QUEUED` is set no other context writes the word
-    /// (`wake` backs off, `spawn` needs a free slot, `finish` is the executor's own).
-    /// Relaxed (no barrier): the word was last written by `wake_in_cs` inside the push's
+    /// (`wake` backs off, `spawn` and `claim` need a free slot, `finish` is the executor's
+    /// own). No barrier: the flags were last written by `wake_in_cs` inside the push's
     /// critical section, and the executor took the task from the run queue in a critical
-    /// section after that, which orders the write before this load.
+    /// section after that.
     #[inline]
     pub(crate) fn dequeue(&self) -> bool {
-        let state = self.0.load(Ordering::Relaxed);
-        self.0.store(state & !RUN_QUEUED, Ordering::Relaxed);
-        state & SPAWNED != 0
+        let alive = self.spawned.load(Ordering::Relaxed) != 0;
+        self.queued.store(0, Ordering::Relaxed);
+        alive
     }
 
-    /// (4) Clears `SPAWNED` after completion; `true` if the slot can be released now.
+    /// (4) Clears `SPAWNED` after completion; `true` if the slot can be released now (no
+    /// run-queue entry left). No critical section: see the module docs.
     #[inline]
     pub(crate) fn finish(&self) -> bool {
-        critical_section::with(|_| self.finish_in_cs())
+        // The future's drop (before this call) happens before the slot looks free.
+        compiler_fence(Ordering::Release);
+        self.spawned.store(0, Ordering::Relaxed);
+        // The store stays before the read (a wake in between must be seen).
+        compiler_fence(Ordering::SeqCst);
+        self.queued.load(Ordering::Relaxed) == 0
     }
 
-    /// (4) inside a critical section the caller holds (the pool releases the slot in the
-    /// same critical section).
+    /// (4) for a pool of one, whose slot is free once the state is 0 (so there is nothing
+    /// to release, and no need to read `RUN_QUEUED` back).
+    #[inline]
+    pub(crate) fn finish_single(&self) {
+        compiler_fence(Ordering::Release);
+        self.spawned.store(0, Ordering::Relaxed);
+    }
+
+    /// (4) for callers holding a critical section (the pool releases the slot in it).
     #[inline]
     pub(crate) fn finish_in_cs(&self) -> bool {
-        let state = self.0.load(Ordering::Relaxed);
-        self.0.store(state & !SPAWNED, Ordering::Relaxed);
-        state & RUN_QUEUED == 0
+        self.finish()
     }
 
     /// Current bits, for tests and diagnostics.
     #[cfg(test)]
     pub(crate) fn bits(&self) -> u32 {
-        self.0.load(Ordering::Acquire)
+        use super::{CLAIMED, RUN_QUEUED, SPAWNED};
+        let flag = |b: &AtomicU8, bit| {
+            if b.load(Ordering::Acquire) != 0 {
+                bit
+            } else {
+                0
+            }
+        };
+        flag(&self.spawned, SPAWNED) | flag(&self.queued, RUN_QUEUED) | flag(&self.claimed, CLAIMED)
     }
 }
 
@@ -119,4 +160,9 @@ impl State {
 mod tests {
     use super::*;
     super::super::state_tests!();
+
+    #[test]
+    fn state_is_one_word() {
+        assert_eq!(core::mem::size_of::<State>(), 4);
+    }
 }
