@@ -414,10 +414,12 @@ where
     Fut: Future<Output = ()> + 'static,
     Align<ALIGN>: Alignment,
 {
-    // SAFETY (both): forwarded contract.
     let claimed = if N == 1 {
+        // SAFETY: N == 1, and the storage holds `Fut` futures with pool size N only
+        // (forwarded contract).
         unsafe { storage.single::<Fut, N>() }.claim_single()
     } else {
+        // SAFETY: forwarded contract.
         unsafe { storage.typed::<Fut, N>() }.claim()
     };
     match claimed {

@@ -95,7 +95,7 @@ macro_rules! state_tests {
 
         #[test]
         fn claim_is_exclusive_and_spawn_replaces_it() {
-            use crate::executor::state::{CLAIMED, RUN_QUEUED, SPAWNED};
+            use crate::executor::state::{CLAIMED, SPAWNED};
             let s = State::new();
             assert!(s.claim());
             assert_eq!(s.bits(), CLAIMED);
@@ -110,7 +110,8 @@ macro_rules! state_tests {
             assert!(s.wake());
             assert!(s.dequeue());
             assert!(!s.claim(), "a live task's slot is not free");
-            assert!(s.finish());
+            s.finish_single();
+            assert_eq!(s.bits(), 0);
             assert!(s.claim(), "finishing freed the slot");
         }
 
@@ -120,7 +121,7 @@ macro_rules! state_tests {
             s.spawn();
             assert!(s.wake());
             assert!(s.dequeue());
-            assert!(s.finish());
+            assert!(s.finish_in_cs());
             assert_eq!(s.bits(), 0);
         }
     };
