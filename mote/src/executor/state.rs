@@ -1,9 +1,12 @@
-//! The task state word: two documented bits in one atomic, changed only through the
-//! named transitions below, each of which tells its caller what to do next.
+//! The task state word: three documented flags (`SPAWNED`, `RUN_QUEUED`, `CLAIMED`),
+//! changed only through the named transitions below, each of which tells its caller what
+//! to do next.
 //!
-//! Two implementations with the same API are chosen here, once: `state_atomic.rs`
-//! (compare-and-swap; host and any multi-threaded platform, model-checked with loom) and
-//! `state_cs.rs` (short critical sections: on Cortex-M masking interrupts costs fewer
+//! Two implementations with the same API are chosen here, once: `state_atomic.rs` (bits
+//! of one atomic word, compare-and-swap; host and any multi-threaded platform,
+//! model-checked with loom) and `state_cs.rs` (one atomic byte per flag in the same word;
+//! short critical sections where a transition reads one flag and sets another, plain byte
+//! stores for the executor's own transitions: on a single-core Cortex-M that costs fewer
 //! instructions than `LDREX`/`STREX` loops with barriers).
 //!
 //! ```text
