@@ -381,7 +381,7 @@ alignments!(1 => A1, 2 => A2, 4 => A4, 8 => A8, 16 => A16, 32 => A32, 64 => A64,
     128 => A128, 256 => A256, 512 => A512, 1024 => A1024, 2048 => A2048, 4096 => A4096);
 
 /// Size and alignment of the pool for `N` instances of the future type a task function
-/// returns: one bare slot for `N == 1`, a [`PoolHead`] and `N` slots otherwise. The
+/// returns: one bare slot for `N == 1`, a pool head and `N` slots otherwise. The
 /// argument only carries the type; it is never called.
 pub const fn pool_layout<Fut: Future<Output = ()>, const N: usize>(
     _type_of: PhantomData<Fut>,
