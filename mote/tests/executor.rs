@@ -198,6 +198,42 @@ fn pool_of_one_slot_is_released_by_its_state() {
     }
 }
 
+/// Pools of up to four slots claim by state word (no free list), larger ones through their
+/// free list: both hand out exactly `pool_size` slots, and a dropped token's slot is the
+/// one claimed next.
+#[test]
+fn small_and_large_pools_hand_out_exactly_their_size() {
+    #[mote::task(pool_size = 4)]
+    async fn four() {}
+    #[mote::task(pool_size = 5)]
+    async fn five() {}
+    let fours: Vec<_> = (0..4).map(|_| four()).collect();
+    assert!(fours.iter().all(|t| t.reserved().is_ok()));
+    assert_eq!(four().reserved(), Err(SpawnError::Busy));
+    let fives: Vec<_> = (0..5).map(|_| five()).collect();
+    assert!(fives.iter().all(|t| t.reserved().is_ok()));
+    assert_eq!(five().reserved(), Err(SpawnError::Busy));
+    let exec = leak_executor();
+    let mut fours = fours;
+    let mut fives = fives;
+    drop(fours.remove(2));
+    drop(fives.remove(0));
+    let again = (four(), five());
+    assert!(again.0.reserved().is_ok() && again.1.reserved().is_ok());
+    assert_eq!(four().reserved(), Err(SpawnError::Busy));
+    assert_eq!(five().reserved(), Err(SpawnError::Busy));
+    // spawned and run, every slot comes back
+    for t in fours.into_iter().chain([again.0]) {
+        exec.spawner().spawn(t).unwrap();
+    }
+    for t in fives.into_iter().chain([again.1]) {
+        exec.spawner().spawn(t).unwrap();
+    }
+    assert_eq!(drain(exec), 1);
+    let refill: Vec<_> = (0..4).map(|_| four()).collect();
+    assert!(refill.iter().all(|t| t.reserved().is_ok()));
+}
+
 #[test]
 fn dropped_token_drops_its_arguments() {
     struct Flag(&'static AtomicBool);

@@ -8,8 +8,9 @@
 //! bytes as a `TaskPool<F, N>`:
 //!
 //! ```text
-//! N > 1:  TaskPool<F, N> = PoolHead { free list, fresh count } · [TaskHeader · F] × N
-//! N = 1:  TaskStorage<F> = TaskHeader · F          (no head: the state word says it all)
+//! N > SMALL_POOL:  TaskPool<F, N> = PoolHead { free list, fresh count } · [TaskHeader · F] × N
+//! N <= SMALL_POOL: [TaskStorage<F>; N] = [TaskHeader · F] × N   (no head: the state words
+//!                                                                 say it all)
 //! ```
 //!
 //! The macro also generates one small non-generic poll function per task function that
@@ -20,11 +21,12 @@
 //! - Claiming a slot is O(1) whatever `N` (invariant 2): slots never used yet are handed
 //!   out by a counter (`fresh`), finished ones are recycled through an intrusive free list
 //!   linked through their headers. Both are touched only inside a short critical section,
-//!   so interrupts and other threads may spawn too. A pool of one slot (the default
-//!   `pool_size`) has no head at all: its slot is claimed by one atomic state transition
-//!   (FREE → CLAIMED, see [`state`](super::state)) and is free again as soon as the state
-//!   returns to 0, so releasing it costs nothing. The choice is made at compile time from
-//!   `N`; both kinds are behind the same [`PoolRef`].
+//!   so interrupts and other threads may spawn too. A small pool (at most [`SMALL_POOL`]
+//!   slots; the default `pool_size` is 1) has no head at all: a slot is claimed by one
+//!   atomic state transition (FREE → CLAIMED, see [`state`](super::state)), trying its at
+//!   most four slots in turn (bounded work, so still O(1)), and is free again as soon as
+//!   its state returns to 0, so releasing it costs nothing. The choice is made at compile
+//!   time from `N`; both kinds are behind the same [`PoolRef`].
 //! - A full pool returns `None` ([`SpawnError::Busy`](super::SpawnError::Busy)) and
 //!   changes nothing.
 //! - A slot is released (pushed on the free list) exactly once, by whoever drives its
@@ -47,8 +49,12 @@ use super::waker::waker_for;
 /// is a compile-time constant there and `wake` calls inside the future are direct calls.
 pub type PollFn = unsafe fn(TaskRef);
 
-/// Per-pool bookkeeping of pools of more than one slot (8 bytes on 32-bit targets), valid
-/// when all-zero. Both fields are accessed only inside a critical section.
+/// Pools of up to this many slots claim by state word and have no [`PoolHead`]: trying
+/// four state words costs less than a free list, and saves its 8 bytes of RAM.
+pub(crate) const SMALL_POOL: usize = 4;
+
+/// Per-pool bookkeeping of pools of more than [`SMALL_POOL`] slots (8 bytes on 32-bit
+/// targets), valid when all-zero. Both fields are accessed only inside a critical section.
 #[repr(C)]
 pub struct PoolHead {
     free: UnsafeCell<*const TaskHeader>,
@@ -82,14 +88,14 @@ impl PoolHead {
     }
 }
 
-/// Which pool a slot belongs to, as far as releasing it goes: the head of a pool of more
-/// than one slot, or null for a pool of one (whose slot is free once its state is 0).
+/// Which pool a slot belongs to, as far as releasing it goes: the head of a large pool, or
+/// null for a small one (whose slots are free once their state is 0).
 #[derive(Clone, Copy)]
 pub(crate) struct PoolRef(*const PoolHead);
 
 impl PoolRef {
-    /// A pool of one slot: nothing to release into.
-    pub(crate) const SINGLE: Self = Self(ptr::null());
+    /// A small pool: nothing to release into.
+    pub(crate) const BY_STATE: Self = Self(ptr::null());
 
     /// Gives back a slot that `dequeue` or `finish` just drove to `FREE`.
     ///
@@ -103,7 +109,7 @@ impl PoolRef {
             // SAFETY: forwarded contract.
             unsafe { head.release(task) };
         }
-        // A pool of one: state 0 already made the slot claimable.
+        // A small pool: state 0 already made the slot claimable.
     }
 }
 
@@ -121,18 +127,21 @@ pub(crate) struct TaskPool<F, const N: usize> {
     slots: [TaskStorage<F>; N],
 }
 
-impl<F: Future<Output = ()> + 'static> TaskStorage<F> {
-    /// The slot of a pool of one, claimed by its state word.
-    #[inline]
-    fn claim_single(&'static self) -> Option<TaskRef> {
-        if self.header.state.claim() {
-            // SAFETY: the slot lives in a 'static pool (Header Valid Invariant); the pointer
-            // is taken to the whole TaskStorage, whose repr(C) header comes first.
-            Some(unsafe { TaskRef::from_ptr(ptr::from_ref(self).cast()) })
-        } else {
-            None
-        }
-    }
+/// Claims a free slot of a small pool (at most [`SMALL_POOL`] slots) by its state word,
+/// trying each slot once, or `None` if all are in use.
+#[inline]
+fn claim_small<F: Future<Output = ()> + 'static, const N: usize>(
+    slots: &'static [TaskStorage<F>; N],
+) -> Option<TaskRef> {
+    // A pool of one (the default) without a loop: at opt-level "z" the loop would stay.
+    let slot = if N == 1 {
+        Some(&slots[0]).filter(|slot| slot.header.state.claim())
+    } else {
+        slots.iter().find(|slot| slot.header.state.claim())
+    }?;
+    // SAFETY: the slot lives in a 'static pool (Header Valid Invariant); the pointer is
+    // taken to the whole TaskStorage, whose repr(C) header comes first.
+    Some(unsafe { TaskRef::from_ptr(ptr::from_ref(slot).cast()) })
 }
 
 impl<F: Future<Output = ()> + 'static, const N: usize> TaskPool<F, N> {
@@ -188,7 +197,7 @@ unsafe fn poll_task<F: Future<Output = ()>>(task: TaskRef, pool: PoolRef) {
         // SAFETY: the future completed; it is dropped exactly once, here, in place.
         unsafe { (*(*storage).future.get()).assume_init_drop() };
         if cfg!(not(feature = "time")) && pool.0.is_null() {
-            // A pool of one without timers: finishing is one state change, which also
+            // A small pool without timers: finishing is one state change, which also
             // releases the slot (inline: smaller than a call and its frame).
             header.state.finish_single();
         } else {
@@ -234,7 +243,7 @@ unsafe fn finished(task: TaskRef, pool: PoolRef) {
     let state = &task.header().state;
     // SAFETY: a non-null PoolRef is a 'static head.
     match unsafe { pool.0.as_ref() } {
-        // A pool of one: reaching FREE is the release.
+        // A small pool: reaching FREE is the release.
         None => state.finish_single(),
         Some(head) => critical_section::with(|_| {
             if state.finish_in_cs() {
@@ -293,20 +302,21 @@ where
         self.bytes.get().cast_const().cast()
     }
 
-    /// The typed view of the storage of a pool of one (`N == 1`; `N` is a parameter so
-    /// that the layout check, compiled in both branches of an `if N == 1`, always holds).
+    /// The typed view of the storage of a small pool (`N <= SMALL_POOL`, which the caller
+    /// tests: the layout check, compiled in both branches of that test, always holds).
     ///
     /// # Safety
-    /// `N == 1`, and the storage is used for futures of type `Fut` with pool size 1 only.
+    /// `N <= SMALL_POOL`, and the storage is used for futures of type `Fut` with pool size
+    /// `N` only.
     #[inline(always)]
-    unsafe fn single<Fut: Future<Output = ()> + 'static, const N: usize>(
+    unsafe fn small<Fut: Future<Output = ()> + 'static, const N: usize>(
         &'static self,
-    ) -> &'static TaskStorage<Fut> {
-        debug_assert!(N == 1);
-        // SAFETY: with N == 1 size and alignment are those of one TaskStorage (checked),
-        // all-zero bytes are a valid free slot, every field is interior-mutable, and the
-        // caller guarantees a single future type and pool size per storage.
-        unsafe { &*self.checked::<Fut, N>().cast::<TaskStorage<Fut>>() }
+    ) -> &'static [TaskStorage<Fut>; N] {
+        debug_assert!(N <= SMALL_POOL);
+        // SAFETY: with N <= SMALL_POOL size and alignment are those of N TaskStorages
+        // (checked), all-zero bytes are free slots, every field is interior-mutable, and
+        // the caller guarantees a single future type and pool size per storage.
+        unsafe { &*self.checked::<Fut, N>().cast::<[TaskStorage<Fut>; N]>() }
     }
 
     /// The typed view of the storage of a pool of `N > 1`.
@@ -317,7 +327,7 @@ where
     unsafe fn typed<Fut: Future<Output = ()> + 'static, const N: usize>(
         &'static self,
     ) -> &'static TaskPool<Fut, N> {
-        // SAFETY: as in `single`: all-zero bytes are a valid empty TaskPool.
+        // SAFETY: as in `small`: all-zero bytes are a valid empty TaskPool.
         unsafe { &*self.checked::<Fut, N>().cast::<TaskPool<Fut, N>>() }
     }
 
@@ -329,8 +339,8 @@ where
     unsafe fn pool_ref<Fut: Future<Output = ()> + 'static, const N: usize>(
         &'static self,
     ) -> PoolRef {
-        if N == 1 {
-            PoolRef::SINGLE
+        if N <= SMALL_POOL {
+            PoolRef::BY_STATE
         } else {
             // SAFETY: forwarded contract.
             PoolRef(unsafe { &self.typed::<Fut, N>().head })
@@ -381,15 +391,16 @@ alignments!(1 => A1, 2 => A2, 4 => A4, 8 => A8, 16 => A16, 32 => A32, 64 => A64,
     128 => A128, 256 => A256, 512 => A512, 1024 => A1024, 2048 => A2048, 4096 => A4096);
 
 /// Size and alignment of the pool for `N` instances of the future type a task function
-/// returns: one bare slot for `N == 1`, a pool head and `N` slots otherwise. The
+/// returns: `N` bare slots for a small pool (`N <= 4`), a pool head and `N` slots
+/// otherwise. The
 /// argument only carries the type; it is never called.
 pub const fn pool_layout<Fut: Future<Output = ()>, const N: usize>(
     _type_of: PhantomData<Fut>,
 ) -> (usize, usize) {
-    if N == 1 {
+    if N <= SMALL_POOL {
         (
-            mem::size_of::<TaskStorage<Fut>>(),
-            mem::align_of::<TaskStorage<Fut>>(),
+            mem::size_of::<[TaskStorage<Fut>; N]>(),
+            mem::align_of::<[TaskStorage<Fut>; N]>(),
         )
     } else {
         (
@@ -414,10 +425,10 @@ where
     Fut: Future<Output = ()> + 'static,
     Align<ALIGN>: Alignment,
 {
-    let claimed = if N == 1 {
-        // SAFETY: N == 1, and the storage holds `Fut` futures with pool size N only
-        // (forwarded contract).
-        unsafe { storage.single::<Fut, N>() }.claim_single()
+    let claimed = if N <= SMALL_POOL {
+        // SAFETY: N <= SMALL_POOL, and the storage holds `Fut` futures with pool size N
+        // only (forwarded contract).
+        claim_small(unsafe { storage.small::<Fut, N>() })
     } else {
         // SAFETY: forwarded contract.
         unsafe { storage.typed::<Fut, N>() }.claim()
@@ -450,7 +461,7 @@ pub(crate) unsafe fn abandon<Fut>(task: TaskRef, pool: PoolRef) {
     let storage = task.as_ptr() as *const TaskStorage<Fut>;
     // SAFETY: per the contract the future is initialised and owned by the caller.
     unsafe { (*(*storage).future.get()).assume_init_drop() };
-    // SAFETY: never spawned: the state is FREE (pool of more) or CLAIMED (pool of one),
+    // SAFETY: never spawned: the state is FREE (large pool) or CLAIMED (small pool),
     // and this is the only release.
     match unsafe { pool.0.as_ref() } {
         None => task.header().state.unclaim(),

@@ -61,7 +61,7 @@ impl<S> SpawnToken<S> {
     pub(crate) fn busy() -> Self {
         Self {
             task: None,
-            pool: PoolRef::SINGLE,
+            pool: PoolRef::BY_STATE,
             _future: PhantomData,
         }
     }

@@ -10,20 +10,20 @@
 //! instructions than `LDREX`/`STREX` loops with barriers).
 //!
 //! ```text
-//!     (0) claim (pool of 1)    (1) spawn                 (2) wake
+//!     (0) claim (small pool)   (1) spawn                 (2) wake
 //!   FREE ──────────► CLAIMED ─────────► SPAWNED ──────────────► SPAWNED|QUEUED
 //!    ▲ ▲ │ 0 (0') unclaim │              ▲  │ ◄── (3) dequeue: poll it ──┘
 //!    │ └─┼────────────────┘              │  │
-//!    │   └─── (1) spawn (pool of more) ──┘  │ (4) finish
+//!    │   └─── (1) spawn (large pool) ────┘  │ (4) finish
 //!    │                                      ▼
 //!    └──── release slot ◄── (4) finish: state was SPAWNED ──► FREE
 //!          (the caller)     (4') finish while QUEUED ──► QUEUED (a stale run-queue entry)
 //!                           (3') dequeue of QUEUED ──► FREE: release slot, do not poll
 //! ```
 //!
-//! - (0) [`State::claim`], pools of one slot only: FREE → CLAIMED atomically, so the state
-//!   word is the whole pool bookkeeping (no free list). Pools of more slots claim through
-//!   their free list and leave a claimed slot's state at 0. (0') [`State::unclaim`] gives a
+//! - (0) [`State::claim`], small pools only (up to four slots): FREE → CLAIMED
+//!   atomically, so the state words are the whole pool bookkeeping (no free list). Larger
+//!   pools claim through their free list and leave a claimed slot's state at 0. (0') [`State::unclaim`] gives a
 //!   claimed, never spawned slot back (its token was dropped).
 //! - (1) [`State::spawn`]: the slot is owned exclusively by a [`SpawnToken`] (claimed from
 //!   its pool), so a plain store publishes it; the spawner then wakes it (2), through the
@@ -38,7 +38,7 @@
 //!   returns whether the slot may be released now (no run-queue entry left).
 //!
 //! A slot is free exactly when its state is 0 and it has been released to its pool (for a
-//! pool of one slot, reaching 0 is the release).
+//! small pool, reaching 0 is the release).
 //!
 //! [`SpawnToken`]: crate::executor::SpawnToken
 
@@ -52,7 +52,7 @@ pub(crate) const SPAWNED: u32 = 1 << 0;
 // values are then only used by its tests (`State::bits`).
 #[cfg_attr(all(feature = "cortex-m", not(test)), allow(dead_code))]
 pub(crate) const RUN_QUEUED: u32 = 1 << 1;
-/// The slot of a pool of one is owned by a spawn token (claimed, not spawned yet).
+/// A slot of a small pool is owned by a spawn token (claimed, not spawned yet).
 // The Cortex-M state (`state_cs.rs`) keeps each flag in a byte of its own; these bit
 // values are then only used by its tests (`State::bits`).
 #[cfg_attr(all(feature = "cortex-m", not(test)), allow(dead_code))]

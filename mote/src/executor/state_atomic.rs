@@ -91,7 +91,7 @@ impl State {
         self.0.fetch_and(!SPAWNED, Ordering::AcqRel) & RUN_QUEUED == 0
     }
 
-    /// (4) for a pool of one, whose slot is free once the state is 0: nothing to release.
+    /// (4) for a small pool, whose slot is free once the state is 0: nothing to release.
     #[inline]
     pub(crate) fn finish_single(&self) {
         self.finish();

@@ -79,7 +79,7 @@ impl State {
         // order them for the executor.
         compiler_fence(Ordering::Release);
         self.spawned.store(1, Ordering::Relaxed);
-        // Only now drop CLAIMED (pool of one): the slot never looks free in between.
+        // Only now drop CLAIMED (small pool): the slot never looks free in between.
         compiler_fence(Ordering::Release);
         self.claimed.store(0, Ordering::Relaxed);
     }
@@ -127,7 +127,7 @@ impl State {
         self.queued.load(Ordering::Relaxed) == 0
     }
 
-    /// (4) for a pool of one, whose slot is free once the state is 0 (so there is nothing
+    /// (4) for a small pool, whose slot is free once the state is 0 (so there is nothing
     /// to release, and no need to read `RUN_QUEUED` back).
     #[inline]
     pub(crate) fn finish_single(&self) {
