@@ -17,7 +17,7 @@ impl State {
         }
     }
 
-    /// (0) Single-slot pools: claims the slot if it is free. `true`: the caller owns it.
+    /// (0) Small pools: claims the slot if it is free. `true`: the caller owns it.
     #[inline]
     pub(crate) fn claim(&self) -> bool {
         // Acquire: the previous owner's drop of its future (before its Release of FREE)
@@ -27,7 +27,7 @@ impl State {
             .is_ok()
     }
 
-    /// (0') Single-slot pools: gives back a claimed, never spawned slot (its future was
+    /// (0') Small pools: gives back a claimed, never spawned slot (its future was
     /// dropped).
     #[inline]
     pub(crate) fn unclaim(&self) {

@@ -1,7 +1,11 @@
 //! Task state for the Cortex-M backend: see [`state`](super) for the state machine.
 //!
-//! The three flags live in one word as three separate atomic **bytes** (`SPAWNED`,
-//! `RUN_QUEUED`, `CLAIMED`), each only ever accessed byte-wide. Transitions that must
+//! The flags live in one word as two separate atomic **bytes**, `SPAWNED` and
+//! `RUN_QUEUED`, each only ever accessed byte-wide. `CLAIMED` (a small pool's slot held by
+//! a spawn token) is stored as `RUN_QUEUED` without `SPAWNED`, a combination every
+//! transition already treats as "not free, not to be woken" (it is also a finished
+//! task's stale run-queue entry); `dequeue` never sees a claimed slot, which is in no run
+//! queue. Transitions that must
 //! look at one flag and set another atomically (`wake`, `claim`) run inside a critical
 //! section, which on a single-core Cortex-M costs a few instructions (save PRIMASK, mask,
 //! restore) instead of an `LDREX`/`STREX` retry loop between barriers. The executor's own
@@ -23,12 +27,12 @@ use core::sync::atomic::compiler_fence;
 
 use crate::loom::{AtomicU8, Ordering};
 
-/// One word of task state, as three flag bytes. All-zero is `FREE`.
+/// One word of task state, as two flag bytes. All-zero is `FREE`.
 #[repr(C, align(4))]
 pub(crate) struct State {
     spawned: AtomicU8,
+    /// `RUN_QUEUED`, or `CLAIMED` while `spawned` is 0 and the slot is held by a token.
     queued: AtomicU8,
-    claimed: AtomicU8,
 }
 
 impl State {
@@ -38,33 +42,31 @@ impl State {
         Self {
             spawned: AtomicU8::new(0),
             queued: AtomicU8::new(0),
-            claimed: AtomicU8::new(0),
         }
     }
 
-    /// (0) Single-slot pools: claims the slot if it is free. `true`: the caller owns it.
+    /// (0) Small pools: claims the slot if it is free. `true`: the caller owns it.
     #[inline]
     pub(crate) fn claim(&self) -> bool {
         critical_section::with(|_| {
-            let busy = self.spawned.load(Ordering::Relaxed)
-                | self.queued.load(Ordering::Relaxed)
-                | self.claimed.load(Ordering::Relaxed);
+            let busy = self.spawned.load(Ordering::Relaxed) | self.queued.load(Ordering::Relaxed);
             if busy != 0 {
                 return false;
             }
-            self.claimed.store(1, Ordering::Relaxed);
+            // CLAIMED: RUN_QUEUED without SPAWNED (module docs).
+            self.queued.store(1, Ordering::Relaxed);
             true
         })
     }
 
-    /// (0') Single-slot pools: gives back a claimed, never spawned slot (its future was
+    /// (0') Small pools: gives back a claimed, never spawned slot (its future was
     /// dropped).
     #[inline]
     pub(crate) fn unclaim(&self) {
         // The future's drop happens before the next claim (a critical section, on the
         // same core).
         compiler_fence(Ordering::Release);
-        self.claimed.store(0, Ordering::Relaxed);
+        self.queued.store(0, Ordering::Relaxed);
     }
 
     /// (1) Publishes a freshly claimed task as spawned; wake it right after (which sets
@@ -79,9 +81,10 @@ impl State {
         // order them for the executor.
         compiler_fence(Ordering::Release);
         self.spawned.store(1, Ordering::Relaxed);
-        // Only now drop CLAIMED (small pool): the slot never looks free in between.
+        // Only now drop CLAIMED (small pool; a no-op for a large one): the slot never
+        // looks free in between, and wakers back off until the store (queued set).
         compiler_fence(Ordering::Release);
-        self.claimed.store(0, Ordering::Relaxed);
+        self.queued.store(0, Ordering::Relaxed);
     }
 
     /// (2) Marks the task queued. Returns `true` if the caller must enqueue it.
@@ -141,10 +144,10 @@ impl State {
         self.finish()
     }
 
-    /// Current bits, for tests and diagnostics.
+    /// Current bits, for tests and diagnostics (a claimed slot reads as `RUN_QUEUED`).
     #[cfg(test)]
     pub(crate) fn bits(&self) -> u32 {
-        use super::{CLAIMED, RUN_QUEUED, SPAWNED};
+        use super::{RUN_QUEUED, SPAWNED};
         let flag = |b: &AtomicU8, bit| {
             if b.load(Ordering::Acquire) != 0 {
                 bit
@@ -152,7 +155,7 @@ impl State {
                 0
             }
         };
-        flag(&self.spawned, SPAWNED) | flag(&self.queued, RUN_QUEUED) | flag(&self.claimed, CLAIMED)
+        flag(&self.spawned, SPAWNED) | flag(&self.queued, RUN_QUEUED)
     }
 }
 
