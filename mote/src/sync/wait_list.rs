@@ -152,7 +152,7 @@ impl WaitList {
     /// `node` is `Idle`, inside a pinned future that will uphold WL1 for this list, and
     /// is accessed only through this list from now on (WL2).
     #[inline]
-    pub(crate) unsafe fn enqueue(&mut self, node: NonNull<WaitNode>, waker: &Waker, want: usize) {
+    pub(crate) unsafe fn enqueue(&mut self, node: NonNull<WaitNode>, waker: Waker, want: usize) {
         // SAFETY: forwarded contract.
         let d = unsafe { arm(node, waker, want) };
         d.next = None;
@@ -175,7 +175,7 @@ impl WaitList {
     pub(crate) unsafe fn enqueue_front(
         &mut self,
         node: NonNull<WaitNode>,
-        waker: &Waker,
+        waker: Waker,
         want: usize,
     ) {
         // SAFETY: forwarded contract.
@@ -201,35 +201,41 @@ impl WaitList {
         unsafe { data(node) }.state
     }
 
-    /// Replaces the stored waker of a `Waiting` node if `waker` would wake another task.
+    /// Keeps the stored waker of a `Waiting` node if the poll's waker would wake the same
+    /// task, else replaces it through `stage`. False when `stage` declined (nothing
+    /// changed; the poll must retry with a [`StagedWaker`]).
     ///
     /// # Safety
     ///
     /// As for [`state`](Self::state).
     #[inline]
-    pub(crate) unsafe fn update_waker(&mut self, node: NonNull<WaitNode>, waker: &Waker) {
+    pub(crate) unsafe fn update_waker(
+        &mut self,
+        node: NonNull<WaitNode>,
+        stage: &mut impl WakerStage,
+    ) -> bool {
         // SAFETY: alive (caller's own node) and accessed through its list (WL2).
         let d = unsafe { data(node) };
         match &*d.waker {
-            Some(w) if w.will_wake(waker) => {}
-            // Assigning through `DerefMut` drops the old waker.
-            _ => *d.waker = Some(waker.clone()),
+            Some(w) if w.will_wake(stage.waker()) => true,
+            _ => stage.replace(&mut d.waker),
         }
     }
 
-    /// Unlinks a `Waiting` node (→ `Idle`), e.g. because its future is dropped.
+    /// Unlinks a `Waiting` node (→ `Idle`), e.g. because its future is dropped, and
+    /// returns its waker (for the caller to drop after releasing the lock, SH1).
     ///
     /// # Safety
     ///
     /// `node` is `Waiting` in this list.
     #[inline]
-    pub(crate) unsafe fn remove(&mut self, node: NonNull<WaitNode>) {
+    pub(crate) unsafe fn remove(&mut self, node: NonNull<WaitNode>) -> Option<Waker> {
         // SAFETY: linked in this list, so alive (WL1); `&mut self` gives exclusivity (WL2).
         let d = unsafe { data(node) };
         debug_assert_eq!(d.state, NodeState::Waiting);
         let (prev, next) = (d.prev.take(), d.next.take());
         d.state = NodeState::Idle;
-        drop(d.waker.take()); // WL3: no waker once not `Waiting`
+        let waker = d.waker.take(); // WL3: no waker once not `Waiting`
         match prev {
             // SAFETY: neighbours of a linked node are linked, hence alive (WL1).
             Some(p) => unsafe { data(p) }.next = next,
@@ -240,6 +246,7 @@ impl WaitList {
             Some(n) => unsafe { data(n) }.prev = prev,
             None => self.tail = prev,
         }
+        waker
     }
 
     /// Marks a `Granted` node `Idle` again (its owner took or returned the grant).
@@ -277,6 +284,117 @@ impl WaitList {
         }
         d.state = NodeState::Granted;
         d.waker.take()
+    }
+}
+
+/// How a poll stores its waker in a wait-list node under the lock. Under an unchecked
+/// lock (SH1 in `shared.rs`) no foreign waker code may run there, so:
+///
+/// - [`OwnWaker`] (the fast path) stores only Mote's own task wakers, whose clone is a
+///   copy of two words run by Mote's code (executor `waker` module: "clone and drop are
+///   free"), and declines anything else: a foreign waker, or a stored waker to replace.
+/// - [`StagedWaker`] (the retry after a decline) holds a clone made before the lock and
+///   keeps a replaced waker to drop after it; it never declines.
+/// - [`InLock`] clones and drops under the lock: for checked locks only.
+pub(crate) trait WakerStage {
+    /// The poll's waker.
+    fn waker(&self) -> &Waker;
+    /// A waker to store in a node; `None` declines (the section must change nothing).
+    fn take(&mut self) -> Option<Waker>;
+    /// Replaces the waker in `slot`; false declines (nothing changed).
+    fn replace(&mut self, slot: &mut Option<Waker>) -> bool;
+}
+
+/// The fast [`WakerStage`] (see there): Mote task wakers only, no replacement.
+pub(crate) struct OwnWaker<'a>(pub(crate) &'a Waker);
+
+impl WakerStage for OwnWaker<'_> {
+    #[inline(always)]
+    fn waker(&self) -> &Waker {
+        self.0
+    }
+
+    #[inline(always)]
+    fn take(&mut self) -> Option<Waker> {
+        if crate::executor::task_from_waker(self.0).is_some() {
+            // Mote's clone: a copy, no foreign code (SH1).
+            Some(self.0.clone())
+        } else {
+            None
+        }
+    }
+
+    #[inline(always)]
+    fn replace(&mut self, _: &mut Option<Waker>) -> bool {
+        false // the old waker may be foreign: drop it outside the lock (StagedWaker)
+    }
+}
+
+/// The retry [`WakerStage`] (see there): make it before the lock section, drop it after.
+pub(crate) struct StagedWaker<'a> {
+    waker: &'a Waker,
+    /// A clone made outside the lock, until stored.
+    spare: Option<Waker>,
+    /// A waker taken out of a node under the lock, dropped with `self`.
+    retired: Option<Waker>,
+}
+
+impl<'a> StagedWaker<'a> {
+    /// Clones `waker` (outside the lock: call this before the section).
+    #[inline]
+    pub(crate) fn new(waker: &'a Waker) -> Self {
+        Self {
+            waker,
+            spare: Some(waker.clone()),
+            retired: None,
+        }
+    }
+}
+
+impl WakerStage for StagedWaker<'_> {
+    #[inline]
+    fn waker(&self) -> &Waker {
+        self.waker
+    }
+
+    #[inline]
+    fn take(&mut self) -> Option<Waker> {
+        // A poll stores at most one waker (an enqueue or a replacement, never both), so
+        // the spare is there whenever this is called.
+        self.spare.take()
+    }
+
+    #[inline]
+    fn replace(&mut self, slot: &mut Option<Waker>) -> bool {
+        match self.spare.take() {
+            Some(new) => {
+                self.retired = core::mem::replace(slot, Some(new));
+                true
+            }
+            None => false,
+        }
+    }
+}
+
+/// The [`WakerStage`] of checked locks: clones and drops under the lock (a re-entrant
+/// waker then panics on the `RefCell` borrow instead of aliasing).
+pub(crate) struct InLock<'a>(pub(crate) &'a Waker);
+
+impl WakerStage for InLock<'_> {
+    #[inline(always)]
+    fn waker(&self) -> &Waker {
+        self.0
+    }
+
+    #[inline(always)]
+    fn take(&mut self) -> Option<Waker> {
+        Some(self.0.clone())
+    }
+
+    #[inline(always)]
+    fn replace(&mut self, slot: &mut Option<Waker>) -> bool {
+        *slot = Some(self.0.clone());
+        true
     }
 }
 
@@ -328,15 +446,34 @@ impl Waiter {
     /// caller holds the primitive's lock (`&mut WaitList` borrowed from its state).
     #[inline]
     pub(crate) unsafe fn poll_turn(&mut self, list: &mut WaitList, waker: &Waker) -> Turn {
+        // SAFETY: forwarded contract. `InLock` never declines.
+        unsafe { self.poll_turn_with(list, &mut InLock(waker)) }.unwrap_or(Turn::Waiting)
+    }
+
+    /// [`poll_turn`](Self::poll_turn) through a [`WakerStage`]; `None` when the stage
+    /// declined to refresh the stored waker (nothing changed: retry with a
+    /// [`StagedWaker`]).
+    ///
+    /// # Safety
+    ///
+    /// As for [`poll_turn`](Self::poll_turn).
+    #[inline]
+    pub(crate) unsafe fn poll_turn_with(
+        &mut self,
+        list: &mut WaitList,
+        stage: &mut impl WakerStage,
+    ) -> Option<Turn> {
         if !self.queued {
-            return Turn::Fresh;
+            return Some(Turn::Fresh);
         }
         let node = self.node.ptr();
         // SAFETY: the node was enqueued in `list` (queued) and is alive (it is ours).
-        match unsafe { list.state(node) } {
+        Some(match unsafe { list.state(node) } {
             NodeState::Waiting => {
                 // SAFETY: as above.
-                unsafe { list.update_waker(node, waker) };
+                if !unsafe { list.update_waker(node, stage) } {
+                    return None;
+                }
                 Turn::Waiting
             }
             NodeState::Granted => {
@@ -349,7 +486,7 @@ impl Waiter {
                 self.queued = false;
                 Turn::Fresh
             }
-        }
+        })
     }
 
     /// Appends this waiter to `list`.
@@ -364,8 +501,31 @@ impl Waiter {
         debug_assert!(!self.queued);
         // SAFETY: the node is Idle, pinned inside the owner, and the owner's Drop unlinks
         // it (this function's contract), so WL1 and WL2 hold.
+        unsafe { list.enqueue(self.node.ptr(), waker.clone(), want) };
+        self.queued = true;
+    }
+
+    /// [`enqueue`](Self::enqueue) through a [`WakerStage`]; false when the stage declined
+    /// (nothing changed: retry with a [`StagedWaker`]).
+    ///
+    /// # Safety
+    ///
+    /// As for [`enqueue`](Self::enqueue).
+    #[inline]
+    pub(crate) unsafe fn enqueue_with(
+        &mut self,
+        list: &mut WaitList,
+        stage: &mut impl WakerStage,
+        want: usize,
+    ) -> bool {
+        debug_assert!(!self.queued);
+        let Some(waker) = stage.take() else {
+            return false;
+        };
+        // SAFETY: as in `enqueue`.
         unsafe { list.enqueue(self.node.ptr(), waker, want) };
         self.queued = true;
+        true
     }
 
     /// Puts this waiter back at the head of `list` (after a grant it could not use).
@@ -377,7 +537,7 @@ impl Waiter {
     pub(crate) unsafe fn enqueue_front(&mut self, list: &mut WaitList, waker: &Waker, want: usize) {
         debug_assert!(!self.queued);
         // SAFETY: as in `enqueue`.
-        unsafe { list.enqueue_front(self.node.ptr(), waker, want) };
+        unsafe { list.enqueue_front(self.node.ptr(), waker.clone(), want) };
         self.queued = true;
     }
 
@@ -389,6 +549,23 @@ impl Waiter {
     /// As for [`poll_turn`](Self::poll_turn).
     #[inline]
     pub(crate) unsafe fn cancel(&mut self, list: &mut WaitList) -> bool {
+        let mut retired = None;
+        // SAFETY: forwarded contract. A checked lock may drop the waker inside.
+        unsafe { self.cancel_staged(list, &mut retired) }
+    }
+
+    /// [`cancel`](Self::cancel) for an unchecked lock (SH1): the node's waker, if any,
+    /// is moved to `retired`, to be dropped after the lock.
+    ///
+    /// # Safety
+    ///
+    /// As for [`poll_turn`](Self::poll_turn).
+    #[inline]
+    pub(crate) unsafe fn cancel_staged(
+        &mut self,
+        list: &mut WaitList,
+        retired: &mut Option<Waker>,
+    ) -> bool {
         if !self.queued {
             return false;
         }
@@ -398,7 +575,7 @@ impl Waiter {
         match unsafe { list.state(node) } {
             NodeState::Waiting => {
                 // SAFETY: the node is Waiting in `list`.
-                unsafe { list.remove(node) };
+                *retired = unsafe { list.remove(node) };
                 false
             }
             NodeState::Granted => {
@@ -411,7 +588,7 @@ impl Waiter {
     }
 }
 
-/// Moves an `Idle` node to `Waiting` with a clone of `waker` and its request `want`, and
+/// Moves an `Idle` node to `Waiting` with `waker` and its request `want`, and
 /// returns its data for the caller to link (the step both enqueue ends share).
 ///
 /// # Safety
@@ -419,14 +596,14 @@ impl Waiter {
 /// `node` is alive and `Idle`, and the caller has exclusive access to it through its list
 /// (`&mut WaitList`, WL2).
 #[inline]
-unsafe fn arm<'a>(node: NonNull<WaitNode>, waker: &Waker, want: usize) -> &'a mut NodeData {
+unsafe fn arm<'a>(node: NonNull<WaitNode>, waker: Waker, want: usize) -> &'a mut NodeData {
     // SAFETY: alive and exclusive per the contract (WL2).
     let d = unsafe { data(node) };
     debug_assert_eq!(d.state, NodeState::Idle);
     d.state = NodeState::Waiting;
     debug_assert!(d.waker.is_none());
     // No waker to drop: the node is `Idle` (WL3).
-    d.waker = ManuallyDrop::new(Some(waker.clone()));
+    d.waker = ManuallyDrop::new(Some(waker));
     d.want = want;
     d
 }
