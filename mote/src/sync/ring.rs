@@ -20,10 +20,12 @@ impl<T, const N: usize> Ring<T, N> {
         }
     }
 
+    #[inline]
     pub(crate) fn len(&self) -> usize {
         self.len
     }
 
+    #[inline]
     fn index(&self, offset: usize) -> usize {
         let i = self.head + offset;
         if i >= N {
@@ -34,6 +36,7 @@ impl<T, const N: usize> Ring<T, N> {
     }
 
     /// The value `offset` places after the oldest one.
+    #[inline]
     pub(crate) fn get_mut(&mut self, offset: usize) -> Option<&mut T> {
         if offset >= self.len {
             return None;
@@ -44,6 +47,7 @@ impl<T, const N: usize> Ring<T, N> {
     }
 
     /// Appends `value`; gives it back when full.
+    #[inline]
     pub(crate) fn push_back(&mut self, value: T) -> Result<(), T> {
         if self.len == N {
             return Err(value);
@@ -55,6 +59,7 @@ impl<T, const N: usize> Ring<T, N> {
     }
 
     /// Removes the oldest value.
+    #[inline]
     pub(crate) fn pop_front(&mut self) -> Option<T> {
         if self.len == 0 {
             return None;
@@ -68,6 +73,7 @@ impl<T, const N: usize> Ring<T, N> {
     }
 
     /// Removes the newest value.
+    #[inline]
     pub(crate) fn pop_back(&mut self) -> Option<T> {
         if self.len == 0 {
             return None;

@@ -27,7 +27,7 @@ use core::task::{Context, Poll, Waker};
 
 use crate::sync::blocking_mutex::raw::RawMutex;
 use crate::sync::shared::{Grant, Shared};
-use crate::sync::wait_list::{OwnWaker, StagedWaker, Turn, WaitList, WakerStage, Waiter};
+use crate::sync::wait_list::{OwnWaker, StagedWaker, Turn, WaitList, Waiter, WakerStage};
 
 struct State<T> {
     value: Option<T>,
@@ -173,7 +173,7 @@ pub struct WaitFuture<'a, M: RawMutex, T> {
 impl<M: RawMutex, T> Future for WaitFuture<'_, M, T> {
     type Output = T;
 
-    #[inline]
+    #[inline(always)]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<T> {
         // SAFETY: nothing is moved out of `self`; `waiter` stays in place.
         let this = unsafe { self.get_unchecked_mut() };
@@ -233,7 +233,6 @@ impl<M: RawMutex, T> WaitFuture<'_, M, T> {
         drop(staged);
         poll
     }
-
 
     /// The slow half of `Drop`: leaves the list, or passes a promised value on.
     #[cold]

@@ -31,6 +31,7 @@ impl<'a, M: RawMutex, T, const N: usize> SendFuture<'a, M, T, N> {
 impl<M: RawMutex, T, const N: usize> Future for SendFuture<'_, M, T, N> {
     type Output = ();
 
+    #[inline(always)]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         // SAFETY: nothing is moved out of `self` except `value`, which is not structurally
         // pinned; `waiter` stays in place.
@@ -41,6 +42,7 @@ impl<M: RawMutex, T, const N: usize> Future for SendFuture<'_, M, T, N> {
 }
 
 impl<M: RawMutex, T, const N: usize> Drop for SendFuture<'_, M, T, N> {
+    #[inline]
     fn drop(&mut self) {
         // SAFETY: dropped in place, so still pinned if it was ever polled; sender only.
         unsafe { chan::cancel_send(&self.channel.core, &mut self.waiter) };
@@ -75,6 +77,7 @@ impl<M: RawMutex, T, const N: usize> Future for ReceiveFuture<'_, M, T, N> {
 }
 
 impl<M: RawMutex, T, const N: usize> Drop for ReceiveFuture<'_, M, T, N> {
+    #[inline]
     fn drop(&mut self) {
         // SAFETY: dropped in place, so still pinned if it was ever polled; receiver only.
         unsafe { chan::cancel_receive(&self.channel.core, &mut self.waiter) };
