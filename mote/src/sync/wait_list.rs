@@ -33,17 +33,21 @@
 //!   state borrow), or by its owner while it was never enqueued. Hence no two accesses to a
 //!   node's fields overlap.
 //!
-//! - **WL3 (Waker Only While Waiting)**: a node holds a waker exactly while it is
-//!   `Waiting` (enqueue stores one; `grant_front` takes it out, `remove` drops it). A node
-//!   that is not `Waiting` owns no waker, so nodes have no drop glue: a future dropped
-//!   while `Waiting` must unlink its node first anyway (WL1), which drops the waker.
-//!   (Breaking WL3 would only leak a waker, never be unsound.)
+//! - **WL3 (Initialised Only While Waiting)**: a node's links, waker and `want` are
+//!   initialised exactly while it is `Waiting`: enqueue writes them all; `grant_front`
+//!   and `remove` read the waker out (handing it to the caller, who wakes or drops it
+//!   after the lock) as the node leaves `Waiting`. Only `state` is always valid, so a
+//!   fresh node costs one store and nodes have no drop glue (a future dropped while
+//!   `Waiting` must unlink its node first anyway, WL1). Every read of those fields first
+//!   knows the node is `Waiting` (it is linked, or its state says so).
+//! - **WL2 addendum (unchecked locks)**: no wait-list operation clones or drops a waker
+//!   under the lock except through a [`WakerStage`], which keeps SH1 (`shared.rs`).
 //!
 //! Cost: enqueue, remove, grant are O(1).
 
 use core::cell::UnsafeCell;
 use core::marker::PhantomPinned;
-use core::mem::ManuallyDrop;
+use core::mem::MaybeUninit;
 use core::ptr::NonNull;
 use core::task::Waker;
 
@@ -58,15 +62,19 @@ pub(crate) enum NodeState {
     Granted,
 }
 
+/// Every field but `state` is initialised exactly while `Waiting` (WL3), so a fresh node
+/// costs one store and nothing is dropped implicitly.
 struct NodeData {
-    prev: Option<NonNull<WaitNode>>,
-    next: Option<NonNull<WaitNode>>,
-    /// `Some` exactly while `Waiting` (WL3); never dropped implicitly.
-    waker: ManuallyDrop<Option<Waker>>,
+    prev: MaybeUninit<Link>,
+    next: MaybeUninit<Link>,
+    waker: MaybeUninit<Waker>,
     state: NodeState,
     /// What the waiter asks for (e.g. a number of permits); primitive-defined.
-    want: usize,
+    want: MaybeUninit<usize>,
 }
+
+/// A link to a neighbour node (`None` at the ends).
+type Link = Option<NonNull<WaitNode>>;
 
 /// A list node, embedded in a waiting future. `!Unpin`: once enqueued, it must not move
 /// (the future is pinned).
@@ -88,11 +96,11 @@ impl WaitNode {
     pub(crate) const fn new() -> Self {
         Self {
             data: UnsafeCell::new(NodeData {
-                prev: None,
-                next: None,
-                waker: ManuallyDrop::new(None),
+                prev: MaybeUninit::uninit(),
+                next: MaybeUninit::uninit(),
+                waker: MaybeUninit::uninit(),
                 state: NodeState::Idle,
-                want: 0,
+                want: MaybeUninit::uninit(),
             }),
             _pinned: PhantomPinned,
         }
@@ -155,11 +163,11 @@ impl WaitList {
     pub(crate) unsafe fn enqueue(&mut self, node: NonNull<WaitNode>, waker: Waker, want: usize) {
         // SAFETY: forwarded contract.
         let d = unsafe { arm(node, waker, want) };
-        d.next = None;
-        d.prev = self.tail;
+        d.next = MaybeUninit::new(None);
+        d.prev = MaybeUninit::new(self.tail);
         match self.tail {
             // SAFETY: the tail is linked, hence alive (WL1); `&mut self` gives exclusivity.
-            Some(tail) => unsafe { data(tail) }.next = Some(node),
+            Some(tail) => unsafe { data(tail) }.next = MaybeUninit::new(Some(node)),
             None => self.head = Some(node),
         }
         self.tail = Some(node);
@@ -180,11 +188,11 @@ impl WaitList {
     ) {
         // SAFETY: forwarded contract.
         let d = unsafe { arm(node, waker, want) };
-        d.prev = None;
-        d.next = self.head;
+        d.prev = MaybeUninit::new(None);
+        d.next = MaybeUninit::new(self.head);
         match self.head {
             // SAFETY: the head is linked, hence alive (WL1); `&mut self` gives exclusivity.
-            Some(head) => unsafe { data(head) }.prev = Some(node),
+            Some(head) => unsafe { data(head) }.prev = MaybeUninit::new(Some(node)),
             None => self.tail = Some(node),
         }
         self.head = Some(node);
@@ -216,10 +224,10 @@ impl WaitList {
     ) -> bool {
         // SAFETY: alive (caller's own node) and accessed through its list (WL2).
         let d = unsafe { data(node) };
-        match &*d.waker {
-            Some(w) if w.will_wake(stage.waker()) => true,
-            _ => stage.replace(&mut d.waker),
-        }
+        debug_assert_eq!(d.state, NodeState::Waiting);
+        // SAFETY: the caller saw the node `Waiting`, so its waker is initialised (WL3).
+        let stored = unsafe { d.waker.assume_init_mut() };
+        stored.will_wake(stage.waker()) || stage.replace(stored)
     }
 
     /// Unlinks a `Waiting` node (→ `Idle`), e.g. because its future is dropped, and
@@ -233,20 +241,27 @@ impl WaitList {
         // SAFETY: linked in this list, so alive (WL1); `&mut self` gives exclusivity (WL2).
         let d = unsafe { data(node) };
         debug_assert_eq!(d.state, NodeState::Waiting);
-        let (prev, next) = (d.prev.take(), d.next.take());
+        // SAFETY: `Waiting`, so links and waker are initialised (WL3); the waker is read
+        // out once, as the state leaves `Waiting` here.
+        let (prev, next, waker) = unsafe {
+            (
+                d.prev.assume_init(),
+                d.next.assume_init(),
+                d.waker.assume_init_read(),
+            )
+        };
         d.state = NodeState::Idle;
-        let waker = d.waker.take(); // WL3: no waker once not `Waiting`
         match prev {
             // SAFETY: neighbours of a linked node are linked, hence alive (WL1).
-            Some(p) => unsafe { data(p) }.next = next,
+            Some(p) => unsafe { data(p) }.next = MaybeUninit::new(next),
             None => self.head = next,
         }
         match next {
             // SAFETY: as above.
-            Some(n) => unsafe { data(n) }.prev = prev,
+            Some(n) => unsafe { data(n) }.prev = MaybeUninit::new(prev),
             None => self.tail = prev,
         }
-        waker
+        Some(waker)
     }
 
     /// Marks a `Granted` node `Idle` again (its owner took or returned the grant).
@@ -266,24 +281,27 @@ impl WaitList {
     #[inline]
     pub(crate) fn front_want(&mut self) -> Option<usize> {
         // SAFETY: the head is linked, hence alive (WL1); `&mut self` gives exclusivity (WL2).
-        self.head.map(|h| unsafe { data(h) }.want)
+        // SAFETY (want): a linked node is `Waiting`, so `want` is initialised (WL3).
+        self.head.map(|h| unsafe { data(h).want.assume_init() })
     }
 
     /// Unlinks the oldest waiter, marks it `Granted` and returns its waker (to be woken
-    /// after the lock is released). `None` when the list is empty.
+    /// after the lock is released, SH1). `None` when the list is empty.
     #[inline]
     pub(crate) fn grant_front(&mut self) -> Option<Waker> {
         let head = self.head?;
         // SAFETY: the head is linked, hence alive (WL1); `&mut self` gives exclusivity (WL2).
         let d = unsafe { data(head) };
-        self.head = d.next.take();
+        // SAFETY: a linked node is `Waiting`: links and waker are initialised (WL3).
+        self.head = unsafe { d.next.assume_init() };
         match self.head {
             // SAFETY: the new head is linked, hence alive (WL1).
-            Some(n) => unsafe { data(n) }.prev = None,
+            Some(n) => unsafe { data(n) }.prev = MaybeUninit::new(None),
             None => self.tail = None,
         }
         d.state = NodeState::Granted;
-        d.waker.take()
+        // SAFETY: as above; read out once, as the state leaves `Waiting` here.
+        Some(unsafe { d.waker.assume_init_read() })
     }
 }
 
@@ -302,7 +320,7 @@ pub(crate) trait WakerStage {
     /// A waker to store in a node; `None` declines (the section must change nothing).
     fn take(&mut self) -> Option<Waker>;
     /// Replaces the waker in `slot`; false declines (nothing changed).
-    fn replace(&mut self, slot: &mut Option<Waker>) -> bool;
+    fn replace(&mut self, slot: &mut Waker) -> bool;
 }
 
 /// The fast [`WakerStage`] (see there): Mote task wakers only, no replacement.
@@ -325,7 +343,7 @@ impl WakerStage for OwnWaker<'_> {
     }
 
     #[inline(always)]
-    fn replace(&mut self, _: &mut Option<Waker>) -> bool {
+    fn replace(&mut self, _: &mut Waker) -> bool {
         false // the old waker may be foreign: drop it outside the lock (StagedWaker)
     }
 }
@@ -365,10 +383,10 @@ impl WakerStage for StagedWaker<'_> {
     }
 
     #[inline]
-    fn replace(&mut self, slot: &mut Option<Waker>) -> bool {
+    fn replace(&mut self, slot: &mut Waker) -> bool {
         match self.spare.take() {
             Some(new) => {
-                self.retired = core::mem::replace(slot, Some(new));
+                self.retired = Some(core::mem::replace(slot, new));
                 true
             }
             None => false,
@@ -392,8 +410,8 @@ impl WakerStage for InLock<'_> {
     }
 
     #[inline(always)]
-    fn replace(&mut self, slot: &mut Option<Waker>) -> bool {
-        *slot = Some(self.0.clone());
+    fn replace(&mut self, slot: &mut Waker) -> bool {
+        slot.clone_from(self.0);
         true
     }
 }
@@ -601,9 +619,8 @@ unsafe fn arm<'a>(node: NonNull<WaitNode>, waker: Waker, want: usize) -> &'a mut
     let d = unsafe { data(node) };
     debug_assert_eq!(d.state, NodeState::Idle);
     d.state = NodeState::Waiting;
-    debug_assert!(d.waker.is_none());
-    // No waker to drop: the node is `Idle` (WL3).
-    d.waker = ManuallyDrop::new(Some(waker));
-    d.want = want;
+    // No waker to drop: the node is `Idle`, so its waker slot is uninitialised (WL3).
+    d.waker = MaybeUninit::new(waker);
+    d.want = MaybeUninit::new(want);
     d
 }
