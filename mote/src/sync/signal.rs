@@ -88,6 +88,7 @@ impl<M: RawMutex, T> Signal<M, T> {
     }
 
     /// Stores `value` (replacing an untaken one) and wakes the oldest waiter.
+    #[inline]
     pub fn signal(&self, value: T) {
         // One lock section: at most one grant is possible (it promises the value).
         let old = self.shared.with_wake(|s| {

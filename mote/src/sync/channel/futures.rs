@@ -68,6 +68,7 @@ impl<'a, M: RawMutex, T, const N: usize> ReceiveFuture<'a, M, T, N> {
 impl<M: RawMutex, T, const N: usize> Future for ReceiveFuture<'_, M, T, N> {
     type Output = T;
 
+    #[inline(always)]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<T> {
         // SAFETY: nothing is moved out of `self`; `waiter` stays in place.
         let this = unsafe { self.get_unchecked_mut() };
