@@ -1,7 +1,7 @@
 //! A fixed-capacity ring buffer of `N` slots, no heap.
 //!
 //! Invariant: exactly the `len` slots starting at `head` (wrapping) hold initialised
-//! values; all other slots are uninitialised.
+//! values; all other slots are uninitialised; `head < N` (or `head == 0` when `N == 0`).
 
 use core::mem::MaybeUninit;
 
@@ -25,8 +25,14 @@ impl<T, const N: usize> Ring<T, N> {
         self.len
     }
 
+    /// Slot of the value `offset` places after the oldest one; called only with
+    /// `offset <= len` and `N > 0` (a push with `len < N`, or a read with `len > 0`).
     #[inline]
     fn index(&self, offset: usize) -> usize {
+        // SAFETY: ring invariant: `head < N` whenever a slot is addressed (`N > 0` here,
+        // see above, and `head` only ever takes values returned by `index`). Lets the
+        // compiler fold the wrap for small `N`.
+        unsafe { core::hint::assert_unchecked(self.head < N && offset <= N) };
         let i = self.head + offset;
         if i >= N {
             i - N
