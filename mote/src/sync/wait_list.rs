@@ -202,7 +202,8 @@ impl WaitList {
     ///
     /// # Safety
     ///
-    /// `node` was enqueued in this list (and is alive: it belongs to the caller).
+    /// `node` belongs to the caller (so it is alive) and is `Idle` or was enqueued in this
+    /// list; the caller holds the primitive's lock (`&mut self`).
     #[inline]
     pub(crate) unsafe fn state(&mut self, node: NonNull<WaitNode>) -> NodeState {
         // SAFETY: alive (caller's own node) and accessed through its list (WL2).
@@ -481,12 +482,15 @@ impl Waiter {
         list: &mut WaitList,
         stage: &mut impl WakerStage,
     ) -> Option<Turn> {
-        if !self.queued {
-            return Some(Turn::Fresh);
-        }
         let node = self.node.ptr();
-        // SAFETY: the node was enqueued in `list` (queued) and is alive (it is ours).
+        // The node's state alone tells the turn (`Idle` exactly while not `queued`), so
+        // the owner-side flag is not read here; it only spares `Drop` the lock.
+        // SAFETY: the node is ours (alive), Idle or enqueued in `list`, and the lock is held.
         Some(match unsafe { list.state(node) } {
+            NodeState::Idle => {
+                debug_assert!(!self.queued);
+                Turn::Fresh
+            }
             NodeState::Waiting => {
                 // SAFETY: as above.
                 if !unsafe { list.update_waker(node, stage) } {
@@ -499,10 +503,6 @@ impl Waiter {
                 unsafe { list.acknowledge(node) };
                 self.queued = false;
                 Turn::Granted
-            }
-            NodeState::Idle => {
-                self.queued = false;
-                Turn::Fresh
             }
         })
     }
