@@ -179,7 +179,7 @@ impl<M: RawMutex, T> Future for WaitFuture<'_, M, T> {
         // SAFETY: nothing is moved out of `self`; `waiter` stays in place.
         let this = unsafe { self.get_unchecked_mut() };
         // Fast path: stores only a Mote task waker (SH1); declines anything else.
-        match this.poll_with(&mut OwnWaker(cx.waker())) {
+        match this.poll_with(&mut OwnWaker::new(cx.waker())) {
             Some(poll) => poll,
             None => this.poll_staged(cx),
         }

@@ -325,22 +325,50 @@ pub(crate) trait WakerStage {
 }
 
 /// The fast [`WakerStage`] (see there): Mote task wakers only, no replacement.
-pub(crate) struct OwnWaker<'a>(pub(crate) &'a Waker);
+///
+/// Make it with [`OwnWaker::new`] where the waker is known (a future's inlined `poll`):
+/// in a Mote task's poll the check folds to a constant.
+#[derive(Clone, Copy)]
+pub(crate) struct OwnWaker<'a> {
+    waker: &'a Waker,
+    /// `waker` is a Mote task waker (clone = copy, no foreign code).
+    own: bool,
+}
+
+impl<'a> OwnWaker<'a> {
+    /// Checks whether `waker` is a Mote task waker.
+    #[inline(always)]
+    pub(crate) fn new(waker: &'a Waker) -> Self {
+        Self {
+            waker,
+            own: crate::executor::task_from_waker(waker).is_some(),
+        }
+    }
+
+    /// The poll's waker (for the staged retry).
+    #[inline(always)]
+    pub(crate) fn waker(&self) -> &'a Waker {
+        self.waker
+    }
+}
 
 impl WakerStage for OwnWaker<'_> {
     #[inline(always)]
     fn waker(&self) -> &Waker {
-        self.0
+        self.waker
     }
 
     #[inline(always)]
     fn take(&mut self) -> Option<Waker> {
-        if crate::executor::task_from_waker(self.0).is_some() {
-            // Mote's clone: a copy, no foreign code (SH1).
-            Some(self.0.clone())
-        } else {
-            None
+        if !self.own {
+            return None;
         }
+        let (data, vtable) = (self.waker.data(), self.waker.vtable());
+        // SAFETY: `own`: this is a Mote task waker, whose `clone` (executor `waker`
+        // module) returns exactly `RawWaker::new(data, vtable)`: the data pointer is a
+        // `'static` task header and clones hold no count, so this duplicate is what
+        // `clone` would build, without the indirect call, and runs no code (SH1).
+        Some(unsafe { Waker::from_raw(core::task::RawWaker::new(data, vtable)) })
     }
 
     #[inline(always)]

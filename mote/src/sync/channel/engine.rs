@@ -192,7 +192,8 @@ pub(crate) fn clear<M: RawMutex, Q: Queue, const C: bool>(core: &Core<M, Q, C>) 
     {}
 }
 
-/// Polls a send of `*item` (taken when sent).
+/// Polls a send of `*item` (taken when sent), with the poll's waker checked by the
+/// caller (`OwnWaker::new` in the future's inlined `poll`, where it can fold).
 ///
 /// # Safety
 ///
@@ -202,7 +203,7 @@ pub(crate) unsafe fn poll_send<M: RawMutex, Q: Queue, const C: bool>(
     core: &Core<M, Q, C>,
     item: &mut Option<Q::Item>,
     waiter: &mut Waiter,
-    cx: &mut Context<'_>,
+    waker: OwnWaker<'_>,
 ) -> Poll<()> {
     if item.is_none() {
         return Poll::Ready(()); // already completed
@@ -210,14 +211,14 @@ pub(crate) unsafe fn poll_send<M: RawMutex, Q: Queue, const C: bool>(
     if C {
         // A checked lock may clone and drop wakers inside; `InLock` never declines.
         // SAFETY: forwarded contract.
-        return unsafe { poll_send_with(core, item, waiter, &mut InLock(cx.waker())) }
+        return unsafe { poll_send_with(core, item, waiter, &mut InLock(waker.waker())) }
             .unwrap_or(Poll::Pending);
     }
     // SAFETY: forwarded contract.
-    match unsafe { poll_send_with(core, item, waiter, &mut OwnWaker(cx.waker())) } {
+    match unsafe { poll_send_with(core, item, waiter, &mut { waker }) } {
         Some(poll) => poll,
         // SAFETY: forwarded contract.
-        None => unsafe { poll_send_staged(core, item, waiter, cx) },
+        None => unsafe { poll_send_staged(core, item, waiter, waker.waker()) },
     }
 }
 
@@ -232,9 +233,9 @@ unsafe fn poll_send_staged<M: RawMutex, Q: Queue, const C: bool>(
     core: &Core<M, Q, C>,
     item: &mut Option<Q::Item>,
     waiter: &mut Waiter,
-    cx: &mut Context<'_>,
+    waker: &Waker,
 ) -> Poll<()> {
-    let mut staged = StagedWaker::new(cx.waker());
+    let mut staged = StagedWaker::new(waker);
     // SAFETY: forwarded contract. A staged waker never declines.
     let poll = unsafe { poll_send_with(core, item, waiter, &mut staged) };
     drop(staged); // after the lock
@@ -325,7 +326,7 @@ unsafe fn cancel_queued_send<M: RawMutex, Q: Queue, const C: bool>(
     drop(retired);
 }
 
-/// Polls a receive.
+/// Polls a receive, with the poll's waker checked by the caller (as in [`poll_send`]).
 ///
 /// # Safety
 ///
@@ -334,18 +335,18 @@ unsafe fn cancel_queued_send<M: RawMutex, Q: Queue, const C: bool>(
 pub(crate) unsafe fn poll_receive<M: RawMutex, Q: Queue, const C: bool>(
     core: &Core<M, Q, C>,
     waiter: &mut Waiter,
-    cx: &mut Context<'_>,
+    waker: OwnWaker<'_>,
 ) -> Poll<Q::Item> {
     if C {
         // SAFETY: forwarded contract; `InLock` never declines.
-        return unsafe { poll_receive_with(core, waiter, &mut InLock(cx.waker())) }
+        return unsafe { poll_receive_with(core, waiter, &mut InLock(waker.waker())) }
             .unwrap_or(Poll::Pending);
     }
     // SAFETY: forwarded contract.
-    match unsafe { poll_receive_with(core, waiter, &mut OwnWaker(cx.waker())) } {
+    match unsafe { poll_receive_with(core, waiter, &mut { waker }) } {
         Some(poll) => poll,
         // SAFETY: forwarded contract.
-        None => unsafe { poll_receive_staged(core, waiter, cx) },
+        None => unsafe { poll_receive_staged(core, waiter, waker.waker()) },
     }
 }
 
@@ -359,9 +360,9 @@ pub(crate) unsafe fn poll_receive<M: RawMutex, Q: Queue, const C: bool>(
 unsafe fn poll_receive_staged<M: RawMutex, Q: Queue, const C: bool>(
     core: &Core<M, Q, C>,
     waiter: &mut Waiter,
-    cx: &mut Context<'_>,
+    waker: &Waker,
 ) -> Poll<Q::Item> {
-    let mut staged = StagedWaker::new(cx.waker());
+    let mut staged = StagedWaker::new(waker);
     // SAFETY: forwarded contract. A staged waker never declines.
     let poll = unsafe { poll_receive_with(core, waiter, &mut staged) };
     drop(staged); // after the lock

@@ -8,6 +8,7 @@ use core::task::{Context, Poll};
 use super::engine as chan;
 use super::Channel;
 use crate::sync::blocking_mutex::raw::RawMutex;
+use crate::sync::wait_list::OwnWaker;
 use crate::sync::wait_list::Waiter;
 
 /// Future of [`Channel::send`]. Cancel safety: yes (see there).
@@ -37,7 +38,14 @@ impl<M: RawMutex, T, const N: usize> Future for SendFuture<'_, M, T, N> {
         // pinned; `waiter` stays in place.
         let this = unsafe { self.get_unchecked_mut() };
         // SAFETY: `waiter` is pinned inside this future and used only as a sender here.
-        unsafe { chan::poll_send(&this.channel.core, &mut this.value, &mut this.waiter, cx) }
+        unsafe {
+            chan::poll_send(
+                &this.channel.core,
+                &mut this.value,
+                &mut this.waiter,
+                OwnWaker::new(cx.waker()),
+            )
+        }
     }
 }
 
@@ -73,7 +81,13 @@ impl<M: RawMutex, T, const N: usize> Future for ReceiveFuture<'_, M, T, N> {
         // SAFETY: nothing is moved out of `self`; `waiter` stays in place.
         let this = unsafe { self.get_unchecked_mut() };
         // SAFETY: `waiter` is pinned inside this future and used only as a receiver here.
-        unsafe { chan::poll_receive(&this.channel.core, &mut this.waiter, cx) }
+        unsafe {
+            chan::poll_receive(
+                &this.channel.core,
+                &mut this.waiter,
+                OwnWaker::new(cx.waker()),
+            )
+        }
     }
 }
 

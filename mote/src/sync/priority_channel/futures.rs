@@ -7,6 +7,7 @@ use core::task::{Context, Poll};
 use super::PriorityChannel;
 use crate::sync::blocking_mutex::raw::RawMutex;
 use crate::sync::channel::engine as chan;
+use crate::sync::wait_list::OwnWaker;
 use crate::sync::wait_list::Waiter;
 
 /// Future of [`PriorityChannel::send`]. Cancel safety: yes.
@@ -35,7 +36,14 @@ impl<M: RawMutex, T: Ord, const N: usize> Future for PrioritySendFuture<'_, M, T
         // pinned; `waiter` stays in place.
         let this = unsafe { self.get_unchecked_mut() };
         // SAFETY: `waiter` is pinned inside this future and used only as a sender here.
-        unsafe { chan::poll_send(&this.channel.core, &mut this.value, &mut this.waiter, cx) }
+        unsafe {
+            chan::poll_send(
+                &this.channel.core,
+                &mut this.value,
+                &mut this.waiter,
+                OwnWaker::new(cx.waker()),
+            )
+        }
     }
 }
 
@@ -69,7 +77,13 @@ impl<M: RawMutex, T: Ord, const N: usize> Future for PriorityReceiveFuture<'_, M
         // SAFETY: nothing is moved out of `self`; `waiter` stays in place.
         let this = unsafe { self.get_unchecked_mut() };
         // SAFETY: `waiter` is pinned inside this future and used only as a receiver here.
-        unsafe { chan::poll_receive(&this.channel.core, &mut this.waiter, cx) }
+        unsafe {
+            chan::poll_receive(
+                &this.channel.core,
+                &mut this.waiter,
+                OwnWaker::new(cx.waker()),
+            )
+        }
     }
 }
 
