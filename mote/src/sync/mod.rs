@@ -36,9 +36,13 @@
 //! | [`blocking_mutex::Mutex`] | data behind a raw mutex, no waiting | — |
 //! | [`waker`] | `AtomicWaker`, `WakerRegistration`, `MultiWakerRegistration` | 1 or `N` slots |
 //!
-//! Re-entrancy: a waker whose `clone`/`drop`, or a value whose `Clone`/`Drop`, re-enters
-//! the same primitive while its lock is held makes that call panic (a `RefCell` borrow
-//! error); state is never corrupted.
+//! Re-entrancy: [`signal::Signal`] and [`channel::Channel`] run no foreign code under
+//! their lock (wakers other than Mote's own task wakers are cloned before it, wakers are
+//! woken or dropped after it, values are only moved), so nothing can re-enter them
+//! there, and their lock sections skip the `RefCell` borrow flag (invariant SH1 of the
+//! internal `shared` module). The other primitives may run foreign code under their lock
+//! (a waker's `clone`/`drop`, a value's `Clone` or `Ord`); if it re-enters the same
+//! primitive, that call panics (a `RefCell` borrow error); state is never corrupted.
 
 mod acquire;
 pub mod blocking_mutex;
