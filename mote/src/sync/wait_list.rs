@@ -22,17 +22,16 @@
 //! and a waiter dropped while `Granted` must hand the grant back (so a wake is never
 //! lost when a woken future is cancelled).
 //!
-//! # Invariants (cited by the `SAFETY` comments as "WL1" and "WL2")
+//! # Invariants (cited by the `SAFETY` comments as "WL1", "WL2" and "WL3")
 //!
 //! - **WL1 (Link Valid)**: a node linked into a list is alive and pinned until it is
 //!   unlinked by [`WaitList::remove`] or [`WaitList::grant_front`]. The owning future
 //!   guarantees this: it enqueues only a node inside its own pinned self, and its `Drop`
 //!   unlinks a `Waiting` node (under the lock) before the memory goes away.
 //! - **WL2 (Lock Covers Node)**: a node's fields are read or written only through
-//!   `&mut WaitList` of the list it was enqueued in (so, under the primitive's lock and its
-//!   state borrow), or by its owner while it was never enqueued. Hence no two accesses to a
-//!   node's fields overlap.
-//!
+//!   `&mut WaitList` of the list it was enqueued in (so, under the primitive's lock), or
+//!   by its owner while it was never enqueued. Hence no two accesses to a node's fields
+//!   overlap.
 //! - **WL3 (Initialised Only While Waiting)**: a node's links, waker and `want` are
 //!   initialised exactly while it is `Waiting`: enqueue writes them all; `grant_front`
 //!   and `remove` read the waker out (handing it to the caller, who wakes or drops it
@@ -40,8 +39,13 @@
 //!   fresh node costs one store and nodes have no drop glue (a future dropped while
 //!   `Waiting` must unlink its node first anyway, WL1). Every read of those fields first
 //!   knows the node is `Waiting` (it is linked, or its state says so).
-//! - **WL2 addendum (unchecked locks)**: no wait-list operation clones or drops a waker
-//!   under the lock except through a [`WakerStage`], which keeps SH1 (`shared.rs`).
+//!
+//! Under an unchecked lock (SH1 in `shared.rs`: no foreign code under the lock) a
+//! primitive uses only [`Waiter::poll_turn_with`], [`Waiter::enqueue_with`] and
+//! [`Waiter::cancel_staged`]: wakers are stored through a [`WakerStage`] and handed out
+//! rather than dropped. The plain [`Waiter::poll_turn`], [`Waiter::enqueue`],
+//! [`Waiter::enqueue_front`] and [`Waiter::cancel`] clone or drop wakers under the lock
+//! and are for checked locks only.
 //!
 //! Cost: enqueue, remove, grant are O(1).
 
