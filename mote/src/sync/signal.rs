@@ -205,7 +205,8 @@ impl<M: RawMutex, T> WaitFuture<'_, M, T> {
                     // Reset after the promise: wait for the next signal.
                 }
                 Turn::Fresh => {
-                    if !s.promised {
+                    // `is_some` first: an empty slot is left unwritten.
+                    if !s.promised && s.value.is_some() {
                         if let Some(v) = s.value.take() {
                             return Some(Poll::Ready(v));
                         }
