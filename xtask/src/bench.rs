@@ -473,7 +473,6 @@ fn check_calibration(lines: &[Line]) -> Result<(), Error> {
 
 /// (profile, opt-level) of the footprint builds.
 const PROFILES: [(&str, &str); 2] = [("release", "s"), ("release-z", "z")];
-/// Sections reported for the footprint.
 
 /// Sizes of the footprint app: `sections[profile][pool_size - 1][section]`, and the size
 /// of the second task's future as the firmware printed it.
