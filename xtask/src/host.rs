@@ -99,6 +99,20 @@ pub const CLIPPY: &[(&str, &str, &[&str])] = &[
             "thumbv7m-none-eabi",
         ],
     ),
+    // The optional integrations (defmt formatting of the public error types) build too.
+    (
+        "clippy: mote thumbv7m (time, defmt)",
+        ".",
+        &[
+            "clippy",
+            "-p",
+            "mote",
+            "--features",
+            "cortex-m,time,defmt",
+            "--target",
+            "thumbv7m-none-eabi",
+        ],
+    ),
     (
         "clippy: mote thumbv6m",
         ".",

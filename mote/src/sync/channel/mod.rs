@@ -46,6 +46,7 @@ use engine::Core;
 
 /// Error of [`Channel::try_send`]: the value could not be queued and is handed back.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub enum TrySendError<T> {
     /// Every slot is taken (or promised to a waiting sender).
     Full(T),
@@ -61,6 +62,7 @@ impl<T: fmt::Debug> core::error::Error for TrySendError<T> {}
 
 /// Error of [`Channel::try_receive`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub enum TryReceiveError {
     /// No value is buffered (or every buffered value is promised to a waiting receiver).
     Empty,

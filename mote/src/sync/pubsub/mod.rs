@@ -48,6 +48,7 @@ use crate::sync::wait_list::WaitList;
 
 /// What a subscriber gets next.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub enum WaitResult<T> {
     /// The subscriber missed this many messages (evicted by `publish_immediate`).
     Lagged(u64),
@@ -58,6 +59,7 @@ pub enum WaitResult<T> {
 /// Error of [`PubSubChannel::try_publish`]: the buffer is full (or publishers are waiting);
 /// the message is handed back.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct TryPublishError<T>(pub T);
 
 impl<T> fmt::Display for TryPublishError<T> {
