@@ -46,6 +46,7 @@ pub mod channel;
 pub mod mutex;
 pub mod once_lock;
 pub mod pipe;
+mod poll_slot;
 pub mod priority_channel;
 pub mod pubsub;
 mod ring;

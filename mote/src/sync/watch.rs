@@ -102,6 +102,52 @@ impl<M: RawMutex, T: Clone> Watch<M, T> {
         drop(old);
     }
 
+    /// Changes the value in place with `f` (which gets `None` when there is no value) and
+    /// notifies every receiver, as [`send`](Self::send) does. `f` runs under the lock: keep
+    /// it short and do not use this watch inside it (that would panic).
+    ///
+    /// ```
+    /// # use mote::sync::{blocking_mutex::raw::NoopRawMutex, watch::Watch};
+    /// let w: Watch<NoopRawMutex, u32> = Watch::new_with(1);
+    /// let mut rx = w.receiver();
+    /// assert_eq!(rx.try_changed(), Some(1));
+    /// w.send_modify(|v| *v.get_or_insert(0) += 10);
+    /// assert_eq!(rx.try_changed(), Some(11));
+    /// ```
+    pub fn send_modify(&self, f: impl FnOnce(&mut Option<T>)) {
+        self.send_if_modified(|v| {
+            f(v);
+            true
+        });
+    }
+
+    /// Like [`send_modify`](Self::send_modify), but notifies receivers only when `f`
+    /// returns true (it says whether it changed the value). Returns `f`'s answer.
+    ///
+    /// ```
+    /// # use mote::sync::{blocking_mutex::raw::NoopRawMutex, watch::Watch};
+    /// let w: Watch<NoopRawMutex, u32> = Watch::new_with(4);
+    /// let mut rx = w.receiver();
+    /// assert_eq!(rx.try_changed(), Some(4));
+    /// let raise_to = |n: u32| move |v: &mut Option<u32>| match v {
+    ///     Some(x) if *x >= n => false,
+    ///     _ => { *v = Some(n); true }
+    /// };
+    /// assert!(!w.send_if_modified(raise_to(3)));
+    /// assert_eq!(rx.try_changed(), None); // no change, no notification
+    /// assert!(w.send_if_modified(raise_to(9)));
+    /// assert_eq!(rx.try_changed(), Some(9));
+    /// ```
+    pub fn send_if_modified(&self, f: impl FnOnce(&mut Option<T>) -> bool) -> bool {
+        self.shared.update(|s| {
+            let modified = f(&mut s.value);
+            if modified {
+                s.version = s.version.wrapping_add(1);
+            }
+            modified
+        })
+    }
+
     /// Removes the value without a change notification (receivers then wait for the next
     /// `send`).
     pub fn clear(&self) {

@@ -40,6 +40,11 @@ impl<'a, M: RawMutex, T: Clone, const CAP: usize> Publisher<'a, M, T, CAP> {
     pub fn publish_immediate(&self, msg: T) {
         self.channel.publish_immediate(msg)
     }
+
+    /// See [`PubSubChannel::space`].
+    pub fn space(&self) -> usize {
+        self.channel.space()
+    }
 }
 
 /// Future of [`PubSubChannel::publish`]. Cancel safety: yes (see there).
