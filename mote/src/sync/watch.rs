@@ -242,6 +242,45 @@ impl<'a, M: RawMutex, T: Clone> Receiver<'a, M, T> {
         })
     }
 
+    /// Like [`try_changed`](Self::try_changed), but only a value for which `f` returns
+    /// true counts (and is marked seen); any other leaves the receiver as it was.
+    ///
+    /// ```
+    /// # use mote::sync::{blocking_mutex::raw::NoopRawMutex, watch::Watch};
+    /// let w: Watch<NoopRawMutex, i32> = Watch::new_with(-3);
+    /// let mut rx = w.receiver();
+    /// assert_eq!(rx.try_changed_and(|v| *v > 0), None);
+    /// w.send(4);
+    /// assert_eq!(rx.try_changed_and(|v| *v > 0), Some(4));
+    /// ```
+    pub fn try_changed_and(&mut self, f: impl FnOnce(&T) -> bool) -> Option<T> {
+        let seen = &mut self.seen;
+        self.watch.shared.with(|s| {
+            if s.version == *seen {
+                return None;
+            }
+            let v = s.value.as_ref().filter(|v| f(v))?.clone();
+            *seen = s.version;
+            Some(v)
+        })
+    }
+
+    /// Like [`try_get`](Self::try_get), but only a value for which `f` returns true is
+    /// returned (and marked seen).
+    pub fn try_get_and(&mut self, f: impl FnOnce(&T) -> bool) -> Option<T> {
+        let seen = &mut self.seen;
+        self.watch.shared.with(|s| {
+            let v = s.value.as_ref().filter(|v| f(v))?.clone();
+            *seen = s.version;
+            Some(v)
+        })
+    }
+
+    /// True when the watch holds a value (then [`get`](Self::get) completes at once).
+    pub fn contains_value(&self) -> bool {
+        self.watch.contains_value()
+    }
+
     /// The current value, if any (marks it seen).
     pub fn try_get(&mut self) -> Option<T> {
         let seen = &mut self.seen;

@@ -59,6 +59,46 @@ impl<'a, M: RawMutex, T: Clone, const CAP: usize> Subscriber<'a, M, T, CAP> {
         self.channel.shared.update(|s| s.read(next))
     }
 
+    /// The next message if there is one now, skipping lag reports.
+    ///
+    /// ```
+    /// # use mote::sync::{blocking_mutex::raw::NoopRawMutex, pubsub::PubSubChannel};
+    /// let ch: PubSubChannel<NoopRawMutex, u8, 1> = PubSubChannel::new();
+    /// let mut sub = ch.subscriber();
+    /// ch.publish_immediate(1);
+    /// ch.publish_immediate(2); // evicts 1: `sub` lagged by one
+    /// assert_eq!(sub.try_next_message_pure(), Some(2));
+    /// assert_eq!(sub.try_next_message_pure(), None);
+    /// ```
+    pub fn try_next_message_pure(&mut self) -> Option<T> {
+        loop {
+            match self.try_next_message()? {
+                WaitResult::Message(m) => return Some(m),
+                WaitResult::Lagged(_) => continue,
+            }
+        }
+    }
+
+    /// See [`PubSubChannel::len`] (messages buffered for anyone).
+    pub fn len(&self) -> usize {
+        self.channel.len()
+    }
+
+    /// See [`PubSubChannel::is_empty`].
+    pub fn is_empty(&self) -> bool {
+        self.channel.is_empty()
+    }
+
+    /// See [`PubSubChannel::capacity`].
+    pub const fn capacity(&self) -> usize {
+        CAP
+    }
+
+    /// See [`PubSubChannel::space`].
+    pub fn free_capacity(&self) -> usize {
+        self.channel.space()
+    }
+
     /// Number of messages this subscriber has not read yet (lagged ones included).
     pub fn available(&self) -> u64 {
         let next = self.next;
