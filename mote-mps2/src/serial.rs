@@ -43,6 +43,11 @@ use cortex_m::peripheral::NVIC;
 use crate::binding::{line, Binding, Handler, Line};
 use crate::wakers::line_waker;
 
+#[cfg(feature = "time")]
+mod idle;
+#[cfg(feature = "time")]
+pub use idle::{IdleEnd, IdleRead};
+
 /// Bytes the receive ring holds per UART.
 pub const RX_CAPACITY: usize = 128;
 

@@ -33,7 +33,11 @@ fn immediate_publish_drops_the_oldest_and_lagging_subscribers_count_what_they_mi
     }
     assert_eq!(slow.try_next_message(), None);
     for v in 2..5 {
-        assert_eq!(quick.try_next_message(), Some(WaitResult::Message(v)), "quick lost nothing");
+        assert_eq!(
+            quick.try_next_message(),
+            Some(WaitResult::Message(v)),
+            "quick lost nothing"
+        );
     }
     assert_eq!(ch.space(), 3, "read by everyone: the buffer is empty again");
     assert_eq!(quick.free_capacity(), 3);
@@ -47,7 +51,10 @@ fn immediate_publish_wakes_a_waiting_subscriber_and_overtakes_waiting_publishers
     {
         let mut next = Probe::queued(sub.next_message());
         ch.immediate_publisher().publish_immediate(0);
-        assert!(next.woken(), "an immediate publish wakes the waiting subscriber");
+        assert!(
+            next.woken(),
+            "an immediate publish wakes the waiting subscriber"
+        );
         assert_eq!(next.ready(), WaitResult::Message(0));
     }
     ch.try_publish(1).unwrap();
@@ -58,7 +65,10 @@ fn immediate_publish_wakes_a_waiting_subscriber_and_overtakes_waiting_publishers
         assert_eq!(next.ready(), WaitResult::Lagged(1));
     }
     assert_eq!(sub.try_next_message(), Some(WaitResult::Message(3)));
-    assert!(waiting_pub.woken(), "the read freed room for the waiting publisher");
+    assert!(
+        waiting_pub.woken(),
+        "the read freed room for the waiting publisher"
+    );
     waiting_pub.ready();
     assert_eq!(sub.try_next_message_pure(), Some(2));
 }
@@ -86,8 +96,16 @@ fn immediate_publisher_on_another_thread_accounts_for_every_message() {
         }
     }
     publisher.join().unwrap();
-    assert_eq!(received + lagged, u64::from(N), "each message read or reported missed");
-    assert_eq!(last, Some(N - 1), "the newest message is never evicted before it is read");
+    assert_eq!(
+        received + lagged,
+        u64::from(N),
+        "each message read or reported missed"
+    );
+    assert_eq!(
+        last,
+        Some(N - 1),
+        "the newest message is never evicted before it is read"
+    );
 }
 
 #[test]

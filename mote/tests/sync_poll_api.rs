@@ -145,7 +145,11 @@ fn dynamic_handles_work_across_fn_boundaries_and_threads() {
     let consumer = std::thread::spawn(|| block_on(consume(CH.receiver().into(), 200)));
     block_on(produce(CH.sender().into(), 0, 200));
     let got = consumer.join().unwrap();
-    assert_eq!(got, (0..200).collect::<Vec<_>>(), "every value once, in order");
+    assert_eq!(
+        got,
+        (0..200).collect::<Vec<_>>(),
+        "every value once, in order"
+    );
     assert!(CH.is_empty());
 }
 
@@ -162,7 +166,11 @@ fn dynamic_handles_of_both_channel_kinds_share_one_type() {
     assert!(senders[1].is_full());
     assert_eq!(senders[0].free_capacity(), 2);
     let rx: DynamicReceiver<'_, u32> = prio.dyn_receiver();
-    assert_eq!(rx.try_receive(), Ok(6), "priority order kept behind the erased type");
+    assert_eq!(
+        rx.try_receive(),
+        Ok(6),
+        "priority order kept behind the erased type"
+    );
     assert_eq!(fifo.dyn_receiver().try_receive(), Ok(1));
 }
 
@@ -174,7 +182,10 @@ fn dynamic_futures_are_cancel_safe() {
     let a = Probe::queued(rx.receive());
     let mut b = Probe::queued(rx.receive());
     tx.try_send(1).unwrap();
-    assert!(a.woken() && !b.woken(), "one value grants one receiver, the oldest");
+    assert!(
+        a.woken() && !b.woken(),
+        "one value grants one receiver, the oldest"
+    );
     drop(a);
     assert!(b.woken(), "the dropped receiver passes its value on");
     assert_eq!(b.ready(), 1);
@@ -184,7 +195,11 @@ fn dynamic_futures_are_cancel_safe() {
     s.pending(); // the channel is still full
     drop(s);
     assert_eq!(rx.try_receive(), Ok(2));
-    assert_eq!(rx.try_receive(), Err(TryReceiveError::Empty), "3 was never sent");
+    assert_eq!(
+        rx.try_receive(),
+        Err(TryReceiveError::Empty),
+        "3 was never sent"
+    );
 }
 
 #[test]
@@ -218,7 +233,11 @@ fn signal_poll_wait_is_woken_and_never_steals_a_promise() {
     assert_eq!(s.poll_wait(&mut cx), Poll::Pending);
     s.signal(2);
     assert!(fifo.woken());
-    assert_eq!(wakes.get(), 2, "woken, spuriously: 2 is promised to the FIFO waiter");
+    assert_eq!(
+        wakes.get(),
+        2,
+        "woken, spuriously: 2 is promised to the FIFO waiter"
+    );
     assert_eq!(s.poll_wait(&mut cx), Poll::Pending);
     drop(fifo); // passes the promise back: 2 is free
     assert_eq!(wakes.get(), 3);

@@ -318,7 +318,10 @@ impl<T> Future for DynamicSendFuture<'_, T> {
         let this = unsafe { self.get_unchecked_mut() };
         // SAFETY: `waiter` is pinned inside this future and used only as a sender of this
         // channel.
-        unsafe { this.channel.poll_send(&mut this.value, &mut this.waiter, cx) }
+        unsafe {
+            this.channel
+                .poll_send(&mut this.value, &mut this.waiter, cx)
+        }
     }
 }
 
