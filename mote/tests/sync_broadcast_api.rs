@@ -143,3 +143,109 @@ fn watch_predicate_reads_mark_seen_only_on_a_match() {
     assert_eq!(rx.try_changed(), None);
     assert_eq!(rx.try_get_and(|v| *v > 0), Some(2));
 }
+
+use mote::sync::pubsub::{DynPublisher, DynSubscriber};
+use mote::sync::watch::{DynReceiver, DynSender};
+
+/// Takes any subscriber of `u32`: sums messages, counts missed ones.
+async fn tally(sub: &mut DynSubscriber<'_, u32>, messages: usize) -> (u64, u64) {
+    let (mut sum, mut missed) = (0, 0);
+    let mut seen = 0;
+    while seen < messages {
+        match sub.next_message().await {
+            WaitResult::Message(v) => {
+                sum += u64::from(v);
+                seen += 1;
+            }
+            WaitResult::Lagged(n) => missed += n,
+        }
+    }
+    (sum, missed)
+}
+
+/// Takes any publisher of `u32`.
+async fn publish_all(tx: DynPublisher<'_, u32>, n: u32) {
+    for v in 1..=n {
+        tx.publish(v).await;
+    }
+}
+
+#[test]
+fn dyn_pubsub_handles_across_fn_boundaries_and_threads() {
+    static CH: PubSubChannel<CriticalSectionRawMutex, u32, 2> = PubSubChannel::new();
+    let mut typed: DynSubscriber<'_, u32> = CH.subscriber().into();
+    let other = CH.subscriber(); // typed handles cross threads; dyn ones are made there
+    assert_eq!(
+        CH.subscriber_count(),
+        2,
+        "into() moved the subscription, no extra one"
+    );
+    let reader = std::thread::spawn(move || {
+        let mut other: DynSubscriber<'_, u32> = other.into();
+        block_on(tally(&mut other, 300))
+    });
+    let writer = std::thread::spawn(|| block_on(publish_all(CH.publisher().into(), 300)));
+    let mine = block_on(tally(&mut typed, 300));
+    writer.join().unwrap();
+    let theirs = reader.join().unwrap();
+    let expected = (300 * 301 / 2, 0);
+    assert_eq!(
+        mine, expected,
+        "waiting publishers: nothing missed, each once"
+    );
+    assert_eq!(theirs, expected);
+    drop(typed);
+    assert_eq!(CH.subscriber_count(), 0, "dropping unsubscribes");
+    assert!(CH.is_empty());
+}
+
+#[test]
+fn dyn_subscriber_reports_lag_and_cancel_keeps_messages() {
+    let ch: PubSubChannel<NoopRawMutex, u32, 2> = PubSubChannel::new();
+    let mut sub = ch.dyn_subscriber();
+    {
+        let pending = Probe::queued(sub.next_message());
+        drop(pending); // cancelled while waiting
+    }
+    let tx = ch.dyn_publisher();
+    for v in 0..5 {
+        tx.publish_immediate(v);
+    }
+    assert_eq!(sub.available(), 5);
+    assert_eq!(sub.try_next_message(), Some(WaitResult::Lagged(3)));
+    assert_eq!(sub.try_next_message_pure(), Some(3));
+    assert_eq!(sub.free_capacity(), 1);
+    assert_eq!(tx.space(), 1);
+    let mut next = Probe::new(sub.next_message());
+    assert_eq!(next.ready(), WaitResult::Message(4));
+}
+
+#[test]
+fn dyn_watch_handles_track_versions_like_typed_ones() {
+    static W: Watch<CriticalSectionRawMutex, u32> = Watch::new();
+    let mut rx: DynReceiver<'_, u32> = W.receiver().into();
+    let tx: DynSender<'_, u32> = W.dyn_sender();
+    let mut changed = Probe::queued(rx.changed());
+    tx.send_modify(|v| *v = Some(1));
+    assert!(changed.woken());
+    assert_eq!(changed.ready(), 1);
+    drop(changed);
+    assert!(!tx.send_if_modified(|_| false));
+    assert_eq!(rx.try_changed(), None);
+    let watcher = std::thread::spawn(|| {
+        let mut rx = W.dyn_receiver();
+        let mut last = 0;
+        while last < 100 {
+            let v = block_on(rx.changed());
+            assert!(v > last, "only newer values, never a repeat");
+            last = v;
+        }
+    });
+    for v in 2..=100 {
+        tx.send(v);
+    }
+    watcher.join().unwrap();
+    assert_eq!(rx.try_get_and(|v| *v == 100), Some(100));
+    tx.clear();
+    assert!(!rx.contains_value());
+}

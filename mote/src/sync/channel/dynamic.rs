@@ -4,6 +4,10 @@
 //!
 //! They behave exactly like the typed handles (same FIFO wait lists, exact wakes and
 //! cancel safety); each call goes through one virtual call.
+//!
+//! They are not `Send`: the erased type may be a channel that is not `Sync` (a
+//! `NoopRawMutex` one). Move a typed handle to another thread or executor and convert it
+//! there.
 
 use core::future::Future;
 use core::pin::Pin;

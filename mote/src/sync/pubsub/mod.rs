@@ -15,6 +15,10 @@
 //!   every waiting subscriber once.
 //! - Publishing while nobody is subscribed drops the message (nobody could read it).
 //!
+//! Handles: [`Subscriber`] and [`Publisher`] (typed), [`ImmediatePublisher`] (only
+//! publishes immediately: never waits, may evict), [`DynSubscriber`] and [`DynPublisher`]
+//! (no mutex kind or capacity in the type, for functions that take "a subscriber of `T`").
+//!
 //! # State (behind one raw mutex of kind `M`)
 //!
 //! ```text
@@ -32,6 +36,7 @@
 //! `T: Clone`: each subscriber gets its own clone (made under the lock). `T`'s `Clone` and
 //! `Drop` must not use the same channel (that re-entrant use would panic).
 
+mod dynamic;
 mod immediate;
 mod publisher;
 mod subscriber;
@@ -39,6 +44,7 @@ mod subscriber;
 use core::fmt;
 use core::task::Waker;
 
+pub use dynamic::{DynNextMessageFuture, DynPublishFuture, DynPublisher, DynSubscriber};
 pub use immediate::ImmediatePublisher;
 pub use publisher::{PublishFuture, Publisher};
 pub use subscriber::{NextMessageFuture, Subscriber};

@@ -20,6 +20,11 @@ impl<'a, M: RawMutex, T: Clone, const CAP: usize> Subscriber<'a, M, T, CAP> {
         Self { channel, next }
     }
 
+    /// The channel and stream position (for handing the subscription over).
+    pub(super) fn parts(&self) -> (&'a PubSubChannel<M, T, CAP>, u64) {
+        (self.channel, self.next)
+    }
+
     /// Waits for the next message (or a lag report).
     ///
     /// Cancel safety: yes. Nothing is consumed unless the poll returns it.
@@ -129,33 +134,59 @@ impl<M: RawMutex, T: Clone, const CAP: usize> Future for NextMessageFuture<'_, '
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<WaitResult<T>> {
         // SAFETY: nothing is moved out of `self`; `waiter` stays in place.
         let this = unsafe { self.get_unchecked_mut() };
-        let (sub, waiter) = (&mut *this.subscriber, &mut this.waiter);
-        let next = &mut sub.next;
-        sub.channel.shared.update(|s| {
-            // SAFETY: `waiter` is pinned, always used with `s.readers`; lock held.
-            if unsafe { waiter.poll_turn(&mut s.readers, cx.waker()) } == Turn::Waiting {
-                return Poll::Pending;
-            }
-            if let Some(r) = s.read(next) {
-                return Poll::Ready(r);
-            }
-            let end = s.end() as usize;
-            // SAFETY: as above; our `Drop` cancels while queued.
-            unsafe { waiter.enqueue(&mut s.readers, cx.waker(), end) };
-            Poll::Pending
-        })
+        let sub = &mut *this.subscriber;
+        // SAFETY: `waiter` is pinned inside this future and used only as a reader here.
+        unsafe { poll_read(sub.channel, &mut sub.next, &mut this.waiter, cx) }
+    }
+}
+
+/// Polls a read of the subscriber at `*next`.
+///
+/// # Safety
+///
+/// `waiter` is pinned and used only with this channel's readers (via these functions).
+pub(super) unsafe fn poll_read<M: RawMutex, T: Clone, const CAP: usize>(
+    channel: &PubSubChannel<M, T, CAP>,
+    next: &mut u64,
+    waiter: &mut Waiter,
+    cx: &mut Context<'_>,
+) -> Poll<WaitResult<T>> {
+    channel.shared.update(|s| {
+        // SAFETY: `waiter` is pinned, always used with `s.readers` (caller); lock held.
+        if unsafe { waiter.poll_turn(&mut s.readers, cx.waker()) } == Turn::Waiting {
+            return Poll::Pending;
+        }
+        if let Some(r) = s.read(next) {
+            return Poll::Ready(r);
+        }
+        let end = s.end() as usize;
+        // SAFETY: as above; the owner cancels in its `Drop` while queued.
+        unsafe { waiter.enqueue(&mut s.readers, cx.waker(), end) };
+        Poll::Pending
+    })
+}
+
+/// Cancels a read (its future is dropped).
+///
+/// # Safety
+///
+/// As for [`poll_read`]; called once, from the owner's `Drop`.
+pub(super) unsafe fn cancel_read<M: RawMutex, T: Clone, const CAP: usize>(
+    channel: &PubSubChannel<M, T, CAP>,
+    waiter: &mut Waiter,
+) {
+    if waiter.is_queued() {
+        channel.shared.update(|s| {
+            // SAFETY: pinned (queued implies polled), dropped in place (caller); used with
+            // `s.readers`; lock held. A reader grant reserves nothing.
+            let _ = unsafe { waiter.cancel(&mut s.readers) };
+        });
     }
 }
 
 impl<M: RawMutex, T: Clone, const CAP: usize> Drop for NextMessageFuture<'_, '_, M, T, CAP> {
     fn drop(&mut self) {
-        if self.waiter.is_queued() {
-            let waiter = &mut self.waiter;
-            self.subscriber.channel.shared.update(|s| {
-                // SAFETY: pinned (queued implies polled), dropped in place; used with
-                // `s.readers`; lock held. A reader grant reserves nothing.
-                let _ = unsafe { waiter.cancel(&mut s.readers) };
-            });
-        }
+        // SAFETY: dropped in place, so still pinned if it was ever polled; reader only.
+        unsafe { cancel_read(self.subscriber.channel, &mut self.waiter) };
     }
 }
