@@ -157,7 +157,7 @@ fn dynamic_handles_work_across_fn_boundaries_and_threads() {
 fn dynamic_handles_of_both_channel_kinds_share_one_type() {
     let fifo: Channel<NoopRawMutex, u32, 4> = Channel::new();
     let prio: PriorityChannel<NoopRawMutex, u32, 2> = PriorityChannel::new();
-    let senders: [DynamicSender<'_, u32>; 2] = [fifo.dyn_sender(), prio.dyn_sender()];
+    let senders: [DynamicSender<'_, u32>; 2] = [fifo.dyn_sender(), prio.sender().into()];
     for (i, tx) in senders.iter().enumerate() {
         tx.try_send(i as u32 + 1).unwrap();
         tx.try_send(i as u32 + 5).unwrap();

@@ -15,12 +15,14 @@
 //! Cost: `send` O(N) (insertion into a sorted array), `receive` O(1).
 
 mod futures;
+mod handles;
 mod sorted;
 
 use core::fmt;
 use core::task::{Context, Poll};
 
 pub use futures::{PriorityReceiveFuture, PrioritySendFuture};
+pub use handles::{Receiver, Sender};
 use sorted::Sorted;
 
 use crate::sync::blocking_mutex::raw::RawMutex;
