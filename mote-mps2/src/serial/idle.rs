@@ -49,7 +49,7 @@ pub struct IdleRead {
 
 impl UartRx {
     /// Reads into `buf` until the line has been quiet for `idle` after the last byte,
-    /// `buf` is full, or a receive loss is next (see the [module docs](self)). Waits
+    /// `buf` is full, or a receive loss is next ([`IdleEnd`] says which). Waits
     /// without limit for the first byte; an empty `buf` returns `len: 0, BufferFull` at
     /// once.
     ///

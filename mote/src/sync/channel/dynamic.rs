@@ -98,7 +98,10 @@ fn engine_len<Q: super::engine::Queue>(s: &super::engine::State<Q>) -> usize {
     s.queue.len()
 }
 
-/// A copyable sending handle of any channel of `T` (see the [module docs](self)).
+/// A copyable sending handle of any channel of `T`, without the raw mutex kind and
+/// capacity in its type. Same behaviour as the typed handles, one virtual call per
+/// operation; not `Send` (the erased channel may not be `Sync`: move a typed handle
+/// across threads and convert it there).
 ///
 /// Made from a typed handle with `From`/`into()` (or
 /// [`Channel::dyn_sender`](super::Channel::dyn_sender)).
@@ -197,7 +200,8 @@ impl<'a, T> DynamicSender<'a, T> {
     }
 }
 
-/// A copyable receiving handle of any channel of `T` (see the [module docs](self)).
+/// A copyable receiving handle of any channel of `T`, without the raw mutex kind and
+/// capacity in its type (see [`DynamicSender`] for its properties).
 ///
 /// ```
 /// use mote::sync::blocking_mutex::raw::NoopRawMutex;

@@ -115,7 +115,9 @@ impl<M: RawMutex, T: Clone, const CAP: usize> DynPubSub<T> for PubSubChannel<M, 
 }
 
 /// A copyable publishing handle of any [`PubSubChannel`] of `T` (see the
-/// [module docs](self)). Made with [`PubSubChannel::dyn_publisher`] or from a
+/// [`pubsub`](crate::sync::pubsub) docs): same behaviour as [`Publisher`], one virtual
+/// call per operation, not `Send` (convert a typed handle on the thread that uses it).
+/// Made with [`PubSubChannel::dyn_publisher`] or from a
 /// [`Publisher`] with `into()`.
 ///
 /// ```
@@ -191,7 +193,8 @@ impl<'a, M: RawMutex, T: Clone, const CAP: usize> From<Publisher<'a, M, T, CAP>>
     }
 }
 
-/// A subscription to any [`PubSubChannel`] of `T` (see the [module docs](self));
+/// A subscription to any [`PubSubChannel`] of `T` (see the [`pubsub`](crate::sync::pubsub)
+/// docs): same behaviour as [`Subscriber`], not `Send`;
 /// unsubscribes when dropped. Made with [`PubSubChannel::dyn_subscriber`] or from a
 /// [`Subscriber`] with `into()` (which keeps its place in the stream).
 ///

@@ -125,7 +125,8 @@ impl<M: RawMutex, T: Clone> Watch<M, T> {
 }
 
 /// A receiver of any [`Watch`] of `T`, remembering the version it last saw (see the
-/// [module docs](self)). Made with [`Watch::dyn_receiver`] or from a [`Receiver`] with
+/// [`watch`](crate::sync::watch) docs): same behaviour as [`Receiver`], not `Send`.
+/// Made with [`Watch::dyn_receiver`] or from a [`Receiver`] with
 /// `into()` (which keeps what it has seen).
 pub struct DynReceiver<'a, T> {
     watch: &'a dyn DynWatch<T>,
