@@ -69,7 +69,9 @@ impl<M: RawMutex> PollSlot<M> {
     /// primitive's lock.
     #[inline]
     pub(crate) fn wake(&self) {
-        if self.armed.load(Ordering::SeqCst) {
+        // Relaxed suffices: the primitive's lock orders this load after a poller's arming
+        // whenever the poller's re-check came first (see the invariants).
+        if self.armed.load(Ordering::Relaxed) {
             self.wake_armed();
         }
     }

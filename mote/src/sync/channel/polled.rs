@@ -42,6 +42,7 @@ pub(crate) trait Parts {
 /// An item of the channel `P`.
 pub(crate) type Item<P> = <<P as Parts>::Q as Queue>::Item;
 
+#[inline]
 pub(crate) fn try_send<P: Parts>(p: &P, item: Item<P>) -> Result<(), Item<P>> {
     let r = engine::try_send(p.core(), item);
     if r.is_ok() {
@@ -50,6 +51,7 @@ pub(crate) fn try_send<P: Parts>(p: &P, item: Item<P>) -> Result<(), Item<P>> {
     r
 }
 
+#[inline]
 pub(crate) fn try_receive<P: Parts>(p: &P) -> Option<Item<P>> {
     let r = engine::try_receive(p.core());
     if r.is_some() {
@@ -66,16 +68,17 @@ pub(crate) fn clear<P: Parts>(p: &P) {
 /// # Safety
 ///
 /// As for [`engine::poll_send`].
+#[inline]
 pub(crate) unsafe fn poll_send<P: Parts>(
     p: &P,
     item: &mut Option<Item<P>>,
     waiter: &mut Waiter,
     cx: &mut Context<'_>,
 ) -> Poll<()> {
-    let sending = item.is_some();
     // SAFETY: this function's contract.
     let r = unsafe { engine::poll_send(p.core(), item, waiter, cx) };
-    if sending && r.is_ready() {
+    if r.is_ready() {
+        // (Also after a re-poll of a completed send: a harmless spurious wake.)
         p.slots().receive.wake();
     }
     r
@@ -84,18 +87,30 @@ pub(crate) unsafe fn poll_send<P: Parts>(
 /// # Safety
 ///
 /// As for [`engine::cancel_send`].
+#[inline]
 pub(crate) unsafe fn cancel_send<P: Parts>(p: &P, waiter: &mut Waiter) {
-    let queued = waiter.is_queued();
-    // SAFETY: this function's contract.
-    unsafe { engine::cancel_send(p.core(), waiter) };
-    if queued {
-        p.slots().send.wake(); // a promised slot may have been freed
+    // The common case (the future completed or never waited) stays inline and tiny.
+    if waiter.is_queued() {
+        // SAFETY: this function's contract.
+        unsafe { cancel_queued_send(p, waiter) };
     }
 }
 
 /// # Safety
 ///
+/// As for [`engine::cancel_send`].
+#[cold]
+#[inline(never)]
+unsafe fn cancel_queued_send<P: Parts>(p: &P, waiter: &mut Waiter) {
+    // SAFETY: this function's contract.
+    unsafe { engine::cancel_send(p.core(), waiter) };
+    p.slots().send.wake(); // a promised slot may have been freed
+}
+
+/// # Safety
+///
 /// As for [`engine::poll_receive`].
+#[inline]
 pub(crate) unsafe fn poll_receive<P: Parts>(
     p: &P,
     waiter: &mut Waiter,
@@ -112,13 +127,23 @@ pub(crate) unsafe fn poll_receive<P: Parts>(
 /// # Safety
 ///
 /// As for [`engine::cancel_receive`].
+#[inline]
 pub(crate) unsafe fn cancel_receive<P: Parts>(p: &P, waiter: &mut Waiter) {
-    let queued = waiter.is_queued();
+    if waiter.is_queued() {
+        // SAFETY: this function's contract.
+        unsafe { cancel_queued_receive(p, waiter) };
+    }
+}
+
+/// # Safety
+///
+/// As for [`engine::cancel_receive`].
+#[cold]
+#[inline(never)]
+unsafe fn cancel_queued_receive<P: Parts>(p: &P, waiter: &mut Waiter) {
     // SAFETY: this function's contract.
     unsafe { engine::cancel_receive(p.core(), waiter) };
-    if queued {
-        p.slots().receive.wake(); // a promised item may be unpromised now
-    }
+    p.slots().receive.wake(); // a promised item may be unpromised now
 }
 
 /// `poll_receive(&self, cx)`: takes an unpromised item, or registers in the slot.
