@@ -243,3 +243,36 @@ fn signal_poll_wait_is_woken_and_never_steals_a_promise() {
     assert_eq!(wakes.get(), 3);
     assert_eq!(s.poll_wait(&mut cx), Poll::Ready(2));
 }
+
+#[test]
+fn zerocopy_poll_send_and_receive_wake_each_other() {
+    use mote::sync::zerocopy_channel::Channel as ZeroCopy;
+    let mut buf = [0u32; 2];
+    let mut ch: ZeroCopy<'_, NoopRawMutex, u32> = ZeroCopy::new(&mut buf);
+    let (mut tx, mut rx) = ch.split();
+    let (rx_waker, rx_wakes) = new_count_waker();
+    let (tx_waker, tx_wakes) = new_count_waker();
+    assert!(rx
+        .poll_receive(&mut Context::from_waker(&rx_waker))
+        .is_pending());
+    for v in [7, 8] {
+        match tx.poll_send(&mut Context::from_waker(&tx_waker)) {
+            Poll::Ready(slot) => *slot = v,
+            Poll::Pending => panic!("a slot is free"),
+        }
+        tx.send_done();
+    }
+    assert_eq!(rx_wakes.get(), 1, "the first publish woke the receiver");
+    assert!(tx.is_full() && tx.len() == 2 && tx.capacity() == 2);
+    assert!(tx
+        .poll_send(&mut Context::from_waker(&tx_waker))
+        .is_pending());
+    let got = match rx.poll_receive(&mut Context::from_waker(&rx_waker)) {
+        Poll::Ready(v) => *v,
+        Poll::Pending => panic!("7 is published"),
+    };
+    assert_eq!(got, 7, "ring order");
+    rx.receive_done();
+    assert_eq!(tx_wakes.get(), 1, "freeing a slot woke the sender");
+    assert!(tx.poll_send(&mut Context::from_waker(&tx_waker)).is_ready());
+}
