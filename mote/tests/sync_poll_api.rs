@@ -276,3 +276,21 @@ fn zerocopy_poll_send_and_receive_wake_each_other() {
     assert_eq!(tx_wakes.get(), 1, "freeing a slot woke the sender");
     assert!(tx.poll_send(&mut Context::from_waker(&tx_waker)).is_ready());
 }
+
+#[test]
+fn cancelled_fifo_sender_hands_its_slot_to_the_poll_waiter() {
+    let ch: Channel<NoopRawMutex, u8, 1> = Channel::new();
+    ch.try_send(1).unwrap();
+    let sender = Probe::queued(ch.send(2));
+    let (waker, wakes) = new_count_waker();
+    let mut cx = Context::from_waker(&waker);
+    assert_eq!(ch.poll_ready_to_send(&mut cx), Poll::Pending);
+    assert_eq!(ch.try_receive(), Ok(1)); // the freed slot is promised to `sender`
+    assert!(sender.woken());
+    assert_eq!(wakes.get(), 1, "woken, spuriously: the slot is promised");
+    assert_eq!(ch.poll_ready_to_send(&mut cx), Poll::Pending);
+    drop(sender); // gives the slot back
+    assert_eq!(wakes.get(), 2, "the cancel wakes the poll-style sender");
+    assert_eq!(ch.poll_ready_to_send(&mut cx), Poll::Ready(()));
+    assert!(ch.is_empty(), "2 was never sent");
+}
