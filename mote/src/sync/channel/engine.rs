@@ -355,3 +355,8 @@ pub(crate) unsafe fn cancel_ready<M: RawMutex, Q: Queue>(core: &Core<M, Q>, wait
         });
     }
 }
+
+/// Buffered items and free slots that are not promised to anyone (for `poll_*` methods).
+pub(crate) fn unpromised<M: RawMutex, Q: Queue>(core: &Core<M, Q>) -> (usize, usize) {
+    core.with(|s| (s.available(), s.free()))
+}
