@@ -43,13 +43,16 @@ pub const HOST_TESTS: &[(&str, &[&str])] = &[
         ],
     ),
     // The board crate's doc tests, including its compile-fail tests (unbound interrupts,
-    // LEDs that do not exist); without the panic handler, which would clash with std's.
+    // LEDs that do not exist) and `read_until_idle` (feature `time`); without the panic
+    // handler, which would clash with std's, or the time driver.
     (
         "host: mote-mps2 doc tests",
         &[
             "test",
             "--doc",
             "--no-default-features",
+            "--features",
+            "time",
             "--manifest-path",
             "mote-mps2/Cargo.toml",
         ],
