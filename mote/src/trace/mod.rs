@@ -11,34 +11,33 @@
 //!   poll began: the *symptom* seen by the starved tasks.
 //!
 //! Read them with [`for_each_task`] (or print [`summary`]), clear them with [`reset`],
-//! and get called after any long poll with [`set_long_poll_hook`]:
+//! and (with `time`) get called after any long poll with `set_long_poll_hook`:
 //!
 //! ```
-//! # mote::time_driver!(static DRIVER: mote::time::drivers::sim::SimDriver = mote::time::drivers::sim::SimDriver::new(););
-//! use mote::time::Duration;
+//! use std::sync::atomic::{AtomicBool, Ordering};
+//! static DONE: AtomicBool = AtomicBool::new(false);
 //!
 //! #[mote::task]
-//! async fn doc_hog() {
-//!     mote::time::drivers::sim::advance(Duration::from_millis(7)); // "computes" 7 ms
+//! async fn twice_yielding() {
+//!     mote::futures::yield_now().await;
+//!     mote::futures::yield_now().await;
+//!     DONE.store(true, Ordering::Relaxed);
 //! }
 //!
-//! fn long_poll(task: &mote::trace::TaskInfo, took: Duration) {
-//!     println!("{} ran for {} ms without yielding", task.name, took.as_millis());
-//! }
-//!
-//! mote::trace::set_long_poll_hook(Duration::from_millis(5), long_poll);
+//! # #[cfg(feature = "time")]
+//! # mote::time_driver!(static DRIVER: mote::time::drivers::sim::SimDriver = mote::time::drivers::sim::SimDriver::new(););
 //! let executor = Box::leak(Box::new(mote::executor::Executor::new()));
-//! let mut done = false;
-//! executor.run_until(|s| s.must_spawn(doc_hog()), || std::mem::replace(&mut done, true));
+//! executor.run_until(|s| s.must_spawn(twice_yielding()), || DONE.load(Ordering::Relaxed));
 //! mote::trace::for_each_task(|task| {
-//!     if task.name == "doc_hog" {
-//!         assert_eq!(task.polls, 1);
-//!         assert_eq!(task.longest_poll, Duration::from_millis(7));
+//!     if task.name == "twice_yielding" {
+//!         assert_eq!((task.polls, task.wakes), (3, 2));
+//!         assert_eq!(task.state, mote::trace::TaskState::Free);
 //!     }
 //! });
 //! print!("{}", mote::trace::summary());
-//! # mote::trace::clear_long_poll_hook();
 //! ```
+//!
+//! The example of `set_long_poll_hook` (with `time`) measures a poll on simulated time.
 //!
 //! # Guarantees (invariants)
 //!
