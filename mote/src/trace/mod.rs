@@ -60,7 +60,7 @@
 //! - **Without `time`**, only `polls`, `wakes`, name and state exist (no clock is read),
 //!   and there is no long-poll hook.
 //! - **With `time`**, the executor reads the clock around every poll, so the program
-//!   must register a time driver ([`time_driver!`](crate::time_driver)) even if no task
+//!   must register a time driver (`mote::time_driver!`) even if no task
 //!   sleeps on a timer.
 //!
 //! # Cost

@@ -81,6 +81,12 @@ pub(crate) struct TaskTrace {
     linked: UnsafeCell<bool>,
 }
 
+// The per-task cost stated in the module docs of `trace`, checked on 32-bit targets.
+#[cfg(all(target_pointer_width = "32", not(feature = "time")))]
+const _: () = assert!(core::mem::size_of::<TaskTrace>() == 20);
+#[cfg(all(target_pointer_width = "32", feature = "time"))]
+const _: () = assert!(core::mem::size_of::<TaskTrace>() == 40);
+
 impl TaskTrace {
     /// An all-zero trace part (tests build headers by hand; pools start zeroed).
     #[cfg(test)]
