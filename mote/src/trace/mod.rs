@@ -72,6 +72,11 @@
 //!   poll: two out-of-line calls and one critical section, plus two clock reads with
 //!   `time`; per wake that queues a task: one nested critical section (plus one clock
 //!   read with `time`); per first spawn of a slot: one critical section.
+//! - Measured (QEMU `-icount shift=0`, mps2-an385, release build, a `yield_now` round
+//!   trip = one wake + one poll, 10 000 of them): thumbv7m 82 instructions without
+//!   `trace`, 295 with `time` + `trace`; thumbv6m 144 and 910. Most of the difference is
+//!   the three clock reads of the CMSDK dual-timer driver (its cycles-to-ticks division
+//!   is a library call on ARMv6-M); a cheaper `now()` makes tracing cheaper.
 //!
 //! # Concurrency
 //!
