@@ -35,7 +35,8 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> syn::Result<TokenS
         arg_types.push(ty.clone());
     }
 
-    let name_str = name.to_string();
+    // `r#type` is named `type`.
+    let name_str = syn::ext::IdentExt::unraw(name).to_string();
     let krate = quote!(::mote);
     Ok(quote! {
         #(#attrs)*

@@ -12,7 +12,7 @@ use mote::executor::Executor;
 use mote::futures::yield_now;
 use mote::sync::blocking_mutex::raw::CriticalSectionRawMutex;
 use mote::sync::signal::Signal;
-use mote::trace::{self, TaskInfo, TaskState};
+use mote::trace::{self, EventHooks, TaskId, TaskInfo, TaskState};
 
 #[cfg(feature = "time")]
 mote::time_driver!(
@@ -181,6 +181,88 @@ fn reset_clears_counts_and_keeps_names() {
     let t = task("to_reset");
     assert_eq!((t.polls, t.wakes), (0, 0));
     trace::for_each_task(|t| assert_eq!((t.polls, t.wakes), (0, 0), "{}", t.name));
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Event {
+    Ready,
+    Begin,
+    End,
+}
+
+static EVENTS: Mutex<Vec<(Event, TaskId)>> = Mutex::new(Vec::new());
+
+fn on_ready(id: TaskId) {
+    EVENTS.lock().unwrap().push((Event::Ready, id));
+}
+fn on_begin(id: TaskId) {
+    EVENTS.lock().unwrap().push((Event::Begin, id));
+}
+fn on_end(id: TaskId) {
+    EVENTS.lock().unwrap().push((Event::End, id));
+}
+static RECORDER: EventHooks = EventHooks {
+    ready: on_ready,
+    poll_begin: on_begin,
+    poll_end: on_end,
+};
+
+/// The recorded events of task function `name`.
+fn events_of(name: &str) -> Vec<Event> {
+    let id = task(name).id;
+    EVENTS
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|(_, i)| *i == id)
+        .map(|(e, _)| *e)
+        .collect()
+}
+
+static EVENTED_DONE: AtomicBool = AtomicBool::new(false);
+
+#[mote::task]
+async fn evented() {
+    yield_now().await;
+    EVENTED_DONE.store(true, Ordering::SeqCst);
+}
+
+/// Wakes itself and completes in the same poll: its run-queue entry goes stale.
+#[mote::task]
+async fn wakes_then_ends() {
+    std::future::poll_fn(|cx| {
+        cx.waker().wake_by_ref();
+        std::task::Poll::Ready(())
+    })
+    .await;
+}
+
+#[test]
+fn event_hooks_see_ready_begin_end_in_order() {
+    use Event::*;
+    let _s = serial();
+    trace::set_event_hooks(&RECORDER);
+    let exec = executor();
+    exec.run_until(
+        |s| s.must_spawn(evented()),
+        || EVENTED_DONE.load(Ordering::SeqCst),
+    );
+    exec.run_until(
+        |s| s.must_spawn(wakes_then_ends()),
+        // Until the stale entry's begin (the task is Free before that); its end follows
+        // in the same batch, so a missing end fails the assertion below, not the run.
+        || events_of("wakes_then_ends").len() >= 5,
+    );
+    trace::clear_event_hooks();
+    // `yield_now` wakes the task during its poll: ready comes before that poll's end.
+    assert_eq!(events_of("evented"), [Ready, Begin, Ready, End, Begin, End]);
+    // The stale entry's begin is matched by an end too, though nothing was polled.
+    assert_eq!(
+        events_of("wakes_then_ends"),
+        [Ready, Begin, Ready, End, Begin, End]
+    );
+    assert_eq!(task("wakes_then_ends").polls, 1);
+    assert_ne!(task("evented").id, task("wakes_then_ends").id);
 }
 
 #[cfg(feature = "time")]

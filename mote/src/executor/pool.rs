@@ -152,6 +152,8 @@ impl<F: Future<Output = ()> + 'static, const N: usize> TaskPool<F, N> {
 #[cold]
 #[inline(never)]
 unsafe fn stale(task: TaskRef, pool: &PoolHead) {
+    #[cfg(feature = "trace")]
+    crate::trace::task_trace::poll_skipped(task);
     // SAFETY: forwarded contract; the future was dropped when the task completed.
     unsafe { pool.release(task) };
 }

@@ -11,7 +11,9 @@
 //!   poll began: the *symptom* seen by the starved tasks.
 //!
 //! Read them with [`for_each_task`] (or print [`summary`]), clear them with [`reset`],
-//! and (with `time`) get called after any long poll with `set_long_poll_hook`:
+//! and (with `time`) get called after any long poll with `set_long_poll_hook`. External
+//! tools (SystemView and the like) can follow every task's ready / poll-begin / poll-end
+//! events through [`set_event_hooks`].
 //!
 //! ```
 //! use std::sync::atomic::{AtomicBool, Ordering};
@@ -71,8 +73,11 @@
 //!   40 with `time` (plus longest and total poll, longest wait, the queueing tick). Per
 //!   poll: two out-of-line calls and one critical section, plus two clock reads with
 //!   `time`; per wake that queues a task: one nested critical section (plus one clock
-//!   read with `time`); per first spawn of a slot: one critical section.
-//! - Measured (QEMU `-icount shift=0`, mps2-an385, release build, a `yield_now` round
+//!   read with `time`); per first spawn of a slot: one critical section. Per event
+//!   (ready, poll begin, poll end) without [`EventHooks`] set: one pointer load and a
+//!   branch.
+//! - Measured before the event seam was added (QEMU `-icount shift=0`, mps2-an385,
+//!   release build, a `yield_now` round
 //!   trip = one wake + one poll, 10 000 of them): thumbv7m 82 instructions without
 //!   `trace`, 295 with `time` + `trace`; thumbv6m 144 and 910. Most of the difference is
 //!   the three clock reads of the CMSDK dual-timer driver (its cycles-to-ticks division
@@ -84,6 +89,7 @@
 //! on another executor may lose an update if the finishing poll's bookkeeping races the
 //! new instance's first poll on another thread; they stay memory-safe and consistent.
 
+mod events;
 #[cfg(feature = "time")]
 mod long_poll;
 pub(crate) mod registry;
@@ -92,6 +98,7 @@ pub(crate) mod task_trace;
 
 use core::fmt;
 
+pub use events::{clear_event_hooks, set_event_hooks, EventHooks, TaskId};
 #[cfg(feature = "time")]
 pub use long_poll::{clear_long_poll_hook, set_long_poll_hook, LongPollHook};
 pub use summary::{summary, Summary};
@@ -152,6 +159,8 @@ impl fmt::Display for TaskState {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct TaskInfo {
+    /// The slot's id, as passed to the [`EventHooks`] callbacks.
+    pub id: TaskId,
     /// The name of the `#[mote::task]` function (instances of a task with
     /// `pool_size > 1` share it).
     pub name: &'static str,

@@ -29,6 +29,7 @@ use crate::executor::header::{TaskHeader, TaskRef};
 use crate::executor::state::{RUN_QUEUED, SPAWNED};
 use crate::loom::{AtomicBool, Ordering};
 
+use super::events::{self, TaskId};
 use super::{TaskInfo, TaskState};
 
 /// Statistics of one task (Stats Guard). All-zero is "unnamed, nothing counted".
@@ -130,6 +131,12 @@ fn trace_of(task: TaskRef) -> &'static TaskTrace {
     &task.header().trace
 }
 
+/// The id external tools see for `task`.
+#[inline]
+pub(crate) fn id_of(task: TaskRef) -> TaskId {
+    TaskId(task.as_ptr().addr())
+}
+
 /// The clock, in ticks (a registered time driver is required with `time` + `trace`).
 #[cfg(feature = "time")]
 #[inline]
@@ -163,6 +170,9 @@ pub(crate) fn spawning(task: TaskRef) {
     unsafe {
         *trace.woken_at.get() = now() as u32
     };
+    if let Some(h) = events::hooks() {
+        (h.ready)(id_of(task));
+    }
 }
 
 /// A wake just set the task's `RUN_QUEUED` bit and will push it: count the wake and stamp
@@ -182,6 +192,9 @@ pub(crate) fn queued(task: TaskRef, since: Option<u64>) {
     }
     #[cfg(not(feature = "time"))]
     let _ = since;
+    if let Some(h) = events::hooks() {
+        (h.ready)(id_of(task));
+    }
 }
 
 /// The executor popped `task`'s timer `node`, due: wake the task, dating the wake from the
@@ -215,6 +228,9 @@ pub(crate) struct PollBegin {
 pub(crate) fn poll_begin(task: TaskRef) -> PollBegin {
     let trace = trace_of(task);
     trace.running.store(true, Ordering::Relaxed);
+    if let Some(h) = events::hooks() {
+        (h.poll_begin)(id_of(task));
+    }
     #[cfg(feature = "time")]
     {
         let start = now();
@@ -249,8 +265,11 @@ pub(crate) fn poll_end(task: TaskRef, begin: PollBegin) {
             s.total_poll = [total as u32, (total >> 32) as u32];
             s.longest_wait = s.longest_wait.max(begin.wait);
             let hook = super::long_poll::hook_for(cs, took)?;
-            Some((hook, info_in_cs(s, TaskState::Running)))
+            Some((hook, info_in_cs(task, s, TaskState::Running)))
         });
+        if let Some(h) = events::hooks() {
+            (h.poll_end)(id_of(task));
+        }
         if let Some((hook, info)) = long {
             hook(&info, crate::time::Duration::from_ticks(u64::from(took)));
         }
@@ -259,12 +278,25 @@ pub(crate) fn poll_end(task: TaskRef, begin: PollBegin) {
     {
         let _ = begin;
         trace.with_stats(|s| s.polls = s.polls.wrapping_add(1));
+        if let Some(h) = events::hooks() {
+            (h.poll_end)(id_of(task));
+        }
     }
     trace.running.store(false, Ordering::Relaxed);
 }
 
+/// The run-queue entry [`poll_begin`] started was stale (the task had finished): nothing
+/// was polled, the slot is being released.
+#[cold]
+pub(crate) fn poll_skipped(task: TaskRef) {
+    trace_of(task).running.store(false, Ordering::Relaxed);
+    if let Some(h) = events::hooks() {
+        (h.poll_end)(id_of(task));
+    }
+}
+
 /// A snapshot of statistics read inside the caller's critical section.
-fn info_in_cs(s: &Stats, state: TaskState) -> TaskInfo {
+fn info_in_cs(task: TaskRef, s: &Stats, state: TaskState) -> TaskInfo {
     let name = if s.name.is_null() {
         "?"
     } else {
@@ -272,6 +304,7 @@ fn info_in_cs(s: &Stats, state: TaskState) -> TaskInfo {
         unsafe { *s.name }
     };
     TaskInfo {
+        id: id_of(task),
         name,
         polls: s.polls,
         wakes: s.wakes,
@@ -301,6 +334,6 @@ pub(crate) fn info(task: TaskRef) -> TaskInfo {
         } else {
             TaskState::Sleeping
         };
-        info_in_cs(s, state)
+        info_in_cs(task, s, state)
     })
 }
