@@ -76,18 +76,18 @@
 //!   read with `time`); per first spawn of a slot: one critical section. Per event
 //!   (ready, poll begin, poll end) without [`EventHooks`] set: one pointer load and a
 //!   branch.
-//! - Measured before the event seam was added (QEMU `-icount shift=0`, mps2-an385,
-//!   release build, a `yield_now` round
-//!   trip = one wake + one poll, 10 000 of them): thumbv7m 82 instructions without
-//!   `trace`, 295 with `time` + `trace`; thumbv6m 144 and 910. Most of the difference is
-//!   the three clock reads of the CMSDK dual-timer driver (its cycles-to-ticks division
-//!   is a library call on ARMv6-M); a cheaper `now()` makes tracing cheaper.
+//! - Measured (QEMU `-icount shift=0`, mps2-an385, release build, a `yield_now` round
+//!   trip = one wake + one poll, 10 000 of them, no hooks set): thumbv7m 82 instructions
+//!   without `trace`, 295 with `time` + `trace`; thumbv6m 144 and 922. Most of the
+//!   difference is the three clock reads of the CMSDK dual-timer driver (its
+//!   cycles-to-ticks division is a library call on ARMv6-M); a cheaper `now()` makes
+//!   tracing cheaper.
 //!
 //! # Concurrency
 //!
-//! Everything here may be called from any context. The statistics of a pool slot reused
-//! on another executor may lose an update if the finishing poll's bookkeeping races the
-//! new instance's first poll on another thread; they stay memory-safe and consistent.
+//! Everything here may be called from any context. The executor updates a task's
+//! statistics before a finished task's slot is released, so a slot re-spawned at once
+//! (from an interrupt, on another executor) never mixes two instances' bookkeeping.
 
 mod events;
 #[cfg(feature = "time")]
