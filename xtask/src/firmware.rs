@@ -72,7 +72,8 @@ pub struct Package {
 /// time driver and needs the board crate's driver off, which the other examples use;
 /// `mote-examples-microbit` is another board altogether, and
 /// `mote-examples-microbit-systick` runs mote's SysTick driver on it with the board's own
-/// driver off. Binary names are unique across packages (they share one target folder, and
+/// driver off; `mote-examples-trace` turns on `mote/trace` (a larger task header) for its
+/// binaries only. Binary names are unique across packages (they share one target folder, and
 /// golden output is looked up by name).
 pub const PACKAGES: &[Package] = &[
     Package {
@@ -83,6 +84,11 @@ pub const PACKAGES: &[Package] = &[
     Package {
         name: "mote-examples-systick",
         dir: "examples/systick/src/bin",
+        runs: TEST_TARGETS,
+    },
+    Package {
+        name: "mote-examples-trace",
+        dir: "examples/trace/src/bin",
         runs: TEST_TARGETS,
     },
     Package {
