@@ -116,6 +116,8 @@ impl<F: Future<Output = ()> + 'static, const N: usize> TaskPool<F, N> {
     #[inline(always)]
     unsafe fn poll(&'static self, task: TaskRef) {
         let header = task.header();
+        #[cfg(feature = "trace")]
+        let trace = crate::trace::task_trace::poll_begin(task);
         if !header.state.dequeue() {
             // SAFETY: `dequeue` drove the state to FREE.
             unsafe { stale(task, &self.head) };
@@ -129,7 +131,10 @@ impl<F: Future<Output = ()> + 'static, const N: usize> TaskPool<F, N> {
         // was initialised at claim (the task is spawned: `dequeue` observed SPAWNED) and
         // only this executor polls it.
         let fut = unsafe { Pin::new_unchecked((*(*storage).future.get()).assume_init_mut()) };
-        if fut.poll(&mut cx).is_ready() {
+        let ready = fut.poll(&mut cx).is_ready();
+        #[cfg(feature = "trace")]
+        crate::trace::task_trace::poll_end(task, trace);
+        if ready {
             // SAFETY: the future completed; it is dropped exactly once, here, in place.
             unsafe { (*(*storage).future.get()).assume_init_drop() };
             // SAFETY: the task completed on its executor, which is the caller.
@@ -147,6 +152,8 @@ impl<F: Future<Output = ()> + 'static, const N: usize> TaskPool<F, N> {
 #[cold]
 #[inline(never)]
 unsafe fn stale(task: TaskRef, pool: &PoolHead) {
+    #[cfg(feature = "trace")]
+    crate::trace::task_trace::poll_skipped(task);
     // SAFETY: forwarded contract; the future was dropped when the task completed.
     unsafe { pool.release(task) };
 }

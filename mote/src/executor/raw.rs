@@ -234,6 +234,9 @@ impl RawExecutor {
             // SAFETY: every node in this queue is the `timer` field of a 'static task
             // header (only `schedule_wake` queues nodes, and only task headers' nodes).
             let task = unsafe { TaskRef::from_ptr(node.as_ptr().byte_sub(offset).cast()) };
+            #[cfg(feature = "trace")]
+            crate::trace::task_trace::wake_due(task, node);
+            #[cfg(not(feature = "trace"))]
             super::waker::wake_task(task);
         }
     }

@@ -71,7 +71,7 @@ impl State {
     }
 
     /// Current bits, for tests and diagnostics.
-    #[cfg(test)]
+    #[cfg(any(test, feature = "trace"))]
     pub(crate) fn bits(&self) -> u32 {
         self.0.load(Ordering::Acquire)
     }

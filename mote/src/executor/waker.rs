@@ -53,8 +53,19 @@ pub(crate) fn task_from_waker(waker: &Waker) -> Option<TaskRef> {
 /// Wakes a task: queues it on its executor unless it is queued already or not alive.
 #[inline]
 pub(crate) fn wake_task(task: TaskRef) {
+    wake_task_since(task, None)
+}
+
+/// [`wake_task`], for a wake that tracing dates from tick `since` (a timer's deadline)
+/// instead of now; `since` is unused without the `trace` feature.
+#[inline]
+pub(crate) fn wake_task_since(task: TaskRef, since: Option<u64>) {
+    #[cfg(not(feature = "trace"))]
+    let _ = since;
     let mut executor: Option<&'static RawExecutor> = None;
     let queued = wake_and_push(task, |task| {
+        #[cfg(feature = "trace")]
+        crate::trace::task_trace::queued(task, since);
         // SAFETY: called only once the task was seen SPAWNED (Acquire, or in the same
         // critical section as its publication's successor), so the executor pointer
         // written before the spawn is visible; executors are 'static.

@@ -19,6 +19,14 @@
 //! - **Cancellation passes the turn on**: a waiting future dropped after it was handed
 //!   the resource gives it back to the next waiter. Every async function states its
 //!   cancel safety.
+//! - **Poll-style methods are outside the FIFO**: the `poll_*(&self, cx)` methods (of
+//!   `Channel`, `PriorityChannel`, `Signal`) have no pinned node, so each primitive keeps
+//!   one waker slot per direction for them, woken whenever the condition may have become
+//!   true. They may be woken spuriously, take only what is not promised to a FIFO waiter,
+//!   and cost one atomic load per operation while unused.
+//! - **Type-erased handles**: `DynamicSender`/`DynamicReceiver` (channels),
+//!   `DynPublisher`/`DynSubscriber` (pub-sub), `DynReceiver`/`DynSender` (watch) drop the
+//!   mutex kind and capacity from the type, at one virtual call per operation.
 //!
 //! | primitive | what it is | waiters |
 //! |-----------|------------|---------|
@@ -50,6 +58,7 @@ pub mod channel;
 pub mod mutex;
 pub mod once_lock;
 pub mod pipe;
+mod poll_slot;
 pub mod priority_channel;
 pub mod pubsub;
 mod ring;

@@ -16,6 +16,11 @@
 //!     └──────────────────┘
 //! ```
 //!
+//! [`Signal::poll_wait`] (for hand-written futures: `&self`, no pinned node) is not part of
+//! the FIFO: it takes only an unpromised value, its single waker slot is woken by every
+//! `signal` (and by a cancelled waiter that held the promise), so it may be woken
+//! spuriously; a second poll-style waiter evicts (and wakes) the first.
+//!
 //! State behind one raw mutex of kind `M`: `value`, a FIFO of waiters, and `promised`
 //! (true while the value is reserved for a woken waiter; then `try_take` and new
 //! waiters leave it alone).
@@ -26,6 +31,7 @@ use core::pin::Pin;
 use core::task::{Context, Poll, Waker};
 
 use crate::sync::blocking_mutex::raw::RawMutex;
+use crate::sync::poll_slot::PollSlot;
 use crate::sync::shared::{Grant, Shared};
 use crate::sync::wait_list::{OwnWaker, StagedWaker, Turn, WaitList, Waiter, WakerStage};
 
@@ -70,6 +76,7 @@ pub struct Signal<M: RawMutex, T> {
     /// values are only moved, replaced values are dropped after the lock, wakers are
     /// staged before it ([`StagedWaker`]) and woken or dropped after it.
     shared: Shared<M, State<T>, false>,
+    poll: PollSlot<M>,
 }
 
 impl<M: RawMutex, T> Signal<M, T> {
@@ -84,6 +91,7 @@ impl<M: RawMutex, T> Signal<M, T> {
                     waiters: WaitList::new(),
                 })
             },
+            poll: PollSlot::new(),
         }
     }
 
@@ -95,6 +103,7 @@ impl<M: RawMutex, T> Signal<M, T> {
             let old = s.value.replace(value);
             (old, s.grant_one())
         });
+        self.poll.wake();
         drop(old);
     }
 
@@ -146,6 +155,34 @@ impl<M: RawMutex, T> Signal<M, T> {
         WaitFuture {
             signal: self,
             waiter: Waiter::new(),
+        }
+    }
+
+    /// Takes the value if it is there and unpromised, or stores `cx`'s waker to be woken
+    /// by the next `signal`: [`wait`](Self::wait) for hand-written futures that poll with
+    /// `&self`. Not FIFO with `wait()` futures; may be woken spuriously; one slot shared
+    /// by all poll-style waiters (see the [module docs](self)).
+    ///
+    /// ```
+    /// # use mote::sync::{blocking_mutex::raw::NoopRawMutex, signal::Signal};
+    /// use core::task::{Context, Poll};
+    /// use futures_test::task::new_count_waker;
+    /// let s: Signal<NoopRawMutex, u8> = Signal::new();
+    /// let (waker, wakes) = new_count_waker();
+    /// let mut cx = Context::from_waker(&waker);
+    /// assert_eq!(s.poll_wait(&mut cx), Poll::Pending);
+    /// s.signal(6);
+    /// assert_eq!(wakes.get(), 1);
+    /// assert_eq!(s.poll_wait(&mut cx), Poll::Ready(6));
+    /// ```
+    pub fn poll_wait(&self, cx: &mut Context<'_>) -> Poll<T> {
+        if let Some(v) = self.try_take() {
+            return Poll::Ready(v);
+        }
+        self.poll.register(cx.waker());
+        match self.try_take() {
+            Some(v) => Poll::Ready(v),
+            None => Poll::Pending,
         }
     }
 }
@@ -250,6 +287,7 @@ impl<M: RawMutex, T> WaitFuture<'_, M, T> {
             }
         });
         drop(retired);
+        self.signal.poll.wake();
     }
 }
 

@@ -497,3 +497,10 @@ pub(crate) unsafe fn cancel_ready<M: RawMutex, Q: Queue, const C: bool>(
         drop(retired);
     }
 }
+
+/// Buffered items and free slots that are not promised to anyone (for `poll_*` methods).
+pub(crate) fn unpromised<M: RawMutex, Q: Queue, const C: bool>(
+    core: &Core<M, Q, C>,
+) -> (usize, usize) {
+    core.with(|s| (s.available(), s.free()))
+}
