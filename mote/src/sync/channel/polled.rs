@@ -93,7 +93,7 @@ impl<M: RawMutex, Q: Queue, const C: bool> CoreOps for Core<M, Q, C> {
     fn clear(&self) {
         engine::clear(self)
     }
-    #[inline]
+    #[inline(always)]
     unsafe fn poll_send(
         &self,
         item: &mut Option<Q::Item>,
@@ -108,7 +108,7 @@ impl<M: RawMutex, Q: Queue, const C: bool> CoreOps for Core<M, Q, C> {
         // SAFETY: this method's contract.
         unsafe { engine::cancel_send(self, waiter) }
     }
-    #[inline]
+    #[inline(always)]
     unsafe fn poll_receive(&self, waiter: &mut Waiter, waker: OwnWaker<'_>) -> Poll<Q::Item> {
         // SAFETY: this method's contract.
         unsafe { engine::poll_receive(self, waiter, waker) }
@@ -155,7 +155,7 @@ pub(crate) fn clear<P: Parts>(p: &P) {
 /// # Safety
 ///
 /// As for [`engine::poll_send`].
-#[inline]
+#[inline(always)]
 pub(crate) unsafe fn poll_send<P: Parts>(
     p: &P,
     item: &mut Option<Item<P>>,
@@ -197,7 +197,7 @@ unsafe fn cancel_queued_send<P: Parts>(p: &P, waiter: &mut Waiter) {
 /// # Safety
 ///
 /// As for [`engine::poll_receive`].
-#[inline]
+#[inline(always)]
 pub(crate) unsafe fn poll_receive<P: Parts>(
     p: &P,
     waiter: &mut Waiter,
