@@ -402,6 +402,47 @@ mod timing {
         assert_eq!(task("uneven").polls, 5);
     }
 
+    /// With `log`: the ready-made hook emits one warning naming the task and the poll.
+    #[cfg(feature = "log")]
+    #[test]
+    fn the_log_hook_names_the_task_and_the_poll() {
+        struct Recorder;
+        static RECORDS: Mutex<Vec<String>> = Mutex::new(Vec::new());
+        impl log::Log for Recorder {
+            fn enabled(&self, _: &log::Metadata<'_>) -> bool {
+                true
+            }
+            fn log(&self, record: &log::Record<'_>) {
+                RECORDS.lock().unwrap().push(format!(
+                    "{} {}: {}",
+                    record.level(),
+                    record.target(),
+                    record.args()
+                ));
+            }
+            fn flush(&self) {}
+        }
+        static RECORDER: Recorder = Recorder;
+        static DONE: AtomicBool = AtomicBool::new(false);
+        #[mote::task]
+        async fn logged() {
+            sim::advance(Duration::from_millis(2));
+            yield_now().await;
+            sim::advance(Duration::from_millis(8));
+            DONE.store(true, Ordering::SeqCst);
+        }
+        let _s = serial();
+        log::set_logger(&RECORDER).unwrap();
+        log::set_max_level(log::LevelFilter::Trace);
+        trace::set_long_poll_hook(Duration::from_millis(5), trace::log_long_poll);
+        executor().run_until(|s| s.must_spawn(logged()), || DONE.load(Ordering::SeqCst));
+        trace::clear_long_poll_hook();
+        assert_eq!(
+            *RECORDS.lock().unwrap(),
+            ["WARN mote::trace: task `logged` ran 8000 us without yielding (its poll 2)"]
+        );
+    }
+
     #[test]
     fn the_summary_lists_tasks_with_their_numbers() {
         let _s = serial();

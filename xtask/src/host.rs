@@ -57,13 +57,13 @@ pub const HOST_TESTS: &[(&str, &[&str])] = &[
         ],
     ),
     (
-        "host: mote trace tests (std,time,trace)",
+        "host: mote trace tests (std,time,trace,log)",
         &[
             "test",
             "-p",
             "mote",
             "--features",
-            "std,time,trace",
+            "std,time,trace,log",
             "--test",
             "trace",
         ],
@@ -141,16 +141,17 @@ pub const CLIPPY: &[(&str, &str, &[&str])] = &[
             "thumbv7m-none-eabi",
         ],
     ),
-    // The optional integrations (defmt formatting of the public error types) build too.
+    // The optional integrations (defmt formatting of the public error types and the
+    // defmt long-poll hook) build too.
     (
-        "clippy: mote thumbv7m (time, defmt)",
+        "clippy: mote thumbv7m (time, trace, defmt)",
         ".",
         &[
             "clippy",
             "-p",
             "mote",
             "--features",
-            "cortex-m,time,defmt",
+            "cortex-m,time,trace,defmt",
             "--target",
             "thumbv7m-none-eabi",
         ],

@@ -92,3 +92,45 @@ pub fn clear_long_poll_hook() {
         }
     });
 }
+
+/// A ready-made [`LongPollHook`] (feature `log`): reports the long poll as a `log::warn!`
+/// record (target `mote::trace`), naming the task, how long the poll took and which poll
+/// it was.
+///
+/// ```
+/// # #[cfg(feature = "log")] {
+/// # mote::time_driver!(static DRIVER: mote::time::drivers::sim::SimDriver = mote::time::drivers::sim::SimDriver::new(););
+/// use mote::time::Duration;
+/// mote::trace::set_long_poll_hook(Duration::from_millis(5), mote::trace::log_long_poll);
+/// # mote::trace::clear_long_poll_hook();
+/// # }
+/// ```
+#[cfg(feature = "log")]
+pub fn log_long_poll(task: &TaskInfo, took: Duration) {
+    log::warn!(
+        target: "mote::trace",
+        "task `{}` ran {} us without yielding (its poll {})",
+        task.name,
+        took.as_micros(),
+        task.polls
+    );
+}
+
+/// A ready-made [`LongPollHook`] (feature `defmt`): reports the long poll as a
+/// `defmt::warn!` message, naming the task, how long the poll took and which poll it was.
+///
+/// ```
+/// # #[cfg(feature = "defmt")] {
+/// use mote::time::Duration;
+/// mote::trace::set_long_poll_hook(Duration::from_millis(5), mote::trace::defmt_long_poll);
+/// # }
+/// ```
+#[cfg(feature = "defmt")]
+pub fn defmt_long_poll(task: &TaskInfo, took: Duration) {
+    defmt::warn!(
+        "task `{=str}` ran {=u64} us without yielding (its poll {=u32})",
+        task.name,
+        took.as_micros(),
+        task.polls
+    );
+}

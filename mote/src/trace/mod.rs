@@ -99,6 +99,10 @@ pub(crate) mod task_trace;
 use core::fmt;
 
 pub use events::{clear_event_hooks, set_event_hooks, EventHooks, TaskId};
+#[cfg(all(feature = "time", feature = "defmt"))]
+pub use long_poll::defmt_long_poll;
+#[cfg(all(feature = "time", feature = "log"))]
+pub use long_poll::log_long_poll;
 #[cfg(feature = "time")]
 pub use long_poll::{clear_long_poll_hook, set_long_poll_hook, LongPollHook};
 pub use summary::{summary, Summary};
