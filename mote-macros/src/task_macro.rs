@@ -35,6 +35,8 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> syn::Result<TokenS
         arg_types.push(ty.clone());
     }
 
+    // `r#type` is named `type`.
+    let name_str = syn::ext::IdentExt::unraw(name).to_string();
     let krate = quote!(::mote);
     Ok(quote! {
         #(#attrs)*
@@ -67,13 +69,15 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> syn::Result<TokenS
             }
             // SAFETY: `__MOTE_POOL` is declared for this task function only, so it only ever
             // holds `__mote_task` futures, with this pool size.
-            unsafe {
+            let token = unsafe {
                 #krate::_export::spawn_in_pool::<_, __MOTE_POOL_SIZE, { __MOTE_LAYOUT.0 }, { __MOTE_LAYOUT.1 }>(
                     &__MOTE_POOL,
                     __mote_poll,
                     move || __mote_task(#(#arg_names),*),
                 )
-            }
+            };
+            // The task's name for `mote::trace` (compiles to nothing without `trace`).
+            #krate::_export::name_token(token, &#name_str)
         }
     })
 }

@@ -26,6 +26,11 @@
 //!                 └ wake(line_waker(RX)) ───────────────────┘ Err(Overflow) at the gap
 //! ```
 //!
+//! Idle-line reads (feature `time`, on with the default `time-driver`):
+//! `UartRx::read_until_idle` returns what arrived once the line has been quiet for a
+//! chosen time after the last byte, with an `IdleRead` saying how many bytes and why the
+//! batch ended (quiet line, full buffer, or a loss that the next read reports as `Err`).
+//!
 //! Cancel safety: dropping a `read` future loses nothing (bytes stay in the ring until a
 //! read copies them out); dropping a `write` future after it returned nothing means no
 //! byte of that call was sent.
@@ -42,6 +47,11 @@ use cortex_m::peripheral::NVIC;
 
 use crate::binding::{line, Binding, Handler, Line};
 use crate::wakers::line_waker;
+
+#[cfg(feature = "time")]
+mod idle;
+#[cfg(feature = "time")]
+pub use idle::{IdleEnd, IdleRead};
 
 /// Bytes the receive ring holds per UART.
 pub const RX_CAPACITY: usize = 128;

@@ -12,6 +12,7 @@
 //!   `Delay`, the time-driver seam and the timer queue.
 //! - [`sync`]: channels, signals, mutexes and waker slots.
 //! - [`futures`]: `select*`, `join*`, `yield_now`, `poll_once`, `block_on`.
+//! - `trace` (feature `trace`): per-task names and statistics, a long-poll hook.
 #![cfg_attr(not(any(feature = "std", test)), no_std)]
 #![deny(unsafe_op_in_unsafe_fn)]
 #![deny(clippy::undocumented_unsafe_blocks)]
@@ -27,6 +28,8 @@ pub mod futures;
 pub mod sync;
 #[cfg(feature = "time")]
 pub mod time;
+#[cfg(feature = "trace")]
+pub mod trace;
 
 pub use executor::{SendSpawner, SpawnError, SpawnToken, Spawner};
 pub use mote_macros::{main, task};
@@ -37,4 +40,5 @@ pub use mote_macros::{main, task};
 pub mod _export {
     pub use crate::executor::header::TaskRef;
     pub use crate::executor::pool::{poll_in_pool, pool_layout, spawn_in_pool, PoolStorage};
+    pub use crate::executor::spawner::name_token;
 }

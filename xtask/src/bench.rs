@@ -24,6 +24,7 @@ use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use crate::cmd::{self, Error};
+use crate::size::{parse_size, SECTIONS};
 
 /// The firmware benchmark crate (its own workspace) and its target.
 const FW_DIR: &str = "bench/fw";
@@ -472,8 +473,6 @@ fn check_calibration(lines: &[Line]) -> Result<(), Error> {
 
 /// (profile, opt-level) of the footprint builds.
 const PROFILES: [(&str, &str); 2] = [("release", "s"), ("release-z", "z")];
-/// Sections reported for the footprint.
-const SECTIONS: [&str; 4] = [".text", ".rodata", ".data", ".bss"];
 
 /// Sizes of the footprint app: `sections[profile][pool_size - 1][section]`, and the size
 /// of the second task's future as the firmware printed it.
@@ -509,7 +508,7 @@ fn footprint(dir: &Path, rt: &str) -> Result<Footprint, Error> {
             .find_map(|l| l.trim().strip_prefix("FUTURE ")?.parse().ok())
             .ok_or("footprint app printed no `FUTURE <bytes>` line")?
     };
-    let size_tool = crate::llvm_size()?;
+    let size_tool = crate::size::llvm_size()?;
     let target_dir = crate::firmware::target_dir(dir)?;
     let mut sections = [[[0; 4]; 2]; 2];
     for (p, (profile, _)) in PROFILES.iter().enumerate() {
@@ -533,29 +532,6 @@ fn footprint(dir: &Path, rt: &str) -> Result<Footprint, Error> {
         }
     }
     Ok(Footprint { sections, future })
-}
-
-/// `.text`, `.rodata`, `.data`, `.bss` sizes from `llvm-size -A` output (absent: 0).
-fn parse_size(out: &str) -> Result<[u64; 4], Error> {
-    let mut sizes = [0; 4];
-    let mut found_text = false;
-    for line in out.lines() {
-        let mut words = line.split_whitespace();
-        let (Some(name), Some(size)) = (words.next(), words.next()) else {
-            continue;
-        };
-        if let Some(i) = SECTIONS.iter().position(|s| *s == name) {
-            sizes[i] = size
-                .parse()
-                .map_err(|_| format!("llvm-size: bad size in {line:?}"))?;
-            found_text |= i == 0;
-        }
-    }
-    if found_text {
-        Ok(sizes)
-    } else {
-        Err(format!("llvm-size printed no .text section:\n{out}"))
-    }
 }
 
 // ---------------------------------------------------------------- host part
@@ -991,14 +967,6 @@ mod tests {
         )
         .unwrap();
         assert!(check_calibration(&bad).is_err());
-    }
-
-    #[test]
-    fn parses_llvm_size_output() {
-        let out = "footprint  :\nsection   size   addr\n.vector_table 192 0\n\
-                   .text 1020 192\n.rodata 16 1212\n.data 24 536870912\n.bss 96 536870936\n";
-        assert_eq!(parse_size(out).unwrap(), [1020, 16, 24, 96]);
-        assert!(parse_size(".bss 4 0\n").is_err());
     }
 
     #[test]

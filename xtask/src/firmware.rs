@@ -5,6 +5,9 @@
 //! `mote_mps2::exit`); any other binary is an example and passes when it exits with 0
 //! and its UART output equals `examples/expected/<name>.txt` (line endings normalised).
 //!
+//! Size: every example has a ceiling on its `.text`, `.data` and `.bss` per target in
+//! `examples/budgets.txt`, checked after each build (see [`crate::size`]).
+//!
 //! UART input: if `examples/input/<name>.txt` exists, QEMU's standard input is that file,
 //! so its bytes arrive on UART0's receiver (`-serial stdio`), as fast as the firmware
 //! takes them; at its end the receiver simply gets nothing more.
@@ -69,7 +72,8 @@ pub struct Package {
 /// time driver and needs the board crate's driver off, which the other examples use;
 /// `mote-examples-microbit` is another board altogether, and
 /// `mote-examples-microbit-systick` runs mote's SysTick driver on it with the board's own
-/// driver off. Binary names are unique across packages (they share one target folder, and
+/// driver off; `mote-examples-trace` turns on `mote/trace` (a larger task header) for its
+/// binaries only. Binary names are unique across packages (they share one target folder, and
 /// golden output is looked up by name).
 pub const PACKAGES: &[Package] = &[
     Package {
@@ -80,6 +84,11 @@ pub const PACKAGES: &[Package] = &[
     Package {
         name: "mote-examples-systick",
         dir: "examples/systick/src/bin",
+        runs: TEST_TARGETS,
+    },
+    Package {
+        name: "mote-examples-trace",
+        dir: "examples/trace/src/bin",
         runs: TEST_TARGETS,
     },
     Package {
@@ -254,6 +263,9 @@ pub fn test_all(root: &Path, report: &mut Report) {
             Ok(())
         });
         let Some(elf_dir) = elf_dir else { continue };
+        report.step(format!("firmware: size budgets {target}"), || {
+            check_budgets(root, target, &elf_dir, &bins)
+        });
         let runs = PACKAGES.iter().zip(&bins).flat_map(|(package, bins)| {
             package
                 .runs
@@ -276,6 +288,37 @@ pub fn test_all(root: &Path, report: &mut Report) {
                 elapsed,
             });
         }
+    }
+}
+
+/// Checks every example (a binary that is not a `test_*`) of the packages that run on
+/// `target` against its size budget ([`crate::size`]); prints each figure, and fails
+/// naming every example over budget or without one.
+fn check_budgets(
+    root: &Path,
+    target: &str,
+    elf_dir: &Path,
+    bins: &[Vec<String>],
+) -> Result<(), Error> {
+    let budgets = crate::size::budgets(root)?;
+    let mut errors = Vec::new();
+    for (package, bins) in PACKAGES.iter().zip(bins) {
+        if !package.runs.iter().any(|(t, _)| *t == target) {
+            continue;
+        }
+        for bin in bins.iter().filter(|b| !b.starts_with("test_")) {
+            let checked = crate::size::sections(&elf_dir.join(bin))
+                .and_then(|sections| crate::size::check(&budgets, bin, target, sections));
+            match checked {
+                Ok(summary) => eprintln!("size {target} {bin}: {summary}"),
+                Err(e) => errors.push(e),
+            }
+        }
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(errors.join("\n"))
     }
 }
 

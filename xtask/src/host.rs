@@ -42,14 +42,55 @@ pub const HOST_TESTS: &[(&str, &[&str])] = &[
             "time_*",
         ],
     ),
+    // `mote::trace`: count-only (no clock) and with durations on simulated time, plus the
+    // trace module's doc tests (the rest of the suite runs without `trace`).
+    (
+        "host: mote trace tests (std,trace)",
+        &[
+            "test",
+            "-p",
+            "mote",
+            "--features",
+            "std,trace",
+            "--test",
+            "trace",
+        ],
+    ),
+    (
+        "host: mote trace tests (std,time,trace,log)",
+        &[
+            "test",
+            "-p",
+            "mote",
+            "--features",
+            "std,time,trace,log",
+            "--test",
+            "trace",
+        ],
+    ),
+    (
+        "host: mote trace doc tests (std,time,trace)",
+        &[
+            "test",
+            "-p",
+            "mote",
+            "--features",
+            "std,time,trace",
+            "--doc",
+            "trace",
+        ],
+    ),
     // The board crate's doc tests, including its compile-fail tests (unbound interrupts,
-    // LEDs that do not exist); without the panic handler, which would clash with std's.
+    // LEDs that do not exist) and `read_until_idle` (feature `time`); without the panic
+    // handler, which would clash with std's, or the time driver.
     (
         "host: mote-mps2 doc tests",
         &[
             "test",
             "--doc",
             "--no-default-features",
+            "--features",
+            "time",
             "--manifest-path",
             "mote-mps2/Cargo.toml",
         ],
@@ -66,6 +107,7 @@ pub const MIRI_TESTS: &[&[&str]] = &[
     &["--test", "time_queue"],
     &["--test", "time_sim"],
     &["--test", "time_executor"],
+    &["--features", "trace", "--test", "trace"],
 ];
 
 /// Flags for Miri, unless the caller set `MIRIFLAGS` themselves. Leaks are ignored because
@@ -95,6 +137,21 @@ pub const CLIPPY: &[(&str, &str, &[&str])] = &[
             "mote",
             "--features",
             "cortex-m",
+            "--target",
+            "thumbv7m-none-eabi",
+        ],
+    ),
+    // The optional integrations (defmt formatting of the public error types and the
+    // defmt long-poll hook) build too.
+    (
+        "clippy: mote thumbv7m (time, trace, defmt)",
+        ".",
+        &[
+            "clippy",
+            "-p",
+            "mote",
+            "--features",
+            "cortex-m,time,trace,defmt",
             "--target",
             "thumbv7m-none-eabi",
         ],
@@ -136,6 +193,19 @@ pub const CLIPPY: &[(&str, &str, &[&str])] = &[
             "--release",
             "-p",
             "mote-examples-systick",
+            "--bins",
+            "--target",
+            "thumbv7m-none-eabi",
+        ],
+    ),
+    (
+        "clippy: examples/trace thumbv7m",
+        "examples",
+        &[
+            "clippy",
+            "--release",
+            "-p",
+            "mote-examples-trace",
             "--bins",
             "--target",
             "thumbv7m-none-eabi",
@@ -205,6 +275,17 @@ pub const DOCS: &[(&str, &[&str])] = &[
     (
         "docs: mote (std,time)",
         &["doc", "-p", "mote", "--no-deps", "--features", "std,time"],
+    ),
+    (
+        "docs: mote (std,time,trace)",
+        &[
+            "doc",
+            "-p",
+            "mote",
+            "--no-deps",
+            "--features",
+            "std,time,trace",
+        ],
     ),
     (
         "docs: mote (cortex-m,time) thumbv7m",

@@ -19,6 +19,7 @@ mod firmware;
 mod host;
 mod report;
 mod setup;
+mod size;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
@@ -127,20 +128,7 @@ fn interactive(
 
 fn size(root: &Path, example: &str, target: &str) -> Result<(), Error> {
     let elf = firmware::build(root, target, Some(example))?.join(example);
-    cmd::run(Command::new(llvm_size()?).arg(&elf))
-}
-
-/// `llvm-size` from the llvm-tools component: `<sysroot>/lib/rustlib/<host>/bin/llvm-size`.
-fn llvm_size() -> Result<PathBuf, Error> {
-    let sysroot = cmd::output(Command::new("rustc").args(["--print", "sysroot"]))?;
-    let rustlib = Path::new(sysroot.trim()).join("lib/rustlib");
-    let entries = std::fs::read_dir(&rustlib)
-        .map_err(|e| format!("cannot list {}: {e}", rustlib.display()))?;
-    entries
-        .filter_map(|entry| entry.ok())
-        .map(|entry| entry.path().join("bin/llvm-size"))
-        .find(|path| path.is_file())
-        .ok_or_else(|| "llvm-size not found: run `rustup component add llvm-tools`".to_string())
+    cmd::run(Command::new(size::llvm_size()?).arg(&elf))
 }
 
 /// Checks that `args` holds only flags from `known`, and returns them.

@@ -2,7 +2,8 @@
 //! [`TaskRef`], the type-erased pointer to it.
 //!
 //! Layout (thumbv7m, `time` off): state 4 · run-queue link 4 · executor 4 · poll fn 4 = 16
-//! bytes. With `time`, the timer-queue node is appended.
+//! bytes (asserted at compile time). With `time`, the timer-queue node is appended; with
+//! `trace`, the task's name and statistics ([`trace`](crate::trace)).
 //!
 //! Who touches what:
 //! - `state`: any context, atomically (see [`state`](super::state)).
@@ -33,7 +34,19 @@ pub(crate) struct TaskHeader {
     pub(crate) poll: UnsafeCell<Option<PollFn>>,
     #[cfg(feature = "time")]
     pub(crate) timer: crate::time::timer_queue::TimerNode,
+    /// Name and statistics (feature `trace`; access rules in `trace/task_trace.rs`).
+    #[cfg(feature = "trace")]
+    pub(crate) trace: crate::trace::task_trace::TaskTrace,
 }
+
+// The header is paid per task: 16 bytes on 32-bit targets without `time` and `trace`
+// (state, run-queue link, executor, poll function).
+#[cfg(all(
+    target_pointer_width = "32",
+    not(feature = "time"),
+    not(feature = "trace")
+))]
+const _: () = assert!(core::mem::size_of::<TaskHeader>() == 16);
 
 impl TaskHeader {
     /// A free header, as found in zeroed storage. Used by tests; pools start zeroed.
@@ -46,6 +59,8 @@ impl TaskHeader {
             poll: UnsafeCell::new(None),
             #[cfg(feature = "time")]
             timer: crate::time::timer_queue::TimerNode::new(),
+            #[cfg(feature = "trace")]
+            trace: crate::trace::task_trace::TaskTrace::new(),
         }
     }
 }

@@ -26,7 +26,7 @@ pub(crate) mod header;
 pub(crate) mod pool;
 pub mod raw;
 mod run_queue;
-mod spawner;
+pub(crate) mod spawner;
 pub(crate) mod state;
 mod waker;
 
@@ -45,4 +45,4 @@ pub use spawner::{SendSpawner, SpawnError, SpawnToken, Spawner};
 pub(crate) use raw::schedule_wake;
 
 #[allow(unused_imports)]
-pub(crate) use waker::{task_from_waker, wake_task};
+pub(crate) use waker::{task_from_waker, wake_task, wake_task_since};

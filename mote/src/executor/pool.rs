@@ -180,6 +180,8 @@ impl<F: Future<Output = ()> + 'static, const N: usize> TaskPool<F, N> {
 #[inline(always)]
 unsafe fn poll_task<F: Future<Output = ()>>(task: TaskRef, pool: PoolRef) {
     let header = task.header();
+    #[cfg(feature = "trace")]
+    let trace = crate::trace::task_trace::poll_begin(task);
     if !header.state.dequeue() {
         // SAFETY: `dequeue` drove the state to FREE.
         unsafe { stale(task, pool) };
@@ -193,7 +195,10 @@ unsafe fn poll_task<F: Future<Output = ()>>(task: TaskRef, pool: PoolRef) {
     // was initialised at claim (the task is spawned: `dequeue` observed SPAWNED) and
     // only this executor polls it.
     let fut = unsafe { Pin::new_unchecked((*(*storage).future.get()).assume_init_mut()) };
-    if fut.poll(&mut cx).is_ready() {
+    let ready = fut.poll(&mut cx).is_ready();
+    #[cfg(feature = "trace")]
+    crate::trace::task_trace::poll_end(task, trace);
+    if ready {
         // SAFETY: the future completed; it is dropped exactly once, here, in place.
         unsafe { (*(*storage).future.get()).assume_init_drop() };
         if cfg!(not(feature = "time")) && pool.0.is_null() {
@@ -216,6 +221,8 @@ unsafe fn poll_task<F: Future<Output = ()>>(task: TaskRef, pool: PoolRef) {
 #[cold]
 #[inline(never)]
 unsafe fn stale(task: TaskRef, pool: PoolRef) {
+    #[cfg(feature = "trace")]
+    crate::trace::task_trace::poll_skipped(task);
     // SAFETY: forwarded contract; the future was dropped when the task completed.
     unsafe { pool.release_freed(task) };
 }

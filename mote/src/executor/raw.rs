@@ -163,7 +163,10 @@ impl RawExecutor {
         // SAFETY: the unspawned slot is exclusively ours; the wake below publishes it.
         unsafe { *task.header().executor.get() = self };
         task.header().state.spawn();
+        #[cfg(not(feature = "trace"))]
         super::waker::wake_task_out_of_line(task);
+        #[cfg(feature = "trace")]
+        super::waker::wake_spawned(task);
     }
 
     /// The run queue (for the wake path).
@@ -227,6 +230,9 @@ impl RawExecutor {
             // SAFETY: every node in this queue is the `timer` field of a 'static task
             // header (only `schedule_wake` queues nodes, and only task headers' nodes).
             let task = unsafe { TaskRef::from_ptr(node.as_ptr().byte_sub(offset).cast()) };
+            #[cfg(feature = "trace")]
+            crate::trace::task_trace::wake_due(task, node);
+            #[cfg(not(feature = "trace"))]
             super::waker::wake_task(task);
         }
     }

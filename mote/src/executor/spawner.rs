@@ -84,8 +84,25 @@ impl<S> SpawnToken<S> {
     }
 
     fn take(mut self) -> Result<TaskRef, SpawnError> {
-        self.task.take().ok_or(SpawnError::Busy)
+        let task = self.task.take().ok_or(SpawnError::Busy)?;
+        #[cfg(feature = "trace")]
+        crate::trace::task_trace::spawning(task);
+        Ok(task)
     }
+}
+
+/// Gives the task of `token` its task function's name (`#[mote::task]` calls it with the
+/// function's name). Without the `trace` feature it does nothing and compiles to nothing.
+#[doc(hidden)]
+#[inline(always)]
+pub fn name_token<S>(token: SpawnToken<S>, name: &'static &'static str) -> SpawnToken<S> {
+    #[cfg(feature = "trace")]
+    if let Some(task) = token.task {
+        crate::trace::task_trace::set_name(task, name);
+    }
+    #[cfg(not(feature = "trace"))]
+    let _ = name;
+    token
 }
 
 impl<S> Drop for SpawnToken<S> {

@@ -105,7 +105,7 @@ impl State {
     }
 
     /// Current bits, for tests and diagnostics.
-    #[cfg(all(test, not(loom)))]
+    #[cfg(any(all(test, not(loom)), feature = "trace"))]
     pub(crate) fn bits(&self) -> u32 {
         self.0.load(Ordering::Acquire)
     }

@@ -145,7 +145,7 @@ impl State {
     }
 
     /// Current bits, for tests and diagnostics (a claimed slot reads as `RUN_QUEUED`).
-    #[cfg(test)]
+    #[cfg(any(test, feature = "trace"))]
     pub(crate) fn bits(&self) -> u32 {
         use super::{RUN_QUEUED, SPAWNED};
         let flag = |b: &AtomicU8, bit| {

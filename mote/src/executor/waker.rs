@@ -60,8 +60,34 @@ pub(crate) fn wake_task_out_of_line(task: TaskRef) {
 /// Wakes a task: queues it on its executor unless it is queued already or not alive.
 #[inline]
 pub(crate) fn wake_task(task: TaskRef) {
+    wake_task_since(task, None)
+}
+
+/// [`wake_task`], for a wake that tracing dates from tick `since` (a timer's deadline)
+/// instead of now; `since` is unused without the `trace` feature.
+#[inline]
+pub(crate) fn wake_task_since(task: TaskRef, since: Option<u64>) {
+    wake_inner(task, since, true);
+}
+
+/// The wake that queues a freshly spawned task (feature `trace`): as [`wake_task`], but
+/// not counted as a wake (`trace::task_trace::spawning` already recorded the spawn).
+#[cfg(feature = "trace")]
+pub(crate) fn wake_spawned(task: TaskRef) {
+    wake_inner(task, None, false);
+}
+
+/// The wake path; `traced` (a constant at every call) says whether tracing counts it.
+#[inline(always)]
+fn wake_inner(task: TaskRef, since: Option<u64>, traced: bool) {
+    #[cfg(not(feature = "trace"))]
+    let _ = (since, traced);
     let mut executor: Option<&'static RawExecutor> = None;
     let queued = wake_and_push(task, |task| {
+        #[cfg(feature = "trace")]
+        if traced {
+            crate::trace::task_trace::queued(task, since);
+        }
         // SAFETY: called only once the task was seen SPAWNED (Acquire, or in the same
         // critical section as its publication's successor), so the executor pointer
         // written before the spawn is visible; executors are 'static.

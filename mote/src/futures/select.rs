@@ -34,6 +34,7 @@ use core::task::{Context, Poll};
 /// assert!(matches!(e, Either::First(3)));
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub enum Either<A, B> {
     /// The first future finished first.
     First(A),
@@ -52,6 +53,7 @@ pub enum Either<A, B> {
 /// assert_eq!(e, Either3::Third(3));
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub enum Either3<A, B, C> {
     /// The first future finished first.
     First(A),
@@ -72,6 +74,7 @@ pub enum Either3<A, B, C> {
 /// assert_eq!(e, Either4::Fourth(4));
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub enum Either4<A, B, C, D> {
     /// The first future finished first.
     First(A),

@@ -19,6 +19,14 @@
 //! - **Cancellation passes the turn on**: a waiting future dropped after it was handed
 //!   the resource gives it back to the next waiter. Every async function states its
 //!   cancel safety.
+//! - **Poll-style methods are outside the FIFO**: the `poll_*(&self, cx)` methods (of
+//!   `Channel`, `PriorityChannel`, `Signal`) have no pinned node, so each primitive keeps
+//!   one waker slot per direction for them, woken whenever the condition may have become
+//!   true. They may be woken spuriously, take only what is not promised to a FIFO waiter,
+//!   and cost one atomic load per operation while unused.
+//! - **Type-erased handles**: `DynamicSender`/`DynamicReceiver` (channels),
+//!   `DynPublisher`/`DynSubscriber` (pub-sub), `DynReceiver`/`DynSender` (watch) drop the
+//!   mutex kind and capacity from the type, at one virtual call per operation.
 //!
 //! | primitive | what it is | waiters |
 //! |-----------|------------|---------|
@@ -36,9 +44,13 @@
 //! | [`blocking_mutex::Mutex`] | data behind a raw mutex, no waiting | — |
 //! | [`waker`] | `AtomicWaker`, `WakerRegistration`, `MultiWakerRegistration` | 1 or `N` slots |
 //!
-//! Re-entrancy: a waker whose `clone`/`drop`, or a value whose `Clone`/`Drop`, re-enters
-//! the same primitive while its lock is held makes that call panic (a `RefCell` borrow
-//! error); state is never corrupted.
+//! Re-entrancy: [`signal::Signal`] and [`channel::Channel`] run no foreign code under
+//! their lock (wakers other than Mote's own task wakers are cloned before it, wakers are
+//! woken or dropped after it, values are only moved), so nothing can re-enter them
+//! there, and their lock sections skip the `RefCell` borrow flag (invariant SH1 of the
+//! internal `shared` module). The other primitives may run foreign code under their lock
+//! (a waker's `clone`/`drop`, a value's `Clone` or `Ord`); if it re-enters the same
+//! primitive, that call panics (a `RefCell` borrow error); state is never corrupted.
 
 mod acquire;
 pub mod blocking_mutex;
@@ -46,6 +58,7 @@ pub mod channel;
 pub mod mutex;
 pub mod once_lock;
 pub mod pipe;
+mod poll_slot;
 pub mod priority_channel;
 pub mod pubsub;
 mod ring;

@@ -69,6 +69,7 @@ impl Grant for State {
 
 /// Error of [`Mutex::try_lock`]: the mutex is locked (or handed to a waiter).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct TryLockError;
 
 impl fmt::Display for TryLockError {

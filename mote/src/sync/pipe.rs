@@ -28,6 +28,7 @@ use crate::sync::wait_list::{Turn, WaitList, Waiter};
 
 /// Error of [`Pipe::try_write`]: no byte fits right now.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct TryWriteError;
 
 impl fmt::Display for TryWriteError {
@@ -40,6 +41,7 @@ impl core::error::Error for TryWriteError {}
 
 /// Error of [`Pipe::try_read`]: no byte is available right now.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct TryReadError;
 
 impl fmt::Display for TryReadError {

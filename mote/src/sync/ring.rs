@@ -1,7 +1,7 @@
 //! A fixed-capacity ring buffer of `N` slots, no heap.
 //!
 //! Invariant: exactly the `len` slots starting at `head` (wrapping) hold initialised
-//! values; all other slots are uninitialised.
+//! values; all other slots are uninitialised; `head < N` (or `head == 0` when `N == 0`).
 
 use core::mem::MaybeUninit;
 
@@ -20,11 +20,19 @@ impl<T, const N: usize> Ring<T, N> {
         }
     }
 
+    #[inline]
     pub(crate) fn len(&self) -> usize {
         self.len
     }
 
+    /// Slot of the value `offset` places after the oldest one; called only with
+    /// `offset <= len` and `N > 0` (a push with `len < N`, or a read with `len > 0`).
+    #[inline]
     fn index(&self, offset: usize) -> usize {
+        // SAFETY: ring invariant: `head < N` whenever a slot is addressed (`N > 0` here,
+        // see above, and `head` only ever takes values returned by `index`). Lets the
+        // compiler fold the wrap for small `N`.
+        unsafe { core::hint::assert_unchecked(self.head < N && offset <= N) };
         let i = self.head + offset;
         if i >= N {
             i - N
@@ -34,6 +42,7 @@ impl<T, const N: usize> Ring<T, N> {
     }
 
     /// The value `offset` places after the oldest one.
+    #[inline]
     pub(crate) fn get_mut(&mut self, offset: usize) -> Option<&mut T> {
         if offset >= self.len {
             return None;
@@ -44,6 +53,7 @@ impl<T, const N: usize> Ring<T, N> {
     }
 
     /// Appends `value`; gives it back when full.
+    #[inline]
     pub(crate) fn push_back(&mut self, value: T) -> Result<(), T> {
         if self.len == N {
             return Err(value);
@@ -55,6 +65,7 @@ impl<T, const N: usize> Ring<T, N> {
     }
 
     /// Removes the oldest value.
+    #[inline]
     pub(crate) fn pop_front(&mut self) -> Option<T> {
         if self.len == 0 {
             return None;
@@ -68,6 +79,7 @@ impl<T, const N: usize> Ring<T, N> {
     }
 
     /// Removes the newest value.
+    #[inline]
     pub(crate) fn pop_back(&mut self) -> Option<T> {
         if self.len == 0 {
             return None;

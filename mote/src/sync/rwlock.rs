@@ -76,6 +76,7 @@ impl Grant for State {
 
 /// Error of [`RwLock::try_read`] / [`RwLock::try_write`]: the lock is not available now.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct TryLockError;
 
 impl fmt::Display for TryLockError {

@@ -16,6 +16,11 @@
 //!     └──────────────────┘
 //! ```
 //!
+//! [`Signal::poll_wait`] (for hand-written futures: `&self`, no pinned node) is not part of
+//! the FIFO: it takes only an unpromised value, its single waker slot is woken by every
+//! `signal` (and by a cancelled waiter that held the promise), so it may be woken
+//! spuriously; a second poll-style waiter evicts (and wakes) the first.
+//!
 //! State behind one raw mutex of kind `M`: `value`, a FIFO of waiters, and `promised`
 //! (true while the value is reserved for a woken waiter; then `try_take` and new
 //! waiters leave it alone).
@@ -26,8 +31,9 @@ use core::pin::Pin;
 use core::task::{Context, Poll, Waker};
 
 use crate::sync::blocking_mutex::raw::RawMutex;
+use crate::sync::poll_slot::PollSlot;
 use crate::sync::shared::{Grant, Shared};
-use crate::sync::wait_list::{Turn, WaitList, Waiter};
+use crate::sync::wait_list::{OwnWaker, StagedWaker, Turn, WaitList, Waiter, WakerStage};
 
 struct State<T> {
     value: Option<T>,
@@ -66,28 +72,38 @@ impl<T> Grant for State<T> {
 /// assert_eq!(READY.try_take(), None);
 /// ```
 pub struct Signal<M: RawMutex, T> {
-    shared: Shared<M, State<T>>,
+    /// Unchecked (no borrow flag): every lock section below keeps SH1 (`shared.rs`):
+    /// values are only moved, replaced values are dropped after the lock, wakers are
+    /// staged before it ([`StagedWaker`]) and woken or dropped after it.
+    shared: Shared<M, State<T>, false>,
+    poll: PollSlot<M>,
 }
 
 impl<M: RawMutex, T> Signal<M, T> {
     /// Creates an empty signal (usable in a `static`).
     pub const fn new() -> Self {
         Self {
-            shared: Shared::new(State {
-                value: None,
-                promised: false,
-                waiters: WaitList::new(),
-            }),
+            // SAFETY: SH1 holds for every lock section of this file (see the field).
+            shared: unsafe {
+                Shared::new_unchecked(State {
+                    value: None,
+                    promised: false,
+                    waiters: WaitList::new(),
+                })
+            },
+            poll: PollSlot::new(),
         }
     }
 
     /// Stores `value` (replacing an untaken one) and wakes the oldest waiter.
+    #[inline]
     pub fn signal(&self, value: T) {
         // One lock section: at most one grant is possible (it promises the value).
         let old = self.shared.with_wake(|s| {
             let old = s.value.replace(value);
             (old, s.grant_one())
         });
+        self.poll.wake();
         drop(old);
     }
 
@@ -141,6 +157,34 @@ impl<M: RawMutex, T> Signal<M, T> {
             waiter: Waiter::new(),
         }
     }
+
+    /// Takes the value if it is there and unpromised, or stores `cx`'s waker to be woken
+    /// by the next `signal`: [`wait`](Self::wait) for hand-written futures that poll with
+    /// `&self`. Not FIFO with `wait()` futures; may be woken spuriously; one slot shared
+    /// by all poll-style waiters (see the [module docs](self)).
+    ///
+    /// ```
+    /// # use mote::sync::{blocking_mutex::raw::NoopRawMutex, signal::Signal};
+    /// use core::task::{Context, Poll};
+    /// use futures_test::task::new_count_waker;
+    /// let s: Signal<NoopRawMutex, u8> = Signal::new();
+    /// let (waker, wakes) = new_count_waker();
+    /// let mut cx = Context::from_waker(&waker);
+    /// assert_eq!(s.poll_wait(&mut cx), Poll::Pending);
+    /// s.signal(6);
+    /// assert_eq!(wakes.get(), 1);
+    /// assert_eq!(s.poll_wait(&mut cx), Poll::Ready(6));
+    /// ```
+    pub fn poll_wait(&self, cx: &mut Context<'_>) -> Poll<T> {
+        if let Some(v) = self.try_take() {
+            return Poll::Ready(v);
+        }
+        self.poll.register(cx.waker());
+        match self.try_take() {
+            Some(v) => Poll::Ready(v),
+            None => Poll::Pending,
+        }
+    }
 }
 
 impl<M: RawMutex, T> Default for Signal<M, T> {
@@ -167,51 +211,83 @@ pub struct WaitFuture<'a, M: RawMutex, T> {
 impl<M: RawMutex, T> Future for WaitFuture<'_, M, T> {
     type Output = T;
 
+    #[inline(always)]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<T> {
         // SAFETY: nothing is moved out of `self`; `waiter` stays in place.
         let this = unsafe { self.get_unchecked_mut() };
-        let waiter = &mut this.waiter;
+        // Fast path: stores only a Mote task waker (SH1); declines anything else.
+        match this.poll_with(&mut OwnWaker::new(cx.waker())) {
+            Some(poll) => poll,
+            None => this.poll_staged(cx),
+        }
+    }
+}
+
+impl<M: RawMutex, T> WaitFuture<'_, M, T> {
+    /// One lock section of a poll; `None` when `stage` declined (nothing changed).
+    #[inline(always)]
+    fn poll_with(&mut self, stage: &mut impl WakerStage) -> Option<Poll<T>> {
+        let waiter = &mut self.waiter;
         // No poll can make a grant possible (it takes the value, or leaves value and
         // promise as they were), so one plain lock section suffices.
-        this.signal.shared.with(|s| {
+        self.signal.shared.with(|s| {
             // SAFETY: `waiter` is pinned, always used with `s.waiters`; lock held.
-            match unsafe { waiter.poll_turn(&mut s.waiters, cx.waker()) } {
-                Turn::Waiting => return Poll::Pending,
+            match unsafe { waiter.poll_turn_with(&mut s.waiters, stage) }? {
+                Turn::Waiting => return Some(Poll::Pending),
                 Turn::Granted => {
                     s.promised = false;
                     if let Some(v) = s.value.take() {
-                        return Poll::Ready(v);
+                        return Some(Poll::Ready(v));
                     }
                     // Reset after the promise: wait for the next signal.
                 }
                 Turn::Fresh => {
-                    if !s.promised {
+                    // `is_some` first: an empty slot is left unwritten.
+                    if !s.promised && s.value.is_some() {
                         if let Some(v) = s.value.take() {
-                            return Poll::Ready(v);
+                            return Some(Poll::Ready(v));
                         }
                     }
                 }
             }
             // SAFETY: as above; our `Drop` cancels while queued.
-            unsafe { waiter.enqueue(&mut s.waiters, cx.waker(), 0) };
-            Poll::Pending
+            if !unsafe { waiter.enqueue_with(&mut s.waiters, stage, 0) } {
+                // Declined. Only a `Granted` turn changed anything (the grant is taken
+                // and no value came with it), and a retry then sees `Fresh` with no
+                // unpromised value, which is the same outcome.
+                return None;
+            }
+            Some(Poll::Pending)
         })
     }
-}
 
-impl<M: RawMutex, T> WaitFuture<'_, M, T> {
+    /// The poll for a foreign waker or a changed one: cloned before the lock, the old
+    /// one dropped after it (SH1).
+    #[cold]
+    #[inline(never)]
+    fn poll_staged(&mut self, cx: &mut Context<'_>) -> Poll<T> {
+        let mut staged = StagedWaker::new(cx.waker());
+        // A staged waker never declines.
+        let poll = self.poll_with(&mut staged).unwrap_or(Poll::Pending);
+        drop(staged);
+        poll
+    }
+
     /// The slow half of `Drop`: leaves the list, or passes a promised value on.
     #[cold]
     #[inline(never)]
     fn cancel(&mut self) {
         let waiter = &mut self.waiter;
+        let mut retired = None; // dropped after the lock (SH1)
         self.signal.shared.update(|s| {
             // SAFETY: pinned (queued implies polled), dropped in place; used with
             // `s.waiters`; lock held.
-            if unsafe { waiter.cancel(&mut s.waiters) } {
+            if unsafe { waiter.cancel_staged(&mut s.waiters, &mut retired) } {
                 s.promised = false; // `update` promises the value to the next waiter
             }
         });
+        drop(retired);
+        self.signal.poll.wake();
     }
 }
 

@@ -22,28 +22,36 @@
 //! and a waiter dropped while `Granted` must hand the grant back (so a wake is never
 //! lost when a woken future is cancelled).
 //!
-//! # Invariants (cited by the `SAFETY` comments as "WL1" and "WL2")
+//! # Invariants (cited by the `SAFETY` comments as "WL1", "WL2" and "WL3")
 //!
 //! - **WL1 (Link Valid)**: a node linked into a list is alive and pinned until it is
 //!   unlinked by [`WaitList::remove`] or [`WaitList::grant_front`]. The owning future
 //!   guarantees this: it enqueues only a node inside its own pinned self, and its `Drop`
 //!   unlinks a `Waiting` node (under the lock) before the memory goes away.
 //! - **WL2 (Lock Covers Node)**: a node's fields are read or written only through
-//!   `&mut WaitList` of the list it was enqueued in (so, under the primitive's lock and its
-//!   state borrow), or by its owner while it was never enqueued. Hence no two accesses to a
-//!   node's fields overlap.
+//!   `&mut WaitList` of the list it was enqueued in (so, under the primitive's lock), or
+//!   by its owner while it was never enqueued. Hence no two accesses to a node's fields
+//!   overlap.
+//! - **WL3 (Initialised Only While Waiting)**: a node's links, waker and `want` are
+//!   initialised exactly while it is `Waiting`: enqueue writes them all; `grant_front`
+//!   and `remove` read the waker out (handing it to the caller, who wakes or drops it
+//!   after the lock) as the node leaves `Waiting`. Only `state` is always valid, so a
+//!   fresh node costs one store and nodes have no drop glue (a future dropped while
+//!   `Waiting` must unlink its node first anyway, WL1). Every read of those fields first
+//!   knows the node is `Waiting` (it is linked, or its state says so).
 //!
-//! - **WL3 (Waker Only While Waiting)**: a node holds a waker exactly while it is
-//!   `Waiting` (enqueue stores one; `grant_front` takes it out, `remove` drops it). A node
-//!   that is not `Waiting` owns no waker, so nodes have no drop glue: a future dropped
-//!   while `Waiting` must unlink its node first anyway (WL1), which drops the waker.
-//!   (Breaking WL3 would only leak a waker, never be unsound.)
+//! Under an unchecked lock (SH1 in `shared.rs`: no foreign code under the lock) a
+//! primitive uses only [`Waiter::poll_turn_with`], [`Waiter::enqueue_with`] and
+//! [`Waiter::cancel_staged`]: wakers are stored through a [`WakerStage`] and handed out
+//! rather than dropped. The plain [`Waiter::poll_turn`], [`Waiter::enqueue`],
+//! [`Waiter::enqueue_front`] and [`Waiter::cancel`] clone or drop wakers under the lock
+//! and are for checked locks only.
 //!
 //! Cost: enqueue, remove, grant are O(1).
 
 use core::cell::UnsafeCell;
 use core::marker::PhantomPinned;
-use core::mem::ManuallyDrop;
+use core::mem::MaybeUninit;
 use core::ptr::NonNull;
 use core::task::Waker;
 
@@ -58,15 +66,19 @@ pub(crate) enum NodeState {
     Granted,
 }
 
+/// Every field but `state` is initialised exactly while `Waiting` (WL3), so a fresh node
+/// costs one store and nothing is dropped implicitly.
 struct NodeData {
-    prev: Option<NonNull<WaitNode>>,
-    next: Option<NonNull<WaitNode>>,
-    /// `Some` exactly while `Waiting` (WL3); never dropped implicitly.
-    waker: ManuallyDrop<Option<Waker>>,
+    prev: MaybeUninit<Link>,
+    next: MaybeUninit<Link>,
+    waker: MaybeUninit<Waker>,
     state: NodeState,
     /// What the waiter asks for (e.g. a number of permits); primitive-defined.
-    want: usize,
+    want: MaybeUninit<usize>,
 }
+
+/// A link to a neighbour node (`None` at the ends).
+type Link = Option<NonNull<WaitNode>>;
 
 /// A list node, embedded in a waiting future. `!Unpin`: once enqueued, it must not move
 /// (the future is pinned).
@@ -88,11 +100,11 @@ impl WaitNode {
     pub(crate) const fn new() -> Self {
         Self {
             data: UnsafeCell::new(NodeData {
-                prev: None,
-                next: None,
-                waker: ManuallyDrop::new(None),
+                prev: MaybeUninit::uninit(),
+                next: MaybeUninit::uninit(),
+                waker: MaybeUninit::uninit(),
                 state: NodeState::Idle,
-                want: 0,
+                want: MaybeUninit::uninit(),
             }),
             _pinned: PhantomPinned,
         }
@@ -152,14 +164,14 @@ impl WaitList {
     /// `node` is `Idle`, inside a pinned future that will uphold WL1 for this list, and
     /// is accessed only through this list from now on (WL2).
     #[inline]
-    pub(crate) unsafe fn enqueue(&mut self, node: NonNull<WaitNode>, waker: &Waker, want: usize) {
+    pub(crate) unsafe fn enqueue(&mut self, node: NonNull<WaitNode>, waker: Waker, want: usize) {
         // SAFETY: forwarded contract.
         let d = unsafe { arm(node, waker, want) };
-        d.next = None;
-        d.prev = self.tail;
+        d.next = MaybeUninit::new(None);
+        d.prev = MaybeUninit::new(self.tail);
         match self.tail {
             // SAFETY: the tail is linked, hence alive (WL1); `&mut self` gives exclusivity.
-            Some(tail) => unsafe { data(tail) }.next = Some(node),
+            Some(tail) => unsafe { data(tail) }.next = MaybeUninit::new(Some(node)),
             None => self.head = Some(node),
         }
         self.tail = Some(node);
@@ -175,16 +187,16 @@ impl WaitList {
     pub(crate) unsafe fn enqueue_front(
         &mut self,
         node: NonNull<WaitNode>,
-        waker: &Waker,
+        waker: Waker,
         want: usize,
     ) {
         // SAFETY: forwarded contract.
         let d = unsafe { arm(node, waker, want) };
-        d.prev = None;
-        d.next = self.head;
+        d.prev = MaybeUninit::new(None);
+        d.next = MaybeUninit::new(self.head);
         match self.head {
             // SAFETY: the head is linked, hence alive (WL1); `&mut self` gives exclusivity.
-            Some(head) => unsafe { data(head) }.prev = Some(node),
+            Some(head) => unsafe { data(head) }.prev = MaybeUninit::new(Some(node)),
             None => self.tail = Some(node),
         }
         self.head = Some(node);
@@ -194,52 +206,67 @@ impl WaitList {
     ///
     /// # Safety
     ///
-    /// `node` was enqueued in this list (and is alive: it belongs to the caller).
+    /// `node` belongs to the caller (so it is alive) and is `Idle` or was enqueued in this
+    /// list; the caller holds the primitive's lock (`&mut self`).
     #[inline]
     pub(crate) unsafe fn state(&mut self, node: NonNull<WaitNode>) -> NodeState {
         // SAFETY: alive (caller's own node) and accessed through its list (WL2).
         unsafe { data(node) }.state
     }
 
-    /// Replaces the stored waker of a `Waiting` node if `waker` would wake another task.
+    /// Keeps the stored waker of a `Waiting` node if the poll's waker would wake the same
+    /// task, else replaces it through `stage`. False when `stage` declined (nothing
+    /// changed; the poll must retry with a [`StagedWaker`]).
     ///
     /// # Safety
     ///
     /// As for [`state`](Self::state).
     #[inline]
-    pub(crate) unsafe fn update_waker(&mut self, node: NonNull<WaitNode>, waker: &Waker) {
+    pub(crate) unsafe fn update_waker(
+        &mut self,
+        node: NonNull<WaitNode>,
+        stage: &mut impl WakerStage,
+    ) -> bool {
         // SAFETY: alive (caller's own node) and accessed through its list (WL2).
         let d = unsafe { data(node) };
-        match &*d.waker {
-            Some(w) if w.will_wake(waker) => {}
-            // Assigning through `DerefMut` drops the old waker.
-            _ => *d.waker = Some(waker.clone()),
-        }
+        debug_assert_eq!(d.state, NodeState::Waiting);
+        // SAFETY: the caller saw the node `Waiting`, so its waker is initialised (WL3).
+        let stored = unsafe { d.waker.assume_init_mut() };
+        stored.will_wake(stage.waker()) || stage.replace(stored)
     }
 
-    /// Unlinks a `Waiting` node (→ `Idle`), e.g. because its future is dropped.
+    /// Unlinks a `Waiting` node (→ `Idle`), e.g. because its future is dropped, and
+    /// returns its waker (for the caller to drop after releasing the lock, SH1).
     ///
     /// # Safety
     ///
     /// `node` is `Waiting` in this list.
     #[inline]
-    pub(crate) unsafe fn remove(&mut self, node: NonNull<WaitNode>) {
+    pub(crate) unsafe fn remove(&mut self, node: NonNull<WaitNode>) -> Option<Waker> {
         // SAFETY: linked in this list, so alive (WL1); `&mut self` gives exclusivity (WL2).
         let d = unsafe { data(node) };
         debug_assert_eq!(d.state, NodeState::Waiting);
-        let (prev, next) = (d.prev.take(), d.next.take());
+        // SAFETY: `Waiting`, so links and waker are initialised (WL3); the waker is read
+        // out once, as the state leaves `Waiting` here.
+        let (prev, next, waker) = unsafe {
+            (
+                d.prev.assume_init(),
+                d.next.assume_init(),
+                d.waker.assume_init_read(),
+            )
+        };
         d.state = NodeState::Idle;
-        drop(d.waker.take()); // WL3: no waker once not `Waiting`
         match prev {
             // SAFETY: neighbours of a linked node are linked, hence alive (WL1).
-            Some(p) => unsafe { data(p) }.next = next,
+            Some(p) => unsafe { data(p) }.next = MaybeUninit::new(next),
             None => self.head = next,
         }
         match next {
             // SAFETY: as above.
-            Some(n) => unsafe { data(n) }.prev = prev,
+            Some(n) => unsafe { data(n) }.prev = MaybeUninit::new(prev),
             None => self.tail = prev,
         }
+        Some(waker)
     }
 
     /// Marks a `Granted` node `Idle` again (its owner took or returned the grant).
@@ -259,24 +286,166 @@ impl WaitList {
     #[inline]
     pub(crate) fn front_want(&mut self) -> Option<usize> {
         // SAFETY: the head is linked, hence alive (WL1); `&mut self` gives exclusivity (WL2).
-        self.head.map(|h| unsafe { data(h) }.want)
+        // SAFETY (want): a linked node is `Waiting`, so `want` is initialised (WL3).
+        self.head.map(|h| unsafe { data(h).want.assume_init() })
     }
 
     /// Unlinks the oldest waiter, marks it `Granted` and returns its waker (to be woken
-    /// after the lock is released). `None` when the list is empty.
+    /// after the lock is released, SH1). `None` when the list is empty.
     #[inline]
     pub(crate) fn grant_front(&mut self) -> Option<Waker> {
         let head = self.head?;
         // SAFETY: the head is linked, hence alive (WL1); `&mut self` gives exclusivity (WL2).
         let d = unsafe { data(head) };
-        self.head = d.next.take();
+        // SAFETY: a linked node is `Waiting`: links and waker are initialised (WL3).
+        self.head = unsafe { d.next.assume_init() };
         match self.head {
             // SAFETY: the new head is linked, hence alive (WL1).
-            Some(n) => unsafe { data(n) }.prev = None,
+            Some(n) => unsafe { data(n) }.prev = MaybeUninit::new(None),
             None => self.tail = None,
         }
         d.state = NodeState::Granted;
-        d.waker.take()
+        // SAFETY: as above; read out once, as the state leaves `Waiting` here.
+        Some(unsafe { d.waker.assume_init_read() })
+    }
+}
+
+/// How a poll stores its waker in a wait-list node under the lock. Under an unchecked
+/// lock (SH1 in `shared.rs`) no foreign waker code may run there, so:
+///
+/// - [`OwnWaker`] (the fast path) stores only Mote's own task wakers, whose clone is a
+///   copy of two words run by Mote's code (executor `waker` module: "clone and drop are
+///   free"), and declines anything else: a foreign waker, or a stored waker to replace.
+/// - [`StagedWaker`] (the retry after a decline) holds a clone made before the lock and
+///   keeps a replaced waker to drop after it; it never declines.
+/// - [`InLock`] clones and drops under the lock: for checked locks only.
+pub(crate) trait WakerStage {
+    /// The poll's waker.
+    fn waker(&self) -> &Waker;
+    /// A waker to store in a node; `None` declines (the section must change nothing).
+    fn take(&mut self) -> Option<Waker>;
+    /// Replaces the waker in `slot`; false declines (nothing changed).
+    fn replace(&mut self, slot: &mut Waker) -> bool;
+}
+
+/// The fast [`WakerStage`] (see there): Mote task wakers only, no replacement.
+///
+/// Make it with [`OwnWaker::new`] where the waker is known (a future's inlined `poll`):
+/// in a Mote task's poll the check folds to a constant.
+#[derive(Clone, Copy)]
+pub(crate) struct OwnWaker<'a> {
+    waker: &'a Waker,
+    /// `waker` is a Mote task waker (clone = copy, no foreign code).
+    own: bool,
+}
+
+impl<'a> OwnWaker<'a> {
+    /// Checks whether `waker` is a Mote task waker.
+    #[inline(always)]
+    pub(crate) fn new(waker: &'a Waker) -> Self {
+        Self {
+            waker,
+            own: crate::executor::task_from_waker(waker).is_some(),
+        }
+    }
+
+    /// The poll's waker (for the staged retry).
+    #[inline(always)]
+    pub(crate) fn waker(&self) -> &'a Waker {
+        self.waker
+    }
+}
+
+impl WakerStage for OwnWaker<'_> {
+    #[inline(always)]
+    fn waker(&self) -> &Waker {
+        self.waker
+    }
+
+    #[inline(always)]
+    fn take(&mut self) -> Option<Waker> {
+        if !self.own {
+            return None;
+        }
+        let (data, vtable) = (self.waker.data(), self.waker.vtable());
+        // SAFETY: `own`: this is a Mote task waker, whose `clone` (executor `waker`
+        // module) returns exactly `RawWaker::new(data, vtable)`: the data pointer is a
+        // `'static` task header and clones hold no count, so this duplicate is what
+        // `clone` would build, without the indirect call, and runs no code (SH1).
+        Some(unsafe { Waker::from_raw(core::task::RawWaker::new(data, vtable)) })
+    }
+
+    #[inline(always)]
+    fn replace(&mut self, _: &mut Waker) -> bool {
+        false // the old waker may be foreign: drop it outside the lock (StagedWaker)
+    }
+}
+
+/// The retry [`WakerStage`] (see there): make it before the lock section, drop it after.
+pub(crate) struct StagedWaker<'a> {
+    waker: &'a Waker,
+    /// A clone made outside the lock, until stored.
+    spare: Option<Waker>,
+    /// A waker taken out of a node under the lock, dropped with `self`.
+    retired: Option<Waker>,
+}
+
+impl<'a> StagedWaker<'a> {
+    /// Clones `waker` (outside the lock: call this before the section).
+    #[inline]
+    pub(crate) fn new(waker: &'a Waker) -> Self {
+        Self {
+            waker,
+            spare: Some(waker.clone()),
+            retired: None,
+        }
+    }
+}
+
+impl WakerStage for StagedWaker<'_> {
+    #[inline]
+    fn waker(&self) -> &Waker {
+        self.waker
+    }
+
+    #[inline]
+    fn take(&mut self) -> Option<Waker> {
+        // A poll stores at most one waker (an enqueue or a replacement, never both), so
+        // the spare is there whenever this is called.
+        self.spare.take()
+    }
+
+    #[inline]
+    fn replace(&mut self, slot: &mut Waker) -> bool {
+        match self.spare.take() {
+            Some(new) => {
+                self.retired = Some(core::mem::replace(slot, new));
+                true
+            }
+            None => false,
+        }
+    }
+}
+
+/// The [`WakerStage`] of checked locks: clones and drops under the lock (a re-entrant
+/// waker then panics on the `RefCell` borrow instead of aliasing).
+pub(crate) struct InLock<'a>(pub(crate) &'a Waker);
+
+impl WakerStage for InLock<'_> {
+    #[inline(always)]
+    fn waker(&self) -> &Waker {
+        self.0
+    }
+
+    #[inline(always)]
+    fn take(&mut self) -> Option<Waker> {
+        Some(self.0.clone())
+    }
+
+    #[inline(always)]
+    fn replace(&mut self, slot: &mut Waker) -> bool {
+        slot.clone_from(self.0);
+        true
     }
 }
 
@@ -328,15 +497,37 @@ impl Waiter {
     /// caller holds the primitive's lock (`&mut WaitList` borrowed from its state).
     #[inline]
     pub(crate) unsafe fn poll_turn(&mut self, list: &mut WaitList, waker: &Waker) -> Turn {
-        if !self.queued {
-            return Turn::Fresh;
-        }
+        // SAFETY: forwarded contract. `InLock` never declines.
+        unsafe { self.poll_turn_with(list, &mut InLock(waker)) }.unwrap_or(Turn::Waiting)
+    }
+
+    /// [`poll_turn`](Self::poll_turn) through a [`WakerStage`]; `None` when the stage
+    /// declined to refresh the stored waker (nothing changed: retry with a
+    /// [`StagedWaker`]).
+    ///
+    /// # Safety
+    ///
+    /// As for [`poll_turn`](Self::poll_turn).
+    #[inline]
+    pub(crate) unsafe fn poll_turn_with(
+        &mut self,
+        list: &mut WaitList,
+        stage: &mut impl WakerStage,
+    ) -> Option<Turn> {
         let node = self.node.ptr();
-        // SAFETY: the node was enqueued in `list` (queued) and is alive (it is ours).
-        match unsafe { list.state(node) } {
+        // The node's state alone tells the turn (`Idle` exactly while not `queued`), so
+        // the owner-side flag is not read here; it only spares `Drop` the lock.
+        // SAFETY: the node is ours (alive), Idle or enqueued in `list`, and the lock is held.
+        Some(match unsafe { list.state(node) } {
+            NodeState::Idle => {
+                debug_assert!(!self.queued);
+                Turn::Fresh
+            }
             NodeState::Waiting => {
                 // SAFETY: as above.
-                unsafe { list.update_waker(node, waker) };
+                if !unsafe { list.update_waker(node, stage) } {
+                    return None;
+                }
                 Turn::Waiting
             }
             NodeState::Granted => {
@@ -345,11 +536,7 @@ impl Waiter {
                 self.queued = false;
                 Turn::Granted
             }
-            NodeState::Idle => {
-                self.queued = false;
-                Turn::Fresh
-            }
-        }
+        })
     }
 
     /// Appends this waiter to `list`.
@@ -364,8 +551,31 @@ impl Waiter {
         debug_assert!(!self.queued);
         // SAFETY: the node is Idle, pinned inside the owner, and the owner's Drop unlinks
         // it (this function's contract), so WL1 and WL2 hold.
+        unsafe { list.enqueue(self.node.ptr(), waker.clone(), want) };
+        self.queued = true;
+    }
+
+    /// [`enqueue`](Self::enqueue) through a [`WakerStage`]; false when the stage declined
+    /// (nothing changed: retry with a [`StagedWaker`]).
+    ///
+    /// # Safety
+    ///
+    /// As for [`enqueue`](Self::enqueue).
+    #[inline]
+    pub(crate) unsafe fn enqueue_with(
+        &mut self,
+        list: &mut WaitList,
+        stage: &mut impl WakerStage,
+        want: usize,
+    ) -> bool {
+        debug_assert!(!self.queued);
+        let Some(waker) = stage.take() else {
+            return false;
+        };
+        // SAFETY: as in `enqueue`.
         unsafe { list.enqueue(self.node.ptr(), waker, want) };
         self.queued = true;
+        true
     }
 
     /// Puts this waiter back at the head of `list` (after a grant it could not use).
@@ -377,7 +587,7 @@ impl Waiter {
     pub(crate) unsafe fn enqueue_front(&mut self, list: &mut WaitList, waker: &Waker, want: usize) {
         debug_assert!(!self.queued);
         // SAFETY: as in `enqueue`.
-        unsafe { list.enqueue_front(self.node.ptr(), waker, want) };
+        unsafe { list.enqueue_front(self.node.ptr(), waker.clone(), want) };
         self.queued = true;
     }
 
@@ -389,6 +599,23 @@ impl Waiter {
     /// As for [`poll_turn`](Self::poll_turn).
     #[inline]
     pub(crate) unsafe fn cancel(&mut self, list: &mut WaitList) -> bool {
+        let mut retired = None;
+        // SAFETY: forwarded contract. A checked lock may drop the waker inside.
+        unsafe { self.cancel_staged(list, &mut retired) }
+    }
+
+    /// [`cancel`](Self::cancel) for an unchecked lock (SH1): the node's waker, if any,
+    /// is moved to `retired`, to be dropped after the lock.
+    ///
+    /// # Safety
+    ///
+    /// As for [`poll_turn`](Self::poll_turn).
+    #[inline]
+    pub(crate) unsafe fn cancel_staged(
+        &mut self,
+        list: &mut WaitList,
+        retired: &mut Option<Waker>,
+    ) -> bool {
         if !self.queued {
             return false;
         }
@@ -398,7 +625,7 @@ impl Waiter {
         match unsafe { list.state(node) } {
             NodeState::Waiting => {
                 // SAFETY: the node is Waiting in `list`.
-                unsafe { list.remove(node) };
+                *retired = unsafe { list.remove(node) };
                 false
             }
             NodeState::Granted => {
@@ -411,7 +638,7 @@ impl Waiter {
     }
 }
 
-/// Moves an `Idle` node to `Waiting` with a clone of `waker` and its request `want`, and
+/// Moves an `Idle` node to `Waiting` with `waker` and its request `want`, and
 /// returns its data for the caller to link (the step both enqueue ends share).
 ///
 /// # Safety
@@ -419,14 +646,13 @@ impl Waiter {
 /// `node` is alive and `Idle`, and the caller has exclusive access to it through its list
 /// (`&mut WaitList`, WL2).
 #[inline]
-unsafe fn arm<'a>(node: NonNull<WaitNode>, waker: &Waker, want: usize) -> &'a mut NodeData {
+unsafe fn arm<'a>(node: NonNull<WaitNode>, waker: Waker, want: usize) -> &'a mut NodeData {
     // SAFETY: alive and exclusive per the contract (WL2).
     let d = unsafe { data(node) };
     debug_assert_eq!(d.state, NodeState::Idle);
     d.state = NodeState::Waiting;
-    debug_assert!(d.waker.is_none());
-    // No waker to drop: the node is `Idle` (WL3).
-    d.waker = ManuallyDrop::new(Some(waker.clone()));
-    d.want = want;
+    // No waker to drop: the node is `Idle`, so its waker slot is uninitialised (WL3).
+    d.waker = MaybeUninit::new(waker);
+    d.want = MaybeUninit::new(want);
     d
 }

@@ -15,6 +15,9 @@
 //!   receiver.changed(): seen != version ? (seen = version, clone value) : wait
 //! ```
 //!
+//! Handles: [`Receiver`] (typed), [`DynReceiver`] and [`DynSender`] (no mutex kind in the
+//! type, for functions that take "a receiver of `T`").
+//!
 //! The version is a wrapping `u32`: a receiver that misses exactly 2^32 sends in a row
 //! would not notice a change.
 
@@ -26,6 +29,9 @@ use core::task::{Context, Poll, Waker};
 use crate::sync::blocking_mutex::raw::RawMutex;
 use crate::sync::shared::{Grant, Shared};
 use crate::sync::wait_list::{Turn, WaitList, Waiter};
+
+mod dynamic;
+pub use dynamic::{DynChangedFuture, DynReceiver, DynSender};
 
 struct State<T> {
     value: Option<T>,
@@ -102,6 +108,52 @@ impl<M: RawMutex, T: Clone> Watch<M, T> {
         drop(old);
     }
 
+    /// Changes the value in place with `f` (which gets `None` when there is no value) and
+    /// notifies every receiver, as [`send`](Self::send) does. `f` runs under the lock: keep
+    /// it short and do not use this watch inside it (that would panic).
+    ///
+    /// ```
+    /// # use mote::sync::{blocking_mutex::raw::NoopRawMutex, watch::Watch};
+    /// let w: Watch<NoopRawMutex, u32> = Watch::new_with(1);
+    /// let mut rx = w.receiver();
+    /// assert_eq!(rx.try_changed(), Some(1));
+    /// w.send_modify(|v| *v.get_or_insert(0) += 10);
+    /// assert_eq!(rx.try_changed(), Some(11));
+    /// ```
+    pub fn send_modify(&self, f: impl FnOnce(&mut Option<T>)) {
+        self.send_if_modified(|v| {
+            f(v);
+            true
+        });
+    }
+
+    /// Like [`send_modify`](Self::send_modify), but notifies receivers only when `f`
+    /// returns true (it says whether it changed the value). Returns `f`'s answer.
+    ///
+    /// ```
+    /// # use mote::sync::{blocking_mutex::raw::NoopRawMutex, watch::Watch};
+    /// let w: Watch<NoopRawMutex, u32> = Watch::new_with(4);
+    /// let mut rx = w.receiver();
+    /// assert_eq!(rx.try_changed(), Some(4));
+    /// let raise_to = |n: u32| move |v: &mut Option<u32>| match v {
+    ///     Some(x) if *x >= n => false,
+    ///     _ => { *v = Some(n); true }
+    /// };
+    /// assert!(!w.send_if_modified(raise_to(3)));
+    /// assert_eq!(rx.try_changed(), None); // no change, no notification
+    /// assert!(w.send_if_modified(raise_to(9)));
+    /// assert_eq!(rx.try_changed(), Some(9));
+    /// ```
+    pub fn send_if_modified(&self, f: impl FnOnce(&mut Option<T>) -> bool) -> bool {
+        self.shared.update(|s| {
+            let modified = f(&mut s.value);
+            if modified {
+                s.version = s.version.wrapping_add(1);
+            }
+            modified
+        })
+    }
+
     /// Removes the value without a change notification (receivers then wait for the next
     /// `send`).
     pub fn clear(&self) {
@@ -117,6 +169,19 @@ impl<M: RawMutex, T: Clone> Watch<M, T> {
     /// True when a value is present.
     pub fn contains_value(&self) -> bool {
         self.shared.with(|s| s.value.is_some())
+    }
+
+    /// The value for a receiver that has seen version `*seen`: only a changed one unless
+    /// `any`, and only if `accept` says yes (under the lock); marks it seen.
+    fn read(&self, seen: &mut u32, any: bool, accept: &mut dyn FnMut(&T) -> bool) -> Option<T> {
+        self.shared.with(|s| {
+            if !any && s.version == *seen {
+                return None;
+            }
+            let v = s.value.as_ref().filter(|v| accept(v))?.clone();
+            *seen = s.version;
+            Some(v)
+        })
     }
 
     /// A new receiver. It sees the current value (if any) as a change.
@@ -185,25 +250,44 @@ impl<'a, M: RawMutex, T: Clone> Receiver<'a, M, T> {
 
     /// The latest value if this receiver has not seen it yet (then marks it seen).
     pub fn try_changed(&mut self) -> Option<T> {
-        let seen = &mut self.seen;
-        self.watch.shared.with(|s| {
-            if s.version == *seen {
-                return None;
-            }
-            let v = s.value.clone()?;
-            *seen = s.version;
-            Some(v)
+        self.watch.read(&mut self.seen, false, &mut |_| true)
+    }
+
+    /// Like [`try_changed`](Self::try_changed), but only a value for which `f` returns
+    /// true counts (and is marked seen); any other leaves the receiver as it was.
+    ///
+    /// ```
+    /// # use mote::sync::{blocking_mutex::raw::NoopRawMutex, watch::Watch};
+    /// let w: Watch<NoopRawMutex, i32> = Watch::new_with(-3);
+    /// let mut rx = w.receiver();
+    /// assert_eq!(rx.try_changed_and(|v| *v > 0), None);
+    /// w.send(4);
+    /// assert_eq!(rx.try_changed_and(|v| *v > 0), Some(4));
+    /// ```
+    pub fn try_changed_and(&mut self, f: impl FnOnce(&T) -> bool) -> Option<T> {
+        let mut f = Some(f);
+        self.watch.read(&mut self.seen, false, &mut |v| {
+            f.take().is_some_and(|f| f(v))
         })
+    }
+
+    /// Like [`try_get`](Self::try_get), but only a value for which `f` returns true is
+    /// returned (and marked seen).
+    pub fn try_get_and(&mut self, f: impl FnOnce(&T) -> bool) -> Option<T> {
+        let mut f = Some(f);
+        self.watch.read(&mut self.seen, true, &mut |v| {
+            f.take().is_some_and(|f| f(v))
+        })
+    }
+
+    /// True when the watch holds a value (then [`get`](Self::get) completes at once).
+    pub fn contains_value(&self) -> bool {
+        self.watch.contains_value()
     }
 
     /// The current value, if any (marks it seen).
     pub fn try_get(&mut self) -> Option<T> {
-        let seen = &mut self.seen;
-        self.watch.shared.with(|s| {
-            let v = s.value.clone()?;
-            *seen = s.version;
-            Some(v)
-        })
+        self.watch.read(&mut self.seen, true, &mut |_| true)
     }
 }
 
@@ -222,35 +306,61 @@ impl<M: RawMutex, T: Clone> Future for ChangedFuture<'_, '_, M, T> {
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<T> {
         // SAFETY: nothing is moved out of `self`; `waiter` stays in place.
         let this = unsafe { self.get_unchecked_mut() };
-        let (rx, any, waiter) = (&mut *this.receiver, this.any, &mut this.waiter);
-        rx.watch.shared.with(|s| {
-            // SAFETY: `waiter` is pinned, always used with `s.waiters`; lock held.
-            if unsafe { waiter.poll_turn(&mut s.waiters, cx.waker()) } == Turn::Waiting {
-                return Poll::Pending;
+        let rx = &mut *this.receiver;
+        // SAFETY: `waiter` is pinned inside this future and used only with this watch.
+        unsafe { poll_changed(rx.watch, &mut rx.seen, this.any, &mut this.waiter, cx) }
+    }
+}
+
+/// Polls a wait for a value not seen yet (`any`: any present value) by a receiver that
+/// has seen version `*seen`.
+///
+/// # Safety
+///
+/// `waiter` is pinned and used only with this watch's waiters (via these functions).
+unsafe fn poll_changed<M: RawMutex, T: Clone>(
+    watch: &Watch<M, T>,
+    seen: &mut u32,
+    any: bool,
+    waiter: &mut Waiter,
+    cx: &mut Context<'_>,
+) -> Poll<T> {
+    watch.shared.with(|s| {
+        // SAFETY: `waiter` is pinned, always used with `s.waiters` (caller); lock held.
+        if unsafe { waiter.poll_turn(&mut s.waiters, cx.waker()) } == Turn::Waiting {
+            return Poll::Pending;
+        }
+        if any || s.version != *seen {
+            if let Some(v) = s.value.clone() {
+                *seen = s.version;
+                return Poll::Ready(v);
             }
-            if any || s.version != rx.seen {
-                if let Some(v) = s.value.clone() {
-                    rx.seen = s.version;
-                    return Poll::Ready(v);
-                }
-            }
-            // SAFETY: as above; our `Drop` cancels while queued.
-            unsafe { waiter.enqueue(&mut s.waiters, cx.waker(), s.version as usize) };
-            Poll::Pending
-        })
+        }
+        // SAFETY: as above; the owner cancels in its `Drop` while queued.
+        unsafe { waiter.enqueue(&mut s.waiters, cx.waker(), s.version as usize) };
+        Poll::Pending
+    })
+}
+
+/// Cancels a wait (its future is dropped).
+///
+/// # Safety
+///
+/// As for [`poll_changed`]; called once, from the owner's `Drop`.
+unsafe fn cancel_changed<M: RawMutex, T: Clone>(watch: &Watch<M, T>, waiter: &mut Waiter) {
+    if waiter.is_queued() {
+        watch.shared.update(|s| {
+            // SAFETY: pinned (queued implies polled), dropped in place (caller); used
+            // with `s.waiters`; lock held. A grant reserves nothing: nothing to return,
+            // but a stale waiter behind us may now be at the front (`update`).
+            let _ = unsafe { waiter.cancel(&mut s.waiters) };
+        });
     }
 }
 
 impl<M: RawMutex, T: Clone> Drop for ChangedFuture<'_, '_, M, T> {
     fn drop(&mut self) {
-        if self.waiter.is_queued() {
-            let waiter = &mut self.waiter;
-            self.receiver.watch.shared.update(|s| {
-                // SAFETY: pinned (queued implies polled), dropped in place; used with
-                // `s.waiters`; lock held. A grant reserves nothing: nothing to return,
-                // but a stale waiter behind us may now be at the front (`update`).
-                let _ = unsafe { waiter.cancel(&mut s.waiters) };
-            });
-        }
+        // SAFETY: dropped in place, so still pinned if it was ever polled.
+        unsafe { cancel_changed(self.receiver.watch, &mut self.waiter) };
     }
 }

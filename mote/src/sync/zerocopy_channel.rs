@@ -22,7 +22,7 @@
 use core::fmt;
 use core::future::poll_fn;
 use core::marker::PhantomData;
-use core::task::{Poll, Waker};
+use core::task::{Context, Poll, Waker};
 
 use crate::sync::blocking_mutex::raw::RawMutex;
 use crate::sync::shared::Shared;
@@ -175,6 +175,53 @@ impl<M: RawMutex, T> Sender<'_, M, T> {
         unsafe { &mut *channel.slot_ptr(i) }
     }
 
+    /// [`send`](Self::send) for hand-written futures: lends the free slot, or stores
+    /// `cx`'s waker (the sender's single slot) and returns `Pending`.
+    ///
+    /// ```
+    /// use core::task::Poll;
+    /// use mote::sync::blocking_mutex::raw::NoopRawMutex;
+    /// use mote::sync::zerocopy_channel::Channel;
+    ///
+    /// let mut buf = [0u8; 1];
+    /// let mut ch: Channel<'_, NoopRawMutex, u8> = Channel::new(&mut buf);
+    /// let (mut tx, mut rx) = ch.split();
+    /// let mut cx = futures_test::task::noop_context();
+    /// if let Poll::Ready(slot) = tx.poll_send(&mut cx) {
+    ///     *slot = 5;
+    /// }
+    /// tx.send_done();
+    /// assert!(tx.poll_send(&mut cx).is_pending()); // full
+    /// assert_eq!(rx.poll_receive(&mut cx).map(|v| *v), Poll::Ready(5));
+    /// ```
+    pub fn poll_send(&mut self, cx: &mut Context<'_>) -> Poll<&mut T> {
+        match self.channel.sender_slot(Some(cx.waker())) {
+            // SAFETY: as in `send`.
+            Some(i) => Poll::Ready(unsafe { &mut *self.channel.slot_ptr(i) }),
+            None => Poll::Pending,
+        }
+    }
+
+    /// Published slots (see [`Channel::len`]).
+    pub fn len(&self) -> usize {
+        self.channel.len()
+    }
+
+    /// True when no slot is published.
+    pub fn is_empty(&self) -> bool {
+        self.channel.is_empty()
+    }
+
+    /// True when every slot is published (the sender would wait).
+    pub fn is_full(&self) -> bool {
+        self.channel.is_full()
+    }
+
+    /// The number of slots.
+    pub fn capacity(&self) -> usize {
+        self.channel.capacity()
+    }
+
     /// Lends the free slot at once, if there is one.
     pub fn try_send(&mut self) -> Option<&mut T> {
         let i = self.channel.sender_slot(None)?;
@@ -219,6 +266,36 @@ impl<M: RawMutex, T> Receiver<'_, M, T> {
         // SAFETY: `i < cap` is the receiver's slot, reachable by no one else until
         // `receive_done` (module invariant), which needs `&mut self` held by the result.
         unsafe { &mut *channel.slot_ptr(i) }
+    }
+
+    /// [`receive`](Self::receive) for hand-written futures: lends the oldest published
+    /// slot, or stores `cx`'s waker (the receiver's single slot) and returns `Pending`.
+    pub fn poll_receive(&mut self, cx: &mut Context<'_>) -> Poll<&mut T> {
+        match self.channel.receiver_slot(Some(cx.waker())) {
+            // SAFETY: as in `receive`.
+            Some(i) => Poll::Ready(unsafe { &mut *self.channel.slot_ptr(i) }),
+            None => Poll::Pending,
+        }
+    }
+
+    /// Published slots (see [`Channel::len`]).
+    pub fn len(&self) -> usize {
+        self.channel.len()
+    }
+
+    /// True when no slot is published (the receiver would wait).
+    pub fn is_empty(&self) -> bool {
+        self.channel.is_empty()
+    }
+
+    /// True when every slot is published.
+    pub fn is_full(&self) -> bool {
+        self.channel.is_full()
+    }
+
+    /// The number of slots.
+    pub fn capacity(&self) -> usize {
+        self.channel.capacity()
     }
 
     /// Lends the oldest published slot at once, if there is one.

@@ -65,6 +65,7 @@ impl<R: RawMutex, T: ?Sized> Mutex<R, T> {
     /// let m: Mutex<CriticalSectionRawMutex, [u8; 2]> = Mutex::new([1, 2]);
     /// assert_eq!(m.lock(|v| v[0] + v[1]), 3);
     /// ```
+    #[inline]
     pub fn lock<U>(&self, f: impl FnOnce(&T) -> U) -> U {
         self.raw.lock(|| {
             // SAFETY: only shared references to the data are ever created while `&self`

@@ -66,6 +66,7 @@ impl Default for CriticalSectionRawMutex {
 unsafe impl RawMutex for CriticalSectionRawMutex {
     const INIT: Self = Self::new();
 
+    #[inline]
     fn lock<R>(&self, f: impl FnOnce() -> R) -> R {
         critical_section::with(|_| f())
     }
@@ -120,6 +121,7 @@ impl Default for NoopRawMutex {
 unsafe impl RawMutex for NoopRawMutex {
     const INIT: Self = Self::new();
 
+    #[inline]
     fn lock<R>(&self, f: impl FnOnce() -> R) -> R {
         f()
     }
@@ -168,6 +170,7 @@ impl Default for ThreadModeRawMutex {
 unsafe impl RawMutex for ThreadModeRawMutex {
     const INIT: Self = Self::new();
 
+    #[inline]
     fn lock<R>(&self, f: impl FnOnce() -> R) -> R {
         assert!(
             crate::executor::arch::in_thread_mode(),

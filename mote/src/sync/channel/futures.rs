@@ -5,9 +5,10 @@ use core::future::Future;
 use core::pin::Pin;
 use core::task::{Context, Poll};
 
-use super::engine as chan;
+use super::polled as chan;
 use super::Channel;
 use crate::sync::blocking_mutex::raw::RawMutex;
+use crate::sync::wait_list::OwnWaker;
 use crate::sync::wait_list::Waiter;
 
 /// Future of [`Channel::send`]. Cancel safety: yes (see there).
@@ -31,19 +32,28 @@ impl<'a, M: RawMutex, T, const N: usize> SendFuture<'a, M, T, N> {
 impl<M: RawMutex, T, const N: usize> Future for SendFuture<'_, M, T, N> {
     type Output = ();
 
+    #[inline(always)]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         // SAFETY: nothing is moved out of `self` except `value`, which is not structurally
         // pinned; `waiter` stays in place.
         let this = unsafe { self.get_unchecked_mut() };
         // SAFETY: `waiter` is pinned inside this future and used only as a sender here.
-        unsafe { chan::poll_send(&this.channel.core, &mut this.value, &mut this.waiter, cx) }
+        unsafe {
+            chan::poll_send(
+                this.channel,
+                &mut this.value,
+                &mut this.waiter,
+                OwnWaker::new(cx.waker()),
+            )
+        }
     }
 }
 
 impl<M: RawMutex, T, const N: usize> Drop for SendFuture<'_, M, T, N> {
+    #[inline]
     fn drop(&mut self) {
         // SAFETY: dropped in place, so still pinned if it was ever polled; sender only.
-        unsafe { chan::cancel_send(&self.channel.core, &mut self.waiter) };
+        unsafe { chan::cancel_send(self.channel, &mut self.waiter) };
     }
 }
 
@@ -66,18 +76,20 @@ impl<'a, M: RawMutex, T, const N: usize> ReceiveFuture<'a, M, T, N> {
 impl<M: RawMutex, T, const N: usize> Future for ReceiveFuture<'_, M, T, N> {
     type Output = T;
 
+    #[inline(always)]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<T> {
         // SAFETY: nothing is moved out of `self`; `waiter` stays in place.
         let this = unsafe { self.get_unchecked_mut() };
         // SAFETY: `waiter` is pinned inside this future and used only as a receiver here.
-        unsafe { chan::poll_receive(&this.channel.core, &mut this.waiter, cx) }
+        unsafe { chan::poll_receive(this.channel, &mut this.waiter, OwnWaker::new(cx.waker())) }
     }
 }
 
 impl<M: RawMutex, T, const N: usize> Drop for ReceiveFuture<'_, M, T, N> {
+    #[inline]
     fn drop(&mut self) {
         // SAFETY: dropped in place, so still pinned if it was ever polled; receiver only.
-        unsafe { chan::cancel_receive(&self.channel.core, &mut self.waiter) };
+        unsafe { chan::cancel_receive(self.channel, &mut self.waiter) };
     }
 }
 
@@ -104,13 +116,13 @@ impl<M: RawMutex, T, const N: usize> Future for ReadyToReceiveFuture<'_, M, T, N
         // SAFETY: nothing is moved out of `self`; `waiter` stays in place.
         let this = unsafe { self.get_unchecked_mut() };
         // SAFETY: `waiter` is pinned inside this future and used only as a ready-waiter.
-        unsafe { chan::poll_ready(&this.channel.core, &mut this.waiter, cx) }
+        unsafe { super::engine::poll_ready(&this.channel.core, &mut this.waiter, cx) }
     }
 }
 
 impl<M: RawMutex, T, const N: usize> Drop for ReadyToReceiveFuture<'_, M, T, N> {
     fn drop(&mut self) {
         // SAFETY: dropped in place, so still pinned if it was ever polled; ready-waiter only.
-        unsafe { chan::cancel_ready(&self.channel.core, &mut self.waiter) };
+        unsafe { super::engine::cancel_ready(&self.channel.core, &mut self.waiter) };
     }
 }

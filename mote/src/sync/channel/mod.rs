@@ -32,11 +32,40 @@
 //! ```
 //!
 //! All state sits behind one raw mutex of kind `M`; wakers are woken after it is released.
+//!
+//! # Poll-style waiting (`poll_receive`, `poll_ready_to_receive`, `poll_ready_to_send`)
+//!
+//! The `poll_*` methods take `&self` and a [`Context`], for hand-written futures and
+//! drivers that cannot hold a pinned future. Having no wait-list node, they are **not part
+//! of the FIFO order**: the channel keeps one waker slot per direction for them, woken
+//! whenever a value or a slot may have become unpromised (a send, a receive, `clear`, a
+//! cancelled waiter that held a promise). So a poll-style waiter:
+//!
+//! - may be woken spuriously (for instance when the new value is promised to a waiting
+//!   `receive()` future) and must poll again;
+//! - only ever takes an unpromised value or slot, so it never steals from a FIFO waiter;
+//! - shares its direction's slot with other poll-style waiters: a second one evicts (and
+//!   wakes) the first, so they keep waking each other. Use the futures when several
+//!   tasks wait on the same side.
+//!
+//! Their cost when unused: one atomic load per send or receive.
+//!
+//! # Handles
+//!
+//! [`Sender`] and [`Receiver`] are copyable typed handles; [`DynamicSender`] and
+//! [`DynamicReceiver`] drop the mutex kind and capacity from the type (made with `into()`),
+//! for functions that take "a sender of `T`" from any channel or priority channel.
 
+mod dynamic;
 pub(crate) mod engine;
 mod futures;
+pub(crate) mod polled;
 
 use core::fmt;
+use core::task::{Context, Poll};
+
+pub use dynamic::{DynamicReceiveFuture, DynamicReceiver, DynamicSendFuture, DynamicSender};
+use polled::{Parts, PollSlots};
 
 use crate::sync::ring::Ring;
 pub use futures::{ReadyToReceiveFuture, ReceiveFuture, SendFuture};
@@ -46,6 +75,7 @@ use engine::Core;
 
 /// Error of [`Channel::try_send`]: the value could not be queued and is handed back.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub enum TrySendError<T> {
     /// Every slot is taken (or promised to a waiting sender).
     Full(T),
@@ -61,6 +91,7 @@ impl<T: fmt::Debug> core::error::Error for TrySendError<T> {}
 
 /// Error of [`Channel::try_receive`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub enum TryReceiveError {
     /// No value is buffered (or every buffered value is promised to a waiting receiver).
     Empty,
@@ -91,7 +122,21 @@ impl core::error::Error for TryReceiveError {}
 /// assert_eq!(CH.try_receive(), Err(TryReceiveError::Empty));
 /// ```
 pub struct Channel<M: RawMutex, T, const N: usize> {
-    pub(crate) core: Core<M, Ring<T, N>>,
+    /// Unchecked: the ring only moves values, so every section keeps SH1 (see `Core`).
+    pub(crate) core: Core<M, Ring<T, N>, false>,
+    slots: PollSlots<M>,
+}
+
+impl<M: RawMutex, T, const N: usize> Parts for Channel<M, T, N> {
+    type M = M;
+    type Q = Ring<T, N>;
+    type Core = Core<M, Ring<T, N>, false>;
+    fn core(&self) -> &Core<M, Ring<T, N>, false> {
+        &self.core
+    }
+    fn slots(&self) -> &PollSlots<M> {
+        &self.slots
+    }
 }
 
 impl<M: RawMutex, T, const N: usize> Channel<M, T, N> {
@@ -99,7 +144,10 @@ impl<M: RawMutex, T, const N: usize> Channel<M, T, N> {
     pub const fn new() -> Self {
         const { assert!(N > 0, "a Channel needs a capacity of at least 1") };
         Self {
-            core: Core::new(engine::State::new(Ring::new())),
+            // SAFETY: SH1 holds for every lock section of `engine` over a `Ring` (see
+            // `Core`), and `len` below only reads.
+            core: unsafe { Core::new_unchecked(engine::State::new(Ring::new())) },
+            slots: PollSlots::new(),
         }
     }
 
@@ -134,7 +182,7 @@ impl<M: RawMutex, T, const N: usize> Channel<M, T, N> {
     /// assert_eq!(ch.try_send(2), Err(TrySendError::Full(2)));
     /// ```
     pub fn try_send(&self, value: T) -> Result<(), TrySendError<T>> {
-        engine::try_send(&self.core, value).map_err(TrySendError::Full)
+        polled::try_send(self, value).map_err(TrySendError::Full)
     }
 
     /// Receives the oldest value, waiting while none is available.
@@ -170,7 +218,7 @@ impl<M: RawMutex, T, const N: usize> Channel<M, T, N> {
     /// assert_eq!(ch.try_receive(), Ok(3));
     /// ```
     pub fn try_receive(&self) -> Result<T, TryReceiveError> {
-        engine::try_receive(&self.core).ok_or(TryReceiveError::Empty)
+        polled::try_receive(self).ok_or(TryReceiveError::Empty)
     }
 
     /// Completes when a value is available to receive (without taking it).
@@ -193,6 +241,82 @@ impl<M: RawMutex, T, const N: usize> Channel<M, T, N> {
     /// ```
     pub fn ready_to_receive(&self) -> ReadyToReceiveFuture<'_, M, T, N> {
         ReadyToReceiveFuture::new(self)
+    }
+
+    /// Takes the oldest unpromised value, or stores `cx`'s waker to be woken when one may
+    /// have arrived: for hand-written futures and drivers that poll with `&self`.
+    ///
+    /// Not FIFO with the `receive()` futures; may be woken spuriously; one waker slot is
+    /// shared by all poll-style receivers (see [poll-style waiting](self#poll-style-waiting-poll_receive-poll_ready_to_receive-poll_ready_to_send)).
+    ///
+    /// ```
+    /// use mote::sync::blocking_mutex::raw::NoopRawMutex;
+    /// use mote::sync::channel::Channel;
+    /// use core::task::Poll;
+    /// use futures_test::task::new_count_waker;
+    ///
+    /// let ch: Channel<NoopRawMutex, u8, 2> = Channel::new();
+    /// let (waker, wakes) = new_count_waker();
+    /// let mut cx = core::task::Context::from_waker(&waker);
+    /// assert_eq!(ch.poll_receive(&mut cx), Poll::Pending);
+    /// ch.try_send(3).unwrap();
+    /// assert_eq!(wakes.get(), 1);
+    /// assert_eq!(ch.poll_receive(&mut cx), Poll::Ready(3));
+    /// ```
+    pub fn poll_receive(&self, cx: &mut Context<'_>) -> Poll<T> {
+        polled::poll_receive_unpinned(self, cx)
+    }
+
+    /// Ready when an unpromised value is buffered (without taking it); otherwise stores
+    /// `cx`'s waker in the receive-side poll slot (see
+    /// [`poll_receive`](Self::poll_receive) for the rules).
+    ///
+    /// ```
+    /// # use mote::sync::{blocking_mutex::raw::NoopRawMutex, channel::Channel};
+    /// # use core::task::Poll;
+    /// let ch: Channel<NoopRawMutex, u8, 2> = Channel::new();
+    /// let mut cx = futures_test::task::noop_context();
+    /// assert_eq!(ch.poll_ready_to_receive(&mut cx), Poll::Pending);
+    /// ch.try_send(1).unwrap();
+    /// assert_eq!(ch.poll_ready_to_receive(&mut cx), Poll::Ready(()));
+    /// ```
+    pub fn poll_ready_to_receive(&self, cx: &mut Context<'_>) -> Poll<()> {
+        polled::poll_ready_to_receive(self, cx)
+    }
+
+    /// Ready when a slot is free and not promised to a waiting sender; otherwise stores
+    /// `cx`'s waker in the send-side poll slot, woken when a slot may have been freed
+    /// (same rules as [`poll_receive`](Self::poll_receive)).
+    ///
+    /// ```
+    /// # use mote::sync::{blocking_mutex::raw::NoopRawMutex, channel::Channel};
+    /// # use core::task::Poll;
+    /// let ch: Channel<NoopRawMutex, u8, 1> = Channel::new();
+    /// let mut cx = futures_test::task::noop_context();
+    /// ch.try_send(1).unwrap();
+    /// assert_eq!(ch.poll_ready_to_send(&mut cx), Poll::Pending);
+    /// ch.try_receive().unwrap();
+    /// assert_eq!(ch.poll_ready_to_send(&mut cx), Poll::Ready(()));
+    /// ```
+    pub fn poll_ready_to_send(&self, cx: &mut Context<'_>) -> Poll<()> {
+        polled::poll_ready_to_send(self, cx)
+    }
+
+    /// A [`DynamicSender`]: a sending handle without `M` and `N` in its type.
+    ///
+    /// ```
+    /// # use mote::sync::{blocking_mutex::raw::NoopRawMutex, channel::Channel};
+    /// let ch: Channel<NoopRawMutex, u8, 2> = Channel::new();
+    /// ch.dyn_sender().try_send(1).unwrap();
+    /// assert_eq!(ch.dyn_receiver().try_receive(), Ok(1));
+    /// ```
+    pub fn dyn_sender(&self) -> DynamicSender<'_, T> {
+        DynamicSender { channel: self }
+    }
+
+    /// A [`DynamicReceiver`]: a receiving handle without `M` and `N` in its type.
+    pub fn dyn_receiver(&self) -> DynamicReceiver<'_, T> {
+        DynamicReceiver { channel: self }
     }
 
     /// A copyable handle that can only send.
@@ -229,6 +353,18 @@ impl<M: RawMutex, T, const N: usize> Channel<M, T, N> {
         self.len() == N
     }
 
+    /// Slots not holding a value: `N - len()` (some may be promised to woken senders).
+    ///
+    /// ```
+    /// # use mote::sync::{blocking_mutex::raw::NoopRawMutex, channel::Channel};
+    /// let ch: Channel<NoopRawMutex, u8, 3> = Channel::new();
+    /// ch.try_send(1).unwrap();
+    /// assert_eq!(ch.free_capacity(), 2);
+    /// ```
+    pub fn free_capacity(&self) -> usize {
+        N - self.len()
+    }
+
     /// True when no value is buffered.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
@@ -248,7 +384,7 @@ impl<M: RawMutex, T, const N: usize> Channel<M, T, N> {
     /// assert!(ch.is_empty());
     /// ```
     pub fn clear(&self) {
-        engine::clear(&self.core);
+        polled::clear(self);
     }
 }
 
@@ -318,6 +454,22 @@ impl<'a, M: RawMutex, T, const N: usize> Sender<'a, M, T, N> {
     pub const fn capacity(&self) -> usize {
         N
     }
+
+    /// See [`Channel::free_capacity`].
+    pub fn free_capacity(&self) -> usize {
+        self.channel.free_capacity()
+    }
+
+    /// See [`Channel::poll_ready_to_send`].
+    pub fn poll_ready_to_send(&self, cx: &mut Context<'_>) -> Poll<()> {
+        self.channel.poll_ready_to_send(cx)
+    }
+}
+
+impl<'a, M: RawMutex, T, const N: usize> From<Sender<'a, M, T, N>> for DynamicSender<'a, T> {
+    fn from(s: Sender<'a, M, T, N>) -> Self {
+        s.channel.dyn_sender()
+    }
 }
 
 /// A copyable receiving handle of a [`Channel`] (see [`Channel::receiver`]).
@@ -376,5 +528,26 @@ impl<'a, M: RawMutex, T, const N: usize> Receiver<'a, M, T, N> {
     /// See [`Channel::capacity`].
     pub const fn capacity(&self) -> usize {
         N
+    }
+
+    /// See [`Channel::free_capacity`].
+    pub fn free_capacity(&self) -> usize {
+        self.channel.free_capacity()
+    }
+
+    /// See [`Channel::poll_receive`].
+    pub fn poll_receive(&self, cx: &mut Context<'_>) -> Poll<T> {
+        self.channel.poll_receive(cx)
+    }
+
+    /// See [`Channel::poll_ready_to_receive`].
+    pub fn poll_ready_to_receive(&self, cx: &mut Context<'_>) -> Poll<()> {
+        self.channel.poll_ready_to_receive(cx)
+    }
+}
+
+impl<'a, M: RawMutex, T, const N: usize> From<Receiver<'a, M, T, N>> for DynamicReceiver<'a, T> {
+    fn from(r: Receiver<'a, M, T, N>) -> Self {
+        r.channel.dyn_receiver()
     }
 }

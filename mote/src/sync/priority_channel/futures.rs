@@ -6,7 +6,8 @@ use core::task::{Context, Poll};
 
 use super::PriorityChannel;
 use crate::sync::blocking_mutex::raw::RawMutex;
-use crate::sync::channel::engine as chan;
+use crate::sync::channel::polled as chan;
+use crate::sync::wait_list::OwnWaker;
 use crate::sync::wait_list::Waiter;
 
 /// Future of [`PriorityChannel::send`]. Cancel safety: yes.
@@ -35,14 +36,21 @@ impl<M: RawMutex, T: Ord, const N: usize> Future for PrioritySendFuture<'_, M, T
         // pinned; `waiter` stays in place.
         let this = unsafe { self.get_unchecked_mut() };
         // SAFETY: `waiter` is pinned inside this future and used only as a sender here.
-        unsafe { chan::poll_send(&this.channel.core, &mut this.value, &mut this.waiter, cx) }
+        unsafe {
+            chan::poll_send(
+                this.channel,
+                &mut this.value,
+                &mut this.waiter,
+                OwnWaker::new(cx.waker()),
+            )
+        }
     }
 }
 
 impl<M: RawMutex, T: Ord, const N: usize> Drop for PrioritySendFuture<'_, M, T, N> {
     fn drop(&mut self) {
         // SAFETY: dropped in place, so still pinned if it was ever polled; sender only.
-        unsafe { chan::cancel_send(&self.channel.core, &mut self.waiter) };
+        unsafe { chan::cancel_send(self.channel, &mut self.waiter) };
     }
 }
 
@@ -69,13 +77,13 @@ impl<M: RawMutex, T: Ord, const N: usize> Future for PriorityReceiveFuture<'_, M
         // SAFETY: nothing is moved out of `self`; `waiter` stays in place.
         let this = unsafe { self.get_unchecked_mut() };
         // SAFETY: `waiter` is pinned inside this future and used only as a receiver here.
-        unsafe { chan::poll_receive(&this.channel.core, &mut this.waiter, cx) }
+        unsafe { chan::poll_receive(this.channel, &mut this.waiter, OwnWaker::new(cx.waker())) }
     }
 }
 
 impl<M: RawMutex, T: Ord, const N: usize> Drop for PriorityReceiveFuture<'_, M, T, N> {
     fn drop(&mut self) {
         // SAFETY: dropped in place, so still pinned if it was ever polled; receiver only.
-        unsafe { chan::cancel_receive(&self.channel.core, &mut self.waiter) };
+        unsafe { chan::cancel_receive(self.channel, &mut self.waiter) };
     }
 }

@@ -15,6 +15,10 @@
 //!   every waiting subscriber once.
 //! - Publishing while nobody is subscribed drops the message (nobody could read it).
 //!
+//! Handles: [`Subscriber`] and [`Publisher`] (typed), [`ImmediatePublisher`] (only
+//! publishes immediately: never waits, may evict), [`DynSubscriber`] and [`DynPublisher`]
+//! (no mutex kind or capacity in the type, for functions that take "a subscriber of `T`").
+//!
 //! # State (behind one raw mutex of kind `M`)
 //!
 //! ```text
@@ -32,12 +36,16 @@
 //! `T: Clone`: each subscriber gets its own clone (made under the lock). `T`'s `Clone` and
 //! `Drop` must not use the same channel (that re-entrant use would panic).
 
+mod dynamic;
+mod immediate;
 mod publisher;
 mod subscriber;
 
 use core::fmt;
 use core::task::Waker;
 
+pub use dynamic::{DynNextMessageFuture, DynPublishFuture, DynPublisher, DynSubscriber};
+pub use immediate::ImmediatePublisher;
 pub use publisher::{PublishFuture, Publisher};
 pub use subscriber::{NextMessageFuture, Subscriber};
 
@@ -48,6 +56,7 @@ use crate::sync::wait_list::WaitList;
 
 /// What a subscriber gets next.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub enum WaitResult<T> {
     /// The subscriber missed this many messages (evicted by `publish_immediate`).
     Lagged(u64),
@@ -58,6 +67,7 @@ pub enum WaitResult<T> {
 /// Error of [`PubSubChannel::try_publish`]: the buffer is full (or publishers are waiting);
 /// the message is handed back.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct TryPublishError<T>(pub T);
 
 impl<T> fmt::Display for TryPublishError<T> {
@@ -208,6 +218,20 @@ impl<M: RawMutex, T: Clone, const CAP: usize> PubSubChannel<M, T, CAP> {
         Publisher::new(self)
     }
 
+    /// A copyable handle that only publishes immediately (never waits, evicts the oldest
+    /// message when full): see [`ImmediatePublisher`].
+    ///
+    /// ```
+    /// # use mote::sync::{blocking_mutex::raw::NoopRawMutex, pubsub::{PubSubChannel, WaitResult}};
+    /// let ch: PubSubChannel<NoopRawMutex, u8, 1> = PubSubChannel::new();
+    /// let mut sub = ch.subscriber();
+    /// ch.immediate_publisher().publish_immediate(5);
+    /// assert_eq!(sub.try_next_message(), Some(WaitResult::Message(5)));
+    /// ```
+    pub fn immediate_publisher(&self) -> ImmediatePublisher<'_, M, T, CAP> {
+        ImmediatePublisher::new(self)
+    }
+
     /// Publishes `msg`, waiting (FIFO with other publishers) while the buffer is full.
     ///
     /// Cancel safety: yes. `msg` is published only in the poll that completes; a turn
@@ -274,6 +298,25 @@ impl<M: RawMutex, T: Clone, const CAP: usize> PubSubChannel<M, T, CAP> {
     /// The capacity `CAP`.
     pub const fn capacity(&self) -> usize {
         CAP
+    }
+
+    /// Free buffer places: `CAP - len()` (how many messages `try_publish` could add now if
+    /// no publisher waits).
+    ///
+    /// ```
+    /// # use mote::sync::{blocking_mutex::raw::NoopRawMutex, pubsub::PubSubChannel};
+    /// let ch: PubSubChannel<NoopRawMutex, u8, 3> = PubSubChannel::new();
+    /// let _sub = ch.subscriber();
+    /// ch.try_publish(1).unwrap();
+    /// assert_eq!(ch.space(), 2);
+    /// ```
+    pub fn space(&self) -> usize {
+        CAP - self.len()
+    }
+
+    /// Same as [`space`](Self::space) (the name channels use).
+    pub fn free_capacity(&self) -> usize {
+        self.space()
     }
 
     /// Number of live subscribers.

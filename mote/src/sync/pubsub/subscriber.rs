@@ -20,6 +20,11 @@ impl<'a, M: RawMutex, T: Clone, const CAP: usize> Subscriber<'a, M, T, CAP> {
         Self { channel, next }
     }
 
+    /// The channel and stream position (for handing the subscription over).
+    pub(super) fn parts(&self) -> (&'a PubSubChannel<M, T, CAP>, u64) {
+        (self.channel, self.next)
+    }
+
     /// Waits for the next message (or a lag report).
     ///
     /// Cancel safety: yes. Nothing is consumed unless the poll returns it.
@@ -59,6 +64,46 @@ impl<'a, M: RawMutex, T: Clone, const CAP: usize> Subscriber<'a, M, T, CAP> {
         self.channel.shared.update(|s| s.read(next))
     }
 
+    /// The next message if there is one now, skipping lag reports.
+    ///
+    /// ```
+    /// # use mote::sync::{blocking_mutex::raw::NoopRawMutex, pubsub::PubSubChannel};
+    /// let ch: PubSubChannel<NoopRawMutex, u8, 1> = PubSubChannel::new();
+    /// let mut sub = ch.subscriber();
+    /// ch.publish_immediate(1);
+    /// ch.publish_immediate(2); // evicts 1: `sub` lagged by one
+    /// assert_eq!(sub.try_next_message_pure(), Some(2));
+    /// assert_eq!(sub.try_next_message_pure(), None);
+    /// ```
+    pub fn try_next_message_pure(&mut self) -> Option<T> {
+        loop {
+            match self.try_next_message()? {
+                WaitResult::Message(m) => return Some(m),
+                WaitResult::Lagged(_) => continue,
+            }
+        }
+    }
+
+    /// See [`PubSubChannel::len`] (messages buffered for anyone).
+    pub fn len(&self) -> usize {
+        self.channel.len()
+    }
+
+    /// See [`PubSubChannel::is_empty`].
+    pub fn is_empty(&self) -> bool {
+        self.channel.is_empty()
+    }
+
+    /// See [`PubSubChannel::capacity`].
+    pub const fn capacity(&self) -> usize {
+        CAP
+    }
+
+    /// See [`PubSubChannel::space`].
+    pub fn free_capacity(&self) -> usize {
+        self.channel.space()
+    }
+
     /// Number of messages this subscriber has not read yet (lagged ones included).
     pub fn available(&self) -> u64 {
         let next = self.next;
@@ -89,33 +134,59 @@ impl<M: RawMutex, T: Clone, const CAP: usize> Future for NextMessageFuture<'_, '
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<WaitResult<T>> {
         // SAFETY: nothing is moved out of `self`; `waiter` stays in place.
         let this = unsafe { self.get_unchecked_mut() };
-        let (sub, waiter) = (&mut *this.subscriber, &mut this.waiter);
-        let next = &mut sub.next;
-        sub.channel.shared.update(|s| {
-            // SAFETY: `waiter` is pinned, always used with `s.readers`; lock held.
-            if unsafe { waiter.poll_turn(&mut s.readers, cx.waker()) } == Turn::Waiting {
-                return Poll::Pending;
-            }
-            if let Some(r) = s.read(next) {
-                return Poll::Ready(r);
-            }
-            let end = s.end() as usize;
-            // SAFETY: as above; our `Drop` cancels while queued.
-            unsafe { waiter.enqueue(&mut s.readers, cx.waker(), end) };
-            Poll::Pending
-        })
+        let sub = &mut *this.subscriber;
+        // SAFETY: `waiter` is pinned inside this future and used only as a reader here.
+        unsafe { poll_read(sub.channel, &mut sub.next, &mut this.waiter, cx) }
+    }
+}
+
+/// Polls a read of the subscriber at `*next`.
+///
+/// # Safety
+///
+/// `waiter` is pinned and used only with this channel's readers (via these functions).
+pub(super) unsafe fn poll_read<M: RawMutex, T: Clone, const CAP: usize>(
+    channel: &PubSubChannel<M, T, CAP>,
+    next: &mut u64,
+    waiter: &mut Waiter,
+    cx: &mut Context<'_>,
+) -> Poll<WaitResult<T>> {
+    channel.shared.update(|s| {
+        // SAFETY: `waiter` is pinned, always used with `s.readers` (caller); lock held.
+        if unsafe { waiter.poll_turn(&mut s.readers, cx.waker()) } == Turn::Waiting {
+            return Poll::Pending;
+        }
+        if let Some(r) = s.read(next) {
+            return Poll::Ready(r);
+        }
+        let end = s.end() as usize;
+        // SAFETY: as above; the owner cancels in its `Drop` while queued.
+        unsafe { waiter.enqueue(&mut s.readers, cx.waker(), end) };
+        Poll::Pending
+    })
+}
+
+/// Cancels a read (its future is dropped).
+///
+/// # Safety
+///
+/// As for [`poll_read`]; called once, from the owner's `Drop`.
+pub(super) unsafe fn cancel_read<M: RawMutex, T: Clone, const CAP: usize>(
+    channel: &PubSubChannel<M, T, CAP>,
+    waiter: &mut Waiter,
+) {
+    if waiter.is_queued() {
+        channel.shared.update(|s| {
+            // SAFETY: pinned (queued implies polled), dropped in place (caller); used with
+            // `s.readers`; lock held. A reader grant reserves nothing.
+            let _ = unsafe { waiter.cancel(&mut s.readers) };
+        });
     }
 }
 
 impl<M: RawMutex, T: Clone, const CAP: usize> Drop for NextMessageFuture<'_, '_, M, T, CAP> {
     fn drop(&mut self) {
-        if self.waiter.is_queued() {
-            let waiter = &mut self.waiter;
-            self.subscriber.channel.shared.update(|s| {
-                // SAFETY: pinned (queued implies polled), dropped in place; used with
-                // `s.readers`; lock held. A reader grant reserves nothing.
-                let _ = unsafe { waiter.cancel(&mut s.readers) };
-            });
-        }
+        // SAFETY: dropped in place, so still pinned if it was ever polled; reader only.
+        unsafe { cancel_read(self.subscriber.channel, &mut self.waiter) };
     }
 }
