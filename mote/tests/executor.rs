@@ -9,7 +9,7 @@ use std::task::{Poll, Waker};
 
 use mote::executor::raw::{Pender, RawExecutor};
 use mote::futures::yield_now;
-use mote::{SpawnError, Spawner};
+use mote::SpawnError;
 
 fn leak_executor() -> &'static RawExecutor {
     Box::leak(Box::new(RawExecutor::new(Pender::none())))
@@ -295,6 +295,7 @@ fn claim_from_huge_pool_is_constant_time() {
 }
 
 #[test]
+#[cfg(feature = "std")] // needs a backend to tell contexts apart
 fn spawner_for_current_executor() {
     static SPAWNED_CHILD: AtomicBool = AtomicBool::new(false);
     #[mote::task]
@@ -303,7 +304,7 @@ fn spawner_for_current_executor() {
     }
     #[mote::task]
     async fn parent() {
-        let s = Spawner::for_current_executor().await;
+        let s = mote::Spawner::for_current_executor().await;
         s.spawn(child()).unwrap();
     }
     let exec = leak_executor();

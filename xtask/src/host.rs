@@ -102,6 +102,7 @@ pub const HOST_TESTS: &[(&str, &[&str])] = &[
 pub const MIRI_TESTS: &[&[&str]] = &[
     &["--lib"],
     &["--test", "executor"],
+    &["--test", "executor_adversary"],
     &["--test", "futures"],
     &["--test", "sync_*"],
     &["--test", "time_queue"],
@@ -109,6 +110,15 @@ pub const MIRI_TESTS: &[&[&str]] = &[
     &["--test", "time_executor"],
     &["--features", "trace", "--test", "trace"],
 ];
+
+/// Cross-thread races that weak-memory emulation finds only under some schedules: each
+/// runs under Miri once per seed of `MIRI_SEEDS` (`-Zmiri-many-seeds`), with the flags
+/// below. The std executor's park/wake ping-pong lost a wake on seeds 0 and 63 before its
+/// fences.
+pub const MIRI_SEEDED_TESTS: &[&[&str]] = &[&["--test", "executor_std"]];
+
+/// The seeds of [`MIRI_SEEDED_TESTS`].
+const MIRI_SEEDS: &str = "0..64";
 
 /// Flags for Miri, unless the caller set `MIRIFLAGS` themselves. Leaks are ignored because
 /// tests give tasks `'static` headers and pools with `Box::leak`, on purpose.
@@ -335,6 +345,33 @@ pub fn miri(root: &Path, report: &mut Report) {
                     .env("MIRIFLAGS", &flags),
             )
         });
+    }
+}
+
+/// Runs every [`MIRI_SEEDED_TESTS`] entry under Miri once per seed.
+pub fn miri_seeded(root: &Path, report: &mut Report) {
+    let flags = env::var("MIRIFLAGS").unwrap_or_else(|_| MIRIFLAGS.to_string());
+    let flags = format!("{flags} -Zmiri-many-seeds={MIRI_SEEDS}");
+    for target in MIRI_SEEDED_TESTS {
+        report.step(
+            format!("miri: mote {} (seeds {MIRI_SEEDS})", target.join(" ")),
+            || {
+                cmd::run(
+                    cmd::cargo(root)
+                        .args([
+                            "+nightly",
+                            "miri",
+                            "test",
+                            "-p",
+                            "mote",
+                            "--features",
+                            "std,time",
+                        ])
+                        .args(*target)
+                        .env("MIRIFLAGS", &flags),
+                )
+            },
+        );
     }
 }
 

@@ -99,6 +99,7 @@ fn test(root: &Path, quick: bool) -> Result<(), Error> {
     host::tests(root, &mut report);
     if !quick {
         host::miri(root, &mut report);
+        host::miri_seeded(root, &mut report);
         host::loom(root, &mut report);
     }
     host::clippy(root, &mut report);

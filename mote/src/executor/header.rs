@@ -10,8 +10,14 @@
 //! - `run_next`: the context that owns the task's run-queue entry (the pusher until the
 //!   push publishes it, then the executor after it takes the batch); while the slot is
 //!   free it links the pool's free list, under the pool's critical section.
-//! - `executor`, `poll`: written once per spawn before the state publishes `SPAWNED`
-//!   (Release), read after observing it (Acquire).
+//! - `executor`: written once per spawn before the state publishes `SPAWNED` (Release),
+//!   read after observing it (Acquire). It is an atomic pointer (plain loads and stores,
+//!   `Relaxed`: no cost over a plain field on any target) so that a context holding a
+//!   stale waker may read it while the slot is re-spawned without a data race; such a
+//!   reader gets the old or the new executor and must check what it got (see
+//!   `Spawner::for_current_executor` and `schedule_wake`).
+//! - `poll`: written once per spawn before the state publishes `SPAWNED` (Release), read
+//!   after observing it (Acquire).
 //! - `timer` (feature `time`): only inside the executor's timer-queue critical section.
 //!
 //! **Header Valid Invariant**: a `TaskRef` points to a header inside a `'static` task pool
@@ -24,13 +30,14 @@ use core::ptr::NonNull;
 use super::pool::PollFn;
 use super::raw::RawExecutor;
 use super::state::State;
+use crate::loom::{AtomicPtr, Ordering};
 
 /// The fixed part of each task's storage.
 #[repr(C)]
 pub(crate) struct TaskHeader {
     pub(crate) state: State,
     pub(crate) run_next: UnsafeCell<*const TaskHeader>,
-    pub(crate) executor: UnsafeCell<*const RawExecutor>,
+    executor: AtomicPtr<RawExecutor>,
     pub(crate) poll: UnsafeCell<Option<PollFn>>,
     #[cfg(feature = "time")]
     pub(crate) timer: crate::time::timer_queue::TimerNode,
@@ -55,13 +62,46 @@ impl TaskHeader {
         Self {
             state: State::new(),
             run_next: UnsafeCell::new(core::ptr::null()),
-            executor: UnsafeCell::new(core::ptr::null()),
+            executor: AtomicPtr::new(core::ptr::null_mut()),
             poll: UnsafeCell::new(None),
             #[cfg(feature = "time")]
             timer: crate::time::timer_queue::TimerNode::new(),
             #[cfg(feature = "trace")]
             trace: crate::trace::task_trace::TaskTrace::new(),
         }
+    }
+}
+
+impl TaskHeader {
+    /// Records the executor a claimed, not yet spawned task is about to be spawned on
+    /// (published by the `SPAWNED` store that follows).
+    #[inline]
+    pub(crate) fn set_executor(&self, executor: &'static RawExecutor) {
+        self.executor
+            .store(core::ptr::from_ref(executor).cast_mut(), Ordering::Relaxed);
+    }
+
+    /// The executor this slot was last spawned on (null if never). Exact for whoever
+    /// observed the task `SPAWNED` (Acquire) and keeps it from finishing; anyone else
+    /// (a stale waker) may get an old value and must not trust it beyond what the caller
+    /// checks.
+    #[inline]
+    pub(crate) fn executor_ptr(&self) -> *const RawExecutor {
+        self.executor.load(Ordering::Relaxed).cast_const()
+    }
+
+    /// The executor of a spawned task.
+    ///
+    /// # Safety
+    /// The caller observed the task spawned and it cannot finish meanwhile (it is being
+    /// polled by the caller, or its `RUN_QUEUED` entry is owned by the caller, or the
+    /// check and the use happen in one critical section with the task's finish), so the
+    /// pointer is set, current, and points to a `'static` executor.
+    #[inline]
+    pub(crate) unsafe fn executor(&self) -> &'static RawExecutor {
+        // SAFETY: per the contract the pointer was set by `set_executor` from a
+        // `&'static RawExecutor`.
+        unsafe { &*self.executor_ptr() }
     }
 }
 

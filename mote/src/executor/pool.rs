@@ -195,7 +195,14 @@ unsafe fn poll_task<F: Future<Output = ()>>(task: TaskRef, pool: PoolRef) {
     // was initialised at claim (the task is spawned: `dequeue` observed SPAWNED) and
     // only this executor polls it.
     let fut = unsafe { Pin::new_unchecked((*(*storage).future.get()).assume_init_mut()) };
+    // Finishes the task if its poll unwinds (a no-op with `panic = abort`).
+    let on_panic = PanicGuard::<F> {
+        task,
+        pool,
+        _future: PhantomData,
+    };
     let ready = fut.poll(&mut cx).is_ready();
+    mem::forget(on_panic);
     #[cfg(feature = "trace")]
     crate::trace::task_trace::poll_end(task, trace);
     if ready {
@@ -209,6 +216,29 @@ unsafe fn poll_task<F: Future<Output = ()>>(task: TaskRef, pool: PoolRef) {
             // SAFETY: the task completed on its executor, which is the caller.
             unsafe { finished(task, pool) };
         }
+    }
+}
+
+/// Armed around a task's poll: if the poll panics and unwinds, the task is finished
+/// as if its future had completed (dropped in place, timer unlinked, slot freed), so the
+/// executor stays consistent and later wakes of the task do nothing. Disarmed with
+/// `mem::forget` after a normal return; with `panic = abort` it compiles to nothing.
+struct PanicGuard<F> {
+    task: TaskRef,
+    pool: PoolRef,
+    _future: PhantomData<F>,
+}
+
+impl<F> Drop for PanicGuard<F> {
+    #[cold]
+    fn drop(&mut self) {
+        let storage = self.task.as_ptr() as *const TaskStorage<F>;
+        // SAFETY: only reached while the task's poll unwinds: its executor (this
+        // context) owns the initialised future, which is dropped exactly once, here (a
+        // panic in that drop, during unwinding, aborts the process).
+        unsafe { (*(*storage).future.get()).assume_init_drop() };
+        // SAFETY: the future was dropped by the task's executor, the caller of its poll.
+        unsafe { finished(self.task, self.pool) };
     }
 }
 
@@ -236,30 +266,42 @@ unsafe fn stale(task: TaskRef, pool: PoolRef) {
 /// task's pool.
 #[inline(never)]
 unsafe fn finished(task: TaskRef, pool: PoolRef) {
-    #[cfg(feature = "time")]
-    {
-        // A finished task's timer node must not stay queued: its slot may be spawned
-        // again, possibly on another executor (one node, one queue).
-        // SAFETY: the caller is the task's executor (so the executor pointer is set and
-        // 'static); the node is only ever used with this executor's queue.
-        unsafe {
-            let executor = &**task.header().executor.get();
-            executor.timers.remove(super::raw::timer_node(task));
-        }
-    }
     let state = &task.header().state;
     // SAFETY: a non-null PoolRef is a 'static head.
-    match unsafe { pool.0.as_ref() } {
+    let head = unsafe { pool.0.as_ref() };
+    #[cfg(not(feature = "time"))]
+    if head.is_none() {
         // A small pool: reaching FREE is the release.
-        None => state.finish_single(),
-        Some(head) => critical_section::with(|_| {
-            if state.finish_in_cs() {
-                // SAFETY: `finish_in_cs` drove the state to FREE with no queue entry left;
-                // the future was dropped by the caller; the critical section is held.
-                unsafe { head.release_in_cs(task) };
-            }
-        }),
+        state.finish_single();
+        return;
     }
+    critical_section::with(|_cs| {
+        // A finished task's timer node must not stay queued: its slot may be spawned
+        // again, possibly on another executor (one node, one queue). Removing it and
+        // clearing SPAWNED in one critical section closes the window in which a stale
+        // waker could queue the node again (`schedule_wake` checks SPAWNED in its own).
+        #[cfg(feature = "time")]
+        // SAFETY: the caller is the task's executor (so the executor pointer is set and
+        // 'static); the node is only ever queued on this executor's queue while the task
+        // lives.
+        unsafe {
+            let executor = task.header().executor();
+            executor
+                .timers
+                .remove_in_cs(_cs, super::raw::timer_node(task));
+        }
+        match head {
+            None => state.finish_single(),
+            Some(head) => {
+                if state.finish_in_cs() {
+                    // SAFETY: `finish_in_cs` drove the state to FREE with no queue entry
+                    // left; the future was dropped by the caller; the critical section
+                    // is held.
+                    unsafe { head.release_in_cs(task) };
+                }
+            }
+        }
+    })
 }
 
 /// Zero-initialised, suitably aligned bytes for one task pool. Declared by

@@ -10,6 +10,28 @@
 //!   busy executor that wakes itself never pays for a signal (on std: no system call).
 //! - Slots of finished tasks go back to their pools before `poll` returns (or, if the task
 //!   was woken after finishing, when that stale entry is drained).
+//!
+//! **Who may spawn where.** A [`RawExecutor`] is `!Sync`: a `&'static RawExecutor`, and
+//! so a [`Spawner`] (which is `!Send`), stays in the context that made it, and only that
+//! context may poll it. Tasks spawned through a `Spawner` may therefore hold `!Send`
+//! state. The one way to spawn from another thread, executor or interrupt handler is a
+//! [`SendSpawner`](super::SendSpawner) ([`Spawner::make_send`]), which takes only `Send`
+//! futures. [`Spawner::for_current_executor`] checks, when awaited, that the current
+//! context is the one polling the task's executor (a task's waker may be passed to a
+//! future polled elsewhere) and panics otherwise. Executors that live in a `static`
+//! (the Cortex-M ones) are `Sync` wrappers that check the context in their `spawner`.
+//!
+//! **Shared Fields Invariant.** Other contexts reach a `RawExecutor` through task
+//! headers (wakers, timers). They touch only the run queue (lock-free), the pender
+//! (callable anywhere by contract) and the timer queue (critical sections) — never the
+//! poll loop's state.
+//!
+//! **Panics** (with `panic = unwind`, e.g. on std). A task whose poll panics is finished:
+//! its future is dropped where it panicked (a panic in that drop aborts), its timer leaves
+//! the queue and its slot is freed, so later wakes of it do nothing. The panic then
+//! propagates out of [`RawExecutor::poll`] to its caller; the tasks of the batch that were
+//! not polled yet go back to the run queue, and the next `poll` runs them. With
+//! `panic = abort` (the usual firmware profile) none of this costs anything.
 
 use core::marker::PhantomData;
 
@@ -18,7 +40,11 @@ use super::run_queue::RunQueue;
 use super::spawner::Spawner;
 use crate::loom::const_fn_unless_loom;
 #[cfg(feature = "time")]
-use crate::loom::{AtomicBool, Ordering};
+use crate::loom::AtomicBool;
+#[cfg(any(feature = "cortex-m", feature = "std"))]
+use crate::loom::AtomicUsize;
+#[allow(unused_imports)]
+use crate::loom::Ordering;
 
 /// How wakes reach the context running an executor: a function and a context word,
 /// called when the run queue becomes non-empty. It must be callable from any context
@@ -86,7 +112,8 @@ impl Pender {
 }
 
 /// An executor without a run loop: spawn tasks through [`spawner`](Self::spawner), then call
-/// [`poll`](Self::poll) whenever the pender fired. Must live in a `'static`.
+/// [`poll`](Self::poll) whenever the pender fired. Must be borrowed for `'static`, and is
+/// `!Sync`: it stays in the context that polls it (module docs: who may spawn where).
 ///
 /// ```
 /// use mote::executor::raw::{Pender, RawExecutor};
@@ -97,10 +124,11 @@ impl Pender {
 /// }
 ///
 /// static DONE: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
-/// static EXEC: RawExecutor = RawExecutor::new(Pender::none());
-/// EXEC.spawner().spawn(hello(&DONE)).unwrap();
-/// // SAFETY: this thread is the only one polling EXEC.
-/// unsafe { EXEC.poll() };
+/// // `!Sync`: not a `static`, but leaked (or in a `StaticCell`) on the thread polling it.
+/// let exec: &'static RawExecutor = Box::leak(Box::new(RawExecutor::new(Pender::none())));
+/// exec.spawner().spawn(hello(&DONE)).unwrap();
+/// // SAFETY: this thread is the only one polling `exec`.
+/// unsafe { exec.poll() };
 /// assert!(DONE.load(std::sync::atomic::Ordering::Relaxed));
 /// ```
 pub struct RawExecutor {
@@ -113,15 +141,24 @@ pub struct RawExecutor {
     /// scheduled meanwhile needs no pend (read under the timer queue's critical section).
     #[cfg(feature = "time")]
     in_poll: AtomicBool,
-    // Not Sync by default: `poll` must stay on one context (see its contract).
-    _poll_context: PhantomData<*mut ()>,
+    /// The context that polls this executor ([`arch::context_id`](super::arch)), 0 until
+    /// the first poll. Read by `Spawner::for_current_executor` from any context.
+    #[cfg(any(feature = "cortex-m", feature = "std"))]
+    context: AtomicUsize,
+    // `!Sync`: a `&RawExecutor` (hence a `Spawner`) stays in its context (module docs).
+    _poll_context: UseSendSpawnerAcrossContexts,
 }
 
-// SAFETY: the only state shared between contexts is the run queue (lock-free) and the
-// pender (callable anywhere by contract); `poll`, the one method touching executor-local
-// state, is `unsafe` and requires a single polling context.
-unsafe impl Sync for RawExecutor {}
-// SAFETY: as above.
+/// Makes [`RawExecutor`] `!Sync`. Its name is what the compiler shows when code tries to
+/// share an executor or a `Spawner` between threads: hand a
+/// [`SendSpawner`](super::SendSpawner) (`spawner.make_send()`) to the other context
+/// instead.
+#[derive(Clone, Copy)]
+pub(crate) struct UseSendSpawnerAcrossContexts(pub(crate) PhantomData<*mut ()>);
+
+// SAFETY: an executor value holds no reference to its context until it is borrowed for
+// `'static` (spawning and polling need `&'static self`), and a `&'static` of a `!Sync`
+// type cannot leave its thread; moving the value itself moves nothing that is shared.
 unsafe impl Send for RawExecutor {}
 
 impl RawExecutor {
@@ -135,7 +172,9 @@ impl RawExecutor {
                 timers: crate::time::executor_timers::ExecutorTimers::new(),
                 #[cfg(feature = "time")]
                 in_poll: AtomicBool::new(false),
-                _poll_context: PhantomData,
+                #[cfg(any(feature = "cortex-m", feature = "std"))]
+                context: AtomicUsize::new(0),
+                _poll_context: UseSendSpawnerAcrossContexts(PhantomData),
             }
         }
     }
@@ -160,8 +199,8 @@ impl RawExecutor {
     /// `task` was claimed from its pool, holds its future, and is not spawned yet.
     #[inline]
     pub(crate) unsafe fn spawn(&'static self, task: TaskRef) {
-        // SAFETY: the unspawned slot is exclusively ours; the wake below publishes it.
-        unsafe { *task.header().executor.get() = self };
+        // The unspawned slot is exclusively ours; the `SPAWNED` store publishes it.
+        task.header().set_executor(self);
         task.header().state.spawn();
         #[cfg(not(feature = "trace"))]
         super::waker::wake_task_out_of_line(task);
@@ -188,22 +227,80 @@ impl RawExecutor {
     /// Only one context ever polls a given executor (its thread, or its interrupt
     /// handler), and `poll` is not re-entered from a task.
     pub unsafe fn poll(&'static self) -> usize {
-        let mut polled = 0;
+        #[cfg(any(feature = "cortex-m", feature = "std"))]
+        self.record_context();
         // Timers scheduled during the batch need no pend: the caller re-arms after it.
         #[cfg(feature = "time")]
         self.in_poll.store(true, Ordering::Relaxed);
         #[cfg(feature = "time")]
         self.wake_due_timers();
         // SAFETY: single consumer per the contract.
-        for task in unsafe { self.run_queue.take_batch() } {
+        let mut batch = BatchGuard {
+            executor: self,
+            // SAFETY: single consumer per the contract.
+            rest: unsafe { self.run_queue.take_batch() },
+        };
+        let mut polled = 0;
+        for task in batch.rest.by_ref() {
             // SAFETY: the task came from this executor's run queue and this is its only
             // poller; its poll function was set before it was published (spawned).
             unsafe { (*task.header().poll.get()).unwrap_unchecked()(task) };
             polled += 1;
         }
-        #[cfg(feature = "time")]
-        self.in_poll.store(false, Ordering::Relaxed);
+        // Drops `batch` (an empty rest: nothing to re-queue).
         polled
+    }
+
+    /// Records the polling context on the first poll (a load and a branch afterwards).
+    #[cfg(any(feature = "cortex-m", feature = "std"))]
+    #[inline(always)]
+    fn record_context(&self) {
+        if self.context.load(Ordering::Relaxed) == 0 {
+            self.context
+                .store(super::arch::context_id(), Ordering::Relaxed);
+        }
+    }
+
+    /// True when the calling context is the one that polls this executor.
+    #[cfg(any(feature = "cortex-m", feature = "std"))]
+    pub(crate) fn is_current_context(&self) -> bool {
+        self.context.load(Ordering::Relaxed) == super::arch::context_id()
+    }
+}
+
+/// The unpolled rest of a batch. Dropped normally, it is empty; dropped by a panic
+/// unwinding out of a task's poll, it puts the rest back on the run queue (their
+/// `RUN_QUEUED` entries are still owned by this batch) so the next `poll` runs them.
+struct BatchGuard {
+    executor: &'static RawExecutor,
+    rest: super::run_queue::Batch,
+}
+
+impl Drop for BatchGuard {
+    #[inline]
+    fn drop(&mut self) {
+        #[cfg(feature = "time")]
+        self.executor.in_poll.store(false, Ordering::Relaxed);
+        if !self.rest.is_empty() {
+            self.executor.requeue(&mut self.rest);
+        }
+    }
+}
+
+impl RawExecutor {
+    /// Puts the unpolled tasks of a batch back on the run queue (a panic is unwinding).
+    #[cold]
+    #[inline(never)]
+    fn requeue(&self, rest: &mut super::run_queue::Batch) {
+        let mut pend = false;
+        for task in rest {
+            // SAFETY: the batch owned these entries (RUN_QUEUED still set, not dequeued),
+            // and the iterator read each link before yielding the task.
+            pend |= unsafe { self.run_queue.push(task) };
+        }
+        if pend {
+            self.pend();
+        }
     }
 }
 
@@ -266,17 +363,32 @@ impl RawExecutor {
 
 /// The executor seam of `time`: wake `waker` at tick `at`. A Mote task waker queues the
 /// task's own timer node on its executor; any other waker goes to the fallback queue.
+///
+/// A task waker may be stale (its task finished, the slot may be free or re-spawned on
+/// another executor). The check that the slot is spawned, the read of its executor and
+/// the queueing happen in one critical section, and a task's finish removes its node and
+/// clears `SPAWNED` in one critical section too, so a node is only ever queued on the
+/// executor of the slot's live task: a stale waker causes at most a spurious wake of the
+/// slot's next occupant, never a node in two queues or a lost timer.
 #[cfg(feature = "time")]
 pub(crate) fn schedule_wake(at: u64, waker: &core::task::Waker) {
     match super::waker::task_from_waker(waker) {
         Some(task) => {
-            let header = task.header();
-            // SAFETY: a task waker exists only for a spawned task, whose executor pointer
-            // was published before; executors are 'static.
-            let exec = unsafe { &**header.executor.get() };
-            let busy = || exec.in_poll.load(Ordering::Relaxed);
-            // SAFETY: the header is 'static and its node only used with its executor.
-            if unsafe { exec.timers.schedule(timer_node(task), at, busy) } {
+            let pend = critical_section::with(|cs| {
+                let header = task.header();
+                if !header.state.is_spawned() {
+                    return None; // a stale waker of a free slot: nothing to wake
+                }
+                // SAFETY: spawned, and it cannot finish during this critical section
+                // (finishing takes one), so the executor pointer is current and 'static.
+                let exec = unsafe { header.executor() };
+                let busy = || exec.in_poll.load(Ordering::Relaxed);
+                // SAFETY: the header is 'static; its node is only queued on the executor
+                // of the slot's live task (the check above, and `finished` in pool.rs).
+                unsafe { exec.timers.schedule_in_cs(cs, timer_node(task), at, busy) }
+                    .then_some(exec)
+            });
+            if let Some(exec) = pend {
                 exec.pender.pend();
             }
         }

@@ -43,6 +43,14 @@ pub(crate) struct Batch {
     pub(super) next: *const TaskHeader,
 }
 
+impl Batch {
+    /// True when every task of the batch has been handed out.
+    #[inline]
+    pub(crate) fn is_empty(&self) -> bool {
+        self.next.is_null()
+    }
+}
+
 impl Iterator for Batch {
     type Item = TaskRef;
 

@@ -39,13 +39,40 @@ impl fmt::Display for SpawnError {
 impl core::error::Error for SpawnError {}
 
 /// A task ready to be spawned, returned by a `#[mote::task]` function. `S` stands for the
-/// task's future type, so a token is `Send` exactly when the task's future is.
+/// task's future type, so a token is `Send` exactly when the task's future is: a token
+/// made on one thread can be sent to another and spawned there (through a
+/// [`SendSpawner`], or that thread's own [`Spawner`]).
+///
+/// ```
+/// #[mote::task]
+/// async fn job(n: u32) { let _ = n; }
+///
+/// fn assert_send<T: Send>(_: &T) {}
+/// let token = job(1);
+/// assert_send(&token);
+/// ```
+///
+/// A task whose arguments are not `Send` gives a token that is not `Send` either:
+///
+/// ```compile_fail
+/// #[mote::task]
+/// async fn local(n: std::rc::Rc<u32>) { let _ = n; }
+///
+/// fn assert_send<T: Send>(_: &T) {}
+/// assert_send(&local(std::rc::Rc::new(1)));
+/// ```
 #[must_use = "a spawn token does nothing unless passed to `Spawner::spawn`"]
 pub struct SpawnToken<S> {
     task: Option<TaskRef>,
     pool: PoolRef,
     _future: PhantomData<*mut S>,
 }
+
+// SAFETY: a token owns its claimed slot exclusively (no other context touches the slot
+// until it is spawned or the token is dropped) and the future of type `S` inside it.
+// Sending the token moves that ownership, which is sound when the future may move between
+// threads: `S: Send`. (The slot's storage is a `'static` pool.)
+unsafe impl<S: Send> Send for SpawnToken<S> {}
 
 impl<S> SpawnToken<S> {
     /// # Safety
@@ -142,14 +169,14 @@ impl<S> fmt::Debug for SpawnToken<S> {
 #[derive(Clone, Copy)]
 pub struct Spawner {
     executor: &'static RawExecutor,
-    _not_send: PhantomData<*mut ()>,
+    _not_send: super::raw::UseSendSpawnerAcrossContexts,
 }
 
 impl Spawner {
     pub(crate) fn new(executor: &'static RawExecutor) -> Self {
         Self {
             executor,
-            _not_send: PhantomData,
+            _not_send: super::raw::UseSendSpawnerAcrossContexts(PhantomData),
         }
     }
 
@@ -185,7 +212,14 @@ impl Spawner {
     ///
     /// # Panics
     /// When awaited outside a Mote task (a future polled by another executor or
-    /// `block_on`), since there is no executor to return.
+    /// `block_on`), since there is no executor to return; and when awaited with a task's
+    /// waker in a context that does not poll that task's executor (a future given the
+    /// waker and polled on another thread or interrupt priority): a `Spawner` there would
+    /// let `!Send` futures cross contexts. Use [`SendSpawner::for_current_executor`]
+    /// (which spawns `Send` futures only) where that can happen.
+    ///
+    /// Not available without a backend feature (`std` or `cortex-m`), which is what tells
+    /// contexts apart.
     ///
     /// ```
     /// #[mote::task]
@@ -195,13 +229,17 @@ impl Spawner {
     /// }
     /// # let _ = parent;
     /// ```
+    #[cfg(any(feature = "cortex-m", feature = "std"))]
     pub fn for_current_executor() -> impl Future<Output = Spawner> {
         poll_fn(|cx| {
             let task = task_from_waker(cx.waker())
                 .expect("Spawner::for_current_executor awaited outside a Mote task");
-            // SAFETY: the task is being polled, so it is spawned and its executor pointer
-            // is set; executors are 'static.
-            Poll::Ready(Spawner::new(unsafe { &**task.header().executor.get() }))
+            let executor = current_executor(task).expect(
+                "Spawner::for_current_executor awaited with a task's waker outside that \
+                 task's executor (on another thread or priority); use \
+                 SendSpawner::for_current_executor there",
+            );
+            Poll::Ready(Spawner::new(executor))
         })
     }
 }
@@ -212,12 +250,31 @@ impl fmt::Debug for Spawner {
     }
 }
 
+/// The executor of `task` if the calling context is the one polling it, else `None`.
+#[cfg(any(feature = "cortex-m", feature = "std"))]
+fn current_executor(task: TaskRef) -> Option<&'static RawExecutor> {
+    // The pointer may be stale if the waker is (the slot re-spawned elsewhere); any
+    // executor it names is 'static, and the context check below is what makes handing
+    // out a `Spawner` for it sound, whichever it is.
+    // SAFETY: a non-null executor pointer was set from a `&'static RawExecutor`.
+    let executor = unsafe { task.header().executor_ptr().as_ref() }?;
+    executor.is_current_context().then_some(executor)
+}
+
 /// Spawns `Send` tasks on an executor from any context: another executor, another
 /// thread, an interrupt handler.
 #[derive(Clone, Copy)]
 pub struct SendSpawner {
     executor: &'static RawExecutor,
 }
+
+// SAFETY: a SendSpawner only spawns `Send` futures, through the thread-safe part of the
+// executor (the claimed slot is published by a Release store, the run-queue push is
+// lock-free or in a critical section, the pender is callable anywhere: the Shared Fields
+// Invariant of `raw.rs`); it never polls and never touches the poll loop's state.
+unsafe impl Send for SendSpawner {}
+// SAFETY: as above; `&SendSpawner` allows nothing more than a `SendSpawner`.
+unsafe impl Sync for SendSpawner {}
 
 impl SendSpawner {
     /// Spawns the task of `token`, whose future must be `Send` (it is moved to the
@@ -241,12 +298,33 @@ impl SendSpawner {
         }
     }
 
-    /// The `SendSpawner` of the executor running the current task.
+    /// The `SendSpawner` of the executor of the current task: usable from any context,
+    /// including a future polled elsewhere with the task's waker.
     ///
     /// # Panics
-    /// When awaited outside a Mote task.
-    pub async fn for_current_executor() -> SendSpawner {
-        Spawner::for_current_executor().await.make_send()
+    /// When awaited outside a Mote task, or with the waker of a task that is not alive
+    /// (a stale waker).
+    ///
+    /// ```
+    /// #[mote::task]
+    /// async fn parent() {
+    ///     let spawner = mote::SendSpawner::for_current_executor().await;
+    ///     let _ = spawner;
+    /// }
+    /// # let _ = parent;
+    /// ```
+    pub fn for_current_executor() -> impl Future<Output = SendSpawner> {
+        poll_fn(|cx| {
+            let task = task_from_waker(cx.waker())
+                .expect("SendSpawner::for_current_executor awaited outside a Mote task");
+            let executor = task.header().executor_ptr();
+            // SAFETY: a non-null executor pointer was set from a `&'static RawExecutor`
+            // (it may be stale: then it is another live executor, and spawning `Send`
+            // futures on any executor is sound).
+            let executor = unsafe { executor.as_ref() }
+                .expect("SendSpawner::for_current_executor: the task was never spawned");
+            Poll::Ready(SendSpawner { executor })
+        })
     }
 }
 

@@ -104,6 +104,14 @@ impl State {
         self.finish()
     }
 
+    /// True while the task is alive (spawned, not finished). Callers that act on the
+    /// answer hold a critical section that the task's finish also takes.
+    #[cfg(feature = "time")]
+    #[inline]
+    pub(crate) fn is_spawned(&self) -> bool {
+        self.0.load(Ordering::Acquire) & SPAWNED != 0
+    }
+
     /// Current bits, for tests and diagnostics.
     #[cfg(any(all(test, not(loom)), feature = "trace"))]
     pub(crate) fn bits(&self) -> u32 {

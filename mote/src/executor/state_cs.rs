@@ -138,6 +138,17 @@ impl State {
         self.spawned.store(0, Ordering::Relaxed);
     }
 
+    /// True while the task is alive (spawned, not finished). Callers that act on the
+    /// answer hold a critical section that the task's finish also takes.
+    #[cfg(feature = "time")]
+    #[cfg_attr(not(feature = "cortex-m"), allow(dead_code))] // host tests compile it too
+    #[inline]
+    pub(crate) fn is_spawned(&self) -> bool {
+        let spawned = self.spawned.load(Ordering::Relaxed) != 0;
+        compiler_fence(Ordering::Acquire);
+        spawned
+    }
+
     /// (4) for callers holding a critical section (the pool releases the slot in it).
     #[inline]
     pub(crate) fn finish_in_cs(&self) -> bool {

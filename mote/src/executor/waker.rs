@@ -92,7 +92,7 @@ fn wake_inner(task: TaskRef, since: Option<u64>, traced: bool) {
         // SAFETY: called only once the task was seen SPAWNED (Acquire, or in the same
         // critical section as its publication's successor), so the executor pointer
         // written before the spawn is visible; executors are 'static.
-        let e = unsafe { &**task.header().executor.get() };
+        let e = unsafe { task.header().executor() };
         executor = Some(e);
         e.run_queue()
     });

@@ -160,24 +160,39 @@ impl ExecutorTimers {
         at: u64,
         busy: impl FnOnce() -> bool,
     ) -> bool {
+        // SAFETY: forwarded contract.
+        critical_section::with(|cs| unsafe { self.schedule_in_cs(cs, node, at, busy) })
+    }
+
+    /// [`schedule`](Self::schedule) inside a critical section the caller holds (the
+    /// executor checks, in the same section, that the node's task is alive).
+    ///
+    /// # Safety
+    ///
+    /// As for [`schedule`](Self::schedule).
+    pub unsafe fn schedule_in_cs(
+        &self,
+        cs: critical_section::CriticalSection<'_>,
+        node: NonNull<TimerNode>,
+        at: u64,
+        busy: impl FnOnce() -> bool,
+    ) -> bool {
         // Before the node is queued: whoever sees the node (under the critical section,
         // which orders this store before it) also sees the driver table.
         self.driver.store(
             &DRIVER_FNS as *const DriverFns as *mut DriverFns,
             Ordering::Release,
         );
-        critical_section::with(|cs| {
-            let q = self.queue.borrow(cs);
-            // SAFETY: access is serialised by the critical section; node liveness and
-            // single-queue use are this function's contract (Queue Access Invariant).
-            let earliest = unsafe {
-                q.schedule(node, at);
-                q.next_deadline() == Some(at)
-            };
-            let armed = self.armed.borrow(cs).get();
-            let earlier_than_armed = armed == 0 || at < armed - 1;
-            earliest && earlier_than_armed && !busy()
-        })
+        let q = self.queue.borrow(cs);
+        // SAFETY: access is serialised by the critical section; node liveness and
+        // single-queue use are this function's contract (Queue Access Invariant).
+        let earliest = unsafe {
+            q.schedule(node, at);
+            q.next_deadline() == Some(at)
+        };
+        let armed = self.armed.borrow(cs).get();
+        let earlier_than_armed = armed == 0 || at < armed - 1;
+        earliest && earlier_than_armed && !busy()
     }
 
     /// Records that the alarm fired (call it from the alarm callback): the next
@@ -192,10 +207,22 @@ impl ExecutorTimers {
     ///
     /// As for [`schedule`](Self::schedule).
     pub unsafe fn remove(&self, node: NonNull<TimerNode>) {
-        critical_section::with(|cs| {
-            // SAFETY: serialised by the critical section; liveness by the contract.
-            unsafe { self.queue.borrow(cs).remove(node) }
-        })
+        // SAFETY: forwarded contract.
+        critical_section::with(|cs| unsafe { self.remove_in_cs(cs, node) })
+    }
+
+    /// [`remove`](Self::remove) inside a critical section the caller holds.
+    ///
+    /// # Safety
+    ///
+    /// As for [`schedule`](Self::schedule).
+    pub unsafe fn remove_in_cs(
+        &self,
+        cs: critical_section::CriticalSection<'_>,
+        node: NonNull<TimerNode>,
+    ) {
+        // SAFETY: serialised by the critical section; liveness by the contract.
+        unsafe { self.queue.borrow(cs).remove(node) }
     }
 
     /// Removes and returns one node due at `now` (earliest first). O(log n) amortized.

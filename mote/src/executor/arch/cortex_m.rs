@@ -29,6 +29,12 @@ pub struct Executor {
     flags: AtomicU32,
 }
 
+// SAFETY: the executor is shared (it lives in a `static`) but its context-bound parts are
+// guarded: `spawner` checks it runs in thread mode (the one context that runs `run` on
+// this single core), `run` checks it runs once, and everything else is the thread-safe
+// part of `RawExecutor` (its Shared Fields Invariant) or an atomic.
+unsafe impl Sync for Executor {}
+
 /// `flags` bit: `run` was called.
 const STARTED: u32 = 1;
 /// `flags` increment of one sleep.
@@ -49,8 +55,19 @@ impl Executor {
         }
     }
 
-    /// A spawner for this executor.
+    /// A spawner for this executor, which runs in thread mode.
+    ///
+    /// # Panics
+    /// When called from an interrupt or exception handler: a [`Spawner`] spawns futures
+    /// that need not be `Send`, so it must be made where they will run. From a handler,
+    /// spawn through a [`SendSpawner`](crate::SendSpawner) made in thread mode
+    /// ([`Spawner::make_send`]).
     pub fn spawner(&'static self) -> Spawner {
+        assert!(
+            in_thread_mode(),
+            "Executor::spawner called from an interrupt handler; make a SendSpawner in \
+             thread mode (spawner.make_send()) and spawn Send futures with it"
+        );
         self.raw.spawner()
     }
 
@@ -126,6 +143,16 @@ fn bump(flags: &AtomicU32) {
 pub fn run_main(init: impl FnOnce(Spawner)) -> ! {
     static EXECUTOR: Executor = Executor::new();
     EXECUTOR.run(init)
+}
+
+/// The current execution context's identity for `Spawner::for_current_executor`: the
+/// active exception number plus one (1 in thread mode), never 0. On a single core, two
+/// code paths with the same number never run at the same time.
+#[inline]
+pub(crate) fn context_id() -> usize {
+    // SAFETY: a read of the always-present ICSR register, without side effects.
+    let icsr = unsafe { core::ptr::read_volatile(0xE000_ED04 as *const u32) };
+    (icsr & 0x1FF) as usize + 1
 }
 
 /// True when running in thread mode (no exception or interrupt is active).

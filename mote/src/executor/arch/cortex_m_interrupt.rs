@@ -139,8 +139,10 @@ pub struct InterruptExecutor {
 }
 
 // SAFETY: `raw` is written once, by the single `start` call that won the NEW → STARTING
-// transition, and only read after RUNNING has been published with Release; `RawExecutor`
-// is itself Sync (its polling is confined to one context, which `on_interrupt` enforces).
+// transition, and only read after RUNNING has been published with Release. The executor
+// is shared, but only through its thread-safe parts (the Shared Fields Invariant of
+// `RawExecutor`): `start` hands out a `SendSpawner` only, and polling is confined to the
+// interrupt handler, which `on_interrupt` enforces.
 unsafe impl Sync for InterruptExecutor {}
 
 impl Default for InterruptExecutor {

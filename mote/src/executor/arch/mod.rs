@@ -16,7 +16,7 @@ compile_error!("mote: enable one backend feature, `cortex-m` or `std`, not both"
 mod cortex_m;
 #[cfg(feature = "cortex-m")]
 #[allow(unused_imports)]
-pub(crate) use self::cortex_m::in_thread_mode;
+pub(crate) use self::cortex_m::{context_id, in_thread_mode};
 #[cfg(feature = "cortex-m")]
 pub use self::cortex_m::{run_main, Executor};
 #[cfg(feature = "cortex-m")]
@@ -28,7 +28,7 @@ pub use self::cortex_m_interrupt::InterruptExecutor;
 mod std;
 #[cfg(all(feature = "std", not(feature = "cortex-m")))]
 #[allow(unused_imports)]
-pub(crate) use self::std::in_thread_mode;
+pub(crate) use self::std::{context_id, in_thread_mode};
 #[cfg(all(feature = "std", not(feature = "cortex-m")))]
 pub use self::std::{run_main, Executor};
 

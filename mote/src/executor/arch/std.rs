@@ -5,12 +5,28 @@
 //! - A wake signals the thread only if it is parked (one `unpark`), never when the
 //!   executor wakes itself while running; Embassy's std backend pays a `futex` call per
 //!   wake there.
-//! - The race between "queue looked empty" and "a wake arrives" is closed by sequentially
-//!   consistent accesses on both sides: the executor announces `parked` and then re-checks
-//!   the queue; a waker pushes and then reads `parked`, so one of them sees the other.
+//! - No lost wake (the race between "queue looked empty" and "a wake arrives"). It is the
+//!   store-buffering pattern, closed by a sequentially consistent fence on each side:
+//!
+//!   ```text
+//!   executor (park)                      waker (push, then pend)
+//!   parked.store(true)                   run_queue.push(task)      (Release CAS)
+//!   fence(SeqCst)            ── F1       fence(SeqCst)             ── F2
+//!   if run_queue.is_empty(): park()      if parked.load(): unpark()
+//!   ```
+//!
+//!   The two fences are totally ordered. If F1 comes first, the waker's load after F2
+//!   sees `parked == true` and unparks (an unpark before `park` makes `park` return at
+//!   once). If F2 comes first, the executor's emptiness check after F1 sees the push and
+//!   does not park. Orderings on the accesses alone (a SeqCst `parked` with an Acquire
+//!   check of the queue) do not give this: each side may read the other's old value, and
+//!   the executor sleeps with a task queued (Miri's weak-memory emulation finds it). The
+//!   pender runs only when a push made the queue non-empty, so a lost wake would never be
+//!   repaired by a later one; `tests/executor_std.rs` runs the ping-pong that exposed it
+//!   under Miri with many seeds.
 
 use std::boxed::Box;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{fence, AtomicBool, Ordering};
 use std::sync::OnceLock;
 use std::thread::{self, Thread};
 
@@ -25,7 +41,9 @@ struct Parker {
 unsafe extern "C" fn pend(context: *const ()) {
     // SAFETY: the context is the leaked, 'static Parker of the executor (see `new`).
     let parker = unsafe { &*(context as *const Parker) };
-    if parker.parked.load(Ordering::SeqCst) {
+    // F2 (module docs): orders the caller's run-queue push before the read of `parked`.
+    fence(Ordering::SeqCst);
+    if parker.parked.load(Ordering::Relaxed) {
         if let Some(t) = parker.thread.get() {
             t.unpark();
         }
@@ -115,11 +133,13 @@ impl Executor {
     }
 
     fn park(&'static self) {
-        self.parker.parked.store(true, Ordering::SeqCst);
+        self.parker.parked.store(true, Ordering::Relaxed);
+        // F1 (module docs): orders the announcement before the emptiness check.
+        fence(Ordering::SeqCst);
         if self.raw.is_idle() && self.timers_allow_sleep() {
             thread::park();
         }
-        self.parker.parked.store(false, Ordering::SeqCst);
+        self.parker.parked.store(false, Ordering::Relaxed);
     }
 }
 
@@ -141,6 +161,23 @@ impl Executor {
 pub fn run_main(init: impl FnOnce(Spawner)) -> ! {
     let executor: &'static Executor = Box::leak(Box::new(Executor::new()));
     executor.run(init)
+}
+
+/// This thread's context identity for `Spawner::for_current_executor`: unique per thread
+/// for the life of the process (numbers are never reused), never 0.
+pub(crate) fn context_id() -> usize {
+    use std::cell::Cell;
+    use std::sync::atomic::AtomicUsize;
+    static NEXT: AtomicUsize = AtomicUsize::new(1);
+    thread_local! {
+        static ID: Cell<usize> = const { Cell::new(0) };
+    }
+    ID.with(|id| {
+        if id.get() == 0 {
+            id.set(NEXT.fetch_add(1, Ordering::Relaxed));
+        }
+        id.get()
+    })
 }
 
 /// On the host, "thread mode" is the program's main thread (the one named `main`), so a
