@@ -227,7 +227,7 @@ impl WaitList {
         // SAFETY: the caller saw the node `Waiting`, so its waker is initialised (WL3).
         let stored = unsafe { d.waker.assume_init_mut() };
         if !stored.will_wake(waker) {
-            stored.clone_from(waker);
+            replace_waker(stored, waker);
         }
     }
 
@@ -451,6 +451,14 @@ impl Waiter {
             NodeState::Idle => false,
         }
     }
+}
+
+/// The rare half of [`WaitList::update_waker`] (a future re-polled by another task),
+/// out of line so that the common path keeps no registers for it.
+#[cold]
+#[inline(never)]
+fn replace_waker(stored: &mut Waker, waker: &Waker) {
+    *stored = waker.clone();
 }
 
 /// Moves an `Idle` node to `Waiting` with `waker` and its request `want`, and
