@@ -17,7 +17,8 @@
 //! Cost: [`Shared::update`] takes the lock once when the operation grants nobody or when
 //! [`Grant::may_grant`] rules out a second grant (the common case); only then does it
 //! re-take the lock to look for further grants, one per lock section. The borrow flag
-//! costs a load, a test and two stores per section.
+//! costs about 8 instructions per section on thumbv7m (load, test, branch, set; load,
+//! increment, store to release it).
 
 use core::cell::RefCell;
 use core::task::Waker;

@@ -72,8 +72,9 @@ impl<T> Grant for State<T> {
 /// assert_eq!(READY.try_take(), None);
 /// ```
 pub struct Signal<M: RawMutex, T> {
-    /// Checked lock (`shared.rs`); replaced values and removed wakers are dropped after
-    /// it, so only a waker's `clone` (when a waiter enqueues) runs foreign code inside.
+    /// Checked lock (`shared.rs`). Replaced values and removed wakers are dropped after
+    /// it; foreign code runs inside only as a waker's `clone` (a waiter enqueues) or
+    /// `drop` (a waiting future re-polled with another task's waker).
     shared: Shared<M, State<T>>,
     poll: PollSlot<M>,
 }
