@@ -42,8 +42,9 @@
 //!
 //! Wakers are cloned into a node, replaced and dropped under the primitive's lock, which
 //! is checked (`shared.rs`): a foreign waker whose `clone`/`drop` re-enters the same
-//! primitive panics on the borrow flag instead of aliasing its state. [`Waiter::cancel`]
-//! hands the removed waker out, so the common paths drop it after the lock.
+//! primitive panics on the borrow flag instead of aliasing its state.
+//! [`Waiter::cancel_retire`] hands the removed waker out instead (Channel and Signal use
+//! it), so a cancelled waiter's waker is dropped after the lock.
 //!
 //! Cost: enqueue, remove, grant are O(1).
 
