@@ -3,7 +3,7 @@
 //!
 //! Misuse is a compile error that says what to write instead: a non-async function,
 //! generics, `impl Trait` arguments, `self` receivers, non-`'static` references, a
-//! return type, or a pool size of 0.
+//! return type other than `-> !`, or a pool size of 0.
 
 use proc_macro::TokenStream;
 
@@ -11,7 +11,8 @@ mod main_macro;
 mod task_macro;
 
 /// Declares a task: `#[mote::task]` or `#[mote::task(pool_size = N)]` on an `async fn`
-/// whose arguments are owned or `'static`. The function then returns a
+/// whose arguments are owned or `'static`, returning `()` or never (`-> !`, a body that
+/// loops forever, as Embassy tasks often are). The function then returns a
 /// `mote::SpawnToken` to pass to `Spawner::spawn`; up to `N` instances (default 1) run at
 /// once, each in exactly-sized static storage.
 #[proc_macro_attribute]

@@ -4,9 +4,11 @@
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
+use syn::visit::{self, Visit};
+use syn::visit_mut::{self, VisitMut};
 use syn::{
-    parse::Parser, punctuated::Punctuated, Error, Expr, ExprLit, FnArg, ItemFn, Lit, Meta,
-    ReturnType, Token, Type,
+    parse::Parser, punctuated::Punctuated, Error, Expr, ExprLit, FnArg, ItemFn, Lifetime, Lit,
+    Meta, ReturnType, Token, Type, TypeReference,
 };
 
 pub(crate) fn expand(args: TokenStream, item: TokenStream) -> syn::Result<TokenStream> {
@@ -35,13 +37,26 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> syn::Result<TokenS
         arg_types.push(ty.clone());
     }
 
+    // The future the pool stores has `Output = ()`; a `-> !` body (checked by rustc to
+    // diverge) is awaited inside one, whose `()` the never type coerces to.
+    let task_fn = if returns_never(&f.sig) {
+        quote! {
+            async fn __mote_task(#(#outer_params),*) {
+                async fn __mote_body(#(#inner_params),*) -> ! #body
+                __mote_body(#(#arg_names),*).await
+            }
+        }
+    } else {
+        quote!(async fn __mote_task(#(#inner_params),*) #body)
+    };
+
     // `r#type` is named `type`.
     let name_str = syn::ext::IdentExt::unraw(name).to_string();
     let krate = quote!(::mote);
     Ok(quote! {
         #(#attrs)*
         #vis fn #name(#(#outer_params),*) -> #krate::SpawnToken<impl ::core::marker::Sized> {
-            async fn __mote_task(#(#inner_params),*) #body
+            #task_fn
 
             // Carries the future type of `__mote_task` into a const context.
             const fn __mote_future_type<F: ::core::future::Future<Output = ()>>(
@@ -80,6 +95,11 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> syn::Result<TokenS
             #krate::_export::name_token(token, &#name_str)
         }
     })
+}
+
+/// True for `-> !` (a task that never returns, as Embassy writes it).
+fn returns_never(sig: &syn::Signature) -> bool {
+    matches!(&sig.output, ReturnType::Type(_, ty) if matches!(**ty, Type::Never(_)))
 }
 
 fn parse_pool_size(args: TokenStream) -> syn::Result<TokenStream> {
@@ -142,19 +162,12 @@ fn check_signature(f: &ItemFn) -> syn::Result<()> {
     }
     if let ReturnType::Type(_, ty) = &sig.output {
         let is_unit = matches!(&**ty, Type::Tuple(t) if t.elems.is_empty());
-        let is_never = matches!(&**ty, Type::Never(_));
-        if !is_unit && !is_never {
+        if !is_unit && !returns_never(sig) {
             push(Error::new(
                 ty.span(),
                 "task functions return nothing: remove the return type (report results \
-                 through a channel or signal)",
-            ));
-        }
-        if is_never {
-            push(Error::new(
-                ty.span(),
-                "remove `-> !`: a task that never returns is written as an `async fn` \
-                 with an endless `loop`",
+                 through a channel or signal); only `-> !` is allowed, for a task that \
+                 never returns",
             ));
         }
     }
@@ -184,29 +197,186 @@ fn check_signature(f: &ItemFn) -> syn::Result<()> {
     }
 }
 
+/// Rejects argument types a task cannot store: anything not `'static` (a reference or
+/// lifetime argument that is elided, `'_` or named, at any depth), `impl Trait` (at any
+/// depth) and `Self`. Each error is spanned at the offending part and, where there is
+/// one, names the type to write instead. (A path type whose lifetime parameter is
+/// elided without `<'_>`, e.g. `View` for `View<'a>`, cannot be seen here; rustc
+/// reports it.)
 fn check_arg_type(ty: &Type, push: &mut impl FnMut(Error)) {
-    match ty {
-        Type::ImplTrait(t) => push(Error::new(
+    if let Type::ImplTrait(t) = ty {
+        push(Error::new(
             t.span(),
             "task arguments cannot be `impl Trait`: the task's storage needs one concrete \
              type; use a concrete type or `&'static dyn Trait`",
-        )),
-        Type::Reference(r) => {
-            let is_static = r.lifetime.as_ref().is_some_and(|l| l.ident == "static");
-            if !is_static {
-                push(Error::new(
-                    r.span(),
-                    "task arguments must be `'static`: a task may outlive the caller; write \
-                     `&'static T` (e.g. from a `static`), or pass the value by move",
+        ));
+        return;
+    }
+    let fixed = suggestion(ty);
+    let mut walk = ArgWalk {
+        fixed: &fixed,
+        in_fn_sugar: 0,
+        errors: Vec::new(),
+    };
+    walk.visit_type(ty);
+    walk.errors.into_iter().for_each(push);
+}
+
+/// `ty` with every non-`'static` lifetime outside `Fn` sugar made `'static` and every
+/// `impl Bounds` made `&'static dyn Bounds`, as source text.
+fn suggestion(ty: &Type) -> String {
+    struct Fix {
+        in_fn_sugar: usize,
+    }
+    impl VisitMut for Fix {
+        fn visit_type_mut(&mut self, t: &mut Type) {
+            if let Type::ImplTrait(it) = t {
+                let bounds = &it.bounds;
+                *t = if bounds.len() > 1 {
+                    syn::parse_quote!(&'static (dyn #bounds))
+                } else {
+                    syn::parse_quote!(&'static dyn #bounds)
+                };
+            }
+            visit_mut::visit_type_mut(self, t);
+        }
+        fn visit_type_reference_mut(&mut self, r: &mut TypeReference) {
+            if self.in_fn_sugar == 0 && !r.lifetime.as_ref().is_some_and(is_static) {
+                r.lifetime = Some(Lifetime::new("'static", r.and_token.span()));
+            }
+            visit_mut::visit_type_mut(self, &mut r.elem);
+        }
+        fn visit_lifetime_mut(&mut self, l: &mut Lifetime) {
+            if self.in_fn_sugar == 0 && !is_static(l) {
+                *l = Lifetime::new("'static", l.span());
+            }
+        }
+        fn visit_type_bare_fn_mut(&mut self, f: &mut syn::TypeBareFn) {
+            self.in_fn_sugar += 1;
+            visit_mut::visit_type_bare_fn_mut(self, f);
+            self.in_fn_sugar -= 1;
+        }
+        fn visit_parenthesized_generic_arguments_mut(
+            &mut self,
+            a: &mut syn::ParenthesizedGenericArguments,
+        ) {
+            self.in_fn_sugar += 1;
+            visit_mut::visit_parenthesized_generic_arguments_mut(self, a);
+            self.in_fn_sugar -= 1;
+        }
+    }
+    let mut ty = ty.clone();
+    Fix { in_fn_sugar: 0 }.visit_type_mut(&mut ty);
+    type_text(&ty)
+}
+
+/// Source text of a type as a user would write it (`Option<&'static str>`, not the
+/// token stream's `Option < & 'static str >`).
+fn type_text(ty: &Type) -> String {
+    let mut s = quote!(#ty).to_string();
+    for (from, to) in [
+        (" <", "<"),
+        ("< ", "<"),
+        (" >", ">"),
+        (" ,", ","),
+        (" ;", ";"),
+        ("& ", "&"),
+        (" :: ", "::"),
+        (":: ", "::"),
+        (" (", "("),
+        ("( ", "("),
+        (" )", ")"),
+        ("dyn(", "dyn ("),
+        ("&'static(", "&'static ("),
+        (" [", "["),
+        ("[ ", "["),
+        (" ]", "]"),
+        ("&'static[", "&'static ["),
+    ] {
+        s = s.replace(from, to);
+    }
+    s
+}
+
+fn is_static(l: &Lifetime) -> bool {
+    l.ident == "static"
+}
+
+/// Walks one argument type and records its errors (see [`check_arg_type`]).
+struct ArgWalk<'a> {
+    fixed: &'a str,
+    /// Depth inside `fn(..)` / `Fn(..)` sugar, where elided lifetimes are higher-ranked
+    /// (`&'static dyn Fn(&str)` is a fine argument).
+    in_fn_sugar: usize,
+    errors: Vec<Error>,
+}
+
+impl ArgWalk<'_> {
+    fn not_static(&mut self, span: proc_macro2::Span) {
+        self.errors.push(Error::new(
+            span,
+            format!(
+                "task arguments must be `'static` (a task may outlive its caller): write \
+                 `{}`, borrowing from a `static`, or pass an owned value",
+                self.fixed
+            ),
+        ));
+    }
+}
+
+impl<'ast> Visit<'ast> for ArgWalk<'_> {
+    fn visit_type_reference(&mut self, r: &'ast TypeReference) {
+        if self.in_fn_sugar == 0 && !r.lifetime.as_ref().is_some_and(is_static) {
+            match &r.lifetime {
+                Some(l) => self.not_static(l.span()),
+                None => self.not_static(r.and_token.span()),
+            }
+        }
+        self.visit_type(&r.elem);
+    }
+
+    fn visit_lifetime(&mut self, l: &'ast Lifetime) {
+        if self.in_fn_sugar == 0 && !is_static(l) {
+            self.not_static(l.span());
+        }
+    }
+
+    fn visit_type_impl_trait(&mut self, t: &'ast syn::TypeImplTrait) {
+        self.errors.push(Error::new(
+            t.impl_token.span(),
+            format!(
+                "`impl Trait` inside a task argument type is not supported: the task's \
+                 storage needs one concrete type; write `{}`, or use a concrete type",
+                self.fixed
+            ),
+        ));
+    }
+
+    fn visit_path(&mut self, p: &'ast syn::Path) {
+        if let Some(first) = p.segments.first() {
+            if first.ident == "Self" {
+                self.errors.push(Error::new(
+                    first.ident.span(),
+                    "`Self` cannot be used in a task signature: tasks are free functions \
+                     (their storage is a `static` outside any `impl`); name the type instead",
                 ));
             }
-            check_arg_type(&r.elem, push);
         }
-        Type::Paren(p) => check_arg_type(&p.elem, push),
-        Type::Group(g) => check_arg_type(&g.elem, push),
-        Type::Tuple(t) => t.elems.iter().for_each(|e| check_arg_type(e, push)),
-        Type::Array(a) => check_arg_type(&a.elem, push),
-        Type::Slice(s) => check_arg_type(&s.elem, push),
-        _ => {}
+        visit::visit_path(self, p);
+    }
+
+    fn visit_type_bare_fn(&mut self, f: &'ast syn::TypeBareFn) {
+        self.in_fn_sugar += 1;
+        visit::visit_type_bare_fn(self, f);
+        self.in_fn_sugar -= 1;
+    }
+
+    fn visit_parenthesized_generic_arguments(
+        &mut self,
+        a: &'ast syn::ParenthesizedGenericArguments,
+    ) {
+        self.in_fn_sugar += 1;
+        visit::visit_parenthesized_generic_arguments(self, a);
+        self.in_fn_sugar -= 1;
     }
 }

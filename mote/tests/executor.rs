@@ -258,6 +258,56 @@ fn dropped_token_drops_its_arguments() {
     drop(keep);
 }
 
+/// Argument types the task macro's `'static` check must accept: `'static` references at
+/// any depth, and elided lifetimes inside `fn(..)`/`Fn(..)` sugar (higher-ranked there).
+#[mote::task]
+async fn static_args(
+    name: Option<&'static str>,
+    view: (&'static [u8], [&'static u8; 1]),
+    on_line: &'static dyn Fn(&str) -> usize,
+    parse: fn(&str) -> Option<&str>,
+    seen: &'static AtomicUsize,
+) {
+    let n = on_line(name.unwrap_or("")) + view.0.len() + *view.1[0] as usize;
+    seen.fetch_add(n + parse("xy").map_or(0, str::len), Ordering::Relaxed);
+}
+
+#[test]
+fn task_arguments_static_at_any_depth_and_fn_sugar_compile_and_run() {
+    static SEEN: AtomicUsize = AtomicUsize::new(0);
+    static ONE: u8 = 1;
+    static ONES: [&u8; 1] = [&ONE];
+    fn first(s: &str) -> Option<&str> {
+        s.get(..1)
+    }
+    let exec = leak_executor();
+    let task = static_args(Some("abc"), (b"de", ONES), &|s: &str| s.len(), first, &SEEN);
+    exec.spawner().spawn(task).unwrap();
+    drain(exec);
+    assert_eq!(SEEN.load(Ordering::Relaxed), 3 + 2 + 1 + 1);
+}
+
+/// Embassy's signature for a task that never returns.
+#[mote::task]
+async fn forever(turns: &'static AtomicUsize) -> ! {
+    loop {
+        turns.fetch_add(1, Ordering::Relaxed);
+        yield_now().await;
+    }
+}
+
+#[test]
+fn never_returning_task_signature_runs() {
+    static TURNS: AtomicUsize = AtomicUsize::new(0);
+    let exec = leak_executor();
+    exec.spawner().spawn(forever(&TURNS)).unwrap();
+    for _ in 0..3 {
+        // SAFETY: this test is the only poller of its executor.
+        assert_eq!(unsafe { exec.poll() }, 1);
+    }
+    assert_eq!(TURNS.load(Ordering::Relaxed), 3);
+}
+
 #[cfg_attr(not(miri), mote::task(pool_size = 10_000))]
 #[cfg_attr(miri, mote::task(pool_size = 200))]
 async fn member(counter: &'static AtomicUsize) {

@@ -44,12 +44,9 @@
 //! | [`blocking_mutex::Mutex`] | data behind a raw mutex, no waiting | — |
 //! | [`waker`] | `AtomicWaker`, `WakerRegistration`, `MultiWakerRegistration` | 1 or `N` slots |
 //!
-//! Re-entrancy: [`signal::Signal`] and [`channel::Channel`] run no foreign code under
-//! their lock (wakers other than Mote's own task wakers are cloned before it, wakers are
-//! woken or dropped after it, values are only moved), so nothing can re-enter them
-//! there, and their lock sections skip the `RefCell` borrow flag (invariant SH1 of the
-//! internal `shared` module). The other primitives may run foreign code under their lock
-//! (a waker's `clone`/`drop`, a value's `Clone` or `Ord`); if it re-enters the same
+//! Re-entrancy: every primitive may run foreign code under its lock (a waker's
+//! `clone` when a waiter enqueues, a value's `Clone` or `Ord`; wakers to wake and values
+//! replaced are handed out and woken or dropped after it). If that code re-enters the same
 //! primitive, that call panics (a `RefCell` borrow error); state is never corrupted.
 
 mod acquire;

@@ -1,32 +1,24 @@
 //! [`Shared`]: the lock-plus-state core of every waiting primitive.
 //!
-//! Invariants: the state is touched only inside [`Shared::with`] (under the raw mutex);
-//! wakers returned by [`Grant::grant_one`] (or handed out by [`Shared::with_wake`]'s
-//! closure) are woken only after the lock is released.
+//! Invariants: the state is touched only inside [`Shared::with`] (under the raw mutex and
+//! a `RefCell` borrow); wakers returned by [`Grant::grant_one`] (or handed out by
+//! [`Shared::with_wake`]'s closure) are woken only after the lock is released.
 //!
-//! Two kinds, chosen by the `CHECKED` parameter when the primitive is built:
-//!
-//! - **Checked** (`Shared<M, S>`, the default): each lock section also takes a `RefCell`
-//!   borrow, so foreign code run under the lock (a waker's `clone`/`drop`, a value's
-//!   `Clone`/`Ord`) that re-enters the same primitive panics instead of aliasing.
-//! - **Unchecked** (`Shared<M, S, false>`, made by the `unsafe`
-//!   [`Shared::new_unchecked`]): no borrow flag; sound because of invariant **SH1**.
-//!
-//! **SH1 (No Foreign Code Under The Lock)**: a primitive built with
-//! [`Shared::new_unchecked`] runs no code it does not own inside any of its lock
-//! sections: no waker `clone`/`wake`/`drop` and no `Clone`, `Drop`, `Ord` or `Debug` of
-//! user values (values are only moved). Wakers go through a `wait_list::WakerStage`: a
-//! Mote task waker, whose clone is a copy of two words, is copied under the lock; for
-//! any other waker the lock section declines (changes nothing) and the poll retries with
-//! the waker cloned before the lock (`wait_list::StagedWaker`); wakers taken out of the
-//! state are woken or dropped after the lock. The raw mutex excludes other execution
-//! contexts, so with SH1 no second `&mut S` can exist while a section runs: nothing
-//! inside a section can call back into the primitive.
+//! **Checked sections.** Each lock section takes the `RefCell` borrow flag as well as the
+//! raw mutex: the raw mutex excludes other execution contexts, the flag excludes the
+//! same context. Foreign code that runs under the lock (a waker's `clone`/`drop`, a
+//! value's `Clone`/`Drop`/`Ord`) and re-enters the same primitive therefore panics
+//! ("already borrowed") instead of making a second `&mut` to the state. No invariant of
+//! the callers is needed for soundness, so none is: every primitive is built with
+//! [`Shared::new`]. (An earlier unchecked kind skipped the flag and relied on an
+//! unenforced rule that no foreign code runs under the lock; it was removed, see
+//! `bench/ANALYSIS.md` for what the flag costs.)
 //!
 //! Cost: [`Shared::update`] takes the lock once when the operation grants nobody or when
 //! [`Grant::may_grant`] rules out a second grant (the common case); only then does it
-//! re-take the lock to look for further grants, one per lock section. An unchecked
-//! section saves the borrow flag's test and updates (8 instructions on thumbv7m).
+//! re-take the lock to look for further grants, one per lock section. The borrow flag
+//! costs about 8 instructions per section on thumbv7m (load, test, branch, set; load,
+//! increment, store to release it).
 
 use core::cell::RefCell;
 use core::task::Waker;
@@ -49,13 +41,13 @@ pub(crate) trait Grant {
     }
 }
 
-/// State `S` behind a raw mutex of kind `M`; `CHECKED` selects the kind (module docs).
-pub(crate) struct Shared<M, S, const CHECKED: bool = true> {
+/// State `S` behind a raw mutex of kind `M` and a `RefCell` (module docs).
+pub(crate) struct Shared<M, S> {
     state: Mutex<M, RefCell<S>>,
 }
 
 impl<M: RawMutex, S> Shared<M, S> {
-    /// A checked `Shared`: re-entrant access from foreign code panics.
+    /// A `Shared` over `state`: re-entrant access from foreign code panics.
     pub(crate) const fn new(state: S) -> Self {
         Self {
             state: Mutex::new(RefCell::new(state)),
@@ -63,35 +55,12 @@ impl<M: RawMutex, S> Shared<M, S> {
     }
 }
 
-impl<M: RawMutex, S> Shared<M, S, false> {
-    /// An unchecked `Shared`: lock sections take no borrow flag.
-    ///
-    /// # Safety
-    ///
-    /// Every closure the primitive passes to this `Shared`'s methods upholds SH1 (module
-    /// docs): it runs no foreign code.
-    pub(crate) const unsafe fn new_unchecked(state: S) -> Self {
-        Self {
-            state: Mutex::new(RefCell::new(state)),
-        }
-    }
-}
-
-impl<M: RawMutex, S, const CHECKED: bool> Shared<M, S, CHECKED> {
-    /// Runs `f` on the state under the lock.
+impl<M: RawMutex, S> Shared<M, S> {
+    /// Runs `f` on the state under the lock. Panics if `f` (through foreign code it runs)
+    /// re-enters this `Shared`.
     #[inline(always)]
     pub(crate) fn with<R>(&self, f: impl FnOnce(&mut S) -> R) -> R {
-        self.state.lock(|cell| {
-            if CHECKED {
-                f(&mut cell.borrow_mut())
-            } else {
-                // SAFETY: SH1 (promised by `new_unchecked`, the only way to build an
-                // unchecked `Shared`): the raw mutex excludes other contexts and nothing
-                // inside a section re-enters it, so this is the only reference to the
-                // state while `f` runs; `borrow_mut` is never used on this cell.
-                f(unsafe { &mut *cell.as_ptr() })
-            }
-        })
+        self.state.lock(|cell| f(&mut cell.borrow_mut()))
     }
 
     /// Runs `f` on the state under the lock and wakes the waker it returns (if any) after
@@ -106,7 +75,7 @@ impl<M: RawMutex, S, const CHECKED: bool> Shared<M, S, CHECKED> {
     }
 }
 
-impl<M: RawMutex, S: Grant, const CHECKED: bool> Shared<M, S, CHECKED> {
+impl<M: RawMutex, S: Grant> Shared<M, S> {
     /// Runs `f` under the lock, then grants every waiter that can now progress and wakes
     /// them after releasing the lock.
     #[inline]

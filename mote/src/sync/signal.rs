@@ -33,7 +33,7 @@ use core::task::{Context, Poll, Waker};
 use crate::sync::blocking_mutex::raw::RawMutex;
 use crate::sync::poll_slot::PollSlot;
 use crate::sync::shared::{Grant, Shared};
-use crate::sync::wait_list::{OwnWaker, StagedWaker, Turn, WaitList, Waiter, WakerStage};
+use crate::sync::wait_list::{Turn, WaitList, Waiter};
 
 struct State<T> {
     value: Option<T>,
@@ -72,10 +72,10 @@ impl<T> Grant for State<T> {
 /// assert_eq!(READY.try_take(), None);
 /// ```
 pub struct Signal<M: RawMutex, T> {
-    /// Unchecked (no borrow flag): every lock section below keeps SH1 (`shared.rs`):
-    /// values are only moved, replaced values are dropped after the lock, wakers are
-    /// staged before it ([`StagedWaker`]) and woken or dropped after it.
-    shared: Shared<M, State<T>, false>,
+    /// Checked lock (`shared.rs`). Replaced values and removed wakers are dropped after
+    /// it; foreign code runs inside only as a waker's `clone` (a waiter enqueues) or
+    /// `drop` (a waiting future re-polled with another task's waker).
+    shared: Shared<M, State<T>>,
     poll: PollSlot<M>,
 }
 
@@ -83,14 +83,11 @@ impl<M: RawMutex, T> Signal<M, T> {
     /// Creates an empty signal (usable in a `static`).
     pub const fn new() -> Self {
         Self {
-            // SAFETY: SH1 holds for every lock section of this file (see the field).
-            shared: unsafe {
-                Shared::new_unchecked(State {
-                    value: None,
-                    promised: false,
-                    waiters: WaitList::new(),
-                })
-            },
+            shared: Shared::new(State {
+                value: None,
+                promised: false,
+                waiters: WaitList::new(),
+            }),
             poll: PollSlot::new(),
         }
     }
@@ -215,29 +212,18 @@ impl<M: RawMutex, T> Future for WaitFuture<'_, M, T> {
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<T> {
         // SAFETY: nothing is moved out of `self`; `waiter` stays in place.
         let this = unsafe { self.get_unchecked_mut() };
-        // Fast path: stores only a Mote task waker (SH1); declines anything else.
-        match this.poll_with(&mut OwnWaker::new(cx.waker())) {
-            Some(poll) => poll,
-            None => this.poll_staged(cx),
-        }
-    }
-}
-
-impl<M: RawMutex, T> WaitFuture<'_, M, T> {
-    /// One lock section of a poll; `None` when `stage` declined (nothing changed).
-    #[inline(always)]
-    fn poll_with(&mut self, stage: &mut impl WakerStage) -> Option<Poll<T>> {
-        let waiter = &mut self.waiter;
+        let waiter = &mut this.waiter;
+        let waker = cx.waker();
         // No poll can make a grant possible (it takes the value, or leaves value and
         // promise as they were), so one plain lock section suffices.
-        self.signal.shared.with(|s| {
+        this.signal.shared.with(|s| {
             // SAFETY: `waiter` is pinned, always used with `s.waiters`; lock held.
-            match unsafe { waiter.poll_turn_with(&mut s.waiters, stage) }? {
-                Turn::Waiting => return Some(Poll::Pending),
+            match unsafe { waiter.poll_turn(&mut s.waiters, waker) } {
+                Turn::Waiting => return Poll::Pending,
                 Turn::Granted => {
                     s.promised = false;
                     if let Some(v) = s.value.take() {
-                        return Some(Poll::Ready(v));
+                        return Poll::Ready(v);
                     }
                     // Reset after the promise: wait for the next signal.
                 }
@@ -245,44 +231,29 @@ impl<M: RawMutex, T> WaitFuture<'_, M, T> {
                     // `is_some` first: an empty slot is left unwritten.
                     if !s.promised && s.value.is_some() {
                         if let Some(v) = s.value.take() {
-                            return Some(Poll::Ready(v));
+                            return Poll::Ready(v);
                         }
                     }
                 }
             }
             // SAFETY: as above; our `Drop` cancels while queued.
-            if !unsafe { waiter.enqueue_with(&mut s.waiters, stage, 0) } {
-                // Declined. Only a `Granted` turn changed anything (the grant is taken
-                // and no value came with it), and a retry then sees `Fresh` with no
-                // unpromised value, which is the same outcome.
-                return None;
-            }
-            Some(Poll::Pending)
+            unsafe { waiter.enqueue(&mut s.waiters, waker, 0) };
+            Poll::Pending
         })
     }
+}
 
-    /// The poll for a foreign waker or a changed one: cloned before the lock, the old
-    /// one dropped after it (SH1).
-    #[cold]
-    #[inline(never)]
-    fn poll_staged(&mut self, cx: &mut Context<'_>) -> Poll<T> {
-        let mut staged = StagedWaker::new(cx.waker());
-        // A staged waker never declines.
-        let poll = self.poll_with(&mut staged).unwrap_or(Poll::Pending);
-        drop(staged);
-        poll
-    }
-
+impl<M: RawMutex, T> WaitFuture<'_, M, T> {
     /// The slow half of `Drop`: leaves the list, or passes a promised value on.
     #[cold]
     #[inline(never)]
     fn cancel(&mut self) {
         let waiter = &mut self.waiter;
-        let mut retired = None; // dropped after the lock (SH1)
+        let mut retired = None; // dropped after the lock
         self.signal.shared.update(|s| {
             // SAFETY: pinned (queued implies polled), dropped in place; used with
             // `s.waiters`; lock held.
-            if unsafe { waiter.cancel_staged(&mut s.waiters, &mut retired) } {
+            if unsafe { waiter.cancel_retire(&mut s.waiters, &mut retired) } {
                 s.promised = false; // `update` promises the value to the next waiter
             }
         });

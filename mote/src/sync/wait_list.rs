@@ -40,12 +40,11 @@
 //!   `Waiting` must unlink its node first anyway, WL1). Every read of those fields first
 //!   knows the node is `Waiting` (it is linked, or its state says so).
 //!
-//! Under an unchecked lock (SH1 in `shared.rs`: no foreign code under the lock) a
-//! primitive uses only [`Waiter::poll_turn_with`], [`Waiter::enqueue_with`] and
-//! [`Waiter::cancel_staged`]: wakers are stored through a [`WakerStage`] and handed out
-//! rather than dropped. The plain [`Waiter::poll_turn`], [`Waiter::enqueue`],
-//! [`Waiter::enqueue_front`] and [`Waiter::cancel`] clone or drop wakers under the lock
-//! and are for checked locks only.
+//! Wakers are cloned into a node, replaced and dropped under the primitive's lock, which
+//! is checked (`shared.rs`): a foreign waker whose `clone`/`drop` re-enters the same
+//! primitive panics on the borrow flag instead of aliasing its state.
+//! [`Waiter::cancel_retire`] hands the removed waker out instead (Channel and Signal use
+//! it), so a cancelled waiter's waker is dropped after the lock.
 //!
 //! Cost: enqueue, remove, grant are O(1).
 
@@ -214,29 +213,27 @@ impl WaitList {
         unsafe { data(node) }.state
     }
 
-    /// Keeps the stored waker of a `Waiting` node if the poll's waker would wake the same
-    /// task, else replaces it through `stage`. False when `stage` declined (nothing
-    /// changed; the poll must retry with a [`StagedWaker`]).
+    /// Keeps the stored waker of a `Waiting` node if `waker` would wake the same task,
+    /// else replaces it with a clone of `waker` (the old one is dropped here, under the
+    /// lock: checked, see the module docs).
     ///
     /// # Safety
     ///
     /// As for [`state`](Self::state).
     #[inline]
-    pub(crate) unsafe fn update_waker(
-        &mut self,
-        node: NonNull<WaitNode>,
-        stage: &mut impl WakerStage,
-    ) -> bool {
+    pub(crate) unsafe fn update_waker(&mut self, node: NonNull<WaitNode>, waker: &Waker) {
         // SAFETY: alive (caller's own node) and accessed through its list (WL2).
         let d = unsafe { data(node) };
         debug_assert_eq!(d.state, NodeState::Waiting);
         // SAFETY: the caller saw the node `Waiting`, so its waker is initialised (WL3).
         let stored = unsafe { d.waker.assume_init_mut() };
-        stored.will_wake(stage.waker()) || stage.replace(stored)
+        if !stored.will_wake(waker) {
+            replace_waker(stored, waker);
+        }
     }
 
     /// Unlinks a `Waiting` node (→ `Idle`), e.g. because its future is dropped, and
-    /// returns its waker (for the caller to drop after releasing the lock, SH1).
+    /// returns its waker (for the caller to drop after releasing the lock).
     ///
     /// # Safety
     ///
@@ -291,7 +288,7 @@ impl WaitList {
     }
 
     /// Unlinks the oldest waiter, marks it `Granted` and returns its waker (to be woken
-    /// after the lock is released, SH1). `None` when the list is empty.
+    /// after the lock is released). `None` when the list is empty.
     #[inline]
     pub(crate) fn grant_front(&mut self) -> Option<Waker> {
         let head = self.head?;
@@ -307,145 +304,6 @@ impl WaitList {
         d.state = NodeState::Granted;
         // SAFETY: as above; read out once, as the state leaves `Waiting` here.
         Some(unsafe { d.waker.assume_init_read() })
-    }
-}
-
-/// How a poll stores its waker in a wait-list node under the lock. Under an unchecked
-/// lock (SH1 in `shared.rs`) no foreign waker code may run there, so:
-///
-/// - [`OwnWaker`] (the fast path) stores only Mote's own task wakers, whose clone is a
-///   copy of two words run by Mote's code (executor `waker` module: "clone and drop are
-///   free"), and declines anything else: a foreign waker, or a stored waker to replace.
-/// - [`StagedWaker`] (the retry after a decline) holds a clone made before the lock and
-///   keeps a replaced waker to drop after it; it never declines.
-/// - [`InLock`] clones and drops under the lock: for checked locks only.
-pub(crate) trait WakerStage {
-    /// The poll's waker.
-    fn waker(&self) -> &Waker;
-    /// A waker to store in a node; `None` declines (the section must change nothing).
-    fn take(&mut self) -> Option<Waker>;
-    /// Replaces the waker in `slot`; false declines (nothing changed).
-    fn replace(&mut self, slot: &mut Waker) -> bool;
-}
-
-/// The fast [`WakerStage`] (see there): Mote task wakers only, no replacement.
-///
-/// Make it with [`OwnWaker::new`] where the waker is known (a future's inlined `poll`):
-/// in a Mote task's poll the check folds to a constant.
-#[derive(Clone, Copy)]
-pub(crate) struct OwnWaker<'a> {
-    waker: &'a Waker,
-    /// `waker` is a Mote task waker (clone = copy, no foreign code).
-    own: bool,
-}
-
-impl<'a> OwnWaker<'a> {
-    /// Checks whether `waker` is a Mote task waker.
-    #[inline(always)]
-    pub(crate) fn new(waker: &'a Waker) -> Self {
-        Self {
-            waker,
-            own: crate::executor::task_from_waker(waker).is_some(),
-        }
-    }
-
-    /// The poll's waker (for the staged retry).
-    #[inline(always)]
-    pub(crate) fn waker(&self) -> &'a Waker {
-        self.waker
-    }
-}
-
-impl WakerStage for OwnWaker<'_> {
-    #[inline(always)]
-    fn waker(&self) -> &Waker {
-        self.waker
-    }
-
-    #[inline(always)]
-    fn take(&mut self) -> Option<Waker> {
-        if !self.own {
-            return None;
-        }
-        let (data, vtable) = (self.waker.data(), self.waker.vtable());
-        // SAFETY: `own`: this is a Mote task waker, whose `clone` (executor `waker`
-        // module) returns exactly `RawWaker::new(data, vtable)`: the data pointer is a
-        // `'static` task header and clones hold no count, so this duplicate is what
-        // `clone` would build, without the indirect call, and runs no code (SH1).
-        Some(unsafe { Waker::from_raw(core::task::RawWaker::new(data, vtable)) })
-    }
-
-    #[inline(always)]
-    fn replace(&mut self, _: &mut Waker) -> bool {
-        false // the old waker may be foreign: drop it outside the lock (StagedWaker)
-    }
-}
-
-/// The retry [`WakerStage`] (see there): make it before the lock section, drop it after.
-pub(crate) struct StagedWaker<'a> {
-    waker: &'a Waker,
-    /// A clone made outside the lock, until stored.
-    spare: Option<Waker>,
-    /// A waker taken out of a node under the lock, dropped with `self`.
-    retired: Option<Waker>,
-}
-
-impl<'a> StagedWaker<'a> {
-    /// Clones `waker` (outside the lock: call this before the section).
-    #[inline]
-    pub(crate) fn new(waker: &'a Waker) -> Self {
-        Self {
-            waker,
-            spare: Some(waker.clone()),
-            retired: None,
-        }
-    }
-}
-
-impl WakerStage for StagedWaker<'_> {
-    #[inline]
-    fn waker(&self) -> &Waker {
-        self.waker
-    }
-
-    #[inline]
-    fn take(&mut self) -> Option<Waker> {
-        // A poll stores at most one waker (an enqueue or a replacement, never both), so
-        // the spare is there whenever this is called.
-        self.spare.take()
-    }
-
-    #[inline]
-    fn replace(&mut self, slot: &mut Waker) -> bool {
-        match self.spare.take() {
-            Some(new) => {
-                self.retired = Some(core::mem::replace(slot, new));
-                true
-            }
-            None => false,
-        }
-    }
-}
-
-/// The [`WakerStage`] of checked locks: clones and drops under the lock (a re-entrant
-/// waker then panics on the `RefCell` borrow instead of aliasing).
-pub(crate) struct InLock<'a>(pub(crate) &'a Waker);
-
-impl WakerStage for InLock<'_> {
-    #[inline(always)]
-    fn waker(&self) -> &Waker {
-        self.0
-    }
-
-    #[inline(always)]
-    fn take(&mut self) -> Option<Waker> {
-        Some(self.0.clone())
-    }
-
-    #[inline(always)]
-    fn replace(&mut self, slot: &mut Waker) -> bool {
-        slot.clone_from(self.0);
-        true
     }
 }
 
@@ -497,37 +355,18 @@ impl Waiter {
     /// caller holds the primitive's lock (`&mut WaitList` borrowed from its state).
     #[inline]
     pub(crate) unsafe fn poll_turn(&mut self, list: &mut WaitList, waker: &Waker) -> Turn {
-        // SAFETY: forwarded contract. `InLock` never declines.
-        unsafe { self.poll_turn_with(list, &mut InLock(waker)) }.unwrap_or(Turn::Waiting)
-    }
-
-    /// [`poll_turn`](Self::poll_turn) through a [`WakerStage`]; `None` when the stage
-    /// declined to refresh the stored waker (nothing changed: retry with a
-    /// [`StagedWaker`]).
-    ///
-    /// # Safety
-    ///
-    /// As for [`poll_turn`](Self::poll_turn).
-    #[inline]
-    pub(crate) unsafe fn poll_turn_with(
-        &mut self,
-        list: &mut WaitList,
-        stage: &mut impl WakerStage,
-    ) -> Option<Turn> {
         let node = self.node.ptr();
         // The node's state alone tells the turn (`Idle` exactly while not `queued`), so
         // the owner-side flag is not read here; it only spares `Drop` the lock.
         // SAFETY: the node is ours (alive), Idle or enqueued in `list`, and the lock is held.
-        Some(match unsafe { list.state(node) } {
+        match unsafe { list.state(node) } {
             NodeState::Idle => {
                 debug_assert!(!self.queued);
                 Turn::Fresh
             }
             NodeState::Waiting => {
                 // SAFETY: as above.
-                if !unsafe { list.update_waker(node, stage) } {
-                    return None;
-                }
+                unsafe { list.update_waker(node, waker) };
                 Turn::Waiting
             }
             NodeState::Granted => {
@@ -536,7 +375,7 @@ impl Waiter {
                 self.queued = false;
                 Turn::Granted
             }
-        })
+        }
     }
 
     /// Appends this waiter to `list`.
@@ -553,29 +392,6 @@ impl Waiter {
         // it (this function's contract), so WL1 and WL2 hold.
         unsafe { list.enqueue(self.node.ptr(), waker.clone(), want) };
         self.queued = true;
-    }
-
-    /// [`enqueue`](Self::enqueue) through a [`WakerStage`]; false when the stage declined
-    /// (nothing changed: retry with a [`StagedWaker`]).
-    ///
-    /// # Safety
-    ///
-    /// As for [`enqueue`](Self::enqueue).
-    #[inline]
-    pub(crate) unsafe fn enqueue_with(
-        &mut self,
-        list: &mut WaitList,
-        stage: &mut impl WakerStage,
-        want: usize,
-    ) -> bool {
-        debug_assert!(!self.queued);
-        let Some(waker) = stage.take() else {
-            return false;
-        };
-        // SAFETY: as in `enqueue`.
-        unsafe { list.enqueue(self.node.ptr(), waker, want) };
-        self.queued = true;
-        true
     }
 
     /// Puts this waiter back at the head of `list` (after a grant it could not use).
@@ -600,18 +416,18 @@ impl Waiter {
     #[inline]
     pub(crate) unsafe fn cancel(&mut self, list: &mut WaitList) -> bool {
         let mut retired = None;
-        // SAFETY: forwarded contract. A checked lock may drop the waker inside.
-        unsafe { self.cancel_staged(list, &mut retired) }
+        // SAFETY: forwarded contract. The waker is dropped here, under the (checked) lock.
+        unsafe { self.cancel_retire(list, &mut retired) }
     }
 
-    /// [`cancel`](Self::cancel) for an unchecked lock (SH1): the node's waker, if any,
-    /// is moved to `retired`, to be dropped after the lock.
+    /// [`cancel`](Self::cancel) that moves the node's waker, if any, to `retired`, for
+    /// the caller to drop after the lock (so a foreign waker's `drop` runs outside it).
     ///
     /// # Safety
     ///
     /// As for [`poll_turn`](Self::poll_turn).
     #[inline]
-    pub(crate) unsafe fn cancel_staged(
+    pub(crate) unsafe fn cancel_retire(
         &mut self,
         list: &mut WaitList,
         retired: &mut Option<Waker>,
@@ -636,6 +452,14 @@ impl Waiter {
             NodeState::Idle => false,
         }
     }
+}
+
+/// The rare half of [`WaitList::update_waker`] (a future re-polled by another task),
+/// out of line so that the common path keeps no registers for it.
+#[cold]
+#[inline(never)]
+fn replace_waker(stored: &mut Waker, waker: &Waker) {
+    *stored = waker.clone();
 }
 
 /// Moves an `Idle` node to `Waiting` with `waker` and its request `want`, and

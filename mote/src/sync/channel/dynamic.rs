@@ -15,7 +15,7 @@ use core::task::{Context, Poll};
 
 use super::polled::{self, CoreOps, Item, Parts};
 use super::{TryReceiveError, TrySendError};
-use crate::sync::wait_list::{OwnWaker, Waiter};
+use crate::sync::wait_list::Waiter;
 
 /// The channel operations behind a `dyn` reference (implemented by every [`Parts`]).
 pub(crate) trait DynChannel<T> {
@@ -63,7 +63,7 @@ impl<P: Parts> DynChannel<Item<P>> for P {
         cx: &mut Context<'_>,
     ) -> Poll<()> {
         // SAFETY: this method's contract is the callee's.
-        unsafe { polled::poll_send(self, item, waiter, OwnWaker::new(cx.waker())) }
+        unsafe { polled::poll_send(self, item, waiter, cx.waker()) }
     }
     unsafe fn cancel_send(&self, waiter: &mut Waiter) {
         // SAFETY: this method's contract is the callee's.
@@ -71,7 +71,7 @@ impl<P: Parts> DynChannel<Item<P>> for P {
     }
     unsafe fn poll_receive(&self, waiter: &mut Waiter, cx: &mut Context<'_>) -> Poll<Item<P>> {
         // SAFETY: this method's contract is the callee's.
-        unsafe { polled::poll_receive(self, waiter, OwnWaker::new(cx.waker())) }
+        unsafe { polled::poll_receive(self, waiter, cx.waker()) }
     }
     unsafe fn cancel_receive(&self, waiter: &mut Waiter) {
         // SAFETY: this method's contract is the callee's.

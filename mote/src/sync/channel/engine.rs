@@ -12,7 +12,7 @@ use core::task::{Context, Poll, Waker};
 use crate::sync::blocking_mutex::raw::RawMutex;
 use crate::sync::ring::Ring;
 use crate::sync::shared::{Grant, Shared};
-use crate::sync::wait_list::{InLock, OwnWaker, StagedWaker, Turn, WaitList, Waiter, WakerStage};
+use crate::sync::wait_list::{Turn, WaitList, Waiter};
 
 /// Storage order of a channel.
 pub(crate) trait Queue {
@@ -134,17 +134,14 @@ impl<Q: Queue> Grant for State<Q> {
     }
 }
 
-/// A channel's lock and state. `CHECKED = false` (the FIFO [`Channel`](super::Channel),
-/// whose [`Ring`] only moves values) drops the borrow flag; that is sound because every
-/// lock section in this file keeps SH1 (`shared.rs`) when the queue runs no foreign code:
-/// wakers go through a [`WakerStage`] (copied only if they are Mote's own, else staged
-/// before the lock), replaced or removed wakers are dropped after it, values are only
-/// moved. The priority channel's queue runs the user's `Ord` under the lock, so it stays
-/// checked.
-pub(crate) type Core<M, Q, const CHECKED: bool = true> = Shared<M, State<Q>, CHECKED>;
+/// A channel's lock and state. The lock is checked (`shared.rs`): the queue may run the
+/// user's code under it (the priority channel's `Ord`), and so may wakers (`clone` when
+/// a waiter enqueues or changes waker); re-entering the channel from there panics.
+/// Removed wakers are dropped after the lock, values leave the queue only by moves.
+pub(crate) type Core<M, Q> = Shared<M, State<Q>>;
 
-pub(crate) fn try_send<M: RawMutex, Q: Queue, const C: bool>(
-    core: &Core<M, Q, C>,
+pub(crate) fn try_send<M: RawMutex, Q: Queue>(
+    core: &Core<M, Q>,
     item: Q::Item,
 ) -> Result<(), Q::Item> {
     core.update_granted(|s| {
@@ -161,9 +158,7 @@ pub(crate) fn try_send<M: RawMutex, Q: Queue, const C: bool>(
     })
 }
 
-pub(crate) fn try_receive<M: RawMutex, Q: Queue, const C: bool>(
-    core: &Core<M, Q, C>,
-) -> Option<Q::Item> {
+pub(crate) fn try_receive<M: RawMutex, Q: Queue>(core: &Core<M, Q>) -> Option<Q::Item> {
     core.update_granted(|s| {
         if s.available() == 0 {
             return (None, None, false);
@@ -179,7 +174,7 @@ pub(crate) fn try_receive<M: RawMutex, Q: Queue, const C: bool>(
 }
 
 /// Drops unpromised items one at a time (outside the lock), last-to-be-received first.
-pub(crate) fn clear<M: RawMutex, Q: Queue, const C: bool>(core: &Core<M, Q, C>) {
+pub(crate) fn clear<M: RawMutex, Q: Queue>(core: &Core<M, Q>) {
     while core
         .update(|s| {
             if s.available() > 0 {
@@ -192,100 +187,47 @@ pub(crate) fn clear<M: RawMutex, Q: Queue, const C: bool>(core: &Core<M, Q, C>) 
     {}
 }
 
-/// Polls a send of `*item` (taken when sent), with the poll's waker checked by the
-/// caller (`OwnWaker::new` in the future's inlined `poll`, where it can fold).
+/// Polls a send of `*item` (taken when sent) for the task of `waker`.
 ///
 /// # Safety
 ///
 /// `waiter` is pinned and is used only with this core's senders (via these functions).
 #[inline]
-pub(crate) unsafe fn poll_send<M: RawMutex, Q: Queue, const C: bool>(
-    core: &Core<M, Q, C>,
-    item: &mut Option<Q::Item>,
-    waiter: &mut Waiter,
-    waker: OwnWaker<'_>,
-) -> Poll<()> {
-    if item.is_none() {
-        return Poll::Ready(()); // already completed
-    }
-    if C {
-        // A checked lock may clone and drop wakers inside; `InLock` never declines.
-        // SAFETY: forwarded contract.
-        return unsafe { poll_send_with(core, item, waiter, &mut InLock(waker.waker())) }
-            .unwrap_or(Poll::Pending);
-    }
-    // SAFETY: forwarded contract.
-    match unsafe { poll_send_with(core, item, waiter, &mut { waker }) } {
-        Some(poll) => poll,
-        // SAFETY: forwarded contract.
-        None => unsafe { poll_send_staged(core, item, waiter, waker.waker()) },
-    }
-}
-
-/// [`poll_send`] for a foreign or changed waker: staged outside the lock (SH1).
-///
-/// # Safety
-///
-/// As for [`poll_send`].
-#[cold]
-#[inline(never)]
-unsafe fn poll_send_staged<M: RawMutex, Q: Queue, const C: bool>(
-    core: &Core<M, Q, C>,
+pub(crate) unsafe fn poll_send<M: RawMutex, Q: Queue>(
+    core: &Core<M, Q>,
     item: &mut Option<Q::Item>,
     waiter: &mut Waiter,
     waker: &Waker,
 ) -> Poll<()> {
-    let mut staged = StagedWaker::new(waker);
-    // SAFETY: forwarded contract. A staged waker never declines.
-    let poll = unsafe { poll_send_with(core, item, waiter, &mut staged) };
-    drop(staged); // after the lock
-    poll.unwrap_or(Poll::Pending)
-}
-
-/// One lock section of a send poll; `None` when `stage` declined (nothing changed).
-///
-/// # Safety
-///
-/// As for [`poll_send`].
-#[inline(always)]
-unsafe fn poll_send_with<M: RawMutex, Q: Queue, const C: bool>(
-    core: &Core<M, Q, C>,
-    item: &mut Option<Q::Item>,
-    waiter: &mut Waiter,
-    stage: &mut impl WakerStage,
-) -> Option<Poll<()>> {
+    if item.is_none() {
+        return Poll::Ready(()); // already completed
+    }
     // Waiting or enqueueing changes nothing another waiter could use; a push allows
     // exactly the grant `grant_pushed` makes.
     core.update_granted(|s| {
         // SAFETY: pinned, used with `s.senders` only (caller); lock held.
-        let turn = match unsafe { waiter.poll_turn_with(&mut s.senders, stage) } {
-            Some(turn) => turn,
-            None => return (None, None, false), // declined: nothing changed
-        };
-        match turn {
+        match unsafe { waiter.poll_turn(&mut s.senders, waker) } {
             Turn::Granted => s.reserved_slots -= 1,
-            Turn::Waiting => return (Some(Poll::Pending), None, false),
+            Turn::Waiting => return (Poll::Pending, None, false),
             Turn::Fresh if s.free() == 0 => {
                 // SAFETY: as above; the owner cancels in its `Drop` while queued.
-                let queued = unsafe { waiter.enqueue_with(&mut s.senders, stage, 1) };
-                // Declined: nothing changed.
-                return (queued.then_some(Poll::Pending), None, false);
+                unsafe { waiter.enqueue(&mut s.senders, waker, 1) };
+                return (Poll::Pending, None, false);
             }
             Turn::Fresh => {}
         }
         // A slot is ours: granted (its reservation just released) or unpromised.
         if let Some(v) = item.take() {
             if let Err(v) = s.queue.push(v) {
-                // Unreachable by the invariants; keep the item and wait again (a decline
-                // leaves the released slot unpromised, which the retry may take).
+                // Unreachable by the invariants; keep the item and wait again.
                 *item = Some(v);
                 // SAFETY: as above.
-                let queued = unsafe { waiter.enqueue_with(&mut s.senders, stage, 1) };
-                return (queued.then_some(Poll::Pending), None, false);
+                unsafe { waiter.enqueue(&mut s.senders, waker, 1) };
+                return (Poll::Pending, None, false);
             }
         }
         let (w, more) = s.grant_pushed();
-        (Some(Poll::Ready(())), w, more)
+        (Poll::Ready(()), w, more)
     })
 }
 
@@ -295,10 +237,7 @@ unsafe fn poll_send_with<M: RawMutex, Q: Queue, const C: bool>(
 ///
 /// As for [`poll_send`].
 #[inline]
-pub(crate) unsafe fn cancel_send<M: RawMutex, Q: Queue, const C: bool>(
-    core: &Core<M, Q, C>,
-    waiter: &mut Waiter,
-) {
+pub(crate) unsafe fn cancel_send<M: RawMutex, Q: Queue>(core: &Core<M, Q>, waiter: &mut Waiter) {
     if waiter.is_queued() {
         // SAFETY: this function's contract.
         unsafe { cancel_queued_send(core, waiter) };
@@ -312,101 +251,51 @@ pub(crate) unsafe fn cancel_send<M: RawMutex, Q: Queue, const C: bool>(
 /// As for [`poll_send`].
 #[cold]
 #[inline(never)]
-unsafe fn cancel_queued_send<M: RawMutex, Q: Queue, const C: bool>(
-    core: &Core<M, Q, C>,
-    waiter: &mut Waiter,
-) {
-    let mut retired = None; // dropped after the lock (SH1)
+unsafe fn cancel_queued_send<M: RawMutex, Q: Queue>(core: &Core<M, Q>, waiter: &mut Waiter) {
+    let mut retired = None; // dropped after the lock
     core.update(|s| {
         // SAFETY: pinned, used with `s.senders` only (caller); lock held.
-        if unsafe { waiter.cancel_staged(&mut s.senders, &mut retired) } {
+        if unsafe { waiter.cancel_retire(&mut s.senders, &mut retired) } {
             s.reserved_slots -= 1; // `update` grants it to the next sender
         }
     });
     drop(retired);
 }
 
-/// Polls a receive, with the poll's waker checked by the caller (as in [`poll_send`]).
+/// Polls a receive for the task of `waker`.
 ///
 /// # Safety
 ///
 /// `waiter` is pinned and is used only with this core's receivers.
 #[inline]
-pub(crate) unsafe fn poll_receive<M: RawMutex, Q: Queue, const C: bool>(
-    core: &Core<M, Q, C>,
-    waiter: &mut Waiter,
-    waker: OwnWaker<'_>,
-) -> Poll<Q::Item> {
-    if C {
-        // SAFETY: forwarded contract; `InLock` never declines.
-        return unsafe { poll_receive_with(core, waiter, &mut InLock(waker.waker())) }
-            .unwrap_or(Poll::Pending);
-    }
-    // SAFETY: forwarded contract.
-    match unsafe { poll_receive_with(core, waiter, &mut { waker }) } {
-        Some(poll) => poll,
-        // SAFETY: forwarded contract.
-        None => unsafe { poll_receive_staged(core, waiter, waker.waker()) },
-    }
-}
-
-/// [`poll_receive`] for a foreign or changed waker: staged outside the lock (SH1).
-///
-/// # Safety
-///
-/// As for [`poll_receive`].
-#[cold]
-#[inline(never)]
-unsafe fn poll_receive_staged<M: RawMutex, Q: Queue, const C: bool>(
-    core: &Core<M, Q, C>,
+pub(crate) unsafe fn poll_receive<M: RawMutex, Q: Queue>(
+    core: &Core<M, Q>,
     waiter: &mut Waiter,
     waker: &Waker,
 ) -> Poll<Q::Item> {
-    let mut staged = StagedWaker::new(waker);
-    // SAFETY: forwarded contract. A staged waker never declines.
-    let poll = unsafe { poll_receive_with(core, waiter, &mut staged) };
-    drop(staged); // after the lock
-    poll.unwrap_or(Poll::Pending)
-}
-
-/// One lock section of a receive poll; `None` when `stage` declined (nothing changed).
-///
-/// # Safety
-///
-/// As for [`poll_receive`].
-#[inline(always)]
-unsafe fn poll_receive_with<M: RawMutex, Q: Queue, const C: bool>(
-    core: &Core<M, Q, C>,
-    waiter: &mut Waiter,
-    stage: &mut impl WakerStage,
-) -> Option<Poll<Q::Item>> {
     // As in `poll_send`: only a pop allows a grant, the one `grant_freed` makes.
     core.update_granted(|s| {
         // SAFETY: pinned, used with `s.receivers` only (caller); lock held.
-        let turn = match unsafe { waiter.poll_turn_with(&mut s.receivers, stage) } {
-            Some(turn) => turn,
-            None => return (None, None, false), // declined: nothing changed
-        };
-        match turn {
+        match unsafe { waiter.poll_turn(&mut s.receivers, waker) } {
             Turn::Granted => s.reserved_items -= 1,
-            Turn::Waiting => return (Some(Poll::Pending), None, false),
+            Turn::Waiting => return (Poll::Pending, None, false),
             Turn::Fresh if s.available() == 0 => {
                 // SAFETY: as above; the owner cancels in its `Drop` while queued.
-                let queued = unsafe { waiter.enqueue_with(&mut s.receivers, stage, 1) };
-                return (queued.then_some(Poll::Pending), None, false);
+                unsafe { waiter.enqueue(&mut s.receivers, waker, 1) };
+                return (Poll::Pending, None, false);
             }
             Turn::Fresh => {}
         }
         match s.queue.pop() {
             Some(v) => {
                 let (w, more) = s.grant_freed();
-                (Some(Poll::Ready(v)), w, more)
+                (Poll::Ready(v), w, more)
             }
             None => {
                 // Unreachable by the invariants; wait again.
                 // SAFETY: as above.
-                let queued = unsafe { waiter.enqueue_with(&mut s.receivers, stage, 1) };
-                (queued.then_some(Poll::Pending), None, false)
+                unsafe { waiter.enqueue(&mut s.receivers, waker, 1) };
+                (Poll::Pending, None, false)
             }
         }
     })
@@ -418,10 +307,7 @@ unsafe fn poll_receive_with<M: RawMutex, Q: Queue, const C: bool>(
 ///
 /// As for [`poll_receive`].
 #[inline]
-pub(crate) unsafe fn cancel_receive<M: RawMutex, Q: Queue, const C: bool>(
-    core: &Core<M, Q, C>,
-    waiter: &mut Waiter,
-) {
+pub(crate) unsafe fn cancel_receive<M: RawMutex, Q: Queue>(core: &Core<M, Q>, waiter: &mut Waiter) {
     if waiter.is_queued() {
         // SAFETY: this function's contract.
         unsafe { cancel_queued_receive(core, waiter) };
@@ -435,14 +321,11 @@ pub(crate) unsafe fn cancel_receive<M: RawMutex, Q: Queue, const C: bool>(
 /// As for [`poll_receive`].
 #[cold]
 #[inline(never)]
-unsafe fn cancel_queued_receive<M: RawMutex, Q: Queue, const C: bool>(
-    core: &Core<M, Q, C>,
-    waiter: &mut Waiter,
-) {
-    let mut retired = None; // dropped after the lock (SH1)
+unsafe fn cancel_queued_receive<M: RawMutex, Q: Queue>(core: &Core<M, Q>, waiter: &mut Waiter) {
+    let mut retired = None; // dropped after the lock
     core.update(|s| {
         // SAFETY: pinned, used with `s.receivers` only (caller); lock held.
-        if unsafe { waiter.cancel_staged(&mut s.receivers, &mut retired) } {
+        if unsafe { waiter.cancel_retire(&mut s.receivers, &mut retired) } {
             s.reserved_items -= 1; // `update` promises it to the next receiver
         }
     });
@@ -454,29 +337,23 @@ unsafe fn cancel_queued_receive<M: RawMutex, Q: Queue, const C: bool>(
 /// # Safety
 ///
 /// `waiter` is pinned and is used only with this core's ready list.
-pub(crate) unsafe fn poll_ready<M: RawMutex, Q: Queue, const C: bool>(
-    core: &Core<M, Q, C>,
+pub(crate) unsafe fn poll_ready<M: RawMutex, Q: Queue>(
+    core: &Core<M, Q>,
     waiter: &mut Waiter,
     cx: &mut Context<'_>,
 ) -> Poll<()> {
-    // Rare enough to stage the waker always (a clone outside the lock, SH1).
-    let mut staged = StagedWaker::new(cx.waker());
-    let poll = core.with(|s| {
+    core.with(|s| {
         // SAFETY: pinned, used with `s.ready` only (caller); lock held.
-        let turn = unsafe { waiter.poll_turn_with(&mut s.ready, &mut staged) };
-        if turn == Some(Turn::Waiting) {
+        if unsafe { waiter.poll_turn(&mut s.ready, cx.waker()) } == Turn::Waiting {
             return Poll::Pending;
         }
         if s.available() > 0 {
             return Poll::Ready(());
         }
-        // SAFETY: as above; the owner cancels in its `Drop` while queued. A staged waker
-        // never declines.
-        unsafe { waiter.enqueue_with(&mut s.ready, &mut staged, 0) };
+        // SAFETY: as above; the owner cancels in its `Drop` while queued.
+        unsafe { waiter.enqueue(&mut s.ready, cx.waker(), 0) };
         Poll::Pending
-    });
-    drop(staged); // after the lock
-    poll
+    })
 }
 
 /// Cancels a wait for an item (a grant here reserves nothing).
@@ -484,23 +361,18 @@ pub(crate) unsafe fn poll_ready<M: RawMutex, Q: Queue, const C: bool>(
 /// # Safety
 ///
 /// As for [`poll_ready`].
-pub(crate) unsafe fn cancel_ready<M: RawMutex, Q: Queue, const C: bool>(
-    core: &Core<M, Q, C>,
-    waiter: &mut Waiter,
-) {
+pub(crate) unsafe fn cancel_ready<M: RawMutex, Q: Queue>(core: &Core<M, Q>, waiter: &mut Waiter) {
     if waiter.is_queued() {
-        let mut retired = None; // dropped after the lock (SH1)
+        let mut retired = None; // dropped after the lock
         core.with(|s| {
             // SAFETY: pinned, used with `s.ready` only (caller); lock held.
-            let _ = unsafe { waiter.cancel_staged(&mut s.ready, &mut retired) };
+            let _ = unsafe { waiter.cancel_retire(&mut s.ready, &mut retired) };
         });
         drop(retired);
     }
 }
 
 /// Buffered items and free slots that are not promised to anyone (for `poll_*` methods).
-pub(crate) fn unpromised<M: RawMutex, Q: Queue, const C: bool>(
-    core: &Core<M, Q, C>,
-) -> (usize, usize) {
+pub(crate) fn unpromised<M: RawMutex, Q: Queue>(core: &Core<M, Q>) -> (usize, usize) {
     core.with(|s| (s.available(), s.free()))
 }

@@ -8,7 +8,6 @@ use core::task::{Context, Poll};
 use super::polled as chan;
 use super::Channel;
 use crate::sync::blocking_mutex::raw::RawMutex;
-use crate::sync::wait_list::OwnWaker;
 use crate::sync::wait_list::Waiter;
 
 /// Future of [`Channel::send`]. Cancel safety: yes (see there).
@@ -38,14 +37,7 @@ impl<M: RawMutex, T, const N: usize> Future for SendFuture<'_, M, T, N> {
         // pinned; `waiter` stays in place.
         let this = unsafe { self.get_unchecked_mut() };
         // SAFETY: `waiter` is pinned inside this future and used only as a sender here.
-        unsafe {
-            chan::poll_send(
-                this.channel,
-                &mut this.value,
-                &mut this.waiter,
-                OwnWaker::new(cx.waker()),
-            )
-        }
+        unsafe { chan::poll_send(this.channel, &mut this.value, &mut this.waiter, cx.waker()) }
     }
 }
 
@@ -81,7 +73,7 @@ impl<M: RawMutex, T, const N: usize> Future for ReceiveFuture<'_, M, T, N> {
         // SAFETY: nothing is moved out of `self`; `waiter` stays in place.
         let this = unsafe { self.get_unchecked_mut() };
         // SAFETY: `waiter` is pinned inside this future and used only as a receiver here.
-        unsafe { chan::poll_receive(this.channel, &mut this.waiter, OwnWaker::new(cx.waker())) }
+        unsafe { chan::poll_receive(this.channel, &mut this.waiter, cx.waker()) }
     }
 }
 

@@ -122,16 +122,15 @@ impl core::error::Error for TryReceiveError {}
 /// assert_eq!(CH.try_receive(), Err(TryReceiveError::Empty));
 /// ```
 pub struct Channel<M: RawMutex, T, const N: usize> {
-    /// Unchecked: the ring only moves values, so every section keeps SH1 (see `Core`).
-    pub(crate) core: Core<M, Ring<T, N>, false>,
+    pub(crate) core: Core<M, Ring<T, N>>,
     slots: PollSlots<M>,
 }
 
 impl<M: RawMutex, T, const N: usize> Parts for Channel<M, T, N> {
     type M = M;
     type Q = Ring<T, N>;
-    type Core = Core<M, Ring<T, N>, false>;
-    fn core(&self) -> &Core<M, Ring<T, N>, false> {
+    type Core = Core<M, Ring<T, N>>;
+    fn core(&self) -> &Core<M, Ring<T, N>> {
         &self.core
     }
     fn slots(&self) -> &PollSlots<M> {
@@ -144,9 +143,7 @@ impl<M: RawMutex, T, const N: usize> Channel<M, T, N> {
     pub const fn new() -> Self {
         const { assert!(N > 0, "a Channel needs a capacity of at least 1") };
         Self {
-            // SAFETY: SH1 holds for every lock section of `engine` over a `Ring` (see
-            // `Core`), and `len` below only reads.
-            core: unsafe { Core::new_unchecked(engine::State::new(Ring::new())) },
+            core: Core::new(engine::State::new(Ring::new())),
             slots: PollSlots::new(),
         }
     }

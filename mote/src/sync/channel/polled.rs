@@ -9,12 +9,12 @@
 //! promised slot) wakes the `send` slot, after the engine released its lock. Wakes of a
 //! slot may be spurious (the item may be promised to a FIFO waiter).
 
-use core::task::{Context, Poll};
+use core::task::{Context, Poll, Waker};
 
 use super::engine::{self, Core, Queue};
 use crate::sync::blocking_mutex::raw::RawMutex;
 use crate::sync::poll_slot::PollSlot;
-use crate::sync::wait_list::{OwnWaker, Waiter};
+use crate::sync::wait_list::Waiter;
 
 /// The two `poll_*` waker slots of a channel.
 pub(crate) struct PollSlots<M> {
@@ -35,15 +35,13 @@ impl<M: RawMutex> PollSlots<M> {
 pub(crate) trait Parts {
     type M: RawMutex;
     type Q: Queue;
-    /// The engine core: checked (`PriorityChannel`, whose queue runs the user's `Ord`)
-    /// or unchecked (`Channel`, SH1 in `shared.rs`).
+    /// The engine core (a FIFO ring for `Channel`, a sorted array for `PriorityChannel`).
     type Core: CoreOps<Q = Self::Q>;
     fn core(&self) -> &Self::Core;
     fn slots(&self) -> &PollSlots<Self::M>;
 }
 
-/// The engine's operations on a core, whether its lock is checked or not (the `C` of
-/// [`Core`]), so that [`Parts`] needs no const parameter.
+/// The engine's operations on a core, as methods (so that [`Parts`] names one type).
 pub(crate) trait CoreOps {
     type Q: Queue;
     fn try_send(&self, item: <Self::Q as Queue>::Item) -> Result<(), <Self::Q as Queue>::Item>;
@@ -56,7 +54,7 @@ pub(crate) trait CoreOps {
         &self,
         item: &mut Option<<Self::Q as Queue>::Item>,
         waiter: &mut Waiter,
-        waker: OwnWaker<'_>,
+        waker: &Waker,
     ) -> Poll<()>;
     /// # Safety
     ///
@@ -68,7 +66,7 @@ pub(crate) trait CoreOps {
     unsafe fn poll_receive(
         &self,
         waiter: &mut Waiter,
-        waker: OwnWaker<'_>,
+        waker: &Waker,
     ) -> Poll<<Self::Q as Queue>::Item>;
     /// # Safety
     ///
@@ -80,7 +78,7 @@ pub(crate) trait CoreOps {
     fn len(&self) -> usize;
 }
 
-impl<M: RawMutex, Q: Queue, const C: bool> CoreOps for Core<M, Q, C> {
+impl<M: RawMutex, Q: Queue> CoreOps for Core<M, Q> {
     type Q = Q;
     #[inline]
     fn try_send(&self, item: Q::Item) -> Result<(), Q::Item> {
@@ -98,7 +96,7 @@ impl<M: RawMutex, Q: Queue, const C: bool> CoreOps for Core<M, Q, C> {
         &self,
         item: &mut Option<Q::Item>,
         waiter: &mut Waiter,
-        waker: OwnWaker<'_>,
+        waker: &Waker,
     ) -> Poll<()> {
         // SAFETY: this method's contract.
         unsafe { engine::poll_send(self, item, waiter, waker) }
@@ -109,7 +107,7 @@ impl<M: RawMutex, Q: Queue, const C: bool> CoreOps for Core<M, Q, C> {
         unsafe { engine::cancel_send(self, waiter) }
     }
     #[inline(always)]
-    unsafe fn poll_receive(&self, waiter: &mut Waiter, waker: OwnWaker<'_>) -> Poll<Q::Item> {
+    unsafe fn poll_receive(&self, waiter: &mut Waiter, waker: &Waker) -> Poll<Q::Item> {
         // SAFETY: this method's contract.
         unsafe { engine::poll_receive(self, waiter, waker) }
     }
@@ -160,7 +158,7 @@ pub(crate) unsafe fn poll_send<P: Parts>(
     p: &P,
     item: &mut Option<Item<P>>,
     waiter: &mut Waiter,
-    waker: OwnWaker<'_>,
+    waker: &Waker,
 ) -> Poll<()> {
     // SAFETY: this function's contract.
     let r = unsafe { p.core().poll_send(item, waiter, waker) };
@@ -201,7 +199,7 @@ unsafe fn cancel_queued_send<P: Parts>(p: &P, waiter: &mut Waiter) {
 pub(crate) unsafe fn poll_receive<P: Parts>(
     p: &P,
     waiter: &mut Waiter,
-    waker: OwnWaker<'_>,
+    waker: &Waker,
 ) -> Poll<Item<P>> {
     // SAFETY: this function's contract.
     let r = unsafe { p.core().poll_receive(waiter, waker) };

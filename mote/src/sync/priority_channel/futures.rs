@@ -7,7 +7,6 @@ use core::task::{Context, Poll};
 use super::PriorityChannel;
 use crate::sync::blocking_mutex::raw::RawMutex;
 use crate::sync::channel::polled as chan;
-use crate::sync::wait_list::OwnWaker;
 use crate::sync::wait_list::Waiter;
 
 /// Future of [`PriorityChannel::send`]. Cancel safety: yes.
@@ -36,14 +35,7 @@ impl<M: RawMutex, T: Ord, const N: usize> Future for PrioritySendFuture<'_, M, T
         // pinned; `waiter` stays in place.
         let this = unsafe { self.get_unchecked_mut() };
         // SAFETY: `waiter` is pinned inside this future and used only as a sender here.
-        unsafe {
-            chan::poll_send(
-                this.channel,
-                &mut this.value,
-                &mut this.waiter,
-                OwnWaker::new(cx.waker()),
-            )
-        }
+        unsafe { chan::poll_send(this.channel, &mut this.value, &mut this.waiter, cx.waker()) }
     }
 }
 
@@ -77,7 +69,7 @@ impl<M: RawMutex, T: Ord, const N: usize> Future for PriorityReceiveFuture<'_, M
         // SAFETY: nothing is moved out of `self`; `waiter` stays in place.
         let this = unsafe { self.get_unchecked_mut() };
         // SAFETY: `waiter` is pinned inside this future and used only as a receiver here.
-        unsafe { chan::poll_receive(this.channel, &mut this.waiter, OwnWaker::new(cx.waker())) }
+        unsafe { chan::poll_receive(this.channel, &mut this.waiter, cx.waker()) }
     }
 }
 
