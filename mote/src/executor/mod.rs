@@ -21,6 +21,15 @@
 //! - An idle executor sleeps: WFI on Cortex-M, park on std ([`arch`]).
 //! - Wakes work from any interrupt priority and any thread.
 //! - A full pool is an error value ([`SpawnError::Busy`]), never a panic or a corruption.
+//! - Who may spawn where: a [`Spawner`] (`!Send`) spawns on its executor from that
+//!   executor's context only, so its tasks may hold `!Send` state; a [`SendSpawner`]
+//!   spawns `Send` futures from anywhere ([`raw`] module docs).
+//! - A stale waker (kept after its task finished) causes at most a spurious poll of the
+//!   slot's next occupant: never a lost, duplicated or misplaced run-queue entry or timer.
+//! - A panicking task (with `panic = unwind`) is finished and its slot freed; the rest of
+//!   its batch runs on the next poll ([`raw`] module docs).
+//! - The Cortex-M backend is single-core: its task state and run queue rely on interrupts
+//!   of one core being the only concurrency (see the `cortex-m` feature docs).
 
 pub(crate) mod header;
 pub(crate) mod pool;

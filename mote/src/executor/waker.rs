@@ -5,8 +5,13 @@
 //!   state transition ([`State::wake`](super::state::State::wake)) and, only if that
 //!   queued the task, one lock-free run-queue push and a pend of the executor.
 //! - Clone and drop are free: headers are `'static`, wakers hold no reference count.
-//! - A waker of a finished task does nothing; one of a slot re-spawned since causes at
-//!   most a spurious poll of the new task, which futures must tolerate anyway.
+//! - **Stale wakers.** A waker outlives its task (a driver may keep it). A waker of a
+//!   finished task does nothing; one of a slot re-spawned since causes at most a spurious
+//!   poll of the new task, which futures must tolerate anyway. The same holds for timers
+//!   polled with a stale waker: the node is queued only on the executor of the slot's
+//!   live task, checked in the critical section that queues it (`raw::schedule_wake`),
+//!   so a stale waker never queues a node twice, never on a dead task's executor, and
+//!   never makes another task's timer late or lost (`tests/executor_adversary.rs`).
 
 use core::ptr;
 use core::task::{RawWaker, RawWakerVTable, Waker};
