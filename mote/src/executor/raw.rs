@@ -232,9 +232,12 @@ impl RawExecutor {
         // Timers scheduled during the batch need no pend: the caller re-arms after it.
         #[cfg(feature = "time")]
         self.in_poll.store(true, Ordering::Relaxed);
+        // Timer work only when a deadline may have been reached: no clock read, no
+        // critical section on the passes in between.
         #[cfg(feature = "time")]
-        self.wake_due_timers();
-        // SAFETY: single consumer per the contract.
+        if self.timers.take_due() {
+            self.wake_due_timers();
+        }
         let mut batch = BatchGuard {
             executor: self,
             // SAFETY: single consumer per the contract.
@@ -247,7 +250,13 @@ impl RawExecutor {
             unsafe { (*task.header().poll.get()).unwrap_unchecked()(task) };
             polled += 1;
         }
-        // Drops `batch` (an empty rest: nothing to re-queue).
+        drop(batch); // an empty rest: nothing to re-queue
+        // A deadline earlier than the armed one was scheduled: arm for it now, so it
+        // fires on time even if this executor never goes idle.
+        #[cfg(feature = "time")]
+        if self.timers.take_rearm() {
+            self.arm_timers();
+        }
         polled
     }
 
@@ -318,6 +327,7 @@ pub(crate) fn timer_node(task: TaskRef) -> core::ptr::NonNull<crate::time::timer
 #[cfg(feature = "time")]
 impl RawExecutor {
     /// Wakes every task whose timer is due.
+    #[inline(never)]
     fn wake_due_timers(&self) {
         let Some(now) = self.timers.now() else {
             return; // no timer ever scheduled here

@@ -45,7 +45,7 @@ use critical_section::Mutex;
 
 use super::driver::{self, AlarmCallback, AlarmHandle};
 use super::timer_queue::{TimerNode, TimerQueue};
-use crate::loom::{AtomicPtr, Ordering};
+use crate::loom::{AtomicBool, AtomicPtr, Ordering};
 
 /// The driver entry points an executor needs. The only reference to this table (and so
 /// to the driver's symbols) is in [`ExecutorTimers::schedule`].
@@ -105,6 +105,14 @@ pub struct ExecutorTimers {
     armed: Mutex<Cell<u64>>,
     /// Null until the first `schedule`; then `&DRIVER_FNS` (immutable, `'static`).
     driver: AtomicPtr<DriverFns>,
+    /// Set when a deadline may have been reached (the alarm fired, or `arm_alarm` found
+    /// the earliest deadline passed or had no alarm): the executor pops due timers on its
+    /// next pass, and only then ([`take_due`](Self::take_due)).
+    due: AtomicBool,
+    /// Set when `schedule` made a deadline earlier than the armed one: the executor
+    /// re-arms after its batch ([`take_rearm`](Self::take_rearm)), so timers fire on time
+    /// even on an executor that never goes idle.
+    rearm: AtomicBool,
 }
 
 impl Default for ExecutorTimers {
@@ -121,6 +129,8 @@ impl ExecutorTimers {
             alarm: Mutex::new(Cell::new(Alarm::NotYetAllocated)),
             armed: Mutex::new(Cell::new(0)),
             driver: AtomicPtr::new(core::ptr::null_mut()),
+            due: AtomicBool::new(false),
+            rearm: AtomicBool::new(false),
         }
     }
 
@@ -192,13 +202,49 @@ impl ExecutorTimers {
         };
         let armed = self.armed.borrow(cs).get();
         let earlier_than_armed = armed == 0 || at < armed - 1;
-        earliest && earlier_than_armed && !busy()
+        if earliest && earlier_than_armed {
+            self.rearm.store(true, Ordering::Relaxed);
+            !busy()
+        } else {
+            false
+        }
+    }
+
+    /// `true` (once) if a deadline may have been reached since the last call: the
+    /// executor then pops due timers ([`pop_due`](Self::pop_due)); otherwise it need not
+    /// read the clock at all. Only the owning executor calls it. A `true` also requests a
+    /// re-arm ([`take_rearm`](Self::take_rearm)) for the deadline after the popped ones.
+    ///
+    /// A load and a store, not a swap (which ARMv6-M would make a critical section): a
+    /// flag set between the two is lost only for an alarm whose deadline the caller's
+    /// following clock read already covers, since it pops after clearing.
+    #[inline]
+    pub fn take_due(&self) -> bool {
+        let due = self.due.load(Ordering::Relaxed);
+        if due {
+            self.due.store(false, Ordering::Relaxed);
+            self.rearm.store(true, Ordering::Relaxed);
+        }
+        due
+    }
+
+    /// `true` (once) if a new earliest deadline was scheduled since the last call: the
+    /// executor then calls [`arm_alarm`](Self::arm_alarm). Only the owning executor calls
+    /// it.
+    #[inline]
+    pub fn take_rearm(&self) -> bool {
+        let rearm = self.rearm.load(Ordering::Relaxed);
+        if rearm {
+            self.rearm.store(false, Ordering::Relaxed);
+        }
+        rearm
     }
 
     /// Records that the alarm fired (call it from the alarm callback): the next
     /// [`arm_alarm`](Self::arm_alarm) must program the driver again.
     pub fn alarm_fired(&self) {
         critical_section::with(|cs| self.armed.borrow(cs).set(0));
+        self.due.store(true, Ordering::Relaxed);
     }
 
     /// Unlinks `node` if queued (e.g. when its task finishes). O(log n) amortized.
@@ -248,6 +294,14 @@ impl ExecutorTimers {
     /// already been reached (pop due timers again first), or if the driver had no
     /// alarm slot for this executor (then it must poll its timers).
     pub fn arm_alarm(&self, callback: AlarmCallback) -> bool {
+        let may_sleep = self.arm_alarm_in_cs(callback);
+        if !may_sleep {
+            self.due.store(true, Ordering::Relaxed);
+        }
+        may_sleep
+    }
+
+    fn arm_alarm_in_cs(&self, callback: AlarmCallback) -> bool {
         critical_section::with(|cs| {
             // SAFETY: as in `pop_due`.
             let Some(at) = (unsafe { self.queue.borrow(cs).next_deadline() }) else {
