@@ -235,9 +235,8 @@ impl Spawner {
             let task = task_from_waker(cx.waker())
                 .expect("Spawner::for_current_executor awaited outside a Mote task");
             let executor = current_executor(task).expect(
-                "Spawner::for_current_executor awaited with a task's waker outside that \
-                 task's executor (on another thread or priority); use \
-                 SendSpawner::for_current_executor there",
+                "Spawner::for_current_executor: waker used outside its executor's context; \
+                 use SendSpawner::for_current_executor",
             );
             Poll::Ready(Spawner::new(executor))
         })
