@@ -3,7 +3,7 @@
 use core::cell::{Cell, RefCell};
 
 use mote::sync::blocking_mutex::raw::{
-    CriticalSectionRawMutex, NoopRawMutex, RawMutex, StdRawMutex, ThreadModeRawMutex,
+    CriticalSectionRawMutex, NoopRawMutex, RawMutex, StdRawMutex,
 };
 use mote::sync::blocking_mutex::Mutex;
 use mote::sync::channel::{Channel, TrySendError};
@@ -56,25 +56,6 @@ fn get_mut_and_into_inner() {
     assert_eq!(m.into_inner(), 15);
 }
 
-/// On the host, "thread mode" is the thread named `main`: the mutex works there and
-/// panics (documented) on any other thread, so it can never be shared across threads.
-#[test]
-fn thread_mode_mutex_runs_in_thread_mode_only() {
-    static M: Mutex<ThreadModeRawMutex, Cell<u8>> = Mutex::new(Cell::new(1));
-    let main_like = std::thread::Builder::new().name("main".into());
-    main_like
-        .spawn(|| {
-            M.lock(|c| c.set(c.get() + 1));
-            assert_eq!(M.lock(|c| c.get()), 2);
-        })
-        .unwrap()
-        .join()
-        .unwrap();
-    let other = std::thread::Builder::new().name("worker".into());
-    let result = other.spawn(|| M.lock(|c| c.get())).unwrap().join();
-    assert!(result.is_err(), "locking outside thread mode must panic");
-}
-
 #[test]
 fn raw_init_constants_lock() {
     fn run<R: RawMutex>() -> u8 {
@@ -84,9 +65,7 @@ fn raw_init_constants_lock() {
     assert_eq!(run::<CriticalSectionRawMutex>(), 9);
     assert_eq!(run::<NoopRawMutex>(), 9);
     assert_eq!(run::<StdRawMutex>(), 9);
-    let on_main = std::thread::Builder::new().name("main".into());
-    let r = on_main.spawn(run::<ThreadModeRawMutex>).unwrap().join();
-    assert_eq!(r.unwrap(), 9);
+    // `ThreadModeRawMutex`: tests/sync_thread_mode.rs (thread mode is process-wide).
 }
 
 #[test]

@@ -128,11 +128,23 @@ pub fn run_main(init: impl FnOnce(Spawner)) -> ! {
     EXECUTOR.run(init)
 }
 
-/// True when running in thread mode (no exception or interrupt is active).
-#[allow(dead_code)]
+/// True when running in thread mode (no exception or interrupt is active) on this core.
+#[inline]
 pub(crate) fn in_thread_mode() -> bool {
     // VECTACTIVE (ICSR[8:0]) is 0 in thread mode.
     // SAFETY: a read of the always-present ICSR register, without side effects.
     let icsr = unsafe { core::ptr::read_volatile(0xE000_ED04 as *const u32) };
     icsr & 0x1FF == 0
+}
+
+/// Refuses a `ThreadModeRawMutex` lock from handler mode, saying what to use instead. One
+/// string, no formatting: the cost of the message stays a few bytes of `.rodata`.
+#[cold]
+#[inline(never)]
+#[track_caller]
+pub(crate) fn not_thread_mode() -> ! {
+    panic!(
+        "ThreadModeRawMutex locked from an interrupt handler (or a task of an \
+         InterruptExecutor); use CriticalSectionRawMutex for data shared with interrupts"
+    )
 }

@@ -83,6 +83,7 @@ impl Executor {
     }
 
     /// Runs `init` with a spawner, then runs tasks forever on this thread.
+    /// This thread becomes thread mode as in [`run_until`](Self::run_until).
     ///
     /// # Panics
     /// If the executor already runs, or ran, on another thread.
@@ -94,6 +95,10 @@ impl Executor {
     /// Runs `init`, then polls tasks, parking when idle, until `done()` (checked after
     /// every batch of polls) returns true. Handy in tests and host tools.
     ///
+    /// The calling thread becomes the process's thread mode (the only thread that may lock
+    /// a [`ThreadModeRawMutex`](crate::sync::blocking_mutex::raw::ThreadModeRawMutex))
+    /// unless another thread already is.
+    ///
     /// # Panics
     /// If the executor runs, or ran, on another thread.
     pub fn run_until(&'static self, init: impl FnOnce(Spawner), mut done: impl FnMut() -> bool) {
@@ -103,6 +108,8 @@ impl Executor {
             thread::current().id(),
             "a mote Executor runs on one thread only"
         );
+        // The executor's thread becomes thread mode unless another thread already is.
+        super::std_thread_mode::claim();
         init(self.raw.spawner());
         loop {
             // SAFETY: only this thread polls (checked above), and never re-entrantly.
@@ -141,11 +148,4 @@ impl Executor {
 pub fn run_main(init: impl FnOnce(Spawner)) -> ! {
     let executor: &'static Executor = Box::leak(Box::new(Executor::new()));
     executor.run(init)
-}
-
-/// On the host, "thread mode" is the program's main thread (the one named `main`), so a
-/// `ThreadModeRawMutex` can never be shared between two threads at once.
-#[allow(dead_code)]
-pub(crate) fn in_thread_mode() -> bool {
-    thread::current().name() == Some("main")
 }

@@ -10,15 +10,38 @@
 //! | kind | features | excludes | `Sync` | cost of `lock` |
 //! |------|----------|----------|--------|----------------|
 //! | [`CriticalSectionRawMutex`] | all | every context (interrupts masked; on the host, **one lock for the whole process**) | yes | one critical section |
-//! | [`ThreadModeRawMutex`] | all | interrupts by refusing them (panic) | yes | one mode check |
+//! | `ThreadModeRawMutex` | `cortex-m` or `std` | every context but thread mode, by refusing it (panic) | yes | one mode check |
 //! | `StdRawMutex` | `std` | other threads, **one lock per instance** | yes | a thread-local read, one uncontended `std` mutex |
 //! | [`NoopRawMutex`] | all | nothing: the value never leaves its context | no | nothing |
 //!
 //! Which one:
 //! - Data shared with interrupt handlers: [`CriticalSectionRawMutex`].
+//! - Data used by thread-mode tasks only, on a single-core Cortex-M: `ThreadModeRawMutex`
+//!   (cheaper than masking interrupts).
 //! - Host code with many threads: `StdRawMutex`, so that unrelated primitives do not
 //!   contend for the process-wide critical section.
 //! - A primitive owned by one task or one executor: [`NoopRawMutex`].
+//!
+//! `ThreadModeRawMutex` exists only with a backend feature (`cortex-m` or `std`): without
+//! one, nothing can tell thread mode from an interrupt handler or one thread from another,
+//! and a `ThreadModeRawMutex` that let everyone in would be a `Sync` lock that excludes
+//! nothing.
+#![cfg_attr(
+    not(any(feature = "cortex-m", feature = "std")),
+    doc = r#"
+This build has no backend feature, so `ThreadModeRawMutex` does not exist:
+
+```compile_fail,E0432
+use mote::sync::blocking_mutex::raw::ThreadModeRawMutex;
+```
+
+while the other kinds do:
+
+```
+use mote::sync::blocking_mutex::raw::{CriticalSectionRawMutex, NoopRawMutex};
+```
+"#
+)]
 
 use core::marker::PhantomData;
 
@@ -141,56 +164,98 @@ unsafe impl RawMutex for NoopRawMutex {
     }
 }
 
-/// A raw mutex usable only from thread mode (the main, non-interrupt execution context).
-///
-/// Locking costs a mode check instead of masking interrupts. Interrupt handlers must not
-/// touch data protected by it.
-///
-/// # Panics
-///
-/// [`lock`](RawMutex::lock) panics with the message `"ThreadModeRawMutex locked outside
-/// thread mode (from an interrupt handler)"` when called from an interrupt handler: that
-/// is a program bug, and continuing would allow a data race.
-///
-/// Soundness rests on the executor backend's notion of thread mode: on Cortex-M the CPU
-/// is in thread mode in exactly one context (single core). On a host backend, thread mode
-/// must likewise be one thread at a time.
-///
-/// ```
-/// use mote::sync::blocking_mutex::raw::{RawMutex, ThreadModeRawMutex};
-/// let m = ThreadModeRawMutex::new();
-/// assert_eq!(m.lock(|| 3), 3);
-/// ```
-pub struct ThreadModeRawMutex {
-    _private: (),
-}
+#[cfg(any(feature = "cortex-m", feature = "std"))]
+pub use self::thread_mode::ThreadModeRawMutex;
 
-impl ThreadModeRawMutex {
-    /// Creates the raw mutex.
-    pub const fn new() -> Self {
-        Self { _private: () }
+/// `ThreadModeRawMutex`: only with a backend, which alone can tell thread mode apart.
+#[cfg(any(feature = "cortex-m", feature = "std"))]
+mod thread_mode {
+    use super::RawMutex;
+    use crate::executor::arch::{in_thread_mode, not_thread_mode};
+
+    /// A raw mutex usable only from thread mode (the main, non-interrupt execution
+    /// context). Available with a backend feature (`cortex-m` or `std`) only.
+    ///
+    /// Locking costs a mode check instead of masking interrupts: it runs the closure in
+    /// thread mode and refuses (panics) everywhere else. What thread mode is depends on the
+    /// backend:
+    ///
+    /// - **`cortex-m`**: the core is in thread mode (no exception or interrupt handler is
+    ///   active; tasks of an `InterruptExecutor` run in a handler, so they are refused).
+    ///   This holds on **one core only**: if two cores of a multi-core chip run this
+    ///   program, both are in thread mode at once and this lock excludes nothing. The
+    ///   Cortex-M backend as a whole is single-core (see the `cortex-m` feature).
+    /// - **`std`**: one identified thread per process. The first thread that runs a mote
+    ///   [`Executor`] or locks a `ThreadModeRawMutex` claims thread mode, atomically, for
+    ///   the rest of the process's life (even after it ends, so no later thread takes
+    ///   over while one of its closures might still run). Every other thread is refused,
+    ///   whatever its name. Thread names play no part.
+    /// - **no backend**: this type does not exist (nothing could tell the contexts
+    ///   apart); use [`CriticalSectionRawMutex`](super::CriticalSectionRawMutex).
+    ///
+    /// [`Executor`]: crate::executor::Executor
+    ///
+    /// # Panics
+    ///
+    /// [`lock`](RawMutex::lock) panics outside thread mode: that is a program bug, and
+    /// going on would allow a data race. The message says what to use instead:
+    ///
+    /// - `cortex-m`: `"ThreadModeRawMutex locked from an interrupt handler (or a task of
+    ///   an InterruptExecutor); use CriticalSectionRawMutex for data shared with
+    ///   interrupts"`.
+    /// - `std`: `"ThreadModeRawMutex locked from thread "worker" (ThreadId(3)) but thread
+    ///   mode belongs to thread "main" (ThreadId(1)) (...); use CriticalSectionRawMutex,
+    ///   or StdRawMutex (one lock per primitive, host only), for data shared between
+    ///   threads"`.
+    ///
+    /// ```
+    /// use mote::sync::blocking_mutex::raw::{RawMutex, ThreadModeRawMutex};
+    /// static M: ThreadModeRawMutex = ThreadModeRawMutex::new();
+    /// // The first thread to lock one (here, the program's) becomes thread mode...
+    /// assert_eq!(M.lock(|| 3), 3);
+    /// // ...and every other thread is refused, even one named "main".
+    /// let other = std::thread::Builder::new().name("main".into());
+    /// let refused = other.spawn(|| M.lock(|| 4)).unwrap().join();
+    /// assert!(refused.is_err());
+    /// ```
+    pub struct ThreadModeRawMutex {
+        _private: (),
     }
-}
 
-impl Default for ThreadModeRawMutex {
-    fn default() -> Self {
-        Self::new()
+    impl ThreadModeRawMutex {
+        /// Creates the raw mutex.
+        ///
+        /// ```
+        /// use mote::sync::blocking_mutex::raw::ThreadModeRawMutex;
+        /// static M: ThreadModeRawMutex = ThreadModeRawMutex::new();
+        /// ```
+        pub const fn new() -> Self {
+            Self { _private: () }
+        }
     }
-}
 
-// SAFETY: `lock` runs the closure only in thread mode and panics elsewhere; thread mode is
-// a single execution context (single core, see the type's docs), so two closures can only
-// nest, never overlap.
-unsafe impl RawMutex for ThreadModeRawMutex {
-    const INIT: Self = Self::new();
+    impl Default for ThreadModeRawMutex {
+        fn default() -> Self {
+            Self::new()
+        }
+    }
 
-    #[inline]
-    fn lock<R>(&self, f: impl FnOnce() -> R) -> R {
-        assert!(
-            crate::executor::arch::in_thread_mode(),
-            "ThreadModeRawMutex locked outside thread mode (from an interrupt handler)"
-        );
-        f()
+    // SAFETY: `lock` runs the closure only when the backend says the caller is thread mode
+    // and panics otherwise. Thread mode is a single execution context: on Cortex-M the one
+    // core's non-handler context (single core, see the type's docs), on std the one thread
+    // that claimed it (a `OnceLock`, never released). So two closures can only nest, never
+    // overlap.
+    unsafe impl RawMutex for ThreadModeRawMutex {
+        const INIT: Self = Self::new();
+
+        #[inline]
+        #[track_caller]
+        fn lock<R>(&self, f: impl FnOnce() -> R) -> R {
+            if !in_thread_mode() {
+                not_thread_mode();
+            }
+            f()
+        }
     }
 }
 
