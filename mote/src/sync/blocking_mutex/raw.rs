@@ -70,10 +70,12 @@ pub unsafe trait RawMutex {
 ///
 /// **On the host it is one lock for the whole process**: the `std` implementation of
 /// `critical-section` is a single global (re-entrant) mutex, so every primitive that uses
-/// this kind, in every thread, takes the same lock. Threads that hammer unrelated
-/// primitives then serialise on it (measured: 10^6 `try_send`s from spinning threads took
-/// 20.8 s). Host code that does not share data with interrupts should use `StdRawMutex`
-/// (feature `std`), one lock per primitive.
+/// this kind, in every thread, takes the same lock, and threads that use unrelated
+/// primitives wait for each other. (Measured here, release build on a busy 2-core host:
+/// four threads, each with its own channel, 10^6 `try_send` + `try_receive` pairs in all,
+/// took 48-78 ms with this kind and 29-60 ms with `StdRawMutex`.) Host code that does not
+/// share data with interrupts should use `StdRawMutex` (feature `std`), one lock per
+/// primitive.
 ///
 /// ```
 /// use mote::sync::blocking_mutex::raw::{CriticalSectionRawMutex, RawMutex};
