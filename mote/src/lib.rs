@@ -7,7 +7,9 @@
 //! The crate is organised in rooms (see `DESIGN.md` of the project):
 //!
 //! - [`executor`]: task storage, run queue, spawner, executor loop, waker, and the
-//!   per-architecture backends (`cortex-m`, `std` features).
+//!   per-architecture backends (`cortex-m`, `std` features). The `cortex-m` backend is
+//!   **single-core**: on a multi-core chip, Mote runs on one core, and no other core may
+//!   wake its tasks (see `Executor`'s docs with that feature; it cannot be checked).
 //! - [`time`] (feature `time`): `Instant`, `Duration`, `Timer`, `Ticker`, timeouts,
 //!   `Delay`, the time-driver seam and the timer queue.
 //! - [`sync`]: channels, signals, mutexes and waker slots.

@@ -80,6 +80,14 @@ pub const HOST_TESTS: &[(&str, &[&str])] = &[
             "trace",
         ],
     ),
+    // Without a backend feature `ThreadModeRawMutex` must not exist (nothing could tell
+    // thread mode apart): the raw mutex module's doc tests, built with no feature of
+    // `mote`, include a compile-fail test that imports it (and one that imports the
+    // kinds that do exist).
+    (
+        "host: mote raw mutex doc tests without a backend",
+        &["test", "-p", "mote", "--doc", "blocking_mutex::raw"],
+    ),
     // The board crate's doc tests, including its compile-fail tests (unbound interrupts,
     // LEDs that do not exist) and `read_until_idle` (feature `time`); without the panic
     // handler, which would clash with std's, or the time driver.

@@ -251,8 +251,8 @@ impl RawExecutor {
             polled += 1;
         }
         drop(batch); // an empty rest: nothing to re-queue
-        // A deadline earlier than the armed one was scheduled: arm for it now, so it
-        // fires on time even if this executor never goes idle.
+                     // A deadline earlier than the armed one was scheduled: arm for it now, so it
+                     // fires on time even if this executor never goes idle.
         #[cfg(feature = "time")]
         if self.timers.take_rearm() {
             self.arm_timers();

@@ -10,7 +10,9 @@
 //! - **One lock per primitive**: state is guarded by a
 //!   [`RawMutex`](blocking_mutex::raw::RawMutex) kind chosen by the user
 //!   (`CriticalSectionRawMutex` to share with interrupts, `ThreadModeRawMutex`,
-//!   `NoopRawMutex`). Wakers are woken after the lock is released.
+//!   `StdRawMutex` for host threads, `NoopRawMutex`). Wakers are woken after the lock is
+//!   released. (On the host, `CriticalSectionRawMutex` is one lock for the whole process;
+//!   `StdRawMutex` is one per primitive.)
 //! - **Fair, unbounded waiting**: where several waiters are normal, they queue in an
 //!   intrusive FIFO list whose nodes live inside the waiting futures, so there is no
 //!   waiter limit and waiters never evict each other. The resource is handed to the

@@ -9,6 +9,9 @@
 //!   their own: the pender is a no-op, and a wake costs one state CAS and one push.
 //! - WFI rather than WFE: on a single core every wake source is an interrupt, and QEMU
 //!   implements WFE as a no-op (a WFE idle loop spins); WFI really sleeps there.
+//!
+//! Premise: **one core** (see [`Executor`]'s "Single core" section, the public statement
+//! of it).
 
 use portable_atomic::{AtomicU32, Ordering};
 
@@ -22,6 +25,32 @@ use crate::executor::Spawner;
 /// static EXECUTOR: mote::executor::Executor = mote::executor::Executor::new();
 /// EXECUTOR.run(|spawner| spawner.must_spawn(app()));
 /// ```
+///
+/// # Single core
+///
+/// The Cortex-M backend (this executor, [`InterruptExecutor`](super::InterruptExecutor),
+/// the task wakers and `ThreadModeRawMutex`) supports **one core**. Everything that
+/// touches the runtime (polls, wakes, spawns, `ThreadModeRawMutex` locks) must run on the
+/// core that runs the executors, in thread mode or in its interrupt handlers:
+///
+/// - Task state changes that the executor makes on its own are plain byte stores with
+///   compiler fences, ordered only by this core's program order; a wake from another
+///   core could race with them and lose or corrupt a task's state.
+/// - The idle executor sleeps with WFI and is woken by this core's interrupts; a wake
+///   from another core sends no event or interrupt here, so the task could sleep forever.
+/// - `ThreadModeRawMutex` tells contexts apart by "is this core in thread mode", which
+///   both cores of a dual-core chip can be at once.
+///
+/// On a multi-core chip (RP2040, RP2350, dual-core STM32H7 or LPC55S69, ...), run Mote on
+/// one core, and pass data to it from the others through a multi-core-safe mechanism
+/// that raises an interrupt on Mote's core (a hardware FIFO or mailbox), whose handler
+/// then wakes the task.
+///
+/// **Nothing checks this**, at build time or at start-up: ARMv6-M, ARMv7-M and ARMv8-M
+/// have no architectural core-ID register (`MPIDR` is A-profile only; `CPUID` names the
+/// core type, not which core), core-ID registers are vendor-specific (an RP2040's `SIO`
+/// block), and no `cfg` tells a multi-core part from a single-core one (an RP2040 is a
+/// plain `thumbv6m-none-eabi` target).
 pub struct Executor {
     raw: RawExecutor,
     /// Bit 0 ([`STARTED`]): `run` was called. Bits 1-31: the sleep count (one word for
@@ -155,11 +184,23 @@ pub(crate) fn context_id() -> usize {
     (icsr & 0x1FF) as usize + 1
 }
 
-/// True when running in thread mode (no exception or interrupt is active).
-#[allow(dead_code)]
+/// True when running in thread mode (no exception or interrupt is active) on this core.
+#[inline]
 pub(crate) fn in_thread_mode() -> bool {
     // VECTACTIVE (ICSR[8:0]) is 0 in thread mode.
     // SAFETY: a read of the always-present ICSR register, without side effects.
     let icsr = unsafe { core::ptr::read_volatile(0xE000_ED04 as *const u32) };
     icsr & 0x1FF == 0
+}
+
+/// Refuses a `ThreadModeRawMutex` lock from handler mode, saying what to use instead. One
+/// string, no formatting: the cost of the message stays a few bytes of `.rodata`.
+#[cold]
+#[inline(never)]
+#[track_caller]
+pub(crate) fn not_thread_mode() -> ! {
+    panic!(
+        "ThreadModeRawMutex locked from an interrupt handler (or a task of an \
+         InterruptExecutor); use CriticalSectionRawMutex for data shared with interrupts"
+    )
 }

@@ -109,6 +109,10 @@ unsafe extern "C" fn pend_line(context: *const ()) {
 /// Sharing data with tasks of other priorities needs interrupt-safe primitives
 /// (atomics, `critical-section`, `mote::sync`).
 ///
+/// **Single core**, like the whole Cortex-M backend: the line must be pended, and its
+/// tasks woken, from the core that handles it only. Nothing can check this; see
+/// [`Executor`](super::Executor#single-core).
+///
 /// ```ignore
 /// use mote::executor::InterruptExecutor;
 /// use mote_mps2::{interrupt, Interrupt};

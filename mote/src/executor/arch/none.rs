@@ -1,8 +1,7 @@
 //! No backend selected: only the [`RawExecutor`](crate::executor::raw::RawExecutor) is
 //! available; bring your own loop.
-
-/// Without a backend there is no way to tell; the crate assumes thread mode.
-#[allow(dead_code)]
-pub(crate) fn in_thread_mode() -> bool {
-    true
-}
+//!
+//! Nothing here can tell thread mode from an interrupt handler or one thread from
+//! another, so there is no `in_thread_mode` and hence no `ThreadModeRawMutex`: a
+//! `ThreadModeRawMutex` that let every caller in would be a `Sync` lock that excludes
+//! nothing. Use `CriticalSectionRawMutex` (shared data) or `NoopRawMutex` (one context).

@@ -101,6 +101,7 @@ impl Executor {
     }
 
     /// Runs `init` with a spawner, then runs tasks forever on this thread.
+    /// This thread becomes thread mode as in [`run_until`](Self::run_until).
     ///
     /// # Panics
     /// If the executor already runs, or ran, on another thread.
@@ -112,6 +113,10 @@ impl Executor {
     /// Runs `init`, then polls tasks, parking when idle, until `done()` (checked after
     /// every batch of polls) returns true. Handy in tests and host tools.
     ///
+    /// The calling thread becomes the process's thread mode (the only thread that may lock
+    /// a [`ThreadModeRawMutex`](crate::sync::blocking_mutex::raw::ThreadModeRawMutex))
+    /// unless another thread already is.
+    ///
     /// # Panics
     /// If the executor runs, or ran, on another thread.
     pub fn run_until(&'static self, init: impl FnOnce(Spawner), mut done: impl FnMut() -> bool) {
@@ -121,6 +126,8 @@ impl Executor {
             thread::current().id(),
             "a mote Executor runs on one thread only"
         );
+        // The executor's thread becomes thread mode unless another thread already is.
+        super::std_thread_mode::claim();
         init(self.raw.spawner());
         loop {
             // SAFETY: only this thread polls (checked above), and never re-entrantly.
@@ -163,8 +170,9 @@ pub fn run_main(init: impl FnOnce(Spawner)) -> ! {
     executor.run(init)
 }
 
-/// This thread's context identity for `Spawner::for_current_executor`: unique per thread
-/// for the life of the process (numbers are never reused), never 0.
+/// This thread's context identity (for `Spawner::for_current_executor` and the owner
+/// token of `StdRawMutex`): unique per thread for the life of the process (a counter:
+/// numbers are never reused, unlike thread-local addresses), never 0.
 pub(crate) fn context_id() -> usize {
     use std::cell::Cell;
     use std::sync::atomic::AtomicUsize;
@@ -178,11 +186,4 @@ pub(crate) fn context_id() -> usize {
         }
         id.get()
     })
-}
-
-/// On the host, "thread mode" is the program's main thread (the one named `main`), so a
-/// `ThreadModeRawMutex` can never be shared between two threads at once.
-#[allow(dead_code)]
-pub(crate) fn in_thread_mode() -> bool {
-    thread::current().name() == Some("main")
 }

@@ -5,8 +5,10 @@
 //! [`Mutex::into_inner`]). `lock` hands out `&T`, never `&mut T`, because every raw mutex
 //! kind is re-entrant; put a `Cell` or `RefCell` inside for mutation.
 //!
-//! Nothing here waits: `lock` runs the closure at once (the raw mutex is never contended
-//! across contexts, it excludes them).
+//! On a microcontroller nothing here waits: `lock` runs the closure at once (the raw
+//! mutex is never contended across contexts, it excludes them). On the host, a thread
+//! waits while another thread holds a `CriticalSectionRawMutex` (one lock for the whole
+//! process) or the same `StdRawMutex` (one lock per instance).
 
 pub mod raw;
 
@@ -66,6 +68,7 @@ impl<R: RawMutex, T: ?Sized> Mutex<R, T> {
     /// assert_eq!(m.lock(|v| v[0] + v[1]), 3);
     /// ```
     #[inline]
+    #[track_caller]
     pub fn lock<U>(&self, f: impl FnOnce(&T) -> U) -> U {
         self.raw.lock(|| {
             // SAFETY: only shared references to the data are ever created while `&self`
