@@ -19,15 +19,23 @@
 //!   whenever timers are queued: the executor degrades to polling, documented, never
 //!   silent.
 //!
+//! - **Time costs nothing until it is due.** An executor pass touches the clock and the
+//!   queue only when [`take_due`](ExecutorTimers::take_due) says a deadline may have been
+//!   reached (the alarm fired, or `arm_alarm` found the deadline passed); every other pass
+//!   costs one flag load. It re-arms only when a deadline earlier than the armed one was
+//!   scheduled, or after popping ([`take_rearm`](ExecutorTimers::take_rearm)).
+//!
 //! How an executor uses it (one loop iteration):
 //!
 //! ```text
-//!   if let Some(now) = timers.now():   // None: no timer was ever scheduled
+//!   if timers.take_due():              // alarm fired / deadline found passed
+//!       now = timers.now()
 //!       while let Some(node) = timers.pop_due(now): wake the task that owns `node`
 //!   poll the run-queue batch
+//!   if timers.take_rearm(): timers.arm_alarm(pend_me)   // new earliest, or after popping
 //!   if the run queue is empty:
 //!       (std: announce "parked" first, so an alarm firing from now on unparks us)
-//!       if !timers.arm_alarm(pend_me):   continue   // deadline already passed
+//!       if !timers.arm_alarm(pend_me):   continue   // deadline already passed (sets due)
 //!       if timers.idle():                continue   // virtual time moved (sim driver)
 //!       sleep until pended                           // WFI / park / return from IRQ
 //! ```
@@ -35,8 +43,8 @@
 //! and, when a timer future registers (`schedule_wake` with a task waker):
 //! `if timers.schedule(&raw const (*task).timer, at, busy) { pend the task's executor }` (a
 //! pointer derived from the task pointer, so the task can be recovered from the popped
-//! node), so a sleeping
-//! executor re-arms its alarm for the new, earlier deadline.
+//! node), so a sleeping executor re-arms its alarm for the new, earlier deadline (and a
+//! busy one re-arms after its batch).
 
 use core::cell::Cell;
 use core::ptr::NonNull;
