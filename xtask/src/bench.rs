@@ -77,6 +77,14 @@ const TIMERS: &str = "timers,irq-executor";
 /// Firmware workloads, in table order.
 const FW_WORKLOADS: &[FwWorkload] = &[
     w("bench_yield", "yield", "1. yield round trip, 2 tasks"),
+    FwWorkload {
+        features: "timers",
+        ..w(
+            "bench_yield_live",
+            "yield_live",
+            "1c. yield round trip, time on, a 1 ms ticker and 10 sleepers alive, after timers fired",
+        )
+    },
     w(
         "bench_channel",
         "channel",
