@@ -337,22 +337,8 @@ pub fn docs(root: &Path, report: &mut Report) {
 pub fn miri(root: &Path, report: &mut Report) {
     let flags = env::var("MIRIFLAGS").unwrap_or_else(|_| MIRIFLAGS.to_string());
     for target in MIRI_TESTS {
-        report.step(format!("miri: mote {}", target.join(" ")), || {
-            cmd::run(
-                cmd::cargo(root)
-                    .args([
-                        "+nightly",
-                        "miri",
-                        "test",
-                        "-p",
-                        "mote",
-                        "--features",
-                        "std,time",
-                    ])
-                    .args(*target)
-                    .env("MIRIFLAGS", &flags),
-            )
-        });
+        let name = format!("miri: mote {}", target.join(" "));
+        report.step(name, || miri_test(root, target, &flags));
     }
 }
 
@@ -361,26 +347,27 @@ pub fn miri_seeded(root: &Path, report: &mut Report) {
     let flags = env::var("MIRIFLAGS").unwrap_or_else(|_| MIRIFLAGS.to_string());
     let flags = format!("{flags} -Zmiri-many-seeds={MIRI_SEEDS}");
     for target in MIRI_SEEDED_TESTS {
-        report.step(
-            format!("miri: mote {} (seeds {MIRI_SEEDS})", target.join(" ")),
-            || {
-                cmd::run(
-                    cmd::cargo(root)
-                        .args([
-                            "+nightly",
-                            "miri",
-                            "test",
-                            "-p",
-                            "mote",
-                            "--features",
-                            "std,time",
-                        ])
-                        .args(*target)
-                        .env("MIRIFLAGS", &flags),
-                )
-            },
-        );
+        let name = format!("miri: mote {} (seeds {MIRI_SEEDS})", target.join(" "));
+        report.step(name, || miri_test(root, target, &flags));
     }
+}
+
+/// `cargo +nightly miri test -p mote --features std,time <target>` with `flags`.
+fn miri_test(root: &Path, target: &[&str], flags: &str) -> Result<(), Error> {
+    cmd::run(
+        cmd::cargo(root)
+            .args([
+                "+nightly",
+                "miri",
+                "test",
+                "-p",
+                "mote",
+                "--features",
+                "std,time",
+            ])
+            .args(target)
+            .env("MIRIFLAGS", flags),
+    )
 }
 
 /// Runs every [`CLIPPY`] entry with warnings denied.

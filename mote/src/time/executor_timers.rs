@@ -228,9 +228,8 @@ impl ExecutorTimers {
     /// following clock read already covers, since it pops after clearing.
     #[inline]
     pub fn take_due(&self) -> bool {
-        let due = self.due.load(Ordering::Relaxed);
+        let due = take_flag(&self.due);
         if due {
-            self.due.store(false, Ordering::Relaxed);
             self.rearm.store(true, Ordering::Relaxed);
         }
         due
@@ -241,11 +240,7 @@ impl ExecutorTimers {
     /// it.
     #[inline]
     pub fn take_rearm(&self) -> bool {
-        let rearm = self.rearm.load(Ordering::Relaxed);
-        if rearm {
-            self.rearm.store(false, Ordering::Relaxed);
-        }
-        rearm
+        take_flag(&self.rearm)
     }
 
     /// Records that the alarm fired (call it from the alarm callback): the next
@@ -341,4 +336,15 @@ impl ExecutorTimers {
             }
         })
     }
+}
+
+/// Clears `flag` and returns whether it was set: a load and (only when set) a store, no
+/// read-modify-write, for flags that one context clears and others only set.
+#[inline]
+fn take_flag(flag: &AtomicBool) -> bool {
+    let set = flag.load(Ordering::Relaxed);
+    if set {
+        flag.store(false, Ordering::Relaxed);
+    }
+    set
 }
