@@ -156,6 +156,43 @@ impl<const N: usize> AlarmSlots<N> {
     }
 }
 
+/// The alarm slot of one executor or fallback queue, in one word: all-zero is the
+/// initial state (so a `static` that holds it can live in `.bss`), and it costs 4 bytes
+/// whatever the handle width. 0 = not yet allocated, `u32::MAX` = the driver had none,
+/// otherwise the handle's index plus one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct AlarmState(u32);
+
+impl AlarmState {
+    pub(crate) const NOT_YET_ALLOCATED: AlarmState = AlarmState(0);
+    pub(crate) const UNAVAILABLE: AlarmState = AlarmState(u32::MAX);
+
+    /// The state after asking the driver for a slot.
+    pub(crate) fn from_allocation(handle: Option<AlarmHandle>) -> AlarmState {
+        match handle.map(|h| h.index().wrapping_add(1)) {
+            // Indices u32::MAX - 1 and u32::MAX cannot be encoded: as if no slot.
+            Some(v) if v != 0 && v != u32::MAX => AlarmState(v),
+            _ => AlarmState::UNAVAILABLE,
+        }
+    }
+
+    pub(crate) fn is_not_yet_allocated(self) -> bool {
+        self == AlarmState::NOT_YET_ALLOCATED
+    }
+
+    pub(crate) fn is_unavailable(self) -> bool {
+        self == AlarmState::UNAVAILABLE
+    }
+
+    /// The allocated handle, if any.
+    pub(crate) fn handle(self) -> Option<AlarmHandle> {
+        match self.0 {
+            0 | u32::MAX => None,
+            v => Some(AlarmHandle::new(v - 1)),
+        }
+    }
+}
+
 /// A growable set of alarm slots for the host drivers: [`AlarmSlots`] without the
 /// fixed capacity (heap-allocated, so `std` only). Slots are handed out by index and
 /// never freed; the armed ones are also kept ordered by `(deadline, index)` so the

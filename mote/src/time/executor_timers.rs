@@ -43,6 +43,7 @@ use core::ptr::NonNull;
 
 use critical_section::Mutex;
 
+use super::alarm_slots::AlarmState;
 use super::driver::{self, AlarmCallback, AlarmHandle};
 use super::timer_queue::{TimerNode, TimerQueue};
 use crate::loom::{AtomicPtr, Ordering};
@@ -62,16 +63,6 @@ static DRIVER_FNS: DriverFns = DriverFns {
     set_alarm: driver::set_alarm,
     idle: driver::idle,
 };
-
-/// `repr(u8)` with `NotYetAllocated = 0`, so an all-zero `ExecutorTimers` is the
-/// initial state and an executor embedding it can still live in `.bss`.
-#[derive(Clone, Copy)]
-#[repr(u8)]
-enum Alarm {
-    NotYetAllocated = 0,
-    Allocated(AlarmHandle) = 1,
-    Unavailable = 2,
-}
 
 /// A timer queue plus the alarm slot that wakes its executor. See the
 /// [module docs](self) for the executor loop that drives it.
@@ -98,7 +89,7 @@ enum Alarm {
 /// ```
 pub struct ExecutorTimers {
     queue: Mutex<TimerQueue>,
-    alarm: Mutex<Cell<Alarm>>,
+    alarm: Mutex<Cell<AlarmState>>,
     /// The deadline the alarm is armed for, plus one; 0 when not armed (all-zero initial
     /// state). Lets `arm_alarm` skip the driver when nothing changed, and `schedule` tell
     /// whether a new deadline needs a re-arm at all.
@@ -118,7 +109,7 @@ impl ExecutorTimers {
     pub const fn new() -> Self {
         ExecutorTimers {
             queue: Mutex::new(TimerQueue::new()),
-            alarm: Mutex::new(Cell::new(Alarm::NotYetAllocated)),
+            alarm: Mutex::new(Cell::new(AlarmState::NOT_YET_ALLOCATED)),
             armed: Mutex::new(Cell::new(0)),
             driver: AtomicPtr::new(core::ptr::null_mut()),
         }
@@ -236,19 +227,16 @@ impl ExecutorTimers {
                 return true;
             }
             let cell = self.alarm.borrow(cs);
-            if let Alarm::NotYetAllocated = cell.get() {
-                cell.set(match (drv.allocate_alarm)() {
-                    Some(h) => Alarm::Allocated(h),
-                    None => Alarm::Unavailable,
-                });
+            if cell.get().is_not_yet_allocated() {
+                cell.set(AlarmState::from_allocation((drv.allocate_alarm)()));
             }
-            match cell.get() {
-                Alarm::Allocated(h) => {
+            match cell.get().handle() {
+                Some(h) => {
                     let ok = (drv.set_alarm)(h, at, callback);
                     armed.set(if ok { at.wrapping_add(1) } else { 0 });
                     ok
                 }
-                _ => false,
+                None => false,
             }
         })
     }

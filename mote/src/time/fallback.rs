@@ -67,13 +67,15 @@
 use core::cell::{Cell, UnsafeCell};
 use core::fmt;
 use core::marker::PhantomPinned;
+use core::mem::MaybeUninit;
 use core::pin::Pin;
 use core::ptr::{self, NonNull};
 use core::task::Waker;
 
 use critical_section::{CriticalSection, Mutex};
 
-use super::driver::{self, AlarmCallback, AlarmHandle};
+use super::alarm_slots::AlarmState;
+use super::driver::{self, AlarmCallback};
 use super::timer_queue::{TimerNode, TimerQueue};
 use super::Instant;
 
@@ -127,9 +129,14 @@ pub(crate) static SHARED: FallbackQueue = FallbackQueue::new();
 #[repr(C)]
 pub struct TimerEntry {
     /// First field (offset 0): the queue's pointer to it is a pointer to the entry.
-    node: TimerNode,
-    waker: UnsafeCell<Option<Waker>>,
-    /// The queue this entry was last linked into (owner-only; Entry Link Invariant 3).
+    /// Written (unqueued) by the first link, so that building a timer writes only
+    /// `queue`; initialised whenever `queue` is `Some`.
+    node: MaybeUninit<TimerNode>,
+    /// The waker clone while linked, `None` once popped or unlinked; initialised (by
+    /// the first link) whenever `queue` is `Some`.
+    waker: UnsafeCell<MaybeUninit<Option<Waker>>>,
+    /// The queue this entry was last linked into (owner-only; Entry Link Invariant 3);
+    /// `None`: never linked, `node` and `waker` uninitialised.
     queue: Option<&'static FallbackQueue>,
     _pinned: PhantomPinned,
 }
@@ -138,6 +145,10 @@ pub struct TimerEntry {
 // Invariant 1), and `queue` only through `&mut`/`Pin<&mut>`; no method reads either
 // through `&TimerEntry`, so sharing one between threads cannot race.
 unsafe impl Sync for TimerEntry {}
+// SAFETY: the fields are a timer node (`Send`), a `Waker` (`Send`) and a `'static`
+// reference to a `Sync` queue; `MaybeUninit` and `UnsafeCell` only hide that from the
+// auto trait. Moving the entry to another thread moves its waker clone with it.
+unsafe impl Send for TimerEntry {}
 
 impl Default for TimerEntry {
     fn default() -> Self {
@@ -154,11 +165,11 @@ impl fmt::Debug for TimerEntry {
 }
 
 impl TimerEntry {
-    /// An entry that is not linked anywhere (all zero bytes but the `None`s).
+    /// An entry that is not linked anywhere. Building one writes one word.
     pub const fn new() -> TimerEntry {
         TimerEntry {
-            node: TimerNode::new(),
-            waker: UnsafeCell::new(None),
+            node: MaybeUninit::uninit(),
+            waker: UnsafeCell::new(MaybeUninit::uninit()),
             queue: None,
             _pinned: PhantomPinned,
         }
@@ -196,22 +207,27 @@ impl Drop for TimerEntry {
     }
 }
 
-/// Placed in the alarm slot as "nothing armed".
-const NOT_ARMED: u64 = u64::MAX;
-
-#[derive(Clone, Copy)]
-enum Alarm {
-    NotYetAllocated,
-    Allocated(AlarmHandle),
-    /// The driver had no free slot: entries are woken at once (documented polling).
-    Unavailable,
-}
-
+/// All-zero bytes is the initial state, so a `static` queue lives in `.bss`.
 struct Inner {
     queue: TimerQueue,
-    alarm: Cell<Alarm>,
-    /// The deadline the alarm is armed for, [`NOT_ARMED`] if none.
+    /// Not yet allocated, a handle, or none available (then entries are woken at once:
+    /// documented polling).
+    alarm: Cell<AlarmState>,
+    /// The deadline the alarm is armed for, plus one (wrapping); 0 if not armed. Read
+    /// it with [`Inner::armed_at`].
     armed: Cell<u64>,
+}
+
+impl Inner {
+    /// The deadline the alarm is armed for; `u64::MAX` if not armed (a deadline that
+    /// is never reached, so never armed for).
+    fn armed_at(&self) -> u64 {
+        self.armed.get().wrapping_sub(1)
+    }
+
+    fn set_armed_at(&self, at: u64) {
+        self.armed.set(at.wrapping_add(1));
+    }
 }
 
 /// An intrusive queue of [`TimerEntry`]s driven by one alarm slot of the registered
@@ -260,8 +276,8 @@ impl FallbackQueue {
         FallbackQueue {
             inner: Mutex::new(Inner {
                 queue: TimerQueue::new(),
-                alarm: Cell::new(Alarm::NotYetAllocated),
-                armed: Cell::new(NOT_ARMED),
+                alarm: Cell::new(AlarmState::NOT_YET_ALLOCATED),
+                armed: Cell::new(0),
             }),
         }
     }
@@ -281,15 +297,21 @@ impl FallbackQueue {
                 old.unlink(entry);
                 entry.queue = Some(self);
             }
-            None => entry.queue = Some(self),
+            None => {
+                // First link: nobody else can see the entry yet.
+                entry.node.write(TimerNode::new());
+                entry.waker.get_mut().write(None);
+                entry.queue = Some(self);
+            }
         }
         let entry: &TimerEntry = entry;
         let node = entry.node_ptr();
         let (replaced, rearm) = critical_section::with(|cs| {
             let inner = self.inner.borrow(cs);
             // SAFETY: Entry Link Invariant 1: inside the critical section, and nobody
-            // else holds a reference to the waker slot.
-            let slot = unsafe { &mut *entry.waker.get() };
+            // else holds a reference to the waker slot; initialised above (`queue` is
+            // `Some`).
+            let slot = unsafe { (*entry.waker.get()).assume_init_mut() };
             let replaced = match slot {
                 Some(w) if w.will_wake(waker) => None,
                 _ => slot.replace(waker.clone()),
@@ -301,7 +323,7 @@ impl FallbackQueue {
                 inner.queue.schedule(node, at);
                 inner.queue.next_deadline() == Some(at)
             };
-            (replaced, earliest && at < inner.armed.get())
+            (replaced, earliest && at < inner.armed_at())
         });
         // Dropped outside the critical section: a waker's drop may run any code.
         drop(replaced);
@@ -319,8 +341,9 @@ impl FallbackQueue {
             // SAFETY: Queue Access Invariant: serialised; the node is alive (its owner
             // is unlinking it) and only used with this queue (Entry Link Invariant 3).
             unsafe { inner.queue.remove(node) };
-            // SAFETY: Entry Link Invariant 1: inside the critical section.
-            unsafe { (*entry.waker.get()).take() }
+            // SAFETY: Entry Link Invariant 1: inside the critical section; initialised,
+            // since only an entry whose `queue` is `Some` is unlinked.
+            unsafe { (*entry.waker.get()).assume_init_mut().take() }
         });
         drop(waker);
     }
@@ -339,9 +362,10 @@ impl FallbackQueue {
         let inner = self.inner.borrow(cs);
         loop {
             // Without an alarm, everything queued is "due": wake it (polling fallback).
-            let now = match inner.alarm.get() {
-                Alarm::Unavailable => u64::MAX,
-                _ => driver::now(),
+            let now = if inner.alarm.get().is_unavailable() {
+                u64::MAX
+            } else {
+                driver::now()
             };
             // SAFETY: Queue Access Invariant: serialised by the critical section; every
             // queued node belongs to a live entry (Entry Link Invariant 2).
@@ -350,8 +374,13 @@ impl FallbackQueue {
                 // SAFETY: the node is the first field of a live `TimerEntry` (Entry Link
                 // Invariant 2) and its pointer was derived from a pointer to the whole
                 // entry (`node_ptr`); the waker slot is only touched inside a critical
-                // section (Invariant 1). No reference to the entry is created.
-                let waker = unsafe { (*UnsafeCell::raw_get(&raw const (*entry).waker)).take() };
+                // section (Invariant 1) and is initialised (the entry was linked). No
+                // reference to the entry is created.
+                let waker = unsafe {
+                    (*UnsafeCell::raw_get(&raw const (*entry).waker))
+                        .assume_init_mut()
+                        .take()
+                };
                 match waker {
                     Some(w) => return Some(w),
                     None => continue,
@@ -359,20 +388,19 @@ impl FallbackQueue {
             }
             // SAFETY: as above.
             let next = unsafe { inner.queue.next_deadline() }?;
-            if inner.armed.get() == next {
+            if inner.armed_at() == next {
                 return None;
             }
-            let handle = match inner.alarm.get() {
-                Alarm::Allocated(h) => h,
-                Alarm::Unavailable => continue, // unreachable: everything was due
-                Alarm::NotYetAllocated => {
-                    let a = match driver::allocate_alarm() {
-                        Some(h) => Alarm::Allocated(h),
-                        None => Alarm::Unavailable,
-                    };
-                    inner.alarm.set(a);
-                    continue;
-                }
+            let alarm = inner.alarm.get();
+            if alarm.is_not_yet_allocated() {
+                inner
+                    .alarm
+                    .set(AlarmState::from_allocation(driver::allocate_alarm()));
+                continue;
+            }
+            // Unavailable cannot get here: then everything was due and popped above.
+            let Some(handle) = alarm.handle() else {
+                continue;
             };
             // SAFETY: `on_alarm` only calls `process` on `self`, which is `'static` (so
             // valid for the rest of the program) and synchronises through its
@@ -380,14 +408,14 @@ impl FallbackQueue {
             let callback =
                 unsafe { AlarmCallback::new(Self::on_alarm, self as *const Self as *const ()) };
             if driver::set_alarm(handle, next, callback) {
-                inner.armed.set(next);
+                inner.set_armed_at(next);
                 return None;
             }
-            inner.armed.set(NOT_ARMED);
+            inner.set_armed_at(u64::MAX);
             if driver::now() < next {
                 // Refused although not due: the driver cannot serve this slot (its
                 // helper thread failed to start, or the handle is stale). Poll.
-                inner.alarm.set(Alarm::Unavailable);
+                inner.alarm.set(AlarmState::UNAVAILABLE);
             }
             // Otherwise the deadline passed meanwhile: pop it.
         }
@@ -397,7 +425,7 @@ impl FallbackQueue {
         // SAFETY: `ctx` was made from `&'static Self` in `step` (the only place that
         // builds this callback), so it points to a live `FallbackQueue`.
         let this: &'static Self = unsafe { &*(ctx as *const Self) };
-        critical_section::with(|cs| this.inner.borrow(cs).armed.set(NOT_ARMED));
+        critical_section::with(|cs| this.inner.borrow(cs).set_armed_at(u64::MAX));
         this.process();
     }
 }

@@ -70,6 +70,13 @@ pub struct Timer {
     entry: TimerEntry,
 }
 
+// The RAM figures in the docs (module `time`, `Timer`, `fallback`), on 32-bit targets.
+#[cfg(target_pointer_width = "32")]
+const _: () = assert!(
+    core::mem::size_of::<Timer>() == 40 && core::mem::size_of::<TimerEntry>() == 32,
+    "update the RAM figures in the time docs"
+);
+
 impl fmt::Debug for Timer {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Timer")
