@@ -89,6 +89,46 @@ fn many_timers_in_a_futures_unordered_are_polled_twice_each_and_fire_on_time() {
     assert_eq!(polls.load(Ordering::SeqCst), 2 * MANY);
 }
 
+static TASK_POLLS: AtomicUsize = AtomicUsize::new(0);
+static TASK_FIRED: std::sync::Mutex<Vec<(u64, Instant)>> = std::sync::Mutex::new(Vec::new());
+static TASK_DONE: AtomicUsize = AtomicUsize::new(0);
+
+#[mote::task]
+async fn unordered_timers(n: u64) {
+    let limit = 2 * n as usize + 1;
+    let mut set: FuturesUnordered<_> = (0..n)
+        .map(|i| async move {
+            let d = 1 + (i * 7919) % 97;
+            counted(Timer::after(ms(d)), &TASK_POLLS, limit).await;
+            (d, Instant::now())
+        })
+        .collect();
+    while let Some(x) = set.next().await {
+        TASK_FIRED.lock().unwrap().push(x);
+    }
+    TASK_DONE.store(1, Ordering::SeqCst);
+}
+
+#[test]
+fn many_foreign_waker_timers_inside_a_task_fire_on_time_without_busy_polling() {
+    // Inside a Mote task, but every timer sees a `FuturesUnordered` waker: all go to the
+    // fallback queue, and the executor (whose own timer queue stays empty) still lets
+    // the simulated clock jump to the fallback alarm when it idles.
+    let start = Instant::now();
+    let executor: &'static mote::executor::Executor =
+        Box::leak(Box::new(mote::executor::Executor::new()));
+    executor.run_until(
+        |s| s.must_spawn(unordered_timers(MANY as u64)),
+        || TASK_DONE.load(Ordering::SeqCst) == 1,
+    );
+    let fired = TASK_FIRED.lock().unwrap();
+    assert_eq!(fired.len(), MANY);
+    for &(d, at) in fired.iter() {
+        assert_eq!(at, start + ms(d), "a {d} ms timer fired at {at:?}");
+    }
+    assert_eq!(TASK_POLLS.load(Ordering::SeqCst), 2 * MANY);
+}
+
 #[test]
 fn cancelled_timers_release_their_entries_and_wakers_at_once() {
     let start = Instant::now();

@@ -9,12 +9,18 @@
 //!   Two drivers: link error `symbol multiply defined`.
 //! - The clock is a monotonic `u64` tick counter at [`TICK_HZ`](super::TICK_HZ) that
 //!   never wraps (the driver extends narrower hardware counters).
-//! - **One alarm per executor.** A driver offers a small fixed set of alarm slots;
-//!   every executor (thread mode and each interrupt executor) takes one with
-//!   [`allocate_alarm`] at start-up and keeps it for the life of the program. It arms
-//!   the slot for the earliest deadline of its own timer queue, however many timers
-//!   that queue holds. A driver with a single hardware comparator multiplexes its slots
-//!   with [`AlarmSlots`]: the comparator is programmed with the earliest armed slot.
+//! - **One alarm per executor.** Every executor (thread mode and each interrupt
+//!   executor) that uses timers takes one alarm slot with [`allocate_alarm`] and keeps
+//!   it for the life of the program; so does the [fallback queue](super::fallback) of
+//!   timers polled with foreign wakers. Each arms its slot for the earliest deadline of
+//!   its own queue, however many timers that queue holds. A firmware driver offers a
+//!   small fixed set of slots (executors plus one); a driver with a single hardware
+//!   comparator multiplexes them with [`AlarmSlots`]: the comparator is programmed with
+//!   the earliest armed slot. The std and simulated drivers grow their slot set, so any
+//!   number of executors gets one.
+//! - A slot the driver cannot give (a fixed set exhausted) is not lost silently: that
+//!   executor or queue polls its timers instead of sleeping on an alarm (documented in
+//!   [`executor_timers`](super::executor_timers) and [`fallback`](super::fallback)).
 //!
 //! ```text
 //!   executor A ─┐ set_alarm(slot 0, at, cb_A)           alarm fires (interrupt/thread)
@@ -174,7 +180,7 @@ pub trait Driver: Send + Sync + 'static {
 
     /// The queue for timers polled outside a Mote task (foreign executors, `block_on`,
     /// a `FuturesUnordered` inside a task). The default is the crate's shared
-    /// [`FallbackQueue`](super::fallback::FallbackQueue), which takes one alarm slot on
+    /// [`FallbackQueue`], which takes one alarm slot on
     /// first use. A driver whose clock is not global (the simulated driver keeps one
     /// clock per thread) overrides it with a queue of its own per clock.
     fn fallback_queue(&self) -> &'static FallbackQueue {

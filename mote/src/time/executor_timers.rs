@@ -64,6 +64,26 @@ static DRIVER_FNS: DriverFns = DriverFns {
     idle: driver::idle,
 };
 
+/// Null until a fallback queue first links an entry; then `&DRIVER_FNS`. Lets an
+/// executor whose own queue never held a timer still offer its idle moment to the
+/// driver ([`ExecutorTimers::idle`]) without referring to the driver itself.
+static FALLBACK_DRIVER: AtomicPtr<DriverFns> = AtomicPtr::new(core::ptr::null_mut());
+
+/// Called by a fallback queue on the first link of an entry (which already needs the
+/// driver).
+pub(crate) fn note_fallback_use() {
+    FALLBACK_DRIVER.store(
+        &DRIVER_FNS as *const DriverFns as *mut DriverFns,
+        Ordering::Release,
+    );
+}
+
+fn fallback_driver() -> Option<&'static DriverFns> {
+    let p = FALLBACK_DRIVER.load(Ordering::Acquire);
+    // SAFETY: the pointer is null or `&DRIVER_FNS`, a `'static` immutable table.
+    unsafe { p.cast_const().as_ref() }
+}
+
 /// A timer queue plus the alarm slot that wakes its executor. See the
 /// [module docs](self) for the executor loop that drives it.
 ///
@@ -128,9 +148,13 @@ impl ExecutorTimers {
     }
 
     /// Lets the driver use the executor's idle moment ([`driver::idle`]); `false`
-    /// (sleep) if no timer was ever scheduled here.
+    /// (sleep) if no timer was ever scheduled, here or in a fallback queue. (A task
+    /// whose timers all go to the fallback queue, e.g. inside a `FuturesUnordered`,
+    /// still lets the simulated driver move time when its executor idles.)
     pub fn idle(&self) -> bool {
-        self.driver().is_some_and(|d| (d.idle)())
+        self.driver()
+            .or_else(fallback_driver)
+            .is_some_and(|d| (d.idle)())
     }
 
     /// Makes sure `node` fires no later than `at` ([`TimerQueue::schedule`]; the pointer

@@ -61,8 +61,10 @@
 //! entry: one load and branch; dropping a linked one: O(log n) amortized, in a critical
 //! section; firing: O(log n) amortized per due entry, each woken outside the critical
 //! section. RAM: a `TimerEntry` is 32 bytes on a 32-bit target (a 20-byte timer node,
-//! an 8-byte waker, the queue pointer), 56 bytes on a 64-bit host; a queue is 24 bytes
-//! (plus padding).
+//! an 8-byte waker, the queue pointer), 56 bytes on a 64-bit host, and building one
+//! writes only the queue pointer; a queue is 16 bytes on a 32-bit target, all zero
+//! (`.bss`). The old fixed-capacity queue cost 16 bytes per entry for the whole program
+//! and woke every registration beyond its 8 entries at once (busy polling).
 
 use core::cell::{Cell, UnsafeCell};
 use core::fmt;
@@ -299,6 +301,7 @@ impl FallbackQueue {
             }
             None => {
                 // First link: nobody else can see the entry yet.
+                super::executor_timers::note_fallback_use();
                 entry.node.write(TimerNode::new());
                 entry.waker.get_mut().write(None);
                 entry.queue = Some(self);

@@ -73,7 +73,9 @@ pub struct Timer {
 // The RAM figures in the docs (module `time`, `Timer`, `fallback`), on 32-bit targets.
 #[cfg(target_pointer_width = "32")]
 const _: () = assert!(
-    core::mem::size_of::<Timer>() == 40 && core::mem::size_of::<TimerEntry>() == 32,
+    core::mem::size_of::<Timer>() == 40
+        && core::mem::size_of::<TimerEntry>() == 32
+        && core::mem::size_of::<super::fallback::FallbackQueue>() == 16,
     "update the RAM figures in the time docs"
 );
 

@@ -7,7 +7,8 @@
 //!   Caveat: a thread spawned by a test has a clock of its own, also at 0.
 //! - Time moves only in [`advance`], [`advance_to_next_alarm`], and in
 //!   [`Driver::idle`] (which an executor calls when it would sleep, and which jumps to
-//!   the earliest alarm). Alarms fire **in deadline order, with the clock set exactly
+//!   the earliest alarm: its own, another executor's of the thread, or the fallback
+//!   queue's, so timers polled with foreign wakers inside a task move time too). Alarms fire **in deadline order, with the clock set exactly
 //!   to each alarm's deadline**, on the calling thread, inside those functions; so a
 //!   timer for 10 ms completes at exactly 10 ms of virtual time.
 //! - Alarm callbacks run only on the thread that armed them and only inside the calls
