@@ -147,10 +147,6 @@ pub struct TimerEntry {
 // Invariant 1), and `queue` only through `&mut`/`Pin<&mut>`; no method reads either
 // through `&TimerEntry`, so sharing one between threads cannot race.
 unsafe impl Sync for TimerEntry {}
-// SAFETY: the fields are a timer node (`Send`), a `Waker` (`Send`) and a `'static`
-// reference to a `Sync` queue; `MaybeUninit` and `UnsafeCell` only hide that from the
-// auto trait. Moving the entry to another thread moves its waker clone with it.
-unsafe impl Send for TimerEntry {}
 
 impl Default for TimerEntry {
     fn default() -> Self {

@@ -79,6 +79,14 @@ const _: () = assert!(
     "update the RAM figures in the time docs"
 );
 
+// Timer futures cross threads and may be shared: `Send + Sync` (a `Waker` is both).
+const _: () = {
+    const fn send_sync<T: Send + Sync>() {}
+    send_sync::<Timer>();
+    send_sync::<super::TickerNext<'static>>();
+    send_sync::<super::TimeoutFuture<Timer>>();
+};
+
 impl fmt::Debug for Timer {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Timer")
