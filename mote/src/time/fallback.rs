@@ -48,7 +48,9 @@
 //! Cited as the **Entry Link Invariant**:
 //!
 //! 1. An entry's `node` and `waker` are read and written only inside a critical
-//!    section: by its owner (registration, drop) and by the queue that pops it.
+//!    section: by its owner (registration, drop) and by the queue that pops it. The
+//!    one exception is their initialisation by the first link, through `&mut`,
+//!    before any queue can see the entry.
 //! 2. An entry is linked only through `Pin<&mut TimerEntry>`, so it stays at its
 //!    address until it is dropped, and its `Drop` unlinks it (inside a critical
 //!    section) before the memory can be reused. So every node in a queue belongs to a
