@@ -6,6 +6,7 @@
 mod time_support;
 
 use std::cell::RefCell;
+use std::pin::{pin, Pin};
 use std::ptr::NonNull;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -14,11 +15,10 @@ use std::task::{Poll, Waker};
 use mote::time::driver::{self, AlarmCallback};
 use mote::time::drivers::sim::{self, SimDriver};
 use mote::time::executor_timers::ExecutorTimers;
-use mote::time::fallback::FallbackQueue;
 use mote::time::timer_queue::TimerNode;
 use mote::time::{
     block_for, with_deadline, with_timeout, Delay, Duration, Instant, Ticker, TimeoutError, Timer,
-    WithTimeout,
+    TimerEntry, WithTimeout,
 };
 use time_support::{block_on, join_all, poll_once, DropCounter, Flag};
 
@@ -66,27 +66,28 @@ fn timers_complete_in_deadline_order_at_their_exact_deadline() {
 fn past_or_present_deadline_is_ready_on_first_poll() {
     sim::advance(ms(10));
     assert_eq!(
-        poll_once(&mut Timer::at(Instant::from_millis(5))),
+        poll_once(pin!(Timer::at(Instant::from_millis(5)))),
         Poll::Ready(())
     );
-    assert_eq!(poll_once(&mut Timer::at(Instant::now())), Poll::Ready(()));
+    assert_eq!(poll_once(pin!(Timer::at(Instant::now()))), Poll::Ready(()));
     assert_eq!(
-        poll_once(&mut Timer::after(Duration::ZERO)),
+        poll_once(pin!(Timer::after(Duration::ZERO))),
         Poll::Ready(())
     );
-    assert_eq!(poll_once(&mut Timer::at(Instant::MIN)), Poll::Ready(()));
-    let mut later = Timer::after(Duration::from_ticks(1));
-    assert_eq!(poll_once(&mut later), Poll::Pending);
+    assert_eq!(poll_once(pin!(Timer::at(Instant::MIN))), Poll::Ready(()));
+    let mut later = pin!(Timer::after(Duration::from_ticks(1)));
+    assert_eq!(poll_once(later.as_mut()), Poll::Pending);
     sim::advance(Duration::from_ticks(1));
-    assert_eq!(poll_once(&mut later), Poll::Ready(()));
+    assert_eq!(poll_once(later.as_mut()), Poll::Ready(()));
 }
 
 #[test]
 fn pending_timer_registers_an_alarm_and_is_woken_then() {
     let flag = Flag::new();
     let waker = Waker::from(flag.clone());
-    let mut t = Timer::after_millis(4);
-    assert!(std::pin::Pin::new(&mut t)
+    let mut t = pin!(Timer::after_millis(4));
+    assert!(t
+        .as_mut()
         .poll(&mut std::task::Context::from_waker(&waker))
         .is_pending());
     assert_eq!(sim::next_alarm(), Some(Instant::MIN + ms(4)));
@@ -94,7 +95,7 @@ fn pending_timer_registers_an_alarm_and_is_woken_then() {
     assert!(!flag.take(), "woken before the deadline");
     sim::advance(Duration::from_ticks(1));
     assert!(flag.take(), "not woken at the deadline");
-    assert_eq!(poll_once(&mut t), Poll::Ready(()));
+    assert_eq!(poll_once(t.as_mut()), Poll::Ready(()));
 }
 
 use std::future::Future;
@@ -199,8 +200,8 @@ fn cancelled_ticker_next_leaves_the_ticker_unchanged() {
     let mut ticker = Ticker::every(ms(10));
     let before = ticker.next_deadline();
     {
-        let mut next = ticker.next();
-        assert_eq!(poll_once(&mut next), Poll::Pending);
+        let next = pin!(ticker.next());
+        assert_eq!(poll_once(next), Poll::Pending);
     } // dropped: cancelled
     assert_eq!(ticker.next_deadline(), before);
 }
@@ -277,40 +278,70 @@ fn each_thread_has_its_own_virtual_clock() {
 }
 
 #[test]
-fn full_fallback_queue_wakes_at_once_and_loses_nothing() {
-    let q: &'static FallbackQueue<2> = Box::leak(Box::new(FallbackQueue::new()));
+fn fallback_entries_fire_in_deadline_order_and_are_never_full() {
     let flags: Vec<Arc<Flag>> = (0..3).map(|_| Flag::new()).collect();
     let wakers: Vec<Waker> = flags.iter().map(|f| Waker::from(f.clone())).collect();
-    q.schedule_wake(10, &wakers[0]);
-    q.schedule_wake(20, &wakers[1]);
-    assert!(!flags[0].take() && !flags[1].take());
-    q.schedule_wake(15, &wakers[2]); // full: spurious immediate wake, not queued
-    assert!(flags[2].take());
+    let mut entries: Vec<Pin<Box<TimerEntry>>> =
+        (0..3).map(|_| Box::pin(TimerEntry::new())).collect();
+    let t0 = Instant::now();
+    for (i, at) in [10u64, 20, 15].into_iter().enumerate() {
+        entries[i]
+            .as_mut()
+            .schedule_wake(t0 + Duration::from_ticks(at), &wakers[i]);
+    }
+    assert!(
+        flags.iter().all(|f| !f.take()),
+        "nothing woken at registration"
+    );
     sim::advance(Duration::from_ticks(9));
-    assert!(!flags[0].take() && !flags[1].take());
+    assert!(flags.iter().all(|f| !f.take()));
     sim::advance(Duration::from_ticks(1));
-    assert!(flags[0].take() && !flags[1].take());
-    sim::advance(Duration::from_ticks(10));
+    assert!(flags[0].take() && !flags[1].take() && !flags[2].take());
+    sim::advance(Duration::from_ticks(5));
+    assert!(flags[2].take() && !flags[1].take());
+    sim::advance(Duration::from_ticks(5));
     assert!(flags[1].take());
     sim::advance(Duration::from_ticks(100));
-    assert!(!flags[0].take() && !flags[1].take() && !flags[2].take());
+    assert!(flags.iter().all(|f| !f.take()), "each woken once");
+    // Popped entries released their waker clones.
+    assert!(flags.iter().all(|f| Arc::strong_count(f) == 2)); // ours + `wakers`
 }
 
-// Merging relies on `Waker::will_wake`, which compares vtable addresses; Miri gives each
-// use of a vtable its own address, so the merge is not observable there.
-#[cfg(not(miri))]
 #[test]
-fn fallback_queue_merges_registrations_of_the_same_waker() {
-    let q: &'static FallbackQueue<1> = Box::leak(Box::new(FallbackQueue::new()));
-    let flag = Flag::new();
-    let waker = Waker::from(flag.clone());
-    q.schedule_wake(20, &waker);
-    q.schedule_wake(5, &waker); // same waker: one entry, moved earlier (no overflow)
-    assert!(!flag.take(), "merged, so not an overflow wake");
+fn fallback_entry_moves_earlier_keeps_one_waker_and_unlinks_on_drop() {
+    let (a, b) = (Flag::new(), Flag::new());
+    let (wa, wb) = (Waker::from(a.clone()), Waker::from(b.clone()));
+    let t0 = Instant::now();
+    let mut entry = Box::pin(TimerEntry::new());
+    entry
+        .as_mut()
+        .schedule_wake(t0 + Duration::from_ticks(20), &wa);
+    entry
+        .as_mut()
+        .schedule_wake(t0 + Duration::from_ticks(5), &wa); // earlier: moves
+    entry
+        .as_mut()
+        .schedule_wake(t0 + Duration::from_ticks(50), &wa); // later: no change
+    assert_eq!(Arc::strong_count(&a), 3, "one clone in the entry");
+    entry
+        .as_mut()
+        .schedule_wake(t0 + Duration::from_ticks(5), &wb); // another waker
+    assert_eq!(Arc::strong_count(&a), 2, "the replaced waker is released");
+    assert_eq!(Arc::strong_count(&b), 3);
     sim::advance(Duration::from_ticks(5));
-    assert!(flag.take());
+    assert!(b.take() && !a.take(), "the latest waker is woken, at 5");
     sim::advance(Duration::from_ticks(100));
-    assert!(!flag.take(), "the entry was merged: no second wake at 20");
+    assert!(!a.take() && !b.take(), "one entry, one wake");
+    // Linked again, then dropped before its deadline: unlinked, the clone released, the
+    // waker never woken.
+    entry
+        .as_mut()
+        .schedule_wake(Instant::now() + Duration::from_ticks(10), &wa);
+    assert_eq!(Arc::strong_count(&a), 3);
+    drop(entry);
+    assert_eq!(Arc::strong_count(&a), 2);
+    sim::advance(Duration::from_ticks(100));
+    assert!(!a.take());
 }
 
 #[test]

@@ -116,6 +116,8 @@ pub const MIRI_TESTS: &[&[&str]] = &[
     &["--test", "time_queue"],
     &["--test", "time_sim"],
     &["--test", "time_executor"],
+    &["--test", "time_fallback"],
+    &["--test", "time_std_scale"],
     &["--features", "trace", "--test", "trace"],
 ];
 

@@ -9,12 +9,18 @@
 //!   Two drivers: link error `symbol multiply defined`.
 //! - The clock is a monotonic `u64` tick counter at [`TICK_HZ`](super::TICK_HZ) that
 //!   never wraps (the driver extends narrower hardware counters).
-//! - **One alarm per executor.** A driver offers a small fixed set of alarm slots;
-//!   every executor (thread mode and each interrupt executor) takes one with
-//!   [`allocate_alarm`] at start-up and keeps it for the life of the program. It arms
-//!   the slot for the earliest deadline of its own timer queue, however many timers
-//!   that queue holds. A driver with a single hardware comparator multiplexes its slots
-//!   with [`AlarmSlots`]: the comparator is programmed with the earliest armed slot.
+//! - **One alarm per executor.** Every executor (thread mode and each interrupt
+//!   executor) that uses timers takes one alarm slot with [`allocate_alarm`] and keeps
+//!   it for the life of the program; so does the [fallback queue](super::fallback) of
+//!   timers polled with foreign wakers. Each arms its slot for the earliest deadline of
+//!   its own queue, however many timers that queue holds. A firmware driver offers a
+//!   small fixed set of slots (executors plus one); a driver with a single hardware
+//!   comparator multiplexes them with [`AlarmSlots`]: the comparator is programmed with
+//!   the earliest armed slot. The std and simulated drivers grow their slot set, so any
+//!   number of executors gets one.
+//! - A slot the driver cannot give (a fixed set exhausted) is not lost silently: that
+//!   executor or queue polls its timers instead of sleeping on an alarm (documented in
+//!   [`executor_timers`](super::executor_timers) and [`fallback`](super::fallback)).
 //!
 //! ```text
 //!   executor A ─┐ set_alarm(slot 0, at, cb_A)           alarm fires (interrupt/thread)
@@ -35,16 +41,17 @@
 //! Re-arming an `ARMED` slot replaces its deadline and callback. `at == u64::MAX` arms
 //! a deadline that is never reached, i.e. disarms.
 
-use core::task::Waker;
-
 pub use super::alarm_slots::AlarmSlots;
+use super::fallback::FallbackQueue;
 
 /// An alarm slot of the registered driver, obtained from [`allocate_alarm`].
 ///
-/// Slots are never freed: an executor allocates one at start-up and keeps it.
+/// Slots are never freed: an executor allocates one at start-up and keeps it. The
+/// index is a `u32`, so a driver with a growable slot set (the std and simulated
+/// drivers) never runs out of handles.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
-pub struct AlarmHandle(u8);
+pub struct AlarmHandle(u32);
 
 impl AlarmHandle {
     /// The handle of slot `index`. Drivers use this to hand out their slots; a handle
@@ -54,12 +61,12 @@ impl AlarmHandle {
     /// use mote::time::driver::AlarmHandle;
     /// assert_eq!(AlarmHandle::new(3).index(), 3);
     /// ```
-    pub const fn new(index: u8) -> AlarmHandle {
+    pub const fn new(index: u32) -> AlarmHandle {
         AlarmHandle(index)
     }
 
     /// The slot index.
-    pub const fn index(self) -> u8 {
+    pub const fn index(self) -> u32 {
         self.0
     }
 }
@@ -147,7 +154,9 @@ pub trait Driver: Send + Sync + 'static {
     fn now(&self) -> u64;
 
     /// Takes a free alarm slot, or `None` when all are taken. Called once per executor
-    /// (and once by the shared fallback queue), at start-up.
+    /// (and once by each fallback queue), at start-up. A driver with a fixed number of
+    /// slots needs one per executor that uses timers, plus one if timers are polled
+    /// outside Mote tasks (the fallback queue).
     fn allocate_alarm(&self) -> Option<AlarmHandle>;
 
     /// Arms `alarm` to call `callback` once when `now() >= at`, replacing whatever the
@@ -169,13 +178,13 @@ pub trait Driver: Send + Sync + 'static {
         false
     }
 
-    /// Wakes `waker` once `now() >= at`, for timers polled outside a Mote executor
-    /// (foreign executors, `block_on`). The default uses the crate's shared
-    /// fixed-capacity queue ([`fallback`](super::fallback)), which takes one alarm slot
-    /// on first use. A driver whose clock is not global (the simulated driver keeps one
-    /// clock per thread) overrides it with a queue of its own.
-    fn schedule_wake(&self, at: u64, waker: &Waker) {
-        super::fallback::SHARED.schedule_wake(at, waker)
+    /// The queue for timers polled outside a Mote task (foreign executors, `block_on`,
+    /// a `FuturesUnordered` inside a task). The default is the crate's shared
+    /// [`FallbackQueue`], which takes one alarm slot on
+    /// first use. A driver whose clock is not global (the simulated driver keeps one
+    /// clock per thread) overrides it with a queue of its own per clock.
+    fn fallback_queue(&self) -> &'static FallbackQueue {
+        &super::fallback::SHARED
     }
 }
 
@@ -221,8 +230,8 @@ macro_rules! time_driver {
                 <$ty as $crate::time::driver::Driver>::idle(&$name)
             }
             #[unsafe(no_mangle)]
-            fn _mote_time_schedule_wake(at: u64, waker: &::core::task::Waker) {
-                <$ty as $crate::time::driver::Driver>::schedule_wake(&$name, at, waker)
+            fn _mote_time_fallback_queue() -> &'static $crate::time::fallback::FallbackQueue {
+                <$ty as $crate::time::driver::Driver>::fallback_queue(&$name)
             }
         };
     };
@@ -234,7 +243,7 @@ unsafe extern "Rust" {
     fn _mote_time_allocate_alarm() -> Option<AlarmHandle>;
     fn _mote_time_set_alarm(alarm: AlarmHandle, at: u64, callback: AlarmCallback) -> bool;
     fn _mote_time_idle() -> bool;
-    fn _mote_time_schedule_wake(at: u64, waker: &Waker);
+    fn _mote_time_fallback_queue() -> &'static FallbackQueue;
 }
 
 // Named invariant, cited below as "Registered Driver Invariant": each `_mote_time_*`
@@ -268,9 +277,9 @@ pub fn idle() -> bool {
     unsafe { _mote_time_idle() }
 }
 
-/// Wakes `waker` at tick `at` through the registered driver's fallback queue
-/// ([`Driver::schedule_wake`]).
-pub(crate) fn driver_schedule_wake(at: u64, waker: &Waker) {
+/// The registered driver's fallback queue ([`Driver::fallback_queue`]), for the
+/// calling context.
+pub(crate) fn fallback_queue() -> &'static FallbackQueue {
     // SAFETY: Registered Driver Invariant.
-    unsafe { _mote_time_schedule_wake(at, waker) }
+    unsafe { _mote_time_fallback_queue() }
 }

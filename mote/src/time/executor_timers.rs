@@ -51,6 +51,7 @@ use core::ptr::NonNull;
 
 use critical_section::Mutex;
 
+use super::alarm_slots::AlarmState;
 use super::driver::{self, AlarmCallback, AlarmHandle};
 use super::timer_queue::{TimerNode, TimerQueue};
 use crate::loom::{AtomicBool, AtomicPtr, Ordering};
@@ -71,14 +72,24 @@ static DRIVER_FNS: DriverFns = DriverFns {
     idle: driver::idle,
 };
 
-/// `repr(u8)` with `NotYetAllocated = 0`, so an all-zero `ExecutorTimers` is the
-/// initial state and an executor embedding it can still live in `.bss`.
-#[derive(Clone, Copy)]
-#[repr(u8)]
-enum Alarm {
-    NotYetAllocated = 0,
-    Allocated(AlarmHandle) = 1,
-    Unavailable = 2,
+/// Null until a fallback queue first links an entry; then `&DRIVER_FNS`. Lets an
+/// executor whose own queue never held a timer still offer its idle moment to the
+/// driver ([`ExecutorTimers::idle`]) without referring to the driver itself.
+static FALLBACK_DRIVER: AtomicPtr<DriverFns> = AtomicPtr::new(core::ptr::null_mut());
+
+/// Called by a fallback queue on the first link of an entry (which already needs the
+/// driver).
+pub(crate) fn note_fallback_use() {
+    FALLBACK_DRIVER.store(
+        &DRIVER_FNS as *const DriverFns as *mut DriverFns,
+        Ordering::Release,
+    );
+}
+
+fn fallback_driver() -> Option<&'static DriverFns> {
+    let p = FALLBACK_DRIVER.load(Ordering::Acquire);
+    // SAFETY: the pointer is null or `&DRIVER_FNS`, a `'static` immutable table.
+    unsafe { p.cast_const().as_ref() }
 }
 
 /// A timer queue plus the alarm slot that wakes its executor. See the
@@ -106,7 +117,7 @@ enum Alarm {
 /// ```
 pub struct ExecutorTimers {
     queue: Mutex<TimerQueue>,
-    alarm: Mutex<Cell<Alarm>>,
+    alarm: Mutex<Cell<AlarmState>>,
     /// The deadline the alarm is armed for, plus one; 0 when not armed (all-zero initial
     /// state). Lets `arm_alarm` skip the driver when nothing changed, and `schedule` tell
     /// whether a new deadline needs a re-arm at all.
@@ -134,7 +145,7 @@ impl ExecutorTimers {
     pub const fn new() -> Self {
         ExecutorTimers {
             queue: Mutex::new(TimerQueue::new()),
-            alarm: Mutex::new(Cell::new(Alarm::NotYetAllocated)),
+            alarm: Mutex::new(Cell::new(AlarmState::NOT_YET_ALLOCATED)),
             armed: Mutex::new(Cell::new(0)),
             driver: AtomicPtr::new(core::ptr::null_mut()),
             due: AtomicBool::new(false),
@@ -155,9 +166,13 @@ impl ExecutorTimers {
     }
 
     /// Lets the driver use the executor's idle moment ([`driver::idle`]); `false`
-    /// (sleep) if no timer was ever scheduled here.
+    /// (sleep) if no timer was ever scheduled, here or in a fallback queue. (A task
+    /// whose timers all go to the fallback queue, e.g. inside a `FuturesUnordered`,
+    /// still lets the simulated driver move time when its executor idles.)
     pub fn idle(&self) -> bool {
-        self.driver().is_some_and(|d| (d.idle)())
+        self.driver()
+            .or_else(fallback_driver)
+            .is_some_and(|d| (d.idle)())
     }
 
     /// Makes sure `node` fires no later than `at` ([`TimerQueue::schedule`]; the pointer
@@ -320,19 +335,16 @@ impl ExecutorTimers {
                 return true;
             }
             let cell = self.alarm.borrow(cs);
-            if let Alarm::NotYetAllocated = cell.get() {
-                cell.set(match (drv.allocate_alarm)() {
-                    Some(h) => Alarm::Allocated(h),
-                    None => Alarm::Unavailable,
-                });
+            if cell.get().is_not_yet_allocated() {
+                cell.set(AlarmState::from_allocation((drv.allocate_alarm)()));
             }
-            match cell.get() {
-                Alarm::Allocated(h) => {
+            match cell.get().handle() {
+                Some(h) => {
                     let ok = (drv.set_alarm)(h, at, callback);
                     armed.set(if ok { at.wrapping_add(1) } else { 0 });
                     ok
                 }
-                _ => false,
+                None => false,
             }
         })
     }

@@ -1,216 +1,441 @@
-//! The fallback timer queue: deadlines of futures that are **not** polled by a Mote
-//! executor (a foreign executor, `block_on`), so there is no task timer node to queue.
+//! The fallback timer queue: deadlines of timer futures that are **not** polled by a
+//! Mote task (a foreign executor, `block_on`, a `FuturesUnordered` inside a task whose
+//! inner wakers are not task wakers), so there is no task timer node to queue.
 //!
 //! Guarantees:
-//! - A registered waker is woken at or after its deadline (never early, except for the
-//!   documented spurious wakes below), and never lost.
-//! - Capacity is fixed ([`FALLBACK_CAPACITY`] entries for the shared queue), no heap.
-//!   Registering the same waker again keeps one entry with the earlier deadline.
-//! - **When full**, the new waker is woken at once instead of being queued: a spurious
-//!   wake. The future polls again, finds its deadline not reached and registers again,
-//!   so it degrades to polling until an entry frees up, but a wake is never lost. The
-//!   same happens if the driver has no alarm slot left for the queue.
-//! - A future dropped before its deadline leaves its entry until the deadline: one
-//!   spurious wake of its waker, then the entry is free.
+//! - **No capacity, no heap.** Every timer future ([`Timer`](super::Timer),
+//!   [`Ticker::next`](super::Ticker::next), [`with_timeout`](super::with_timeout),
+//!   the async [`Delay`](super::Delay)) owns a [`TimerEntry`]: the links, the deadline
+//!   and the waker clone. The queue is an intrusive pairing heap of those entries (the
+//!   [`TimerQueue`] an executor uses for its tasks), so it holds 1 or 100 000 timers
+//!   without configuration, and a registration is always queued: it never degrades
+//!   into waking at once and polling.
+//! - A registered waker is woken once the driver clock has reached the deadline, never
+//!   before, and never lost. Registering again with the same waker keeps one entry
+//!   ("fire no later than": an earlier deadline moves it, a later one changes nothing);
+//!   with another waker, the entry holds the new one.
+//! - **A cancelled timer costs nothing after its drop**: the entry unlinks itself in
+//!   `Drop`, inside the critical section, and its waker clone is released then, not at
+//!   its deadline.
+//! - Each queue takes one alarm slot of the driver on first use and keeps it armed for
+//!   its earliest deadline. If the driver has no slot left (a driver with a fixed slot
+//!   count that was not given one for the fallback queue), the queue wakes its entries
+//!   at once: the timers degrade to polling, as an executor without a slot does. The
+//!   std and simulated drivers never run out of slots.
 //!
-//! The queue takes one alarm slot of the driver on first use and keeps it armed for its
-//! earliest deadline.
+//! An entry, from its owner's point of view (each arrow names the function that takes
+//! it; "CS" is a critical section):
 //!
-//! Costs: every operation is a linear pass over the entries (capacity is small), inside
-//! a critical section; wakers are woken outside it.
+//! ```text
+//!            TimerEntry::schedule_wake (foreign waker): CS { store waker clone, link }
+//!   UNUSED ─────────────────────────────────────────────────────────► LINKED(at, waker)
+//!   (never    ◄── drop: nothing to do                                  │    │   ▲
+//!    linked)                                                           │    │   │ schedule_wake
+//!                the queue's alarm (or a registration) finds at <= now:│    │   │ again
+//!                CS { pop, take the waker out }, wake it after the CS  │    │   │
+//!   IDLE (unlinked, no waker) ◄────────────────────────────────────────┘    │   │
+//!     │  └─── schedule_wake ────────────────────────────────────────────────┼───┘
+//!     │ drop: CS { remove (no-op) }                  drop: CS { remove, take│the waker },
+//!     ▼                                              release it after the CS▼
+//!   GONE ◄──────────────────────────────────────────────────────────────────┘
+//! ```
+//!
+//! With a Mote task waker, [`TimerEntry::schedule_wake`] queues the task's own timer
+//! node on its executor instead and leaves the entry alone.
+//!
+//! # Safety model
+//!
+//! Cited as the **Entry Link Invariant**:
+//!
+//! 1. An entry's `node` and `waker` are read and written only inside a critical
+//!    section: by its owner (registration, drop) and by the queue that pops it. The
+//!    one exception is their initialisation by the first link, through `&mut`,
+//!    before any queue can see the entry.
+//! 2. An entry is linked only through `Pin<&mut TimerEntry>`, so it stays at its
+//!    address until it is dropped, and its `Drop` unlinks it (inside a critical
+//!    section) before the memory can be reused. So every node in a queue belongs to a
+//!    live entry, and the queue may take its waker out when it pops it.
+//! 3. An entry is in at most one queue, the one its `queue` field names; only the
+//!    owner reads or writes that field.
+//!
+//! Costs (n = entries queued): registering O(1) (insert or decrease-key) plus, only
+//! when it becomes the earliest deadline, one alarm re-arm; dropping a never-linked
+//! entry: one load and branch; dropping a linked one: O(log n) amortized, in a critical
+//! section; firing: O(log n) amortized per due entry, each woken outside the critical
+//! section. RAM: a `TimerEntry` is 32 bytes on a 32-bit target (a 20-byte timer node,
+//! an 8-byte waker, the queue pointer), 56 bytes on a 64-bit host, and building one
+//! writes only the queue pointer; a queue is 16 bytes on a 32-bit target, all zero
+//! (`.bss`). The old fixed-capacity queue cost 16 bytes per entry for the whole program
+//! and woke every registration beyond its 8 entries at once (busy polling).
 
-use core::cell::RefCell;
+use core::cell::{Cell, UnsafeCell};
+use core::fmt;
+use core::marker::PhantomPinned;
+use core::mem::MaybeUninit;
+use core::pin::Pin;
+use core::ptr::{self, NonNull};
 use core::task::Waker;
 
-use critical_section::Mutex;
+use critical_section::{CriticalSection, Mutex};
 
-use super::driver::{self, AlarmCallback, AlarmHandle};
+use super::alarm_slots::AlarmState;
+use super::driver::{self, AlarmCallback};
+use super::timer_queue::{TimerNode, TimerQueue};
+use super::Instant;
 
-/// Entries in the shared fallback queue (the one the default
-/// [`Driver::schedule_wake`](super::driver::Driver::schedule_wake) uses).
+/// The shared queue behind the default
+/// [`Driver::fallback_queue`](super::driver::Driver::fallback_queue).
+pub(crate) static SHARED: FallbackQueue = FallbackQueue::new();
+
+/// The storage a timer future lends to the [fallback queue](self) while it waits with
+/// a waker that is not a Mote task waker: the queue links, the deadline and the waker
+/// clone. Embed one in a future that sleeps, pin the future, and call
+/// [`schedule_wake`](TimerEntry::schedule_wake) from its `poll`.
 ///
-/// On a 32-bit target each entry costs 16 bytes of RAM (deadline and waker).
-pub const FALLBACK_CAPACITY: usize = 8;
-
-/// The shared queue behind the default [`Driver::schedule_wake`](super::driver::Driver::schedule_wake).
-pub(crate) static SHARED: FallbackQueue<FALLBACK_CAPACITY> = FallbackQueue::new();
-
-/// Wakes `waker` once the clock reaches `at`, through the registered driver's fallback
-/// queue. Used by the timer futures when they are not polled by a Mote executor.
+/// It is `!Unpin` (it may be linked into a queue while the future is pending), so a
+/// future that contains it is `!Unpin` too: `.await` it, or pin it (`core::pin::pin!`,
+/// `Box::pin`) before polling it by reference. Dropping it unlinks it.
 ///
 /// ```
 /// # mote::time_driver!(static DRIVER: mote::time::drivers::sim::SimDriver = mote::time::drivers::sim::SimDriver::new(););
-/// use mote::time::{drivers::sim, fallback, Duration};
-/// use std::sync::{atomic::{AtomicBool, Ordering}, Arc};
-/// use std::task::{Wake, Waker};
+/// use core::future::Future;
+/// use core::pin::Pin;
+/// use core::task::{Context, Poll};
+/// use mote::time::{Instant, TimerEntry};
 ///
-/// struct Flag(AtomicBool);
-/// impl Wake for Flag {
-///     fn wake(self: Arc<Self>) { self.0.store(true, Ordering::SeqCst) }
+/// /// Completes at `at` (what `Timer` does).
+/// struct SleepUntil {
+///     at: Instant,
+///     entry: TimerEntry,
 /// }
-/// let flag = Arc::new(Flag(AtomicBool::new(false)));
-/// fallback::schedule_wake(10, &Waker::from(flag.clone()));
-/// sim::advance(Duration::from_ticks(9));
-/// assert!(!flag.0.load(Ordering::SeqCst));
-/// sim::advance(Duration::from_ticks(1));
-/// assert!(flag.0.load(Ordering::SeqCst));
-/// ```
-pub fn schedule_wake(at: u64, waker: &Waker) {
-    driver::driver_schedule_wake(at, waker)
-}
-
-enum Alarm {
-    NotYetAllocated,
-    Allocated(AlarmHandle),
-    /// The driver had no free slot: every registration is woken at once.
-    Unavailable,
-}
-
-struct Inner<const N: usize> {
-    entries: [Option<(u64, Waker)>; N],
-    alarm: Alarm,
-}
-
-/// A fixed-capacity queue of `(deadline, Waker)` driven by one alarm slot of the
-/// registered driver. See the [module docs](self) for what happens when it is full.
 ///
-/// Drivers whose clock is not global keep one per clock (the simulated driver keeps
-/// one per thread); everyone else uses the shared one through [`schedule_wake`].
-pub struct FallbackQueue<const N: usize> {
-    inner: Mutex<RefCell<Inner<N>>>,
+/// impl Future for SleepUntil {
+///     type Output = ();
+///     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+///         // SAFETY: `entry` is pinned structurally: never moved out, no `Drop` here.
+///         let this = unsafe { self.get_unchecked_mut() };
+///         if Instant::now() >= this.at {
+///             return Poll::Ready(());
+///         }
+///         // SAFETY: see above.
+///         let entry = unsafe { Pin::new_unchecked(&mut this.entry) };
+///         entry.schedule_wake(this.at, cx.waker());
+///         Poll::Pending
+///     }
+/// }
+///
+/// let sleep = SleepUntil { at: Instant::from_millis(3), entry: TimerEntry::new() };
+/// mote::futures::block_on_spin(async {
+///     mote::time::drivers::sim::advance(mote::time::Duration::from_millis(3));
+///     sleep.await;
+/// });
+/// ```
+#[repr(C)]
+pub struct TimerEntry {
+    /// First field (offset 0): the queue's pointer to it is a pointer to the entry.
+    /// Written (unqueued) by the first link, so that building a timer writes only
+    /// `queue`; initialised whenever `queue` is `Some`.
+    node: MaybeUninit<TimerNode>,
+    /// The waker clone while linked, `None` once popped or unlinked; initialised (by
+    /// the first link) whenever `queue` is `Some`.
+    waker: UnsafeCell<MaybeUninit<Option<Waker>>>,
+    /// The queue this entry was last linked into (owner-only; Entry Link Invariant 3);
+    /// `None`: never linked, `node` and `waker` uninitialised.
+    queue: Option<&'static FallbackQueue>,
+    _pinned: PhantomPinned,
 }
 
-impl<const N: usize> Default for FallbackQueue<N> {
+// SAFETY: `node` and `waker` are only touched inside a critical section (Entry Link
+// Invariant 1), and `queue` only through `&mut`/`Pin<&mut>`; no method reads either
+// through `&TimerEntry`, so sharing one between threads cannot race.
+unsafe impl Sync for TimerEntry {}
+
+impl Default for TimerEntry {
     fn default() -> Self {
         Self::new()
     }
 }
 
-/// Wakers collected inside the critical section, woken after it.
-struct Due<const N: usize> {
-    wakers: [Option<Waker>; N],
-    /// A waker that could not be queued (full, or no alarm): wake it too.
-    overflow: Option<Waker>,
+impl fmt::Debug for TimerEntry {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TimerEntry")
+            .field("used", &self.queue.is_some())
+            .finish_non_exhaustive()
+    }
 }
 
-impl<const N: usize> Due<N> {
-    fn wake_all(self) {
-        for w in self.wakers.into_iter().flatten() {
-            w.wake();
+impl TimerEntry {
+    /// An entry that is not linked anywhere. Building one writes one word.
+    pub const fn new() -> TimerEntry {
+        TimerEntry {
+            node: MaybeUninit::uninit(),
+            waker: UnsafeCell::new(MaybeUninit::uninit()),
+            queue: None,
+            _pinned: PhantomPinned,
         }
-        if let Some(w) = self.overflow {
-            w.wake();
+    }
+
+    /// Asks for `waker` to be woken once the clock reaches `at`: the single entry point
+    /// of every timer future. A Mote task waker puts the task's own timer node on its
+    /// executor's queue (and leaves this entry alone); any other waker links this entry
+    /// into the driver's [fallback queue](self).
+    ///
+    /// Calling it again with an earlier deadline moves the wake earlier; with a later
+    /// one it changes nothing (the waker is woken at the earlier deadline, polls, and
+    /// registers again). Spurious wakes are possible; a timer future re-checks the
+    /// clock when polled. See [`TimerEntry`] for an example.
+    pub fn schedule_wake(self: Pin<&mut Self>, at: Instant, waker: &Waker) {
+        if crate::executor::task_from_waker(waker).is_some() {
+            crate::executor::schedule_wake(at.as_ticks(), waker);
+        } else {
+            driver::fallback_queue().link(self, at.as_ticks(), waker);
+        }
+    }
+
+    /// The node pointer the queue stores, derived from a pointer to the whole entry
+    /// (offset 0), so the entry can be recovered from a popped node.
+    fn node_ptr(&self) -> NonNull<TimerNode> {
+        NonNull::from(self).cast()
+    }
+}
+
+impl Drop for TimerEntry {
+    fn drop(&mut self) {
+        if let Some(queue) = self.queue {
+            queue.unlink(self);
         }
     }
 }
 
-impl<const N: usize> FallbackQueue<N> {
+/// All-zero bytes is the initial state, so a `static` queue lives in `.bss`.
+struct Inner {
+    queue: TimerQueue,
+    /// Not yet allocated, a handle, or none available (then entries are woken at once:
+    /// documented polling).
+    alarm: Cell<AlarmState>,
+    /// The deadline the alarm is armed for, plus one (wrapping); 0 if not armed. Read
+    /// it with [`Inner::armed_at`].
+    armed: Cell<u64>,
+}
+
+impl Inner {
+    /// The deadline the alarm is armed for; `u64::MAX` if not armed (a deadline that
+    /// is never reached, so never armed for).
+    fn armed_at(&self) -> u64 {
+        self.armed.get().wrapping_sub(1)
+    }
+
+    fn set_armed_at(&self, at: u64) {
+        self.armed.set(at.wrapping_add(1));
+    }
+}
+
+/// An intrusive queue of [`TimerEntry`]s driven by one alarm slot of the registered
+/// driver. See the [module docs](self) for its guarantees.
+///
+/// The program's queue is the one the driver names
+/// ([`Driver::fallback_queue`](super::driver::Driver::fallback_queue)): a shared one
+/// by default, one per thread for the simulated driver. A driver that keeps a queue of
+/// its own keeps it in a `static` (or leaks it): entries and the alarm point to it.
+///
+/// ```
+/// use mote::time::fallback::FallbackQueue;
+/// use mote::time::driver::Driver;
+///
+/// /// A driver with a queue of its own (the default would use the shared one).
+/// struct MyDriver;
+/// static MY_QUEUE: FallbackQueue = FallbackQueue::new();
+/// # use mote::time::driver::{AlarmCallback, AlarmHandle};
+/// impl Driver for MyDriver {
+///     fn now(&self) -> u64 { 0 }
+///     fn allocate_alarm(&self) -> Option<AlarmHandle> { None }
+///     fn set_alarm(&self, _: AlarmHandle, _: u64, _: AlarmCallback) -> bool { false }
+///     fn fallback_queue(&self) -> &'static FallbackQueue { &MY_QUEUE }
+/// }
+/// # let _ = MyDriver.fallback_queue();
+/// ```
+pub struct FallbackQueue {
+    inner: Mutex<Inner>,
+}
+
+impl Default for FallbackQueue {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl fmt::Debug for FallbackQueue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("FallbackQueue").finish_non_exhaustive()
+    }
+}
+
+impl FallbackQueue {
     /// An empty queue; it allocates its alarm slot on first use.
     pub const fn new() -> Self {
         FallbackQueue {
-            inner: Mutex::new(RefCell::new(Inner {
-                entries: [const { None }; N],
-                alarm: Alarm::NotYetAllocated,
-            })),
+            inner: Mutex::new(Inner {
+                queue: TimerQueue::new(),
+                alarm: Cell::new(AlarmState::NOT_YET_ALLOCATED),
+                armed: Cell::new(0),
+            }),
         }
     }
 
-    /// Wakes `waker` once the driver clock reaches `at` (at once if the queue is full
-    /// or no alarm slot is available: a spurious wake, never a lost one).
-    pub fn schedule_wake(&'static self, at: u64, waker: &Waker) {
-        let overflow = critical_section::with(|cs| {
-            let mut inner = self.inner.borrow_ref_mut(cs);
-            if matches!(inner.alarm, Alarm::Unavailable) {
-                return Some(waker.clone());
+    /// Links `entry` for `waker` at `at` (or moves it earlier), then makes sure the
+    /// alarm covers it.
+    fn link(&'static self, entry: Pin<&mut TimerEntry>, at: u64, waker: &Waker) {
+        // SAFETY: nothing is moved out of the entry: only its `queue` field (a plain
+        // pointer, not pinned) is written through this reference, and `node`/`waker`
+        // are used in place.
+        let entry = unsafe { entry.get_unchecked_mut() };
+        match entry.queue {
+            Some(q) if ptr::eq(q, self) => {}
+            Some(old) => {
+                // Polled from another clock's context (the simulated driver keeps one
+                // queue per thread): leave the old queue first (Invariant 3).
+                old.unlink(entry);
+                entry.queue = Some(self);
             }
-            let entries = &mut inner.entries;
-            if let Some((deadline, _)) = entries
-                .iter_mut()
-                .flatten()
-                .find(|(_, w)| w.will_wake(waker))
-            {
-                *deadline = (*deadline).min(at);
-                None
-            } else if let Some(free) = entries.iter_mut().find(|e| e.is_none()) {
-                *free = Some((at, waker.clone()));
-                None
-            } else {
-                Some(waker.clone())
-            }
-        });
-        if let Some(w) = overflow {
-            w.wake();
-        }
-        self.process();
-    }
-
-    /// Wakes every due entry and re-arms the alarm for the earliest remaining one,
-    /// repeating while the driver reports that deadline as already passed.
-    fn process(&'static self) {
-        loop {
-            let (due, again) = critical_section::with(|cs| {
-                let mut inner = self.inner.borrow_ref_mut(cs);
-                self.collect_and_arm(&mut inner)
-            });
-            due.wake_all();
-            if !again {
-                break;
+            None => {
+                // First link: nobody else can see the entry yet.
+                super::executor_timers::note_fallback_use();
+                entry.node.write(TimerNode::new());
+                entry.waker.get_mut().write(None);
+                entry.queue = Some(self);
             }
         }
-    }
-
-    /// Inside the critical section: takes the due wakers out, arms the alarm for the
-    /// earliest remaining deadline. Returns the due wakers and whether to go again
-    /// (the alarm deadline had already passed).
-    fn collect_and_arm(&'static self, inner: &mut Inner<N>) -> (Due<N>, bool) {
-        let now = driver::now();
-        let mut due = Due {
-            wakers: [const { None }; N],
-            overflow: None,
-        };
-        let mut next = u64::MAX;
-        for (entry, out) in inner.entries.iter_mut().zip(due.wakers.iter_mut()) {
-            match entry {
-                Some((at, _)) if *at <= now => *out = entry.take().map(|(_, w)| w),
-                Some((at, _)) => next = next.min(*at),
-                None => {}
-            }
-        }
-        if next == u64::MAX {
-            return (due, false);
-        }
-        if let Alarm::NotYetAllocated = inner.alarm {
-            inner.alarm = match driver::allocate_alarm() {
-                Some(h) => Alarm::Allocated(h),
-                None => Alarm::Unavailable,
+        let entry: &TimerEntry = entry;
+        let node = entry.node_ptr();
+        let (replaced, rearm) = critical_section::with(|cs| {
+            let inner = self.inner.borrow(cs);
+            // SAFETY: Entry Link Invariant 1: inside the critical section, and nobody
+            // else holds a reference to the waker slot; initialised above (`queue` is
+            // `Some`).
+            let slot = unsafe { (*entry.waker.get()).assume_init_mut() };
+            let replaced = match slot {
+                Some(w) if w.will_wake(waker) => None,
+                _ => slot.replace(waker.clone()),
             };
+            // SAFETY: Queue Access Invariant: serialised by the critical section; the
+            // node stays alive and in place until removed (Entry Link Invariant 2) and
+            // is only used with this queue (Invariant 3).
+            let earliest = unsafe {
+                inner.queue.schedule(node, at);
+                inner.queue.next_deadline() == Some(at)
+            };
+            (replaced, earliest && at < inner.armed_at())
+        });
+        // Dropped outside the critical section: a waker's drop may run any code.
+        drop(replaced);
+        if rearm {
+            self.process();
         }
-        let handle = match inner.alarm {
-            Alarm::Allocated(h) => h,
-            _ => {
-                // No alarm slot: wake everything queued at once (documented
-                // degradation to polling); registration wakes at once from now on.
-                for (entry, out) in inner.entries.iter_mut().zip(due.wakers.iter_mut()) {
-                    if let Some((_, w)) = entry.take() {
-                        *out = Some(w);
-                    }
+    }
+
+    /// Removes `entry` (if queued here) and releases its waker. The alarm may stay
+    /// armed for the removed deadline: it then fires once for nothing and re-arms.
+    fn unlink(&self, entry: &TimerEntry) {
+        let node = entry.node_ptr();
+        let waker = critical_section::with(|cs| {
+            let inner = self.inner.borrow(cs);
+            // SAFETY: Queue Access Invariant: serialised; the node is alive (its owner
+            // is unlinking it) and only used with this queue (Entry Link Invariant 3).
+            unsafe { inner.queue.remove(node) };
+            // SAFETY: Entry Link Invariant 1: inside the critical section; initialised,
+            // since only an entry whose `queue` is `Some` is unlinked.
+            unsafe { (*entry.waker.get()).assume_init_mut().take() }
+        });
+        drop(waker);
+    }
+
+    /// Wakes every due entry, one critical section each (the waker is woken outside it),
+    /// until none is due and the alarm is armed for the earliest remaining deadline.
+    fn process(&'static self) {
+        while let Some(waker) = critical_section::with(|cs| self.step(cs)) {
+            waker.wake();
+        }
+    }
+
+    /// Inside the critical section: pops one due entry and returns its waker, or, when
+    /// none is due, arms the alarm for the earliest deadline and returns `None`.
+    fn step(&'static self, cs: CriticalSection<'_>) -> Option<Waker> {
+        let inner = self.inner.borrow(cs);
+        loop {
+            // Without an alarm, everything queued is "due": wake it (polling fallback).
+            let now = if inner.alarm.get().is_unavailable() {
+                u64::MAX
+            } else {
+                driver::now()
+            };
+            // SAFETY: Queue Access Invariant: serialised by the critical section; every
+            // queued node belongs to a live entry (Entry Link Invariant 2).
+            if let Some(node) = unsafe { inner.queue.pop_due(now) } {
+                let entry = node.cast::<TimerEntry>().as_ptr();
+                // SAFETY: the node is the first field of a live `TimerEntry` (Entry Link
+                // Invariant 2) and its pointer was derived from a pointer to the whole
+                // entry (`node_ptr`); the waker slot is only touched inside a critical
+                // section (Invariant 1) and is initialised (the entry was linked). No
+                // reference to the entry is created.
+                let waker = unsafe {
+                    (*UnsafeCell::raw_get(&raw const (*entry).waker))
+                        .assume_init_mut()
+                        .take()
+                };
+                match waker {
+                    Some(w) => return Some(w),
+                    None => continue,
                 }
-                return (due, false);
             }
-        };
-        // SAFETY: `on_alarm::<N>` only calls `process` on `self`, which is `'static`
-        // (so valid for the rest of the program) and synchronises through its
-        // critical-section mutex, so it may run from any thread or interrupt.
-        let callback =
-            unsafe { AlarmCallback::new(Self::on_alarm, self as *const Self as *const ()) };
-        let armed = driver::set_alarm(handle, next, callback);
-        (due, !armed)
+            // SAFETY: as above.
+            let next = unsafe { inner.queue.next_deadline() }?;
+            if inner.armed_at() == next {
+                return None;
+            }
+            let alarm = inner.alarm.get();
+            if alarm.is_not_yet_allocated() {
+                inner
+                    .alarm
+                    .set(AlarmState::from_allocation(driver::allocate_alarm()));
+                continue;
+            }
+            // Unavailable cannot get here: then everything was due and popped above.
+            let Some(handle) = alarm.handle() else {
+                continue;
+            };
+            // SAFETY: `on_alarm` only calls `process` on `self`, which is `'static` (so
+            // valid for the rest of the program) and synchronises through its
+            // critical-section mutex, so it may run from any thread or interrupt.
+            let callback =
+                unsafe { AlarmCallback::new(Self::on_alarm, self as *const Self as *const ()) };
+            if driver::set_alarm(handle, next, callback) {
+                inner.set_armed_at(next);
+                return None;
+            }
+            inner.set_armed_at(u64::MAX);
+            if driver::now() < next {
+                // Refused although not due: the driver cannot serve this slot (its
+                // helper thread failed to start, or the handle is stale). Poll.
+                inner.alarm.set(AlarmState::UNAVAILABLE);
+            }
+            // Otherwise the deadline passed meanwhile: pop it.
+        }
     }
 
     fn on_alarm(ctx: *const ()) {
-        // SAFETY: `ctx` was made from `&'static Self` in `collect_and_arm` (the only
-        // place that builds this callback), so it points to a live `FallbackQueue<N>`.
+        // SAFETY: `ctx` was made from `&'static Self` in `step` (the only place that
+        // builds this callback), so it points to a live `FallbackQueue`.
         let this: &'static Self = unsafe { &*(ctx as *const Self) };
+        critical_section::with(|cs| this.inner.borrow(cs).set_armed_at(u64::MAX));
         this.process();
     }
+}
+
+/// For the executor's `schedule_wake`, which sends non-task wakers here. Timer futures
+/// never take that path (they call [`TimerEntry::schedule_wake`], which routes such
+/// wakers to their entry), so nothing reaches this in practice; a registration without
+/// an entry cannot be queued, so it is woken at once (a spurious wake, never a lost one).
+pub(crate) fn schedule_wake(_at: u64, waker: &Waker) {
+    debug_assert!(false, "a foreign waker registered without a TimerEntry");
+    waker.wake_by_ref();
 }

@@ -11,16 +11,29 @@
 //!   [`Timer::after`]`(d)` counts `d` from the tick in progress, which may be almost
 //!   over: in real time it lasts more than `d` − 1 tick. [`Delay`] and [`block_for`]
 //!   add that tick and guarantee at least `d`.
-//! - Sleeping costs no polling: a pending timer registers its deadline once per poll
-//!   ([`schedule_wake`]) and its task is woken by the one alarm of its executor.
+//! - Sleeping costs no polling, and nothing has a capacity: a pending timer future
+//!   registers its deadline once per poll ([`TimerEntry::schedule_wake`]). Polled by a
+//!   Mote task, it puts the task's own timer node on its executor's queue, and the task
+//!   is woken by the one alarm of its executor. Polled with any other waker, it links
+//!   the [`TimerEntry`] it owns into the driver's [`fallback`] queue, woken by that
+//!   queue's one alarm; a cancelled timer unlinks its entry when dropped.
+//! - Timer futures ([`Timer`], [`TickerNext`], [`TimeoutFuture`], the async [`Delay`])
+//!   are `!Unpin`, because they own that entry: `.await` them or pin them
+//!   (`core::pin::pin!`) before polling by reference, e.g. `select(&mut pin!(timer), ..)`.
 //!
 //! ```text
-//!   Timer / Ticker / with_timeout ──poll──► schedule_wake(at, waker)
+//!   Timer / Ticker / with_timeout ──poll──► TimerEntry::schedule_wake(at, waker)
 //!        │ Mote task waker?                         │ otherwise (foreign executor,
-//!        ▼                                          ▼ block_on)
-//!   executor's TimerQueue (intrusive pairing heap)  fallback queue (fixed capacity)
-//!        └─ one alarm slot per executor ─► Driver ◄─ one alarm slot ─┘
+//!        ▼                                          ▼ block_on, FuturesUnordered)
+//!   executor's TimerQueue: the task's node    fallback queue: the future's own entry
+//!   (intrusive pairing heap)                  (intrusive pairing heap, unlinked on drop)
+//!        └─ one alarm slot per executor ─► Driver ◄─ one alarm slot per queue ─┘
 //! ```
+//!
+//! RAM: a [`Timer`] is 40 bytes on a 32-bit target (the 8-byte deadline and a 32-byte
+//! [`TimerEntry`]); a task's future holds the timers it awaits, so a task that sleeps
+//! on one is that much larger. The entry is touched only when a foreign waker polls:
+//! a Mote task pays one branch on drop for it.
 //!
 //! A program that uses the clock registers one driver with
 //! [`time_driver!`](crate::time_driver): `drivers::std::StdDriver` on a host,
@@ -42,22 +55,9 @@ pub mod timer_queue;
 
 pub use delay::{block_for, Delay};
 pub use duration::Duration;
+pub use fallback::TimerEntry;
 pub use instant::Instant;
 pub use tick::TICK_HZ;
 pub use ticker::{Ticker, TickerNext};
 pub use timeout::{with_deadline, with_timeout, TimeoutError, TimeoutFuture, WithTimeout};
 pub use timer::Timer;
-
-use core::task::Waker;
-
-/// Asks for `waker` to be woken once the clock reaches `at`: the single entry point all
-/// timer futures use. A Mote task's waker puts the task's own timer node on its
-/// executor's queue (no capacity limit); any other waker goes to the driver's
-/// [`fallback`] queue.
-///
-/// Calling it again with an earlier deadline moves the wake earlier; with a later one
-/// it changes nothing (the task is woken at the earlier deadline, polls, and
-/// re-registers). Spurious wakes are possible; a timer future re-checks the clock.
-pub fn schedule_wake(at: Instant, waker: &Waker) {
-    crate::executor::schedule_wake(at.as_ticks(), waker)
-}

@@ -21,7 +21,7 @@ use core::future::Future;
 use core::pin::Pin;
 use core::task::{Context, Poll};
 
-use super::{Duration, Instant};
+use super::{Duration, Instant, TimerEntry};
 
 /// Completes periodically on the fixed grid `start + k·period` (no drift while the
 /// work between ticks stays under a period).
@@ -84,7 +84,10 @@ impl Ticker {
         reason = "an async `next`, named like Embassy's `Ticker::next`; not an Iterator"
     )]
     pub fn next(&mut self) -> TickerNext<'_> {
-        TickerNext { ticker: self }
+        TickerNext {
+            ticker: self,
+            entry: TimerEntry::new(),
+        }
     }
 
     /// Moves to the first grid point strictly after `now` (called once the current
@@ -99,23 +102,31 @@ impl Ticker {
     }
 }
 
-/// The future of [`Ticker::next`].
+/// The future of [`Ticker::next`]. `!Unpin`, like [`Timer`](super::Timer): it owns a
+/// [`TimerEntry`] for foreign wakers.
 #[derive(Debug)]
 #[must_use = "futures do nothing unless awaited"]
 pub struct TickerNext<'a> {
     ticker: &'a mut Ticker,
+    entry: TimerEntry,
 }
 
 impl Future for TickerNext<'_> {
     type Output = ();
 
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        // SAFETY: `entry` is pinned structurally: never moved out of `self` (no `Drop`
+        // here, handed out only pinned, below); `ticker` is a plain reference, not
+        // pinned.
+        let this = unsafe { self.get_unchecked_mut() };
         let now = Instant::now();
-        if now >= self.ticker.next {
-            self.ticker.advance(now);
+        if now >= this.ticker.next {
+            this.ticker.advance(now);
             Poll::Ready(())
         } else {
-            super::schedule_wake(self.ticker.next, cx.waker());
+            // SAFETY: see above: the entry is pinned whenever the future is.
+            let entry = unsafe { Pin::new_unchecked(&mut this.entry) };
+            entry.schedule_wake(this.ticker.next, cx.waker());
             Poll::Pending
         }
     }

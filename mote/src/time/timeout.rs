@@ -96,7 +96,8 @@ pub trait WithTimeout: Future + Sized {
 
 impl<F: Future> WithTimeout for F {}
 
-/// The future of [`with_timeout`] and [`with_deadline`].
+/// The future of [`with_timeout`] and [`with_deadline`]. `!Unpin`: it holds a
+/// [`Timer`].
 #[derive(Debug)]
 #[must_use = "futures do nothing unless awaited"]
 pub struct TimeoutFuture<F> {
@@ -108,17 +109,18 @@ impl<F: Future> Future for TimeoutFuture<F> {
     type Output = Result<F::Output, TimeoutError>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        // SAFETY: structural pinning of `fut`: it is never moved out of `self` (no
-        // method hands it out by value, there is no `Drop` impl that could move it, and
-        // `TimeoutFuture` is `Unpin` only when `F` is). `timer` is `Unpin` and not
-        // pinned structurally.
+        // SAFETY: structural pinning of `fut` and `timer`: neither is ever moved out of
+        // `self` (no method hands them out by value, there is no `Drop` impl that could
+        // move them, and `TimeoutFuture` is `!Unpin` because `Timer` is).
         let this = unsafe { self.get_unchecked_mut() };
         // SAFETY: see above: `fut` is pinned whenever `self` is.
         let fut = unsafe { Pin::new_unchecked(&mut this.fut) };
         if let Poll::Ready(out) = fut.poll(cx) {
             return Poll::Ready(Ok(out));
         }
-        match Pin::new(&mut this.timer).poll(cx) {
+        // SAFETY: see above: `timer` is pinned whenever `self` is.
+        let timer = unsafe { Pin::new_unchecked(&mut this.timer) };
+        match timer.poll(cx) {
             Poll::Ready(()) => Poll::Ready(Err(TimeoutError)),
             Poll::Pending => Poll::Pending,
         }

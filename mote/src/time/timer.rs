@@ -3,8 +3,8 @@
 //! Guarantees: never completes before its deadline (the deadline is compared with
 //! [`Instant::now`] at every poll); completes on the first poll if the deadline has
 //! already passed; while pending it has registered its deadline with
-//! [`schedule_wake`](super::schedule_wake), so the polling task is woken by the
-//! executor's alarm, not by polling.
+//! [`TimerEntry::schedule_wake`], so the polling task (or foreign waker) is woken by an
+//! alarm, not by polling, however many timers are pending.
 //!
 //! ```text
 //!            poll, now < deadline: schedule_wake, Pending
@@ -15,16 +15,22 @@
 //!   READY (polling again stays Ready)
 //! ```
 
+use core::fmt;
 use core::future::Future;
 use core::pin::Pin;
 use core::task::{Context, Poll};
 
-use super::{Duration, Instant};
+use super::{Duration, Instant, TimerEntry};
 
 /// A future that completes at (or after) a deadline.
 ///
 /// Cancel safety: cancel-safe. Dropping a pending `Timer` has no effect except,
-/// possibly, one spurious wake of its task at the old deadline.
+/// possibly, one spurious wake of its task at the old deadline; polled with a foreign
+/// waker, the drop unlinks its entry from the fallback queue and releases the waker.
+///
+/// `Timer` is `!Unpin` (it owns a [`TimerEntry`]): `.await` it, pass it by value to a
+/// combinator, or pin it to poll it by reference (unlike Embassy's `Timer`, which is
+/// `Unpin`; like tokio's `Sleep`). It is 40 bytes on a 32-bit target.
 ///
 /// ```
 /// # mote::time_driver!(static DRIVER: mote::time::drivers::sim::SimDriver = mote::time::drivers::sim::SimDriver::new(););
@@ -36,16 +42,82 @@ use super::{Duration, Instant};
 /// }
 /// # let _ = blink_pause();
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+///
+/// Polling by reference, e.g. in a `select` that should not consume the timer:
+///
+/// ```
+/// # mote::time_driver!(static DRIVER: mote::time::drivers::sim::SimDriver = mote::time::drivers::sim::SimDriver::new(););
+/// use core::pin::pin;
+/// use mote::futures::{select, Either};
+/// use mote::time::Timer;
+///
+/// async fn first_of(mut events: impl core::future::Future<Output = u8> + Unpin) -> Option<u8> {
+///     let mut deadline = pin!(Timer::after_millis(100));
+///     for _ in 0..3 {
+///         match select(&mut events, deadline.as_mut()).await {
+///             Either::First(e) if e != 0 => return Some(e),
+///             Either::First(_) => continue, // ignore zeros, same deadline
+///             Either::Second(()) => return None,
+///         }
+///     }
+///     None
+/// }
+/// # let _ = first_of(core::future::ready(1));
+/// ```
 #[must_use = "a Timer does nothing unless awaited"]
 pub struct Timer {
     deadline: Instant,
+    entry: TimerEntry,
 }
+
+// The RAM figures in the docs (module `time`, `Timer`, `fallback`), on 32-bit targets.
+#[cfg(target_pointer_width = "32")]
+const _: () = assert!(
+    core::mem::size_of::<Timer>() == 40
+        && core::mem::size_of::<TimerEntry>() == 32
+        && core::mem::size_of::<super::fallback::FallbackQueue>() == 16,
+    "update the RAM figures in the time docs"
+);
+
+// Timer futures cross threads and may be shared: `Send + Sync` (a `Waker` is both).
+const _: () = {
+    const fn send_sync<T: Send + Sync>() {}
+    send_sync::<Timer>();
+    send_sync::<super::TickerNext<'static>>();
+    send_sync::<super::TimeoutFuture<Timer>>();
+};
+
+impl fmt::Debug for Timer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Timer")
+            .field("deadline", &self.deadline)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A clone has the same deadline and is not registered anywhere yet.
+impl Clone for Timer {
+    fn clone(&self) -> Timer {
+        Timer::at(self.deadline)
+    }
+}
+
+/// Timers are equal when their deadlines are.
+impl PartialEq for Timer {
+    fn eq(&self, other: &Timer) -> bool {
+        self.deadline == other.deadline
+    }
+}
+
+impl Eq for Timer {}
 
 impl Timer {
     /// Completes once the clock reaches `deadline` (on the first poll if it has).
-    pub fn at(deadline: Instant) -> Timer {
-        Timer { deadline }
+    pub const fn at(deadline: Instant) -> Timer {
+        Timer {
+            deadline,
+            entry: TimerEntry::new(),
+        }
     }
 
     /// Completes `d` after **now** (the moment `after` is called, not the first poll),
@@ -87,10 +159,16 @@ impl Future for Timer {
     type Output = ();
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        if Instant::now() >= self.deadline {
+        // SAFETY: `entry` is pinned structurally: it is never moved out of `self`
+        // (`Timer` has no `Drop` and hands it out only pinned, below); `deadline` is
+        // plain data and not pinned.
+        let this = unsafe { self.get_unchecked_mut() };
+        if Instant::now() >= this.deadline {
             Poll::Ready(())
         } else {
-            super::schedule_wake(self.deadline, cx.waker());
+            // SAFETY: see above: the entry is pinned whenever the timer is.
+            let entry = unsafe { Pin::new_unchecked(&mut this.entry) };
+            entry.schedule_wake(this.deadline, cx.waker());
             Poll::Pending
         }
     }

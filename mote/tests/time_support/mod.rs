@@ -79,15 +79,18 @@ impl<F> Drop for DropCounter<'_, F> {
     }
 }
 
-impl<F: Future + Unpin> Future for DropCounter<'_, F> {
+impl<F: Future> Future for DropCounter<'_, F> {
     type Output = F::Output;
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
-        Pin::new(&mut self.inner).poll(cx)
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
+        // SAFETY: structural pinning: `inner` is never moved out, and `Drop` above only
+        // counts.
+        unsafe { self.map_unchecked_mut(|d| &mut d.inner) }.poll(cx)
     }
 }
 
-/// Polls once with a waker that records wakes.
-pub fn poll_once<F: Future + Unpin>(fut: &mut F) -> Poll<F::Output> {
+/// Polls once with a waker that records wakes (timer futures are `!Unpin`: pass
+/// `pin!(fut)` or `fut.as_mut()`).
+pub fn poll_once<F: Future>(fut: Pin<&mut F>) -> Poll<F::Output> {
     let waker = Waker::from(Flag::new());
-    Pin::new(fut).poll(&mut Context::from_waker(&waker))
+    fut.poll(&mut Context::from_waker(&waker))
 }

@@ -7,12 +7,16 @@
 //!   Caveat: a thread spawned by a test has a clock of its own, also at 0.
 //! - Time moves only in [`advance`], [`advance_to_next_alarm`], and in
 //!   [`Driver::idle`] (which an executor calls when it would sleep, and which jumps to
-//!   the earliest alarm). Alarms fire **in deadline order, with the clock set exactly
+//!   the earliest alarm: its own, another executor's of the thread, or the fallback
+//!   queue's, so timers polled with foreign wakers inside a task move time too). Alarms fire **in deadline order, with the clock set exactly
 //!   to each alarm's deadline**, on the calling thread, inside those functions; so a
 //!   timer for 10 ms completes at exactly 10 ms of virtual time.
 //! - Alarm callbacks run only on the thread that armed them and only inside the calls
 //!   above, so a callback context needs to live only until the alarm fires or is
 //!   replaced (stronger than the general [`AlarmCallback::new`] contract).
+//! - No capacity: each thread's alarm slot set grows (`allocate_alarm` never fails, so
+//!   a test may create any number of executors), and its fallback queue is the
+//!   intrusive [`FallbackQueue`] (each timer future brings its own entry).
 //!
 //! ```
 //! mote::time_driver!(static DRIVER: mote::time::drivers::sim::SimDriver = mote::time::drivers::sim::SimDriver::new(););
@@ -23,29 +27,25 @@
 //! assert_eq!(Instant::now().as_millis(), 5);
 //! ```
 
-use ::std::cell::Cell;
-use ::std::task::Waker;
+use ::std::cell::{Cell, RefCell};
 
-use crate::time::driver::{AlarmCallback, AlarmHandle, AlarmSlots, Driver};
+use crate::time::alarm_slots::AlarmSet;
+use crate::time::driver::{AlarmCallback, AlarmHandle, Driver};
 use crate::time::fallback::FallbackQueue;
 use crate::time::{Duration, Instant};
 
-/// Alarm slots per thread (executors plus the fallback queue).
-pub const SIM_ALARM_SLOTS: usize = 8;
-/// Capacity of each thread's fallback queue (timers polled outside Mote executors).
-pub const SIM_FALLBACK_CAPACITY: usize = 64;
-
 struct State {
     now: Cell<u64>,
-    slots: Cell<&'static AlarmSlots<SIM_ALARM_SLOTS>>,
-    fallback: Cell<Option<&'static FallbackQueue<SIM_FALLBACK_CAPACITY>>>,
+    /// Borrowed only for one slot operation at a time, never across a callback.
+    slots: RefCell<AlarmSet>,
+    fallback: Cell<Option<&'static FallbackQueue>>,
 }
 
 impl State {
     fn new() -> State {
         State {
             now: Cell::new(0),
-            slots: Cell::new(Box::leak(Box::new(AlarmSlots::new()))),
+            slots: RefCell::new(AlarmSet::new()),
             fallback: Cell::new(None),
         }
     }
@@ -80,12 +80,12 @@ impl Driver for SimDriver {
     }
 
     fn allocate_alarm(&self) -> Option<AlarmHandle> {
-        with(|s| s.slots.get().allocate())
+        with(|s| s.slots.borrow_mut().allocate())
     }
 
     fn set_alarm(&self, alarm: AlarmHandle, at: u64, callback: AlarmCallback) -> bool {
         with(|s| {
-            let slots = s.slots.get();
+            let mut slots = s.slots.borrow_mut();
             if at <= s.now.get() {
                 slots.disarm(alarm);
                 false
@@ -99,19 +99,17 @@ impl Driver for SimDriver {
         advance_to_next_alarm()
     }
 
-    fn schedule_wake(&self, at: u64, waker: &Waker) {
-        let queue = with(|s| match s.fallback.get() {
+    fn fallback_queue(&self) -> &'static FallbackQueue {
+        with(|s| match s.fallback.get() {
             Some(q) => q,
             None => {
                 // Leaked once per thread (and per `reset`): the queue must be `'static`
-                // because its alarm callback points to it.
-                let q: &'static FallbackQueue<SIM_FALLBACK_CAPACITY> =
-                    Box::leak(Box::new(FallbackQueue::new()));
+                // because its alarm callback and the entries linked in it point to it.
+                let q: &'static FallbackQueue = Box::leak(Box::new(FallbackQueue::new()));
                 s.fallback.set(Some(q));
                 q
             }
-        });
-        queue.schedule_wake(at, waker);
+        })
     }
 }
 
@@ -121,7 +119,7 @@ fn fire_until(limit: u64) -> bool {
     let mut fired = false;
     loop {
         let due = with(|s| {
-            let due = s.slots.get().take_earliest_due(limit);
+            let due = s.slots.borrow_mut().take_earliest_due(limit);
             if let Some((at, _)) = due {
                 s.now.set(s.now.get().max(at));
             }
@@ -152,7 +150,7 @@ pub fn advance(d: Duration) {
 /// every alarm due then. Returns `false`, leaving the clock alone, if no alarm is
 /// armed. This is what [`Driver::idle`] does for the simulated driver.
 pub fn advance_to_next_alarm() -> bool {
-    match with(|s| s.slots.get().next_deadline()) {
+    match with(|s| s.slots.borrow().next_deadline()) {
         Some(at) => {
             with(|s| s.now.set(s.now.get().max(at)));
             fire_until(at);
@@ -164,16 +162,18 @@ pub fn advance_to_next_alarm() -> bool {
 
 /// The earliest armed alarm of this thread, if any.
 pub fn next_alarm() -> Option<Instant> {
-    with(|s| s.slots.get().next_deadline()).map(Instant::from_ticks)
+    with(|s| s.slots.borrow().next_deadline()).map(Instant::from_ticks)
 }
 
 /// Resets this thread's simulation: clock back to 0, all alarm slots freed, a fresh
-/// fallback queue. Alarms and queued wakers are dropped without firing, so call it only
-/// between tests, with no executor or timer of the old simulation still in use.
+/// fallback queue. Alarms are dropped without firing and timers queued in the old
+/// fallback queue are never woken (they still unlink themselves when dropped), so call
+/// it only between tests, with no executor or timer of the old simulation still in use.
 pub fn reset() {
-    with(|s| {
+    let old = with(|s| {
         s.now.set(0);
-        s.slots.set(Box::leak(Box::new(AlarmSlots::new())));
         s.fallback.set(None);
+        s.slots.replace(AlarmSet::new())
     });
+    drop(old);
 }

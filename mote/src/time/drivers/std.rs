@@ -9,7 +9,11 @@
 //!   driver's lock, never before their deadline. If the thread cannot be spawned,
 //!   `set_alarm` returns `false` (the caller treats the deadline as reached and polls),
 //!   so wakes degrade to polling but are never lost.
-//! - All `StdDriver` values share one clock and one set of [`STD_ALARM_SLOTS`] slots.
+//! - All `StdDriver` values share one clock and one set of alarm slots. **The slot set
+//!   grows**: `allocate_alarm` never fails, so the 17th (or 10 000th) executor of a
+//!   process gets an alarm like the first (std executors are leaked and keep their
+//!   slot; a test binary often creates one per test). Each slot costs 24 bytes of heap;
+//!   arming and firing cost O(log a) for `a` armed slots.
 //!
 //! ```
 //! mote::time_driver!(static DRIVER: mote::time::drivers::std::StdDriver = mote::time::drivers::std::StdDriver::new(););
@@ -23,15 +27,13 @@
 use ::std::sync::{Condvar, Mutex, MutexGuard, OnceLock, PoisonError};
 use ::std::time::Instant as StdInstant;
 
-use crate::time::driver::{AlarmCallback, AlarmHandle, AlarmSlots, Driver};
+use crate::time::alarm_slots::AlarmSet;
+use crate::time::driver::{AlarmCallback, AlarmHandle, Driver};
 use crate::time::TICK_HZ;
-
-/// Alarm slots of the std driver (executors plus the fallback queue).
-pub const STD_ALARM_SLOTS: usize = 16;
 
 struct Shared {
     epoch: OnceLock<StdInstant>,
-    slots: Mutex<AlarmSlots<STD_ALARM_SLOTS>>,
+    slots: Mutex<AlarmSet>,
     changed: Condvar,
     /// `Some(true)` once the helper thread runs, `Some(false)` if it failed to spawn.
     helper: OnceLock<bool>,
@@ -39,12 +41,12 @@ struct Shared {
 
 static SHARED: Shared = Shared {
     epoch: OnceLock::new(),
-    slots: Mutex::new(AlarmSlots::new()),
+    slots: Mutex::new(AlarmSet::new()),
     changed: Condvar::new(),
     helper: OnceLock::new(),
 };
 
-fn lock() -> MutexGuard<'static, AlarmSlots<STD_ALARM_SLOTS>> {
+fn lock() -> MutexGuard<'static, AlarmSet> {
     // Callbacks run outside the lock, so a poisoned lock only means a panic in this
     // module's own short critical sections; the slot data is still consistent.
     SHARED.slots.lock().unwrap_or_else(PoisonError::into_inner)
@@ -127,7 +129,7 @@ impl Driver for StdDriver {
             lock().disarm(alarm);
             return false;
         }
-        let slots = lock();
+        let mut slots = lock();
         // Checked under the lock the helper takes before firing: no race between the
         // check and the arming.
         if at <= now_ticks() {

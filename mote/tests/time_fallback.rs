@@ -1,0 +1,254 @@
+//! The fallback timer queue (timers polled with wakers that are not Mote task wakers) on
+//! the simulated driver: it has no capacity, cancelled timers release their entry and
+//! their waker when dropped, and a timer dropped on one thread while the alarm fires on
+//! another stays sound (run under Miri too):
+//! `cargo test -p mote --features std,time --test time_fallback`.
+#![cfg(all(feature = "std", feature = "time"))]
+
+mod time_support;
+
+use std::future::{poll_fn, Future};
+use std::pin::{pin, Pin};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Barrier};
+use std::task::{Context, Wake, Waker};
+
+use futures_util::stream::{FuturesUnordered, StreamExt};
+use mote::time::drivers::sim::{self, SimDriver};
+use mote::time::{with_timeout, Duration, Instant, Ticker, TimeoutError, Timer};
+use time_support::block_on;
+
+mote::time_driver!(
+    static DRIVER: SimDriver = SimDriver::new();
+);
+
+fn ms(v: u64) -> Duration {
+    Duration::from_millis(v)
+}
+
+/// More timers than any fixed fallback capacity this crate ever had (the simulated
+/// driver's queue held 64 entries, the shared one 8).
+const MANY: usize = if cfg!(miri) { 70 } else { 200 };
+
+/// A waker that counts its wakes; `Arc::strong_count` of it counts the live clones.
+struct CountWaker(AtomicUsize);
+impl Wake for CountWaker {
+    fn wake(self: Arc<Self>) {
+        self.0.fetch_add(1, Ordering::SeqCst);
+    }
+    fn wake_by_ref(self: &Arc<Self>) {
+        self.0.fetch_add(1, Ordering::SeqCst);
+    }
+}
+fn count_waker() -> Arc<CountWaker> {
+    Arc::new(CountWaker(AtomicUsize::new(0)))
+}
+
+/// Awaits `fut`, counting its polls in `polls`; panics once they pass `limit` (a busy
+/// poll would otherwise spin for ever on virtual time, which moves only when idle).
+async fn counted<F: Future>(fut: F, polls: &AtomicUsize, limit: usize) -> F::Output {
+    let mut fut = pin!(fut);
+    poll_fn(|cx| {
+        let n = polls.fetch_add(1, Ordering::SeqCst) + 1;
+        assert!(n <= limit, "busy polling: {n} polls, limit {limit}");
+        fut.as_mut().poll(cx)
+    })
+    .await
+}
+
+#[test]
+fn many_timers_in_a_futures_unordered_are_polled_twice_each_and_fire_on_time() {
+    // Each future of a `FuturesUnordered` is polled with a waker of its own, not the
+    // outer one: every timer is a separate fallback registration.
+    let polls = AtomicUsize::new(0);
+    let limit = 2 * MANY + 1;
+    let start = Instant::now();
+    let fired: Vec<(u64, Instant)> = block_on(async {
+        let mut set: FuturesUnordered<_> = (0..MANY as u64)
+            .map(|i| {
+                let polls = &polls;
+                async move {
+                    // Deadlines in a scrambled order, some equal.
+                    let d = 1 + (i * 7919) % 97;
+                    counted(Timer::after(ms(d)), polls, limit).await;
+                    (d, Instant::now())
+                }
+            })
+            .collect();
+        let mut out = Vec::new();
+        while let Some(x) = set.next().await {
+            out.push(x);
+        }
+        out
+    });
+    assert_eq!(fired.len(), MANY);
+    for &(d, at) in &fired {
+        assert_eq!(at, start + ms(d), "a {d} ms timer fired at {at:?}");
+    }
+    // One poll to register, one when due.
+    assert_eq!(polls.load(Ordering::SeqCst), 2 * MANY);
+}
+
+static TASK_POLLS: AtomicUsize = AtomicUsize::new(0);
+static TASK_FIRED: std::sync::Mutex<Vec<(u64, Instant)>> = std::sync::Mutex::new(Vec::new());
+static TASK_DONE: AtomicUsize = AtomicUsize::new(0);
+
+#[mote::task]
+async fn unordered_timers(n: u64) {
+    let limit = 2 * n as usize + 1;
+    let mut set: FuturesUnordered<_> = (0..n)
+        .map(|i| async move {
+            let d = 1 + (i * 7919) % 97;
+            counted(Timer::after(ms(d)), &TASK_POLLS, limit).await;
+            (d, Instant::now())
+        })
+        .collect();
+    while let Some(x) = set.next().await {
+        TASK_FIRED.lock().unwrap().push(x);
+    }
+    TASK_DONE.store(1, Ordering::SeqCst);
+}
+
+#[test]
+fn many_foreign_waker_timers_inside_a_task_fire_on_time_without_busy_polling() {
+    // Inside a Mote task, but every timer sees a `FuturesUnordered` waker: all go to the
+    // fallback queue, and the executor (whose own timer queue stays empty) still lets
+    // the simulated clock jump to the fallback alarm when it idles.
+    let start = Instant::now();
+    let executor: &'static mote::executor::Executor =
+        Box::leak(Box::new(mote::executor::Executor::new()));
+    executor.run_until(
+        |s| s.must_spawn(unordered_timers(MANY as u64)),
+        || TASK_DONE.load(Ordering::SeqCst) == 1,
+    );
+    let fired = TASK_FIRED.lock().unwrap();
+    assert_eq!(fired.len(), MANY);
+    for &(d, at) in fired.iter() {
+        assert_eq!(at, start + ms(d), "a {d} ms timer fired at {at:?}");
+    }
+    assert_eq!(TASK_POLLS.load(Ordering::SeqCst), 2 * MANY);
+}
+
+#[test]
+fn cancelled_timers_release_their_entries_and_wakers_at_once() {
+    let start = Instant::now();
+    let wakers: Vec<Arc<CountWaker>> = (0..MANY).map(|_| count_waker()).collect();
+    {
+        // One-hour timers, each registered with a waker of its own, then cancelled.
+        let mut timers: Vec<Pin<Box<Timer>>> = (0..MANY)
+            .map(|_| Box::pin(Timer::after_secs(3600)))
+            .collect();
+        for (t, w) in timers.iter_mut().zip(&wakers) {
+            let waker = Waker::from(w.clone());
+            assert!(t
+                .as_mut()
+                .poll(&mut Context::from_waker(&waker))
+                .is_pending());
+        }
+        // Registered: each holds at most one clone besides ours.
+        assert!(wakers.iter().all(|w| Arc::strong_count(w) <= 2));
+    }
+    for w in &wakers {
+        assert_eq!(
+            Arc::strong_count(w),
+            1,
+            "a dropped timer kept its waker clone"
+        );
+    }
+    // A 20 ms foreign-waker timer is not disturbed by the cancelled ones: polled once to
+    // register and once when due, at exactly 20 ms.
+    let polls = AtomicUsize::new(0);
+    block_on(counted(Timer::after(ms(20)), &polls, 3));
+    assert_eq!(polls.load(Ordering::SeqCst), 2);
+    assert_eq!(Instant::now(), start + ms(20));
+    // Nothing of the cancelled ones fires later either.
+    sim::advance(Duration::from_secs(7200));
+    assert!(wakers.iter().all(|w| w.0.load(Ordering::SeqCst) == 0));
+}
+
+#[test]
+fn ticker_timeout_and_delay_work_with_many_foreign_wakers() {
+    use embedded_hal_async::delay::DelayNs;
+    let polls = AtomicUsize::new(0);
+    // Per future, two polls (register, complete) for each of: 3 ticker ticks, a
+    // timeout, a delay.
+    let per = 2 * 3 + 2 + 2;
+    let limit = per * MANY + 1;
+    let start = Instant::now();
+    let ends: Vec<Instant> = block_on(async {
+        let mut set: FuturesUnordered<_> = (0..MANY as u64)
+            .map(|i| {
+                let polls = &polls;
+                async move {
+                    let period = ms(1 + i % 5);
+                    let mut ticker = Ticker::every(period);
+                    for _ in 0..3 {
+                        counted(ticker.next(), polls, limit).await;
+                    }
+                    let t = Instant::now();
+                    assert_eq!(t, start + period * 3);
+                    let r = counted(
+                        with_timeout(ms(2), std::future::pending::<()>()),
+                        polls,
+                        limit,
+                    )
+                    .await;
+                    assert_eq!(r, Err(TimeoutError));
+                    assert_eq!(Instant::now(), t + ms(2));
+                    counted(mote::time::Delay.delay_ms(3), polls, limit).await;
+                    Instant::now()
+                }
+            })
+            .collect();
+        let mut out = Vec::new();
+        while let Some(x) = set.next().await {
+            out.push(x);
+        }
+        out
+    });
+    assert_eq!(ends.len(), MANY);
+    assert_eq!(polls.load(Ordering::SeqCst), per * MANY);
+}
+
+#[test]
+fn timer_dropped_on_another_thread_while_the_alarm_fires() {
+    // The owning thread (this one, whose simulated clock the queue belongs to) fires the
+    // fallback alarm while another thread drops timers that are queued there: the drop
+    // unlinks under the critical section, the alarm pops under it, and each waker clone
+    // is released exactly once, by whichever side got the entry.
+    let rounds = if cfg!(miri) { 6 } else { 200 };
+    for round in 0..rounds {
+        let waker_arcs: Vec<Arc<CountWaker>> = (0..4).map(|_| count_waker()).collect();
+        let mut timers: Vec<Pin<Box<Timer>>> = Vec::new();
+        for (k, w) in waker_arcs.iter().enumerate() {
+            // Two are due within the advance below, two much later.
+            let d = if k % 2 == 0 { 1 + round % 3 } else { 3_600_000 };
+            let mut t = Box::pin(Timer::after(ms(d)));
+            let waker = Waker::from(w.clone());
+            assert!(t
+                .as_mut()
+                .poll(&mut Context::from_waker(&waker))
+                .is_pending());
+            timers.push(t);
+        }
+        let barrier = Arc::new(Barrier::new(2));
+        let dropper = {
+            let barrier = barrier.clone();
+            std::thread::spawn(move || {
+                barrier.wait();
+                drop(timers);
+            })
+        };
+        barrier.wait();
+        sim::advance(ms(5));
+        dropper.join().unwrap();
+        for w in &waker_arcs {
+            assert_eq!(Arc::strong_count(w), 1, "a waker clone leaked");
+            assert!(w.0.load(Ordering::SeqCst) <= 1, "woken twice");
+        }
+    }
+    // The queue is still consistent: a new timer fires on time.
+    let start = Instant::now();
+    block_on(Timer::after(ms(3)));
+    assert_eq!(Instant::now(), start + ms(3));
+}
