@@ -371,8 +371,9 @@ impl RawExecutor {
     }
 }
 
-/// The executor seam of `time`: wake `waker` at tick `at`. A Mote task waker queues the
-/// task's own timer node on its executor; any other waker goes to the fallback queue.
+/// The executor seam of `time`: wake `waker` at tick `at` if it is a Mote task waker, by
+/// queueing the task's own timer node on its executor, and return `true`; return `false`
+/// for any other waker (the caller then uses its own fallback entry).
 ///
 /// A task waker may be stale (its task finished, the slot may be free or re-spawned on
 /// another executor). The check that the slot is spawned, the read of its executor and
@@ -381,7 +382,7 @@ impl RawExecutor {
 /// executor of the slot's live task: a stale waker causes at most a spurious wake of the
 /// slot's next occupant, never a node in two queues or a lost timer.
 #[cfg(feature = "time")]
-pub(crate) fn schedule_wake(at: u64, waker: &core::task::Waker) {
+pub(crate) fn schedule_wake(at: u64, waker: &core::task::Waker) -> bool {
     match super::waker::task_from_waker(waker) {
         Some(task) => {
             let pend = critical_section::with(|cs| {
@@ -401,7 +402,8 @@ pub(crate) fn schedule_wake(at: u64, waker: &core::task::Waker) {
             if let Some(exec) = pend {
                 exec.pender.pend();
             }
+            true
         }
-        None => crate::time::fallback::schedule_wake(at, waker),
+        None => false,
     }
 }

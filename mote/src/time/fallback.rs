@@ -185,9 +185,7 @@ impl TimerEntry {
     /// registers again). Spurious wakes are possible; a timer future re-checks the
     /// clock when polled. See [`TimerEntry`] for an example.
     pub fn schedule_wake(self: Pin<&mut Self>, at: Instant, waker: &Waker) {
-        if crate::executor::task_from_waker(waker).is_some() {
-            crate::executor::schedule_wake(at.as_ticks(), waker);
-        } else {
+        if !crate::executor::schedule_wake(at.as_ticks(), waker) {
             driver::fallback_queue().link(self, at.as_ticks(), waker);
         }
     }
@@ -429,13 +427,4 @@ impl FallbackQueue {
         critical_section::with(|cs| this.inner.borrow(cs).set_armed_at(u64::MAX));
         this.process();
     }
-}
-
-/// For the executor's `schedule_wake`, which sends non-task wakers here. Timer futures
-/// never take that path (they call [`TimerEntry::schedule_wake`], which routes such
-/// wakers to their entry), so nothing reaches this in practice; a registration without
-/// an entry cannot be queued, so it is woken at once (a spurious wake, never a lost one).
-pub(crate) fn schedule_wake(_at: u64, waker: &Waker) {
-    debug_assert!(false, "a foreign waker registered without a TimerEntry");
-    waker.wake_by_ref();
 }
