@@ -58,6 +58,6 @@ pub use duration::Duration;
 pub use fallback::TimerEntry;
 pub use instant::Instant;
 pub use tick::TICK_HZ;
-pub use ticker::{Ticker, TickerNext};
+pub use ticker::{MissedTickBehavior, Ticker, TickerNext};
 pub use timeout::{with_deadline, with_timeout, TimeoutError, TimeoutFuture, WithTimeout};
 pub use timer::Timer;

@@ -4,17 +4,23 @@
 //! - The deadlines are `start + k·period` (k = 1, 2, ...), where `start` is the moment
 //!   of [`Ticker::every`] or [`Ticker::reset`]: the time the caller spends between
 //!   ticks does not shift the grid (no drift), as long as it stays under one period.
-//! - **Catch-up: missed ticks are skipped, not replayed.** If `next()` is first polled
-//!   after one or more deadlines have passed, it completes at once (one tick for all
-//!   the missed ones) and the following deadline is the first grid point strictly after
-//!   now. So a late consumer never sees a burst of back-to-back ticks, and the grid
-//!   stays the same.
+//! - **Missed ticks** (`next()` first polled after one or more deadlines passed) follow
+//!   the ticker's [`MissedTickBehavior`]; the default, [`Skip`](MissedTickBehavior::Skip),
+//!   completes once for all the missed ones and keeps the grid, so a late consumer never
+//!   sees a burst of back-to-back ticks.
+//! - **No 64-bit division.** An on-time tick is one addition; catching up over several
+//!   missed periods is a shift-and-subtract loop (at most 64 steps, a few dozen bytes of
+//!   code), so no `__aeabi_uldivmod` (about 900 bytes on ARMv6/7-M) is linked for a
+//!   ticker.
 //!
 //! ```text
 //!   grid:   S────P────2P───3P───4P───5P
 //!   work:   [0.7P] [0.7P]  ...            next() completes at P, 2P, 3P ...
 //!   late:   S────P────2P───3P───4P        work of 2.5P after tick P:
-//!              tick at P ^      ^ next() completes at once (at 3.5P), then at 4P
+//!              tick at P ^      ^ next() completes at once (at 3.5P, for 2P), then:
+//!     Skip  (default): at 4P, 5P, ...       (the grid kept, the tick of 3P dropped)
+//!     Burst:           at once again (for 3P), then 4P, 5P, ...
+//!     Delay:           at 4.5P, 5.5P, ...   (a new grid from the late tick)
 //! ```
 
 use core::future::Future;
@@ -47,6 +53,33 @@ use super::{Duration, Instant, TimerEntry};
 pub struct Ticker {
     period: Duration,
     next: Instant,
+    missed: MissedTickBehavior,
+}
+
+/// What a [`Ticker`] does when `next()` is polled after one or more of its deadlines
+/// passed (the consumer was late), as tokio's `MissedTickBehavior`.
+///
+/// ```
+/// # mote::time_driver!(static DRIVER: mote::time::drivers::sim::SimDriver = mote::time::drivers::sim::SimDriver::new(););
+/// use mote::time::{Duration, MissedTickBehavior, Ticker};
+///
+/// let mut ticker = Ticker::every(Duration::from_millis(10));
+/// ticker.set_missed_tick_behavior(MissedTickBehavior::Delay);
+/// assert_eq!(ticker.missed_tick_behavior(), MissedTickBehavior::Delay);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum MissedTickBehavior {
+    /// Complete once for all the missed ticks; the next deadline is the first grid point
+    /// after now (the grid is kept, missed ticks are dropped). The default.
+    #[default]
+    Skip,
+    /// Complete once per missed tick, at once, until caught up with the grid (every
+    /// tick is delivered, late ones back to back).
+    Burst,
+    /// Complete once; the next deadline is one period after now (the grid moves by the
+    /// lateness).
+    Delay,
 }
 
 impl Ticker {
@@ -57,7 +90,19 @@ impl Ticker {
         Ticker {
             period,
             next: Instant::now() + period,
+            missed: MissedTickBehavior::Skip,
         }
+    }
+
+    /// Chooses what happens when ticks are missed (default:
+    /// [`Skip`](MissedTickBehavior::Skip)).
+    pub fn set_missed_tick_behavior(&mut self, behavior: MissedTickBehavior) {
+        self.missed = behavior;
+    }
+
+    /// What happens when ticks are missed.
+    pub fn missed_tick_behavior(&self) -> MissedTickBehavior {
+        self.missed
     }
 
     /// Restarts the grid from now: the next tick is one period from now.
@@ -90,15 +135,54 @@ impl Ticker {
         }
     }
 
-    /// Moves to the first grid point strictly after `now` (called once the current
-    /// deadline has been reached).
+    /// Moves to the next deadline once the current one (`self.next <= now`) has been
+    /// reached: one addition when the tick is on time.
+    #[inline]
     fn advance(&mut self, now: Instant) {
+        let next = self.next + self.period;
+        if next > now || self.missed == MissedTickBehavior::Burst {
+            self.next = next;
+        } else {
+            self.catch_up(now);
+        }
+    }
+
+    /// One or more whole periods were missed (`next + period <= now`): `Skip` moves to
+    /// the first grid point after `now`, `Delay` to one period after `now`.
+    #[cold]
+    #[inline(never)]
+    fn catch_up(&mut self, now: Instant) {
         let p = self.period.as_ticks();
-        let behind = now.duration_since(self.next).as_ticks();
-        // Whole periods to skip so that the new deadline is > now.
-        let steps = behind / p + 1;
-        let step = Duration::from_ticks(p.saturating_mul(steps));
-        self.next += step;
+        self.next = match self.missed {
+            MissedTickBehavior::Delay => now + self.period,
+            _ => {
+                // now = next + q·p + rem (0 <= rem < p); the first grid point after now
+                // is next + (q + 1)·p = now - rem + p.
+                let rem = remainder(now.duration_since(self.next).as_ticks(), p);
+                Instant::from_ticks(now.as_ticks() - rem) + self.period
+            }
+        };
+    }
+}
+
+/// `n % d` (`d > 0`) by shift and subtract: no 64-bit division routine is linked.
+fn remainder(mut n: u64, d: u64) -> u64 {
+    if n < d {
+        return n;
+    }
+    // The largest `d << k` that is <= n, without overflowing.
+    let mut m = d;
+    while m <= (n >> 1) {
+        m <<= 1;
+    }
+    loop {
+        if n >= m {
+            n -= m;
+        }
+        if m == d {
+            return n;
+        }
+        m >>= 1;
     }
 }
 
@@ -128,6 +212,40 @@ impl Future for TickerNext<'_> {
             let entry = unsafe { Pin::new_unchecked(&mut this.entry) };
             entry.schedule_wake(this.ticker.next, cx.waker());
             Poll::Pending
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::remainder;
+
+    #[test]
+    fn remainder_matches_the_division() {
+        let cases = [
+            (0, 1),
+            (5, 7),
+            (7, 7),
+            (8, 7),
+            (1_000_000, 3),
+            (u64::MAX, 1),
+            (u64::MAX, 2),
+            (u64::MAX, u64::MAX),
+            (u64::MAX - 1, u64::MAX),
+            (u64::MAX, 1 << 63),
+            (u64::MAX, (1 << 63) + 1),
+            (123_456_789_012, 1_000),
+        ];
+        for (n, d) in cases {
+            assert_eq!(remainder(n, d), n % d, "{n} % {d}");
+        }
+        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+        for _ in 0..10_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let d = (x >> (x % 64)).max(1);
+            assert_eq!(remainder(x, d), x % d);
         }
     }
 }

@@ -1,0 +1,81 @@
+//! `Ticker`'s missed-tick behaviours on simulated time: a consumer late by 2.5 periods
+//! sees exactly the ticks each behaviour promises, at exact virtual times.
+//! `cargo test -p mote --features std,time --test time_ticker`.
+#![cfg(all(feature = "std", feature = "time"))]
+
+#[path = "time_support/mod.rs"]
+mod time_support;
+
+use mote::time::drivers::sim::SimDriver;
+use mote::time::{Duration, Instant, MissedTickBehavior, Ticker, Timer};
+use time_support::block_on;
+
+mote::time_driver!(
+    static DRIVER: SimDriver = SimDriver::new();
+);
+
+/// Ticks once on time, works 2.5 periods (missing ticks 2 and 3), then takes five more
+/// ticks; returns every tick's time in periods, as tenths (so 3.5 periods is 35).
+fn late_consumer(behavior: MissedTickBehavior) -> Vec<u64> {
+    let period = Duration::from_millis(10);
+    let start = Instant::now();
+    let ticks = block_on(async {
+        let mut ticker = Ticker::every(period);
+        ticker.set_missed_tick_behavior(behavior);
+        let mut ticks = Vec::new();
+        ticker.next().await;
+        ticks.push(Instant::now());
+        Timer::after(period * 5 / 2).await;
+        for _ in 0..5 {
+            ticker.next().await;
+            ticks.push(Instant::now());
+        }
+        ticks
+    });
+    ticks
+        .iter()
+        .map(|t| (*t - start).as_ticks() * 10 / period.as_ticks())
+        .collect()
+}
+
+#[test]
+fn skip_keeps_the_grid_and_drops_missed_ticks() {
+    assert_eq!(
+        Ticker::every(Duration::from_millis(1)).missed_tick_behavior(),
+        MissedTickBehavior::Skip
+    );
+    assert_eq!(
+        late_consumer(MissedTickBehavior::Skip),
+        [10, 35, 40, 50, 60, 70]
+    );
+}
+
+#[test]
+fn burst_delivers_every_missed_tick_at_once_then_keeps_the_grid() {
+    assert_eq!(
+        late_consumer(MissedTickBehavior::Burst),
+        [10, 35, 35, 40, 50, 60]
+    );
+}
+
+#[test]
+fn delay_restarts_the_grid_from_the_late_tick() {
+    assert_eq!(
+        late_consumer(MissedTickBehavior::Delay),
+        [10, 35, 45, 55, 65, 75]
+    );
+}
+
+#[test]
+fn skip_catches_up_over_a_very_long_gap_exactly() {
+    // 1 000 003.5 periods late: the remainder arithmetic (no division) lands on the grid.
+    let period = Duration::from_ticks(7);
+    let start = Instant::now();
+    let next = block_on(async {
+        let mut ticker = Ticker::every(period);
+        Timer::after(period * 1_000_004 + Duration::from_ticks(3)).await;
+        ticker.next().await; // completes at once
+        ticker.next_deadline()
+    });
+    assert_eq!(next, start + period * 1_000_005);
+}
