@@ -1,5 +1,6 @@
-//! Button: a key pressed on the UART toggles blinking on and off. `b` is the button, `q`
-//! ends the program; other keys are ignored.
+//! Button: LED0 blinks from the start; a key pressed on the UART toggles blinking off and
+//! on. `b` is the button, `q` ends the program; other keys are ignored. With no keyboard
+//! (a pipe, CI) it simply keeps blinking.
 //!
 //! ```text
 //! UART0 RX ─► button task: read a key ─ 'b' ─► BLINK.signal(on/off), then 350 ms hold-off
@@ -9,8 +10,9 @@
 //!                 off ─► LED0 off, wait for the next signal
 //! ```
 //!
-//! After each press the button task ignores the line for a hold-off of 350 ms (as a
-//! debounce would), while later keys wait in the driver's receive ring. The test input
+//! Blinking starts switched on, as if `b` had just been pressed. After each press (and
+//! at start) the button task ignores the line for a hold-off of 350 ms (as a debounce
+//! would), while later keys wait in the driver's receive ring. The test input
 //! (`input/button.txt`) arrives at once, so each on-phase lasts exactly one hold-off:
 //! the blinker toggles LED0 at 100, 200 and 300 ms of it, at least 50 ms from the next
 //! press, and the counts printed are the same on every run.
@@ -79,9 +81,11 @@ async fn blinker(mut led: Output) {
 
 #[mote::task]
 async fn button(mut uart: Uart) {
-    println!("button: press b to toggle blinking, q to quit");
-    let mut blinking = false;
+    println!("button: LED0 blinks; press b to toggle blinking, q to quit");
+    BLINK.signal(true);
+    let mut blinking = true;
     let mut presses = 0;
+    Timer::after(HOLD_OFF).await;
     loop {
         let mut key = [0u8; 1];
         match uart.rx().read(&mut key).await {
