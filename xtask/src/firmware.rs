@@ -207,9 +207,26 @@ pub fn target_dir(dir: &Path) -> Result<PathBuf, Error> {
     Ok(PathBuf::from(&metadata[start..start + len]))
 }
 
-/// The QEMU command line for `elf` on `machine`. Interactive runs get QEMU's `-nographic`
-/// console (UART0 and the monitor multiplexed on stdio) and real time; test runs get
-/// UART0 alone on stdout and deterministic virtual time.
+/// How QEMU runs a firmware binary.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Run {
+    /// A test: UART0 alone on stdout, deterministic virtual time (see below).
+    Test,
+    /// `cargo xtask qemu`/`demo`: QEMU's `-nographic` console (UART0 and the monitor on
+    /// stdio) and the same deterministic virtual time as a test, so an example prints
+    /// exactly its documented output (`examples/expected/<name>.txt`) and its verdicts
+    /// hold on a loaded host.
+    Console,
+    /// `cargo xtask qemu`/`demo` of an example that reads the keyboard
+    /// ([`KEYBOARD_EXAMPLES`]): the console, with time following the host clock, so
+    /// blinking and key presses happen at a human pace.
+    ConsoleRealTime,
+}
+
+/// Examples that read keys from UART0: interactive runs give them real time.
+pub const KEYBOARD_EXAMPLES: &[&str] = &["button", "uart_echo", "uart_idle"];
+
+/// The QEMU command line for `elf` on `machine`, run as `run` says.
 ///
 /// Why `-icount shift=0,sleep=off` for test runs: without it, QEMU's timers (SysTick, the
 /// CMSDK timers behind `mote::time`) follow the host clock, so a timing test depends on
@@ -220,14 +237,21 @@ pub fn target_dir(dir: &Path) -> Result<PathBuf, Error> {
 /// run to run, and idle time costs no wall-clock time. One QEMU 7.2 quirk of `sleep=off`
 /// (measured): a short periodic CMSDK timer (1 ms) raises only about every other period
 /// interrupt while the CPU idles; tests of `PeriodicTimer` must not count on all of them.
-pub fn qemu(machine: &str, elf: &Path, interactive: bool) -> Command {
+pub fn qemu(machine: &str, elf: &Path, run: Run) -> Command {
     let mut cmd = Command::new(QEMU);
     cmd.args(["-machine", machine]);
-    if interactive {
-        cmd.arg("-nographic");
-    } else {
-        cmd.args(["-display", "none", "-monitor", "none", "-serial", "stdio"]);
-        cmd.args(["-icount", "shift=0,sleep=off"]);
+    match run {
+        Run::Test => {
+            cmd.args(["-display", "none", "-monitor", "none", "-serial", "stdio"]);
+            cmd.args(["-icount", "shift=0,sleep=off"]);
+        }
+        Run::Console => {
+            cmd.arg("-nographic");
+            cmd.args(["-icount", "shift=0,sleep=off"]);
+        }
+        Run::ConsoleRealTime => {
+            cmd.arg("-nographic");
+        }
     }
     cmd.args(["-semihosting-config", "enable=on,target=native", "-kernel"]);
     cmd.arg(elf);
@@ -275,7 +299,7 @@ pub fn test_all(root: &Path, report: &mut Report) {
         });
         for (machine, bin) in runs {
             let name = format!("firmware: {machine} {target} {bin}");
-            let mut qemu = qemu(machine, &elf_dir.join(bin), false);
+            let mut qemu = qemu(machine, &elf_dir.join(bin), Run::Test);
             let run =
                 input(root, bin).and_then(|stdin| cmd::run_with_timeout(&mut qemu, timeout, stdin));
             let (result, elapsed) = match run {

@@ -124,7 +124,12 @@ fn interactive(
     };
     let elf = firmware::build(root, target, Some(example))?.join(example);
     eprintln!("Running {example} on {machine} (quit QEMU with Ctrl-A then X)");
-    cmd::run(&mut firmware::qemu(machine, &elf, true))
+    let run = if firmware::KEYBOARD_EXAMPLES.contains(&example) {
+        firmware::Run::ConsoleRealTime
+    } else {
+        firmware::Run::Console
+    };
+    cmd::run(&mut firmware::qemu(machine, &elf, run))
 }
 
 fn size(root: &Path, example: &str, target: &str) -> Result<(), Error> {
