@@ -2,14 +2,101 @@
 //!
 //! An async runtime for microcontrollers: statically allocated tasks, a fair run queue,
 //! an integrated timer queue fed by one hardware alarm, and sync primitives shared by
-//! tasks and interrupt handlers. `no_std`, no heap, stable Rust.
+//! tasks and interrupt handlers. `no_std`, no heap, stable Rust. If you know Embassy,
+//! the API will look familiar: `#[mote::task]`, `Spawner`, `#[mote::main]`, `Timer`,
+//! `Ticker`, `Channel`, `Signal`.
 //!
-//! The crate is organised in rooms (see `DESIGN.md` of the project):
+//! ## A first program
+//!
+//! Two tasks from one task function, each on its own [`Ticker`](time::Ticker). On the
+//! host (features `std`, `time`) this runs as it is:
+//!
+//! ```
+//! use std::sync::atomic::{AtomicU32, Ordering};
+//! use mote::executor::Executor;
+//! use mote::time::{Duration, Ticker};
+//!
+//! // The clock: on the host, the OS clock (on a board, its crate registers one).
+//! mote::time_driver!(
+//!     static DRIVER: mote::time::drivers::std::StdDriver = mote::time::drivers::std::StdDriver::new();
+//! );
+//!
+//! static TICKS: AtomicU32 = AtomicU32::new(0);
+//!
+//! // Two instances may run at once: the pool is a static of exactly that size.
+//! #[mote::task(pool_size = 2)]
+//! async fn blink(led: &'static str, period: Duration) {
+//!     let mut ticker = Ticker::every(period);
+//!     for _ in 0..3 {
+//!         ticker.next().await; // the executor sleeps until the earliest deadline
+//!         println!("{led} toggles");
+//!         TICKS.fetch_add(1, Ordering::Relaxed);
+//!     }
+//! }
+//!
+//! let executor: &'static Executor = Box::leak(Box::new(Executor::new()));
+//! executor.run_until(
+//!     |spawner| {
+//!         spawner.spawn(blink("led0", Duration::from_millis(2))).unwrap();
+//!         spawner.spawn(blink("led1", Duration::from_millis(3))).unwrap();
+//!     },
+//!     || TICKS.load(Ordering::Relaxed) == 6,
+//! );
+//! ```
+//!
+//! On a Cortex-M board the same tasks run under `#[mote::main]` (feature `cortex-m`):
+//!
+//! ```ignore
+//! #[mote::main]
+//! async fn main(spawner: mote::Spawner) {
+//!     spawner.spawn(blink(led0, Duration::from_millis(200))).unwrap();
+//!     spawner.spawn(blink(led1, Duration::from_millis(300))).unwrap();
+//! }
+//! ```
+//!
+//! The repository's `examples/src/bin/blinky.rs` is such a firmware for QEMU's MPS2 boards
+//! (built and run by `cargo xtask test`, run alone with `cargo xtask qemu blinky`).
+//!
+//! ## Setting up a Cortex-M program
+//!
+//! - **A critical-section implementation.** Mote's locks and queues use the
+//!   [`critical-section`](https://docs.rs/critical-section) crate, which needs exactly one
+//!   implementation in the program: on a single-core Cortex-M, enable the `cortex-m`
+//!   crate's `critical-section-single-core` feature (board crates such as `mote-mps2`
+//!   do). Without one, linking fails with undefined `_critical_section_1_0_acquire`.
+//! - **A time driver** (feature `time`), registered once with [`time_driver!`], with
+//!   its alarm interrupt bound to the driver's handler. A board crate usually does both
+//!   (`mote-mps2`'s `time-driver` feature: the CMSDK dual timer); otherwise use the
+//!   SysTick driver (`time::drivers::systick`, feature `cortex-m`). Without one,
+//!   linking fails with undefined `_mote_time_now`: also the case when the board crate
+//!   is a dependency that the program's code never names, so the linker drops it; then
+//!   add `use mote_mps2 as _;` (your board crate's name).
+//! - **One core.** The `cortex-m` backend is **single-core**: on a multi-core chip, Mote
+//!   runs on one core, and no other core may wake its tasks (see `Executor`'s docs with
+//!   that feature; it cannot be checked).
+//! - **Panics** abort in firmware (`panic = "abort"`); a panic handler is the program's
+//!   (e.g. `panic-halt`, or `mote-mps2`'s, which reports on UART0).
+//!
+//! ## Features
+//!
+//! | feature | what it adds |
+//! | --- | --- |
+//! | `cortex-m` | the Cortex-M backend: WFI-sleeping thread-mode `Executor`, `InterruptExecutor`s, the SysTick time driver (single core) |
+//! | `std` | the host backend: a thread-parking `Executor`, the OS-clock time driver, `block_on`, `StdRawMutex` |
+//! | `time` | [`time`]: `Instant`, `Duration`, `Timer`, `Ticker`, timeouts, `Delay`, the timer queue |
+//! | `tick-1khz`, `tick-32768hz`, `tick-1mhz` | the tick rate of `Instant`/`Duration` (1 MHz when none is chosen) |
+//! | `trace` | per-task names and statistics, a long-poll hook (`trace` module) |
+//! | `defmt`, `log` | `defmt::Format` for the error types; ready-made long-poll hooks |
+//! | `alloc` | reserved for features that allocate (none of the core does) |
+//!
+//! With neither backend, only [`executor::raw::RawExecutor`] is available (bring your
+//! own loop).
+//!
+//! ## The rooms
 //!
 //! - [`executor`]: task storage, run queue, spawner, executor loop, waker, and the
-//!   per-architecture backends (`cortex-m`, `std` features). The `cortex-m` backend is
-//!   **single-core**: on a multi-core chip, Mote runs on one core, and no other core may
-//!   wake its tasks (see `Executor`'s docs with that feature; it cannot be checked).
+//!   per-architecture backends. The module docs say who may spawn where, what a stale
+//!   waker can do and what a panic leaves behind.
 //! - [`time`] (feature `time`): `Instant`, `Duration`, `Timer`, `Ticker`, timeouts,
 //!   `Delay`, the time-driver seam and the timer queue.
 //! - [`sync`]: channels, signals, mutexes and waker slots.

@@ -44,6 +44,7 @@ mod delay;
 pub mod driver;
 pub mod drivers;
 mod duration;
+#[doc(hidden)] // a building block of the executors, not a user API
 pub mod executor_timers;
 pub mod fallback;
 mod instant;
@@ -51,6 +52,7 @@ mod tick;
 mod ticker;
 mod timeout;
 mod timer;
+#[doc(hidden)] // the executors' and fallback queue's heap, not a user API
 pub mod timer_queue;
 
 pub use delay::{block_for, Delay};
