@@ -120,7 +120,7 @@ pub mod time;
 #[cfg(feature = "trace")]
 pub mod trace;
 
-pub use executor::{SendSpawner, SpawnError, SpawnToken, Spawner};
+pub use executor::{ReservedToken, SendSpawner, SpawnError, SpawnToken, Spawner};
 pub use mote_macros::{main, task};
 
 /// Items used by the code that `#[mote::task]` and `#[mote::main]` generate. Not a

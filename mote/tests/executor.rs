@@ -438,3 +438,27 @@ fn pender_fires_only_when_queue_becomes_non_empty() {
     }
     drain(exec);
 }
+
+#[mote::task(pool_size = 1)]
+async fn one_slot() {}
+
+#[test]
+fn embassy_spawn_idiom_returns_unit_and_panics_on_a_full_pool() {
+    let exec = leak_executor();
+    let s = exec.spawner();
+    // Embassy 0.10: `spawner.spawn(task().unwrap())` returns `()`.
+    #[allow(clippy::let_unit_value, reason = "the type annotation is the test")]
+    let (): () = s.spawn(one_slot().unwrap());
+    // The slot is taken until the task has run: a second `unwrap` panics, naming the fix.
+    let full = std::panic::catch_unwind(|| one_slot().unwrap()).unwrap_err();
+    let msg = full.downcast_ref::<&str>().copied().unwrap_or_default();
+    assert!(
+        msg.contains("SpawnError::Busy") && msg.contains("pool_size"),
+        "{msg}"
+    );
+    // Mote's idiom on the same pool: an error value.
+    assert_eq!(s.spawn(one_slot()), Err(SpawnError::Busy));
+    drain(exec);
+    assert_eq!(s.spawn(one_slot()), Ok(()));
+    drain(exec);
+}

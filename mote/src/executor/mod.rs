@@ -48,7 +48,7 @@ pub use arch::run_main;
 pub use arch::Executor;
 #[cfg(feature = "cortex-m")]
 pub use arch::InterruptExecutor;
-pub use spawner::{SendSpawner, SpawnError, SpawnToken, Spawner};
+pub use spawner::{ReservedToken, SendSpawner, SpawnError, SpawnToken, Spawnable, Spawner};
 
 #[cfg(feature = "time")]
 pub(crate) use raw::schedule_wake;

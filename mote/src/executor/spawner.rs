@@ -116,6 +116,91 @@ impl<S> SpawnToken<S> {
         crate::trace::task_trace::spawning(task);
         Ok(task)
     }
+
+    /// The token as a [`ReservedToken`], whose spawn cannot fail, so that
+    /// `spawner.spawn(task(..).unwrap())` (Embassy 0.10's idiom) returns `()`.
+    ///
+    /// # Panics
+    /// If the pool was full ([`SpawnError::Busy`]) when the task function was called.
+    ///
+    /// ```
+    /// #[mote::task]
+    /// async fn blink() {}
+    ///
+    /// fn start(spawner: mote::Spawner) {
+    ///     spawner.spawn(blink().unwrap()); // as in Embassy 0.10
+    /// }
+    /// # let _ = start;
+    /// ```
+    #[track_caller]
+    pub fn unwrap(self) -> ReservedToken<S> {
+        if self.task.is_none() {
+            // A literal message: no formatting machinery in firmware that never panics.
+            panic!("task pool full (SpawnError::Busy); raise `pool_size`");
+        }
+        ReservedToken(self)
+    }
+
+    /// [`unwrap`](Self::unwrap) with a message of your own.
+    ///
+    /// # Panics
+    /// If the pool was full, with `msg`.
+    #[track_caller]
+    pub fn expect(self, msg: &str) -> ReservedToken<S> {
+        if self.task.is_none() {
+            panic!("{}", msg);
+        }
+        ReservedToken(self)
+    }
+}
+
+/// A [`SpawnToken`] known to hold a reserved slot ([`SpawnToken::unwrap`]): spawning it
+/// cannot fail, so [`Spawner::spawn`] returns `()` for it (Embassy 0.10's signature)
+/// where a plain token gives a `Result`.
+#[must_use = "a spawn token does nothing unless passed to `Spawner::spawn`"]
+pub struct ReservedToken<S>(SpawnToken<S>);
+
+impl<S> fmt::Debug for ReservedToken<S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("ReservedToken").field(&self.0).finish()
+    }
+}
+
+/// What [`Spawner::spawn`] and [`SendSpawner::spawn`] accept, and what they return for
+/// it: a [`SpawnToken`] gives `Result<(), SpawnError>` (Mote's idiom,
+/// `spawner.spawn(task())?`), a [`ReservedToken`] gives `()` (Embassy 0.10's,
+/// `spawner.spawn(task().unwrap())`). Both compile to the same code. Sealed.
+pub trait Spawnable<S>: sealed::Sealed {
+    /// The spawn's result for this kind of token.
+    type Output;
+    #[doc(hidden)]
+    fn spawn_with(self, spawn: impl FnOnce(TaskRef)) -> Self::Output;
+}
+
+mod sealed {
+    pub trait Sealed {}
+    impl<S> Sealed for super::SpawnToken<S> {}
+    impl<S> Sealed for super::ReservedToken<S> {}
+}
+
+impl<S> Spawnable<S> for SpawnToken<S> {
+    type Output = Result<(), SpawnError>;
+    #[inline]
+    fn spawn_with(self, spawn: impl FnOnce(TaskRef)) -> Self::Output {
+        spawn(self.take()?);
+        Ok(())
+    }
+}
+
+impl<S> Spawnable<S> for ReservedToken<S> {
+    type Output = ();
+    #[inline]
+    fn spawn_with(self, spawn: impl FnOnce(TaskRef)) {
+        // A reserved token always holds its slot (checked by `expect`).
+        if let Ok(task) = self.0.take() {
+            spawn(task);
+        }
+    }
 }
 
 /// Gives the task of `token` its task function's name (`#[mote::task]` calls it with the
@@ -180,13 +265,28 @@ impl Spawner {
         }
     }
 
-    /// Spawns the task of `token`. A token from a full pool gives
-    /// [`SpawnError::Busy`] and changes nothing.
-    pub fn spawn<S>(&self, token: SpawnToken<S>) -> Result<(), SpawnError> {
-        let task = token.take()?;
-        // SAFETY: the token held a claimed, unspawned task; `take` consumed it.
-        unsafe { self.executor.spawn(task) };
-        Ok(())
+    /// Spawns the task of `token`. For a [`SpawnToken`] it returns `Result<(),
+    /// SpawnError>`: a token from a full pool gives [`SpawnError::Busy`] and changes
+    /// nothing. For a [`ReservedToken`] (`task().unwrap()`, Embassy 0.10's idiom) it
+    /// returns `()`.
+    ///
+    /// ```
+    /// #[mote::task(pool_size = 2)]
+    /// async fn child(n: u32) { let _ = n; }
+    ///
+    /// fn start(spawner: mote::Spawner) -> Result<(), mote::SpawnError> {
+    ///     spawner.spawn(child(1))?;          // Mote: a full pool is an error value
+    ///     spawner.spawn(child(2).unwrap());  // Embassy 0.10: panics if the pool is full
+    ///     Ok(())
+    /// }
+    /// # let _ = start;
+    /// ```
+    #[inline]
+    pub fn spawn<S, T: Spawnable<S>>(&self, token: T) -> T::Output {
+        token.spawn_with(|task| {
+            // SAFETY: the token held a claimed, unspawned task; `take` consumed it.
+            unsafe { self.executor.spawn(task) }
+        })
     }
 
     /// Like [`spawn`](Self::spawn), for start-up code where a full pool is a bug.
@@ -277,13 +377,15 @@ unsafe impl Sync for SendSpawner {}
 
 impl SendSpawner {
     /// Spawns the task of `token`, whose future must be `Send` (it is moved to the
-    /// executor's context). A token from a full pool gives [`SpawnError::Busy`].
-    pub fn spawn<S: Send>(&self, token: SpawnToken<S>) -> Result<(), SpawnError> {
-        let task = token.take()?;
-        // SAFETY: as in `Spawner::spawn`; the future is Send, and spawning is thread-safe
-        // (release store of the state, lock-free push).
-        unsafe { self.executor.spawn(task) };
-        Ok(())
+    /// executor's context). As [`Spawner::spawn`]: a [`SpawnToken`] from a full pool
+    /// gives [`SpawnError::Busy`]; a [`ReservedToken`] gives `()`.
+    #[inline]
+    pub fn spawn<S: Send, T: Spawnable<S>>(&self, token: T) -> T::Output {
+        token.spawn_with(|task| {
+            // SAFETY: as in `Spawner::spawn`; the future is Send, and spawning is
+            // thread-safe (release store of the state, lock-free push).
+            unsafe { self.executor.spawn(task) }
+        })
     }
 
     /// Like [`spawn`](Self::spawn), panicking if the pool is full.
