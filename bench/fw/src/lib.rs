@@ -30,7 +30,9 @@ pub mod done;
 #[cfg(all(feature = "embassy", feature = "timers"))]
 mod embassy_time_driver;
 pub mod irq;
+pub mod live;
 pub mod rt;
+pub mod stack;
 
 pub use mote_mps2::{exit, println};
 
