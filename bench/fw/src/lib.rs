@@ -30,6 +30,7 @@ pub mod done;
 #[cfg(all(feature = "embassy", feature = "timers"))]
 mod embassy_time_driver;
 pub mod irq;
+#[cfg(feature = "live")]
 pub mod live;
 pub mod rt;
 pub mod stack;

@@ -5,10 +5,10 @@
 //!
 //! Every executor and sync workload calls [`start`] (thread-mode executor) or
 //! [`start_send`] (interrupt executor) at the start of its measuring task, after the
-//! calibration. With feature `live` off (configurations (a) and (b)) both are empty, so
-//! the workload source is the same text in all three configurations.
+//! calibration, under `#[cfg(feature = "live")]`: with the feature off (configurations
+//! (a) and (b)) the workload compiles to the same code as without this module.
 //!
-//! Guarantees (feature `live`):
+//! Guarantees:
 //! - When `start` returns, the ticker's alarm has fired five times (5.5 ms of virtual
 //!   time have passed since it started) and the ten sleepers are on the timer queue.
 //! - The ticker keeps running during the measurement: each tick (alarm interrupt, wake,
@@ -16,63 +16,45 @@
 //!   virtual time (one million instructions).
 //! - The sleepers' deadlines (11.6 days) never come due during a run.
 
-#[cfg(feature = "live")]
-mod imp {
-    use crate::rt;
+use crate::rt;
 
-    /// Time after which the ticker has fired five times, in ticks (1 MHz).
-    const SETTLE_TICKS: u64 = 5_500;
-    /// Tasks asleep on timers that never come due during the run.
-    const SLEEPERS: usize = 10;
+/// Time after which the ticker has fired five times, in ticks (1 MHz).
+const SETTLE_TICKS: u64 = 5_500;
+/// Tasks asleep on timers that never come due during the run.
+const SLEEPERS: usize = 10;
 
-    /// Ticks every millisecond for the whole run (a blinky's `Ticker`).
-    #[cfg_attr(feature = "mote", mote::task)]
-    #[cfg_attr(feature = "embassy", embassy_executor::task)]
-    async fn ticker() {
-        let mut ticker = rt::Ticker::every(rt::Duration::from_millis(1));
-        loop {
-            ticker.next().await;
-        }
-    }
-
-    /// Sleeps on a timer that never comes due during the run.
-    #[cfg_attr(feature = "mote", mote::task(pool_size = 10))]
-    #[cfg_attr(feature = "embassy", embassy_executor::task(pool_size = 10))]
-    async fn sleeper() {
-        rt::Timer::after_secs(1_000_000).await;
-    }
-
-    /// Starts the ticker and the sleepers on a thread-mode executor; returns once timers
-    /// have fired.
-    pub async fn start(spawner: rt::Spawner) {
-        crate::spawn!(spawner, ticker());
-        for _ in 0..SLEEPERS {
-            crate::spawn!(spawner, sleeper());
-        }
-        rt::Timer::after_ticks(SETTLE_TICKS).await;
-    }
-
-    /// As [`start`], on an interrupt executor.
-    pub async fn start_send(spawner: rt::SendSpawner) {
-        crate::spawn!(spawner, ticker());
-        for _ in 0..SLEEPERS {
-            crate::spawn!(spawner, sleeper());
-        }
-        rt::Timer::after_ticks(SETTLE_TICKS).await;
+/// Ticks every millisecond for the whole run (a blinky's `Ticker`).
+#[cfg_attr(feature = "mote", mote::task)]
+#[cfg_attr(feature = "embassy", embassy_executor::task)]
+async fn ticker() {
+    let mut ticker = rt::Ticker::every(rt::Duration::from_millis(1));
+    loop {
+        ticker.next().await;
     }
 }
 
-#[cfg(not(feature = "live"))]
-mod imp {
-    use crate::rt;
-
-    /// Configuration (a) or (b): nothing to start.
-    #[inline(always)]
-    pub async fn start(_spawner: rt::Spawner) {}
-
-    /// Configuration (a) or (b): nothing to start.
-    #[inline(always)]
-    pub async fn start_send(_spawner: rt::SendSpawner) {}
+/// Sleeps on a timer that never comes due during the run.
+#[cfg_attr(feature = "mote", mote::task(pool_size = 10))]
+#[cfg_attr(feature = "embassy", embassy_executor::task(pool_size = 10))]
+async fn sleeper() {
+    rt::Timer::after_secs(1_000_000).await;
 }
 
-pub use imp::*;
+/// Starts the ticker and the sleepers on a thread-mode executor; returns once timers
+/// have fired.
+pub async fn start(spawner: rt::Spawner) {
+    crate::spawn!(spawner, ticker());
+    for _ in 0..SLEEPERS {
+        crate::spawn!(spawner, sleeper());
+    }
+    rt::Timer::after_ticks(SETTLE_TICKS).await;
+}
+
+/// As [`start`], on an interrupt executor.
+pub async fn start_send(spawner: rt::SendSpawner) {
+    crate::spawn!(spawner, ticker());
+    for _ in 0..SLEEPERS {
+        crate::spawn!(spawner, sleeper());
+    }
+    rt::Timer::after_ticks(SETTLE_TICKS).await;
+}

@@ -19,7 +19,10 @@ use mote_mps2::interrupt;
 async fn measure(spawner: rt::Spawner) {
     bench_fw::calibrate();
     irq::report_baseline();
+    #[cfg(feature = "live")]
     bench_fw::live::start(spawner).await;
+    #[cfg(not(feature = "live"))]
+    let _ = spawner;
     irq::enable();
     for (i, n) in [1000, 1000, 11000].into_iter().enumerate() {
         let t0 = clock::now();

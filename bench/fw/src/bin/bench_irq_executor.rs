@@ -16,7 +16,10 @@ use mote_mps2::{interrupt, Interrupt};
 async fn measure(spawner: rt::SendSpawner) {
     bench_fw::calibrate();
     irq::report_baseline();
+    #[cfg(feature = "live")]
     bench_fw::live::start_send(spawner).await;
+    #[cfg(not(feature = "live"))]
+    let _ = spawner;
     irq::enable();
     for (i, n) in [1000, 1000, 11000].into_iter().enumerate() {
         let t0 = clock::now();
