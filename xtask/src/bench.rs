@@ -1030,8 +1030,9 @@ fn write_report(root: &Path, rows: &[Row], table: &str, host: bool) -> Result<()
          `Ticker`, ten tasks asleep on timers 11.6 days away) and waits 5.5 ms, so the \
          ticker's alarm has fired five times; the ticker keeps running during the \
          measurement and its ticks count in the figure (about one per million \
-         instructions: under 0.1 instruction per operation in rows 1-4, about 4 ticks per \
-         thousand operations in the latency rows). \
+         instructions: under 0.3 instruction per operation in rows 1-4; in the latency \
+         rows a tick mostly runs while the core waits for the next interrupt, so it \
+         counts only where it delays one). \
          Footprint: `llvm-size -A` of `bench/fw/src/bin/footprint.rs` built with \
          `--no-default-features --features <rt>,panic-halt` (and `pool2`), profiles \
          `release` (\"s\") and `release-z` (\"z\"); the time-on task header from the \
