@@ -1,11 +1,18 @@
 //! `cargo xtask bench [--host]`: the comparative benchmarks of `bench/`.
 //!
-//! Firmware part (always): builds `bench/fw` once per runtime (features `mote`, `embassy`;
-//! same profile: opt-level "s", LTO, one codegen unit), runs each workload binary under
-//! [`QEMU_ARGS`] (`-icount shift=0`: one SysTick count = 40 instructions, exact and
-//! repeatable), turns the `BENCH` lines into per-operation instruction counts
-//! (differential: `(counts(n_max) - counts(n_min)) * 40 / (n_max - n_min)`), and measures
-//! the footprint app with `llvm-size` at opt-level "s" and "z".
+//! Firmware part (always): builds `bench/fw` once per runtime and feature set (features
+//! `mote`, `embassy`; same profile: opt-level "s", LTO, one codegen unit), runs each
+//! workload binary under [`QEMU_ARGS`] (`-icount shift=0`: one SysTick count = 40
+//! instructions, exact and repeatable), turns the `BENCH` lines into per-operation
+//! instruction counts (differential: `(counts(n_max) - counts(n_min)) * 40 / (n_max -
+//! n_min)`), and measures the footprint app with `llvm-size` at opt-level "s" and "z".
+//! Every executor and sync workload is measured in the three [`CONFIGS`]: (a) time off,
+//! (b) time on with no timer ever scheduled, (c) time on with `bench_fw::live` running (a
+//! 1 ms `Ticker` task and ten sleepers, after timers fired). The two-LED `Ticker` blinky
+//! (`bench/fw/src/bin/blinky.rs`) gives the app rows: flash and static RAM from
+//! `llvm-size`, peak stack from its painted-stack report. The README's headline table
+//! (between `<!-- bench-table -->` marks) is rewritten from the rows with a headline
+//! label: configuration (c), timers, task headers and the blinky.
 //!
 //! Host part (`--host`): builds `bench/host` twice (profile `release`, and profile
 //! `release-timers` with feature `timers`, which turns on Mote's `time`, for the timers
@@ -50,7 +57,8 @@ const INSTR_PER_COUNT: f64 = 40.0;
 const TIMEOUT: Duration = Duration::from_secs(120);
 
 /// One firmware workload: which binary prints it, with which cargo features (besides the
-/// runtime's), under which `BENCH` name, minus which baseline, in which table row.
+/// runtime's and its configuration's), under which `BENCH` name, minus which baseline, in
+/// which table row.
 struct FwWorkload {
     bin: &'static str,
     /// Extra features of `bench/fw` (comma-separated; "" for none).
@@ -59,6 +67,12 @@ struct FwWorkload {
     /// A `BENCH` name (same binary) whose per-operation figure is subtracted.
     baseline: Option<&'static str>,
     label: &'static str,
+    /// Measured in each of the three [`CONFIGS`] (the executor and sync workloads);
+    /// otherwise once, with `features` alone.
+    configs: bool,
+    /// The row's label in the README's headline table, if it is there (for a workload
+    /// measured in three configurations: its configuration (c) row).
+    headline: Option<&'static str>,
 }
 
 const fn w(bin: &'static str, name: &'static str, label: &'static str) -> FwWorkload {
@@ -68,36 +82,74 @@ const fn w(bin: &'static str, name: &'static str, label: &'static str) -> FwWork
         name,
         baseline: None,
         label,
+        configs: true,
+        headline: None,
     }
 }
+
+/// One configuration of the executor and sync rows: its tag, the features of `bench/fw`
+/// that make it, and the text that ends the row's label.
+struct Config {
+    tag: &'static str,
+    features: &'static str,
+    label: &'static str,
+}
+
+/// The three configurations every executor and sync row is measured in (issue 11).
+const CONFIGS: [Config; 3] = [
+    Config {
+        tag: "a",
+        features: "",
+        label: "(a) time off",
+    },
+    Config {
+        tag: "b",
+        features: "timers",
+        label: "(b) time on, no timer ever scheduled",
+    },
+    Config {
+        tag: "c",
+        features: "timers,live",
+        label: "(c) as users run it: time on, a 1 ms Ticker and 10 sleepers alive, timers fired",
+    },
+];
+
+/// The configuration whose rows the README's headline table shows.
+const HEADLINE_CONFIG: &str = "c";
 
 /// Extra features of the timer workload.
 const TIMERS: &str = "timers,irq-executor";
 
 /// Firmware workloads, in table order.
 const FW_WORKLOADS: &[FwWorkload] = &[
-    w("bench_yield", "yield", "1. yield round trip, 2 tasks"),
     FwWorkload {
-        features: "timers",
+        headline: Some("yield round trip, 2 tasks"),
+        ..w("bench_yield", "yield", "1. yield round trip, 2 tasks,")
+    },
+    FwWorkload {
+        headline: Some("capacity-1 channel ping-pong, per message"),
         ..w(
-            "bench_yield_live",
-            "yield_live",
-            "1c. yield round trip, time on, a 1 ms ticker and 10 sleepers alive, after timers fired",
+            "bench_channel",
+            "channel",
+            "2. channel (capacity 1) ping-pong, per message,",
         )
     },
-    w(
-        "bench_channel",
-        "channel",
-        "2. channel (capacity 1) ping-pong, per message",
-    ),
-    w(
-        "bench_signal",
-        "signal",
-        "3. Signal hand-off between 2 tasks, per hand-off",
-    ),
-    w("bench_spawn", "spawn", "4. spawn + run trivial task"),
+    FwWorkload {
+        headline: Some("Signal hand-off, per hand-off"),
+        ..w(
+            "bench_signal",
+            "signal",
+            "3. Signal hand-off between 2 tasks, per hand-off,",
+        )
+    },
+    FwWorkload {
+        headline: Some("spawn + run a trivial task"),
+        ..w("bench_spawn", "spawn", "4. spawn + run trivial task,")
+    },
     FwWorkload {
         features: TIMERS,
+        configs: false,
+        headline: Some("timer schedule + expire, 1 other task sleeping"),
         ..w(
             "bench_timer",
             "timer_n1",
@@ -106,6 +158,7 @@ const FW_WORKLOADS: &[FwWorkload] = &[
     },
     FwWorkload {
         features: TIMERS,
+        configs: false,
         ..w(
             "bench_timer",
             "timer_n10",
@@ -114,6 +167,7 @@ const FW_WORKLOADS: &[FwWorkload] = &[
     },
     FwWorkload {
         features: TIMERS,
+        configs: false,
         ..w(
             "bench_timer",
             "timer_n100",
@@ -122,6 +176,8 @@ const FW_WORKLOADS: &[FwWorkload] = &[
     },
     FwWorkload {
         features: TIMERS,
+        configs: false,
+        headline: Some("timer schedule + expire, 1000 other tasks sleeping"),
         ..w(
             "bench_timer",
             "timer_n1000",
@@ -130,22 +186,75 @@ const FW_WORKLOADS: &[FwWorkload] = &[
     },
     FwWorkload {
         baseline: Some("irq_base"),
+        headline: Some("interrupt → task latency, thread-mode executor"),
         ..w(
             "bench_irq",
             "irq_thread",
-            "6. interrupt-to-task latency, thread-mode executor",
+            "6. interrupt-to-task latency, thread-mode executor,",
         )
     },
     FwWorkload {
         features: "irq-executor",
         baseline: Some("irq_base"),
+        headline: Some("interrupt → task latency, interrupt executor"),
         ..w(
             "bench_irq_executor",
             "irq_executor",
-            "6. interrupt-to-task latency, interrupt executor",
+            "6. interrupt-to-task latency, interrupt executor,",
         )
     },
 ];
+
+/// One measured figure of a workload: in one configuration, or the workload's only one.
+struct FwRun {
+    wl: &'static FwWorkload,
+    /// Key of the figure: the `BENCH` name, plus `@<tag>` for a configuration.
+    key: String,
+    /// Extra features of the build (sorted, so equal sets share one build).
+    features: String,
+    label: String,
+    headline: Option<&'static str>,
+}
+
+/// Every firmware figure, in table order: a workload with [`FwWorkload::configs`] once
+/// per configuration, the others once.
+fn fw_runs() -> Vec<FwRun> {
+    let mut runs = Vec::new();
+    for wl in FW_WORKLOADS {
+        if wl.configs {
+            for c in &CONFIGS {
+                runs.push(FwRun {
+                    wl,
+                    key: format!("{}@{}", wl.name, c.tag),
+                    features: feature_set(&[wl.features, c.features]),
+                    label: format!("{} {}", wl.label, c.label),
+                    headline: wl.headline.filter(|_| c.tag == HEADLINE_CONFIG),
+                });
+            }
+        } else {
+            runs.push(FwRun {
+                wl,
+                key: wl.name.to_string(),
+                features: feature_set(&[wl.features]),
+                label: wl.label.to_string(),
+                headline: wl.headline,
+            });
+        }
+    }
+    runs
+}
+
+/// The union of comma-separated feature lists, sorted and without repeats.
+fn feature_set(lists: &[&str]) -> String {
+    let mut all: Vec<&str> = lists
+        .iter()
+        .flat_map(|l| l.split(','))
+        .filter(|f| !f.is_empty())
+        .collect();
+    all.sort_unstable();
+    all.dedup();
+    all.join(",")
+}
 
 /// The timer-scaling row: Mote's and the peer's cost at N = 1000 over their cost at N = 1.
 const TIMER_SCALING: (&str, &str, &str) = (
@@ -202,6 +311,8 @@ struct Row {
     peer: &'static str,
     mote: Result<f64, Error>,
     other: Result<f64, Error>,
+    /// Label in the README's headline table, if the row is there.
+    headline: Option<&'static str>,
 }
 
 impl Row {
@@ -235,7 +346,8 @@ pub fn run(root: &Path, host: bool) -> Result<(), Error> {
         .collect();
     write_report(root, &rows, &table, host)?;
     write_svg(&root.join("bench/ratios.svg"), &rows)?;
-    eprintln!("wrote bench/REPORT.md and bench/ratios.svg");
+    write_readme(&root.join("README.md"), &rows)?;
+    eprintln!("wrote bench/REPORT.md, bench/ratios.svg and README.md's headline table");
     if failed.is_empty() {
         Ok(())
     } else {
@@ -252,23 +364,25 @@ pub fn run(root: &Path, host: bool) -> Result<(), Error> {
 /// Builds, runs and sizes the firmware for both runtimes, adding rows to `rows`.
 fn firmware(root: &Path, rows: &mut Vec<Row>) {
     let dir = root.join(FW_DIR);
-    let mut per_rt: Vec<BTreeMap<&str, Result<f64, Error>>> = Vec::new();
+    let runs = fw_runs();
+    let mut per_rt: Vec<BTreeMap<String, Result<f64, Error>>> = Vec::new();
     let mut sizes: Vec<Result<Footprint, Error>> = Vec::new();
     for rt in RUNTIMES {
-        per_rt.push(fw_figures(&dir, rt));
+        per_rt.push(fw_figures(&dir, rt, &runs));
         sizes.push(footprint(&dir, rt));
     }
-    for wl in FW_WORKLOADS {
+    for run in &runs {
         rows.push(Row {
-            label: wl.label.to_string(),
+            label: run.label.clone(),
             unit: "instr",
             peer: "embassy",
-            mote: per_rt[0][wl.name].clone(),
-            other: per_rt[1][wl.name].clone(),
+            mote: per_rt[0][&run.key].clone(),
+            other: per_rt[1][&run.key].clone(),
+            headline: run.headline,
         });
     }
     let (hi, lo, label) = TIMER_SCALING;
-    let scaling = |f: &BTreeMap<&str, Result<f64, Error>>| -> Result<f64, Error> {
+    let scaling = |f: &BTreeMap<String, Result<f64, Error>>| -> Result<f64, Error> {
         let (h, l) = (f[hi].clone()?, f[lo].clone()?);
         if l > 0.0 {
             Ok(h / l)
@@ -282,6 +396,7 @@ fn firmware(root: &Path, rows: &mut Vec<Row>) {
         peer: "embassy",
         mote: scaling(&per_rt[0]),
         other: scaling(&per_rt[1]),
+        headline: None,
     });
     let pick = |i: usize, f: &dyn Fn(&Footprint) -> Result<f64, Error>| {
         sizes[i].as_ref().map_err(Clone::clone).and_then(f)
@@ -295,6 +410,7 @@ fn firmware(root: &Path, rows: &mut Vec<Row>) {
                 peer: "embassy",
                 mote: pick(0, &get),
                 other: pick(1, &get),
+                headline: None,
             });
         }
     }
@@ -305,48 +421,94 @@ fn firmware(root: &Path, rows: &mut Vec<Row>) {
         peer: "embassy",
         mote: pick(0, &per_task),
         other: pick(1, &per_task),
+        headline: None,
     });
-    let header = |f: &Footprint| {
-        f.bss_per_task()
-            .checked_sub(f.future)
-            .map(|h| h as f64)
-            .ok_or_else(|| format!("per-task .bss {} < future {}", f.bss_per_task(), f.future))
+    let header = |bss: [u64; 2]| {
+        let per_task = bss[1].saturating_sub(bss[0]);
+        move |f: &Footprint| {
+            per_task
+                .checked_sub(f.future)
+                .map(|h| h as f64)
+                .ok_or_else(|| format!("per-task .bss {per_task} < future {}", f.future))
+        }
     };
-    rows.push(Row {
-        label: "7. task header (per-task .bss - future size)".into(),
-        unit: "bytes",
-        peer: "embassy",
-        mote: pick(0, &header),
-        other: pick(1, &header),
-    });
+    for (label, headline, bss) in [
+        (
+            "7. task header (per-task .bss - future size), time off (a)",
+            "task header, time off (a)",
+            (|f: &Footprint| [f.sections[0][0][3], f.sections[0][1][3]])
+                as fn(&Footprint) -> [u64; 2],
+        ),
+        (
+            "7. task header (per-task .bss - future size), time on (b), (c)",
+            "task header, time on (b), (c)",
+            |f: &Footprint| f.timers_bss,
+        ),
+    ] {
+        let get = |f: &Footprint| header(bss(f))(f);
+        rows.push(Row {
+            label: label.into(),
+            unit: "bytes",
+            peer: "embassy",
+            mote: pick(0, &get),
+            other: pick(1, &get),
+            headline: Some(headline),
+        });
+    }
+    type Figure = fn(&Footprint) -> f64;
+    let app: [(&str, &str, Figure); 3] = [
+        (
+            "8. two-LED Ticker blinky: flash (.text + .rodata + .data), opt-level \"s\"",
+            "two-LED Ticker blinky: flash (.text + .rodata + .data)",
+            |f| (f.blinky[0] + f.blinky[1] + f.blinky[2]) as f64,
+        ),
+        (
+            "8. two-LED Ticker blinky: static RAM (.data + .bss)",
+            "two-LED Ticker blinky: static RAM (.data + .bss)",
+            |f| (f.blinky[2] + f.blinky[3]) as f64,
+        ),
+        (
+            "8. two-LED Ticker blinky: peak stack (painted high-water mark)",
+            "two-LED Ticker blinky: peak stack",
+            |f| f.blinky_stack as f64,
+        ),
+    ];
+    for (label, headline, get) in app {
+        rows.push(Row {
+            label: label.into(),
+            unit: "bytes",
+            peer: "embassy",
+            mote: pick(0, &|f| Ok(get(f))),
+            other: pick(1, &|f| Ok(get(f))),
+            headline: Some(headline),
+        });
+    }
 }
 
-/// Per-operation instructions of every workload on `rt`: one build per feature set, each
-/// binary run once (it may print several workloads).
-fn fw_figures(dir: &Path, rt: &str) -> BTreeMap<&'static str, Result<f64, Error>> {
+/// Per-operation instructions of every run of `runs` on `rt`, by key: one build per
+/// feature set, each binary run once per build (it may print several workloads).
+fn fw_figures(dir: &Path, rt: &str, runs: &[FwRun]) -> BTreeMap<String, Result<f64, Error>> {
     let mut figures = BTreeMap::new();
     let mut feature_sets: Vec<&str> = Vec::new();
-    for wl in FW_WORKLOADS {
-        if !feature_sets.contains(&wl.features) {
-            feature_sets.push(wl.features);
+    for run in runs {
+        if !feature_sets.contains(&run.features.as_str()) {
+            feature_sets.push(&run.features);
         }
     }
     for extra in feature_sets {
-        let group: Vec<&FwWorkload> = FW_WORKLOADS
-            .iter()
-            .filter(|w| w.features == extra)
-            .collect();
+        let group: Vec<&FwRun> = runs.iter().filter(|r| r.features == extra).collect();
         let elf_dir = match build_fw(dir, &fw_features(rt, extra)) {
             Ok(d) => d,
             Err(e) => {
-                for wl in group {
-                    figures.insert(wl.name, Err(format!("build failed: {e}")));
+                for run in group {
+                    figures.insert(run.key.clone(), Err(format!("build failed: {e}")));
                 }
                 continue;
             }
         };
         let mut outputs: BTreeMap<&str, Result<Vec<Line>, Error>> = BTreeMap::new();
-        for wl in &group {
+        for run in &group {
+            let wl = run.wl;
             let lines = outputs.entry(wl.bin).or_insert_with(|| {
                 run_fw(&elf_dir.join(wl.bin), rt).and_then(|lines| {
                     check_calibration(&lines)?;
@@ -360,7 +522,7 @@ fn fw_figures(dir: &Path, rt: &str) -> BTreeMap<&'static str, Result<f64, Error>
                     None => Ok(own),
                 }
             });
-            figures.insert(wl.name, result);
+            figures.insert(run.key.clone(), result);
         }
     }
     figures
@@ -482,64 +644,95 @@ fn check_calibration(lines: &[Line]) -> Result<(), Error> {
 /// (profile, opt-level) of the footprint builds.
 const PROFILES: [(&str, &str); 2] = [("release", "s"), ("release-z", "z")];
 
-/// Sizes of the footprint app: `sections[profile][pool_size - 1][section]`, and the size
-/// of the second task's future as the firmware printed it.
+/// Sizes of the footprint app: `sections[profile][pool_size - 1][section]` (time off),
+/// `timers_bss[pool_size - 1]` (time on, opt-level "s"), the size of the second task's
+/// future as the firmware printed it, and the blinky's sections and peak stack.
 struct Footprint {
     sections: [[[u64; 4]; 2]; 2],
+    timers_bss: [u64; 2],
     future: u64,
+    blinky: [u64; 4],
+    blinky_stack: u64,
 }
 
 impl Footprint {
-    /// `.bss` added by the second slot of `pong`'s pool (opt-level "s").
+    /// `.bss` added by the second slot of `pong`'s pool (opt-level "s", time off).
     fn bss_per_task(&self) -> u64 {
         self.sections[0][1][3].saturating_sub(self.sections[0][0][3])
     }
 }
 
-/// Builds the footprint app for `rt` (panic-halt; pool 1 and 2; opt-level "s" and "z"),
-/// measures it with `llvm-size`, and runs it once (it must exit 0 and print its future
-/// size).
+/// Builds the footprint app for `rt` (panic-halt; pool 1 and 2; opt-level "s" and "z";
+/// and at "s" with time on), measures it with `llvm-size`, and runs it once (it must exit
+/// 0 and print its future size); builds the blinky (panic-halt, time on, "s") for its
+/// sizes, and once more with `stack-report` to run it for its peak stack.
 fn footprint(dir: &Path, rt: &str) -> Result<Footprint, Error> {
     let elf_dir = build_fw(dir, rt)?;
-    let future = {
+    let run = |elf: &Path, key: &str| -> Result<u64, Error> {
         let mut qemu = Command::new(crate::setup::QEMU);
-        qemu.args(QEMU_ARGS).arg(elf_dir.join("footprint"));
+        qemu.args(QEMU_ARGS).arg(elf);
         let run = cmd::run_with_timeout(&mut qemu, TIMEOUT, Stdio::null())?;
         if !run.status.is_some_and(|s| s.success()) {
             return Err(format!(
-                "footprint app failed: {:?}\n{}",
-                run.status, run.stdout
+                "{} failed: {:?}\n{}",
+                elf.display(),
+                run.status,
+                run.stdout
             ));
         }
         run.stdout
             .lines()
-            .find_map(|l| l.trim().strip_prefix("FUTURE ")?.parse().ok())
-            .ok_or("footprint app printed no `FUTURE <bytes>` line")?
+            .find_map(|l| l.trim().strip_prefix(key)?.trim().parse().ok())
+            .ok_or_else(|| format!("{} printed no `{key} <bytes>` line", elf.display()))
     };
+    let future = run(&elf_dir.join("footprint"), "FUTURE")?;
     let size_tool = crate::size::llvm_size()?;
     let target_dir = crate::firmware::target_dir(dir)?;
+    let build = |profile: &str, bins: &[&str], features: &str| -> Result<PathBuf, Error> {
+        let mut c = cmd::cargo(dir);
+        c.args(["build", "--profile", profile, "--target", FW_TARGET]);
+        for bin in bins {
+            c.args(["--bin", bin]);
+        }
+        c.args(["--no-default-features", "--features", features]);
+        cmd::run(&mut c)?;
+        Ok(target_dir.join(FW_TARGET).join(profile))
+    };
+    let size = |elf: &Path| -> Result<[u64; 4], Error> {
+        parse_size(&cmd::output(Command::new(&size_tool).arg("-A").arg(elf))?)
+    };
     let mut sections = [[[0; 4]; 2]; 2];
     for (p, (profile, _)) in PROFILES.iter().enumerate() {
         for (pool, extra) in ["", ",pool2"].iter().enumerate() {
-            let features = format!("{rt},panic-halt{extra}");
-            cmd::run(cmd::cargo(dir).args([
-                "build",
-                "--profile",
-                profile,
-                "--target",
-                FW_TARGET,
-                "--bin",
-                "footprint",
-                "--no-default-features",
-                "--features",
-                &features,
-            ]))?;
-            let elf = target_dir.join(FW_TARGET).join(profile).join("footprint");
-            let out = cmd::output(Command::new(&size_tool).arg("-A").arg(&elf))?;
-            sections[p][pool] = parse_size(&out)?;
+            let out = build(profile, &["footprint"], &format!("{rt},panic-halt{extra}"))?;
+            sections[p][pool] = size(&out.join("footprint"))?;
         }
     }
-    Ok(Footprint { sections, future })
+    let timed = fw_features(rt, "panic-halt,timers");
+    let mut timers_bss = [0; 2];
+    let mut blinky = [0; 4];
+    for (pool, extra) in ["", ",pool2"].iter().enumerate() {
+        // The pool-of-one build of the footprint app is also the blinky's size build.
+        let bins: &[&str] = if pool == 0 {
+            &["footprint", "blinky"]
+        } else {
+            &["footprint"]
+        };
+        let out = build(PROFILES[0].0, bins, &format!("{timed}{extra}"))?;
+        timers_bss[pool] = size(&out.join("footprint"))?[3];
+        if pool == 0 {
+            blinky = size(&out.join("blinky"))?;
+        }
+    }
+    let out = build(PROFILES[0].0, &["blinky"], &format!("{timed},stack-report"))?;
+    let blinky_stack = run(&out.join("blinky"), "STACK")?;
+    Ok(Footprint {
+        sections,
+        timers_bss,
+        future,
+        blinky,
+        blinky_stack,
+    })
 }
 
 // ---------------------------------------------------------------- host part
@@ -585,6 +778,7 @@ fn host_part(root: &Path, rows: &mut Vec<Row>) {
                     peer,
                     mote: mote.clone(),
                     other: measure(peer, name, wall),
+                    headline: None,
                 });
             }
         }
@@ -802,8 +996,9 @@ fn write_report(root: &Path, rows: &[Row], table: &str, host: bool) -> Result<()
          loses {losses}. Chart of the ratios: [ratios.svg](ratios.svg).\n\n\
          {table}\n\
          ## How the figures are made\n\n\
-         Firmware: `bench/fw`, built once per runtime (`--features mote` / `--features \
-         embassy`, profile `release`: opt-level \"s\", LTO, codegen-units 1), run as\n\n\
+         Firmware: `bench/fw`, built per runtime (`--features mote` / `--features \
+         embassy`, profile `release`: opt-level \"s\", LTO, codegen-units 1) and feature \
+         set, run as\n\n\
          ```sh\nqemu-system-arm {} <elf>\n```\n\n\
          With `-icount shift=0,sleep=off` virtual time advances 1 ns per instruction, an \
          idle core (WFI) jumps straight to the next timer event, and SysTick (25 MHz core \
@@ -826,9 +1021,29 @@ fn write_report(root: &Path, rows: &[Row], table: &str, host: bool) -> Result<()
          dispatch, up to the first instruction after the `.await` (within a few \
          instructions: the baseline's polling loop detects the flag up to 3 instructions \
          late). \
+         Configurations of the executor and sync rows (1-4, 6), the same workload source \
+         built three times: (a) time off (no `time` feature in Mote, no embassy-time); \
+         (b) feature `timers`: Mote's `time` with mote-mps2's CMSDK driver, embassy-time \
+         with the bench's driver on the same timer (`bench/fw/src/embassy_time_driver.rs`), \
+         no timer ever scheduled; (c) features `timers,live`: the measuring task first \
+         starts `bench_fw::live` in its own executor (a task ticking every 1 ms with a \
+         `Ticker`, ten tasks asleep on timers 11.6 days away) and waits 5.5 ms, so the \
+         ticker's alarm has fired five times; the ticker keeps running during the \
+         measurement and its ticks count in the figure (about one per million \
+         instructions: under 0.3 instruction per operation in rows 1-4; in the latency \
+         rows a tick mostly runs while the core waits for the next interrupt, so it \
+         counts only where it delays one). \
          Footprint: `llvm-size -A` of `bench/fw/src/bin/footprint.rs` built with \
          `--no-default-features --features <rt>,panic-halt` (and `pool2`), profiles \
-         `release` (\"s\") and `release-z` (\"z\").\n\n",
+         `release` (\"s\") and `release-z` (\"z\"); the time-on task header from the \
+         same two builds with `timers` at \"s\" (a task header does not change between \
+         (b) and (c)). Blinky (8): `bench/fw/src/bin/blinky.rs`, two tasks each toggling \
+         one FPGAIO LED (mote-mps2's `Output` for both runtimes) on its `Ticker` (200 ms, \
+         300 ms), built with `--no-default-features --features <rt>,timers,panic-halt` at \
+         \"s\": flash = .text + .rodata + .data, static RAM = .data + .bss; peak stack: \
+         the same source with feature `stack-report` paints the free stack in `main`, \
+         and after 5 toggles prints the high-water mark (bytes below the stack top, \
+         interrupt frames and `main`'s own frame included) and exits.\n\n",
         if host { " --host" } else { "" },
         QEMU_ARGS.join(" ")
     );
@@ -849,6 +1064,52 @@ fn write_report(root: &Path, rows: &[Row], table: &str, host: bool) -> Result<()
     }
     let _ = write!(md, "## Machine\n\n{}\n{analysis}", machine_notes(root));
     fs::write(root.join("bench/REPORT.md"), md).map_err(|e| format!("bench/REPORT.md: {e}"))
+}
+
+/// Marks around the generated headline table in `README.md`.
+const README_MARKS: (&str, &str) = ("<!-- bench-table -->\n", "<!-- /bench-table -->");
+
+/// The README's headline table: the rows with a [`Row::headline`] label (firmware
+/// against Embassy: the executor and sync rows in configuration (c), timers, task header,
+/// blinky).
+fn headline_table(rows: &[Row]) -> String {
+    let mut t = String::from(
+        "Executor and sync rows in configuration (c), as users run it: time on, a task \
+         ticking every 1 ms with a `Ticker` and 10 tasks asleep, measured after timers \
+         fired (configurations (a) time off and (b) time on, no timer ever scheduled: \
+         [`bench/REPORT.md`](bench/REPORT.md)).\n\n\
+         | workload | unit | Mote | Embassy | Mote / Embassy |\n\
+         | --- | --- | ---: | ---: | ---: |\n",
+    );
+    for r in rows {
+        if let Some(label) = r.headline {
+            let _ = writeln!(
+                t,
+                "| {label} | {} | {} | {} | {} |",
+                r.unit,
+                fmt_value(&r.mote),
+                fmt_value(&r.other),
+                fmt_ratio(r)
+            );
+        }
+    }
+    t
+}
+
+/// Replaces the text between the [`README_MARKS`] of `path` by the headline table.
+fn write_readme(path: &Path, rows: &[Row]) -> Result<(), Error> {
+    let text = fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let (open, close) = README_MARKS;
+    let start = text
+        .find(open)
+        .map(|i| i + open.len())
+        .ok_or_else(|| format!("{}: no `{}` mark", path.display(), open.trim()))?;
+    let end = text[start..]
+        .find(close)
+        .map(|i| start + i)
+        .ok_or_else(|| format!("{}: no `{close}` mark", path.display()))?;
+    let new = format!("{}{}{}", &text[..start], headline_table(rows), &text[end..]);
+    fs::write(path, new).map_err(|e| format!("{}: {e}", path.display()))
 }
 
 /// Writes a horizontal bar chart of the Mote / peer ratios (log scale, 1 marked).
@@ -950,6 +1211,24 @@ mod tests {
             fw_features("mote", TIMERS),
             "mote,timers,irq-executor,mote-time-driver"
         );
+    }
+
+    #[test]
+    fn configurations_share_builds_and_keys_are_unique() {
+        assert_eq!(feature_set(&["timers,irq-executor"]), "irq-executor,timers");
+        assert_eq!(
+            feature_set(&["irq-executor", "timers,live", ""]),
+            "irq-executor,live,timers"
+        );
+        let runs = fw_runs();
+        let mut keys: Vec<&str> = runs.iter().map(|r| r.key.as_str()).collect();
+        keys.sort_unstable();
+        keys.dedup();
+        assert_eq!(keys.len(), runs.len());
+        // The interrupt executor's (b) build is the timer workload's build.
+        let b = runs.iter().find(|r| r.key == "irq_executor@b").unwrap();
+        let t = runs.iter().find(|r| r.key == "timer_n1").unwrap();
+        assert_eq!(b.features, t.features);
     }
 
     #[test]

@@ -30,7 +30,10 @@ pub mod done;
 #[cfg(all(feature = "embassy", feature = "timers"))]
 mod embassy_time_driver;
 pub mod irq;
+#[cfg(feature = "live")]
+pub mod live;
 pub mod rt;
+pub mod stack;
 
 pub use mote_mps2::{exit, println};
 

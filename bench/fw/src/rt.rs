@@ -4,10 +4,10 @@
 //! futures crate), [`run`] (a thread-mode executor in a static, started with an init
 //! closure), [`start_interrupt_executor`] / [`on_interrupt`] (an interrupt executor on one
 //! NVIC line), its own `Channel`, `Signal` and `CriticalSectionRawMutex` (mote::sync /
-//! embassy-sync), with feature `timers` its own `Timer` (mote::time / embassy-time), and
-//! the [`spawn!`](crate::spawn) macro, which panics if the pool is full (a failed
-//! measurement, never a silent skip). Task functions are declared in the workloads with
-//! `#[cfg_attr(feature = "mote", mote::task)]` and
+//! embassy-sync), with feature `timers` its own `Timer`, `Ticker` and `Duration`
+//! (mote::time / embassy-time), and the [`spawn!`](crate::spawn) macro, which panics if
+//! the pool is full (a failed measurement, never a silent skip). Task functions are
+//! declared in the workloads with `#[cfg_attr(feature = "mote", mote::task)]` and
 //! `#[cfg_attr(feature = "embassy", embassy_executor::task)]`.
 
 #[cfg(feature = "mote")]
@@ -17,7 +17,7 @@ mod imp {
     pub use mote::sync::channel::Channel;
     pub use mote::sync::signal::Signal;
     #[cfg(feature = "timers")]
-    pub use mote::time::Timer;
+    pub use mote::time::{Duration, Ticker, Timer};
     pub use mote::{SendSpawner, Spawner};
 
     static INTERRUPT_EXECUTOR: mote::executor::InterruptExecutor =
@@ -63,7 +63,7 @@ mod imp {
     pub use embassy_sync::channel::Channel;
     pub use embassy_sync::signal::Signal;
     #[cfg(feature = "timers")]
-    pub use embassy_time::Timer;
+    pub use embassy_time::{Duration, Ticker, Timer};
 
     #[cfg(feature = "irq-executor")]
     static INTERRUPT_EXECUTOR: embassy_executor::InterruptExecutor =

@@ -16,9 +16,13 @@ use mote_mps2::interrupt;
 
 #[cfg_attr(feature = "mote", mote::task)]
 #[cfg_attr(feature = "embassy", embassy_executor::task)]
-async fn measure() {
+async fn measure(spawner: rt::Spawner) {
     bench_fw::calibrate();
     irq::report_baseline();
+    #[cfg(feature = "live")]
+    bench_fw::live::start(spawner).await;
+    #[cfg(not(feature = "live"))]
+    let _ = spawner;
     irq::enable();
     for (i, n) in [1000, 1000, 11000].into_iter().enumerate() {
         let t0 = clock::now();
@@ -42,5 +46,5 @@ fn TIMER0() {
 #[entry]
 fn main() -> ! {
     clock::start();
-    rt::run(|spawner| spawn!(spawner, measure()))
+    rt::run(|spawner| spawn!(spawner, measure(spawner)))
 }

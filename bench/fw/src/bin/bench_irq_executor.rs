@@ -13,9 +13,13 @@ use mote_mps2::{interrupt, Interrupt};
 
 #[cfg_attr(feature = "mote", mote::task)]
 #[cfg_attr(feature = "embassy", embassy_executor::task)]
-async fn measure() {
+async fn measure(spawner: rt::SendSpawner) {
     bench_fw::calibrate();
     irq::report_baseline();
+    #[cfg(feature = "live")]
+    bench_fw::live::start_send(spawner).await;
+    #[cfg(not(feature = "live"))]
+    let _ = spawner;
     irq::enable();
     for (i, n) in [1000, 1000, 11000].into_iter().enumerate() {
         let t0 = clock::now();
@@ -45,6 +49,6 @@ fn I2S() {
 fn main() -> ! {
     clock::start();
     let spawner = rt::start_interrupt_executor(Interrupt::I2S, 0x80);
-    spawn!(spawner, measure());
+    spawn!(spawner, measure(spawner));
     busy::spin_forever()
 }

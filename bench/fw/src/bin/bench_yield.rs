@@ -34,6 +34,8 @@ async fn pong(n: u32) {
 #[cfg_attr(feature = "embassy", embassy_executor::task)]
 async fn measure(spawner: rt::Spawner) {
     bench_fw::calibrate();
+    #[cfg(feature = "live")]
+    bench_fw::live::start(spawner).await;
     for (i, n) in [1000, 1000, 11000].into_iter().enumerate() {
         let t0 = clock::now();
         spawn!(spawner, ping(n));
