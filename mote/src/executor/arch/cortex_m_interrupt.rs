@@ -9,10 +9,11 @@
 //!   see. On one core (the Cortex-M backend's premise, as for the thread-mode executor)
 //!   preemption nests, so a plain load and store suffice: a context that preempts between
 //!   the check and the mark finishes its own batch, and restores `RUNNING`, before the
-//!   preempted one goes on. Calling `on_interrupt` from anywhere but the handler of the
-//!   executor's line is a bug that debug builds catch with an assertion (a read of
-//!   `ICSR`); in release builds it is not undefined behaviour (polls still never overlap)
-//!   but runs that batch at the caller's priority.
+//!   preempted one goes on.
+//! - Tasks run in one context only: `on_interrupt` called from anywhere but the handler
+//!   of the executor's line (thread mode, another handler) panics (a read of `ICSR`, about
+//!   five instructions per interrupt). Tasks spawned through a `Spawner` of this executor
+//!   may hold `!Send` state, which must never be polled from two contexts.
 //! - No lost wake-up: a wake that makes the run queue non-empty pends the line
 //!   (`NVIC_ISPR`, one store; for lines 0-31 a three-instruction pender). A line pended while its
 //!   handler runs is taken again as soon as the handler returns, so work queued during a
@@ -223,14 +224,14 @@ impl InterruptExecutor {
     ///
     /// Before `start` it does nothing (a stray pend of the line is harmless).
     ///
-    /// Cost: a load, a compare and two stores of the state word around the batch (the
-    /// check of the calling context is a debug assertion, see the module docs).
+    /// Cost: a load, a compare and two stores of the state word around the batch, and a
+    /// read of `ICSR` to check the calling context.
     ///
     /// # Panics
     /// If called while a batch of this executor runs: from within one of its tasks, or
     /// from a context that preempted its handler. Either would make two polls of one run
-    /// queue overlap. In debug builds also if called from anywhere but the handler of the
-    /// executor's line (thread mode, another handler).
+    /// queue overlap. Also if called from anywhere but the handler of the executor's line
+    /// (thread mode, another handler): its tasks must stay in one context.
     #[inline]
     pub fn on_interrupt(&'static self) {
         // Relaxed plus a compiler fence: on one core the handler is ordered after `start`
@@ -241,10 +242,9 @@ impl InterruptExecutor {
         if state != RUNNING {
             return not_running(state);
         }
-        debug_assert!(
-            active_exception() == self.line.load(Ordering::Relaxed) + 16,
-            "InterruptExecutor::on_interrupt called outside the handler of its interrupt"
-        );
+        if active_exception() != self.line.load(Ordering::Relaxed) + 16 {
+            wrong_context();
+        }
         // Load and store only (no read-modify-write, which thumbv6m would turn into a
         // critical section): on one core, a context preempting us between the load and
         // this store runs its whole batch and restores RUNNING before we go on.
@@ -286,6 +286,12 @@ fn not_running(state: u32) {
     if state == POLLING {
         panic!("InterruptExecutor::on_interrupt called while its batch runs (from a task?)");
     }
+}
+
+#[cold]
+#[inline(never)]
+fn wrong_context() -> ! {
+    panic!("InterruptExecutor::on_interrupt called outside the handler of its interrupt line");
 }
 
 /// The exception number being handled (ICSR.VECTACTIVE): 0 in thread mode, 16 + n in
