@@ -7,8 +7,8 @@
 
 mod time_support;
 
-use std::future::{poll_fn, Future};
-use std::pin::{pin, Pin};
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Barrier};
 use std::task::{Context, Wake, Waker};
@@ -16,7 +16,7 @@ use std::task::{Context, Wake, Waker};
 use futures_util::stream::{FuturesUnordered, StreamExt};
 use mote::time::drivers::sim::{self, SimDriver};
 use mote::time::{with_timeout, Duration, Instant, Ticker, TimeoutError, Timer};
-use time_support::block_on;
+use time_support::{block_on, counted};
 
 mote::time_driver!(
     static DRIVER: SimDriver = SimDriver::new();
@@ -42,18 +42,6 @@ impl Wake for CountWaker {
 }
 fn count_waker() -> Arc<CountWaker> {
     Arc::new(CountWaker(AtomicUsize::new(0)))
-}
-
-/// Awaits `fut`, counting its polls in `polls`; panics once they pass `limit` (a busy
-/// poll would otherwise spin for ever on virtual time, which moves only when idle).
-async fn counted<F: Future>(fut: F, polls: &AtomicUsize, limit: usize) -> F::Output {
-    let mut fut = pin!(fut);
-    poll_fn(|cx| {
-        let n = polls.fetch_add(1, Ordering::SeqCst) + 1;
-        assert!(n <= limit, "busy polling: {n} polls, limit {limit}");
-        fut.as_mut().poll(cx)
-    })
-    .await
 }
 
 #[test]

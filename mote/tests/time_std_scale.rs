@@ -5,8 +5,11 @@
 //! `cargo test -p mote --features std,time --test time_std_scale`.
 #![cfg(all(feature = "std", feature = "time"))]
 
+#[path = "time_support/mod.rs"]
+mod time_support;
+
 use std::cell::Cell;
-use std::future::{poll_fn, Future};
+use std::future::Future;
 use std::pin::{pin, Pin};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -18,6 +21,7 @@ use mote::executor::Executor;
 use mote::time::driver::{AlarmCallback, AlarmHandle, Driver};
 use mote::time::drivers::std::StdDriver;
 use mote::time::{Duration, Instant, Timer};
+use time_support::counted;
 
 /// The std driver, counting `now()` calls per thread.
 struct CountingStd;
@@ -53,17 +57,6 @@ fn executor() -> &'static Executor {
 
 /// Small counts under Miri, whose clock and threads are slow.
 const SCALE: usize = if cfg!(miri) { 1 } else { 4 };
-
-/// Awaits `fut`, counting its polls in `polls`; panics once they pass `limit`.
-async fn counted<F: Future>(fut: F, polls: &AtomicUsize, limit: usize) -> F::Output {
-    let mut fut = pin!(fut);
-    poll_fn(|cx| {
-        let n = polls.fetch_add(1, Ordering::SeqCst) + 1;
-        assert!(n <= limit, "busy polling: {n} polls, limit {limit}");
-        fut.as_mut().poll(cx)
-    })
-    .await
-}
 
 /// A waker that counts its wakes and unparks a thread; `Arc::strong_count` of it counts
 /// the live clones.

@@ -94,3 +94,15 @@ pub fn poll_once<F: Future>(fut: Pin<&mut F>) -> Poll<F::Output> {
     let waker = Waker::from(Flag::new());
     fut.poll(&mut Context::from_waker(&waker))
 }
+
+/// Awaits `fut`, counting its polls in `polls`; panics once they pass `limit` (a busy
+/// poll would otherwise spin for ever on virtual time, which moves only when idle).
+pub async fn counted<F: Future>(fut: F, polls: &AtomicUsize, limit: usize) -> F::Output {
+    let mut fut = pin!(fut);
+    std::future::poll_fn(|cx| {
+        let n = polls.fetch_add(1, Ordering::SeqCst) + 1;
+        assert!(n <= limit, "busy polling: {n} polls, limit {limit}");
+        fut.as_mut().poll(cx)
+    })
+    .await
+}
