@@ -68,9 +68,10 @@
 //!   its alarm interrupt bound to the driver's handler. A board crate usually does both
 //!   (`mote-mps2`'s `time-driver` feature: the CMSDK dual timer); otherwise use the
 //!   SysTick driver (`time::drivers::systick`, feature `cortex-m`). Without one,
-//!   linking fails with undefined `_mote_time_now`: also the case when the board crate
-//!   is a dependency that the program's code never names, so the linker drops it; then
-//!   add `use mote_mps2 as _;` (your board crate's name).
+//!   linking fails with `undefined symbol: mote::time: no time driver linked (...)`:
+//!   also the case when the board crate is a dependency that the program's code never
+//!   names, so the linker drops it; then add `use mote_mps2 as _;` (your board crate's
+//!   name).
 //! - **One core.** The `cortex-m` backend is **single-core**: on a multi-core chip, Mote
 //!   runs on one core, and no other core may wake its tasks (see `Executor`'s docs with
 //!   that feature; it cannot be checked).

@@ -4,8 +4,11 @@
 //! - Exactly one driver serves the whole program. It is registered once, with
 //!   [`time_driver!`](crate::time_driver), on stable Rust and without a type parameter
 //!   leaking into the executor or the timer types: the macro defines a handful of
-//!   `#[no_mangle]` Rust-ABI functions (`_mote_time_*`) and the core calls those.
-//!   No driver: link error `undefined symbol: _mote_time_now` (only if time is used).
+//!   Rust-ABI functions with fixed symbol names and the core calls those. Each symbol
+//!   name is a sentence, so a program without a driver (only if time is used) fails to
+//!   link with an error that says what to add: `undefined symbol: mote::time: no time
+//!   driver linked (register one with mote::time_driver!, or add `use <board crate> as
+//!   _;` if your board crate provides it) [now]`.
 //!   Two drivers: link error `symbol multiply defined`.
 //! - The clock is a monotonic `u64` tick counter at [`TICK_HZ`](super::TICK_HZ) that
 //!   never wraps (the driver extends narrower hardware counters).
@@ -188,9 +191,24 @@ pub trait Driver: Send + Sync + 'static {
     }
 }
 
+/// The symbol of the driver entry point `$name`: a sentence that a linker error for a
+/// missing driver shows as is.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __mote_time_symbol {
+    ($name:literal) => {
+        concat!(
+            "mote::time: no time driver linked (register one with mote::time_driver!, or add ",
+            "`use <board crate> as _;` if your board crate provides it) [",
+            $name,
+            "]"
+        )
+    };
+}
+
 /// Registers the program's time driver: `time_driver!(static NAME: Type = expr;)`.
 ///
-/// Defines the `static` and the `_mote_time_*` symbols through which Mote reaches it.
+/// Defines the `static` and the symbols through which Mote reaches it.
 /// Use it exactly once per program (a second use fails to link with "symbol multiply
 /// defined"), in the binary or in a board-support crate.
 ///
@@ -209,15 +227,15 @@ macro_rules! time_driver {
         $vis static $name: $ty = $init;
 
         const _: () = {
-            #[unsafe(no_mangle)]
+            #[unsafe(export_name = $crate::__mote_time_symbol!("now"))]
             fn _mote_time_now() -> u64 {
                 <$ty as $crate::time::driver::Driver>::now(&$name)
             }
-            #[unsafe(no_mangle)]
+            #[unsafe(export_name = $crate::__mote_time_symbol!("allocate_alarm"))]
             fn _mote_time_allocate_alarm() -> ::core::option::Option<$crate::time::driver::AlarmHandle> {
                 <$ty as $crate::time::driver::Driver>::allocate_alarm(&$name)
             }
-            #[unsafe(no_mangle)]
+            #[unsafe(export_name = $crate::__mote_time_symbol!("set_alarm"))]
             fn _mote_time_set_alarm(
                 alarm: $crate::time::driver::AlarmHandle,
                 at: u64,
@@ -225,11 +243,11 @@ macro_rules! time_driver {
             ) -> bool {
                 <$ty as $crate::time::driver::Driver>::set_alarm(&$name, alarm, at, callback)
             }
-            #[unsafe(no_mangle)]
+            #[unsafe(export_name = $crate::__mote_time_symbol!("idle"))]
             fn _mote_time_idle() -> bool {
                 <$ty as $crate::time::driver::Driver>::idle(&$name)
             }
-            #[unsafe(no_mangle)]
+            #[unsafe(export_name = $crate::__mote_time_symbol!("fallback_queue"))]
             fn _mote_time_fallback_queue() -> &'static $crate::time::fallback::FallbackQueue {
                 <$ty as $crate::time::driver::Driver>::fallback_queue(&$name)
             }
@@ -239,15 +257,20 @@ macro_rules! time_driver {
 
 // The symbols `time_driver!` defines. Keep the two lists in sync.
 unsafe extern "Rust" {
+    #[link_name = crate::__mote_time_symbol!("now")]
     fn _mote_time_now() -> u64;
+    #[link_name = crate::__mote_time_symbol!("allocate_alarm")]
     fn _mote_time_allocate_alarm() -> Option<AlarmHandle>;
+    #[link_name = crate::__mote_time_symbol!("set_alarm")]
     fn _mote_time_set_alarm(alarm: AlarmHandle, at: u64, callback: AlarmCallback) -> bool;
+    #[link_name = crate::__mote_time_symbol!("idle")]
     fn _mote_time_idle() -> bool;
+    #[link_name = crate::__mote_time_symbol!("fallback_queue")]
     fn _mote_time_fallback_queue() -> &'static FallbackQueue;
 }
 
-// Named invariant, cited below as "Registered Driver Invariant": each `_mote_time_*`
-// symbol is defined by `time_driver!` with exactly the signature declared above and
+// Named invariant, cited below as "Registered Driver Invariant": each of these
+// symbols is defined by `time_driver!` with exactly the signature declared above and
 // forwards to a `Driver` method, which is safe to call. Anyone who defines one by hand
 // does so with `#[unsafe(no_mangle)]` and thereby vouches for the same signature.
 
