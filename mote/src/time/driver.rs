@@ -6,9 +6,13 @@
 //!   leaking into the executor or the timer types: the macro defines a handful of
 //!   Rust-ABI functions with fixed symbol names and the core calls those. Each symbol
 //!   name is a sentence, so a program without a driver (only if time is used) fails to
-//!   link with an error that says what to add: `undefined symbol: mote::time: no time
-//!   driver linked (register one with mote::time_driver!, or add `use <board crate> as
-//!   _;` if your board crate provides it) [now]`.
+//!   link with an error that says what to add:
+//!
+//!   ```text
+//!   undefined symbol: mote::time: no time driver linked (register one with
+//!   mote::time_driver!, or add `use <board crate> as _;` if your board crate provides it) [now]
+//!   ```
+//!
 //!   Two drivers: link error `symbol multiply defined`.
 //! - The clock is a monotonic `u64` tick counter at [`TICK_HZ`](super::TICK_HZ) that
 //!   never wraps (the driver extends narrower hardware counters).
