@@ -24,9 +24,9 @@
 //!   earliest armed deadline of the [`ALARM_SLOTS`] slots. When it fires, the handler
 //!   takes the earliest due slot and re-programs the comparator for the next deadline in
 //!   one critical section (one clock reading), then runs that callback outside the
-//!   critical section; a further due slot pends the interrupt again, so every due
-//!   callback runs once, earliest first. Deadlines beyond one counter period are reached
-//!   in several hops.
+//!   critical section; a further due slot gets the comparator loaded with one cycle, so
+//!   the handler runs again at once: every due callback runs once, earliest first.
+//!   Deadlines beyond one counter period are reached in several hops.
 //! - **No lost alarm.** `set_alarm` reads the clock, returns `false` if the deadline has
 //!   been reached, and otherwise loads the comparator with the exact number of cycles
 //!   from that reading to the first cycle of the deadline's tick, all in one critical
@@ -36,12 +36,15 @@
 //!   operation is one critical section.
 //! - The clock starts at 0 on first use (the first `now()` or `set_alarm`), not at reset.
 //!
-//! Costs (thumbv7m, opt-level `s`, LTO, measured in `examples/` `blinky` with
-//! `llvm-nm --size-sort`): about 460 bytes of code in all (`now` 40, `set_alarm` 92,
-//! `allocate_alarm` 40, the interrupt handler 72, the clock reading, comparator
-//! programming and start-up shared by them), and 76 bytes of `.bss` (16 per slot),
-//! nothing in `.data`. Reading the clock is about 30 instructions; `set_alarm` about 70
-//! plus 8 per slot.
+//! Costs, measured in `examples/`' `blinky` (release: opt-level `s`, LTO) with
+//! `llvm-nm --size-sort`: 632 bytes of code on thumbv7m (`now` 24, `set_alarm` 116,
+//! `allocate_alarm` 48, the `DUALTIMER` handler 42, and the three functions they share:
+//! the clock reading 104, the comparator programming 240, the start-up 58), 612 on
+//! thumbv6m (which calls the 32-bit `__aeabi_uidiv` for the division by `DEN`); 80 bytes
+//! of `.bss` (16 per alarm slot) and nothing in `.data`. The previous version, which
+//! counted 2³²-cycle wraps and converted with a running quotient, took 1 122 bytes of
+//! code and 96 bytes of `.data`. Time: a clock reading is about 30 instructions; the
+//! comparator programming about 25 plus 15 per slot.
 //!
 //! Resources it takes: the dual timer and its interrupt line (binding `DUALTIMER`
 //! yourself, with `bind_interrupts!` or `#[interrupt]`, is a duplicate-symbol link error),
@@ -300,9 +303,10 @@ fn program(s: &State, now: u64, mut take: bool) -> Option<AlarmCallback> {
 /// The `DUALTIMER` interrupt: counts a wrap, takes the earliest due slot's callback and
 /// re-programs the comparator for the other slots, all in one critical section with one
 /// clock reading; then runs the callback outside it (it may re-arm: `set_alarm`
-/// re-programs the comparator itself). If another slot is due already, `program` pends
-/// this interrupt again, so each run handles one callback, earliest deadline first, and
-/// the common case (one due slot) costs one lock and one reading.
+/// re-programs the comparator itself). If another slot is due already, `program` loads
+/// the comparator with one cycle, so this interrupt comes again at once: each run handles
+/// one callback, earliest deadline first, and the common case (one due slot) costs one
+/// lock and one reading.
 #[allow(non_snake_case)]
 #[no_mangle]
 extern "C" fn DUALTIMER() {

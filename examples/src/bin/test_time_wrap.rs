@@ -1,4 +1,4 @@
-//! Firmware test (issue "Time"): the time driver's 32-bit free-running counter wraps
+//! Firmware test (issue "Time"): the time driver's 32-bit counter wraps
 //! without `Instant` going backwards or a timer misfiring.
 //!
 //! `time_driver::skip_to_counter_wrap` (test support) moves the counter forward to just
