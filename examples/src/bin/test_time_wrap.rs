@@ -1,14 +1,15 @@
-//! Firmware test (issue "Time"): the time driver's 32-bit free-running counter wraps
+//! Firmware test (issue "Time"): the time driver's 32-bit counter wraps
 //! without `Instant` going backwards or a timer misfiring.
 //!
 //! `time_driver::skip_to_counter_wrap` (test support) moves the counter forward to just
 //! before its wrap. Checks:
 //! 1. busy-reading `Instant::now()` and the driver's cycle count across the wrap: never
-//!    decreasing, and past 2³² cycles afterwards (the wrap was counted once, not lost);
+//!    decreasing, and past one counter period (`WRAP_CYCLES`) afterwards (the wrap was
+//!    counted once, not lost);
 //! 2. a 10 ms `Timer` started 5 ms before the (next) wrap, so the wrap happens while the
 //!    executor sleeps: it completes after 10 ms (plus the wake-up latency), measured both by `Instant` and
-//!    by the independent CMSDK TIMER0; the cycle count is then past 2 · 2³²;
-//! 3. a 200 s timer, longer than one counter period (171.8 s), so the comparator reaches
+//!    by the independent CMSDK TIMER0; the cycle count is then past 2 · `WRAP_CYCLES`;
+//! 3. a 200 s timer, longer than one counter period (134.2 s), so the comparator reaches
 //!    it in two hops: it completes after 200 s (plus the wake-up latency).
 //!
 //! Needs deterministic time: xtask runs firmware with `-icount shift=0,sleep=off`, where
@@ -30,7 +31,7 @@ bind_interrupts!(struct Irqs {
 
 static EXECUTOR: Executor = Executor::new();
 
-const WRAP: u64 = 1 << 32;
+const WRAP: u64 = time_driver::WRAP_CYCLES as u64;
 const CYCLES_PER_MS: u32 = (CLOCK_HZ / 1000) as u32;
 const CYCLES_PER_TICK: u32 = (CLOCK_HZ / TICK_HZ) as u32;
 /// Allowed lateness: the wake-up path (alarm interrupt, executor, poll) measured here
@@ -73,7 +74,7 @@ async fn scenario() {
         monotonic,
     );
     checks.check(
-        "the wrap is counted: cycles past 2^32, not back near 0",
+        "the wrap is counted: cycles past one period, not back near 0",
         (WRAP..2 * WRAP).contains(&last_cycles),
     );
     checks.check(
