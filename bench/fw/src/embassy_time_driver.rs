@@ -7,9 +7,12 @@
 //! embassy-time-driver 0.2: `Driver::schedule_wake` owns the queue).
 //!
 //! Guarantees:
-//! - 1 MHz ticks (`tick-hz-1_000_000`, Mote's default rate), computed on every read from a
-//!   64-bit count of 25 MHz timer cycles (`ticks = cycles / 25`), so nothing drifts; the
-//!   clock never wraps (module 1's 32-bit wraps are counted) and starts at 0 on first use.
+//! - 1 MHz ticks (`tick-hz-1_000_000`, Mote's default rate), exact: module 1 runs
+//!   periodically over `WRAP_CYCLES` = 25 · 2^27 cycles (2^27 ticks, about 134 s), so a
+//!   tick count is `wraps << 27` plus the cycles of the current period divided by 25 (a
+//!   32-bit division); the clock never wraps (the periods are counted) and starts at 0 on
+//!   first use. The same technique as Mote's driver (mote-mps2's `time_driver`), so that
+//!   neither runtime's figures carry a 64-bit division the other avoids.
 //! - `now()` is race-free: the counter and the wrap count are read in one critical
 //!   section, and a wrap whose interrupt has not run yet is counted by the reader.
 //! - An alarm never fires early: module 2 is loaded with `deadline - now` cycles from a
@@ -20,7 +23,7 @@
 //!   alarm interrupt does the same. Everything runs in one critical section.
 //!
 //! Its cost is part of Embassy's figures, so it does no more work than Mote's driver: one
-//! critical section per operation and a `u64` division by 25 per clock read.
+//! critical section per operation and a 32-bit division per clock read.
 
 use core::cell::{Cell, RefCell};
 use core::ptr;
@@ -33,7 +36,11 @@ use embassy_time_queue_utils::Queue;
 use mote_mps2::Interrupt;
 
 /// Timer cycles per tick: 25 MHz APB clock, 1 MHz ticks.
-const CYCLES_PER_TICK: u64 = 25;
+const CYCLES_PER_TICK: u32 = 25;
+/// Ticks per period of module 1, a power of two.
+const WRAP_SHIFT: u32 = 27;
+/// Cycles per period of module 1: a whole number of ticks that fits 32 bits.
+const WRAP_CYCLES: u32 = CYCLES_PER_TICK << WRAP_SHIFT;
 const CLOCK: usize = 0x4000_2000; // dual timer, module 1
 const ALARM: usize = 0x4000_2020; // dual timer, module 2
 const LOAD: usize = 0x00;
@@ -46,8 +53,8 @@ const SIZE32: u32 = 1 << 1;
 const INTEN: u32 = 1 << 5;
 const PERIODIC: u32 = 1 << 6;
 const ENABLE: u32 = 1 << 7;
-/// Module 1: 32-bit free-running, interrupt on each wrap.
-const CLOCK_MODE: u32 = SIZE32 | INTEN;
+/// Module 1: 32-bit periodic (reloads `WRAP_CYCLES - 1`), interrupt on each wrap.
+const CLOCK_MODE: u32 = SIZE32 | INTEN | PERIODIC;
 /// Module 2: 32-bit one-shot from `LOAD`, interrupt when it reaches 0.
 const ALARM_MODE: u32 = ONESHOT | SIZE32 | INTEN | PERIODIC;
 const MAX: u32 = u32::MAX;
@@ -65,7 +72,7 @@ fn write(base: usize, reg: usize, value: u32) {
 
 struct State {
     started: Cell<bool>,
-    /// Wraps of module 1 counted so far (2^32 cycles each).
+    /// Periods of module 1 counted so far (`WRAP_CYCLES` cycles each).
     wraps: Cell<u32>,
     /// The deadline module 2 is armed for (ticks), `u64::MAX` when disarmed.
     alarm_at: Cell<u64>,
@@ -83,7 +90,7 @@ impl Mps2EmbassyDriver {
         if !s.started.get() {
             s.started.set(true);
             write(CLOCK, CONTROL, CLOCK_MODE);
-            write(CLOCK, LOAD, MAX);
+            write(CLOCK, LOAD, WRAP_CYCLES - 1);
             write(CLOCK, INTCLR, 1);
             write(ALARM, CONTROL, ALARM_MODE);
             write(ALARM, INTCLR, 1);
@@ -95,8 +102,9 @@ impl Mps2EmbassyDriver {
         s
     }
 
-    /// Cycles since the clock started; counts a wrap whose interrupt is still pending.
-    fn cycles(s: &State) -> u64 {
+    /// (periods, cycles into the current period) since the clock started; counts a wrap
+    /// whose interrupt is still pending.
+    fn cycles(s: &State) -> (u32, u32) {
         let v1 = read(CLOCK, VALUE);
         let v = if read(CLOCK, RIS) & 1 == 0 {
             v1
@@ -108,7 +116,13 @@ impl Mps2EmbassyDriver {
             }
             v2
         };
-        (u64::from(s.wraps.get()) << 32) + u64::from(MAX - v)
+        (s.wraps.get(), WRAP_CYCLES - 1 - v)
+    }
+
+    /// Ticks since the clock started.
+    fn ticks(s: &State) -> u64 {
+        let (wraps, c) = Self::cycles(s);
+        (u64::from(wraps) << WRAP_SHIFT) + u64::from(c / CYCLES_PER_TICK)
     }
 
     /// Arms module 2 for tick `at`; `false` (nothing armed) if `at` has been reached.
@@ -119,12 +133,14 @@ impl Mps2EmbassyDriver {
         if at == u64::MAX {
             return true;
         }
-        let now = Self::cycles(s);
-        if at <= now / CYCLES_PER_TICK {
+        let (wraps, c) = Self::cycles(s);
+        let now = u64::from(wraps) * u64::from(WRAP_CYCLES) + u64::from(c);
+        let at_cycles = at.saturating_mul(u64::from(CYCLES_PER_TICK));
+        if at_cycles <= now {
             s.alarm_at.set(u64::MAX);
             return false;
         }
-        let delta = at.saturating_mul(CYCLES_PER_TICK) - now;
+        let delta = at_cycles - now;
         let load = u32::try_from(delta).unwrap_or(MAX);
         write(ALARM, LOAD, load);
         write(ALARM, CONTROL, ALARM_MODE | ENABLE);
@@ -135,7 +151,7 @@ impl Mps2EmbassyDriver {
     fn dispatch(s: &State) {
         let mut queue = s.queue.borrow_mut();
         loop {
-            let now = Self::cycles(s) / CYCLES_PER_TICK;
+            let now = Self::ticks(s);
             let next = queue.next_expiration(now);
             if Self::set_alarm(s, next) {
                 break;
@@ -148,7 +164,7 @@ impl Mps2EmbassyDriver {
     fn on_interrupt(&self) {
         critical_section::with(|cs| {
             let s = self.state(cs);
-            let now = Self::cycles(s) / CYCLES_PER_TICK;
+            let now = Self::ticks(s);
             if read(ALARM, RIS) & 1 == 0 {
                 return;
             }
@@ -169,7 +185,7 @@ impl Mps2EmbassyDriver {
 
 impl Driver for Mps2EmbassyDriver {
     fn now(&self) -> u64 {
-        critical_section::with(|cs| Self::cycles(self.state(cs)) / CYCLES_PER_TICK)
+        critical_section::with(|cs| Self::ticks(self.state(cs)))
     }
 
     fn schedule_wake(&self, at: u64, waker: &Waker) {
