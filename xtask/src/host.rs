@@ -372,6 +372,32 @@ fn miri_test(root: &Path, target: &[&str], flags: &str) -> Result<(), Error> {
     )
 }
 
+/// Builds `mote` for Cortex-M (with `time` and `trace`) with the declared minimum Rust
+/// version, so `rust-version` stays true.
+pub fn msrv(root: &Path, report: &mut Report) {
+    let msrv = crate::setup::MSRV;
+    report.step(
+        format!("msrv: mote (cortex-m,time,trace) builds with Rust {msrv}"),
+        || {
+            crate::setup::msrv()?;
+            cmd::run(
+                cmd::cargo(root)
+                    .args([
+                        &format!("+{msrv}"),
+                        "build",
+                        "-p",
+                        "mote",
+                        "--features",
+                        "cortex-m,time,trace",
+                        "--target",
+                        "thumbv7m-none-eabi",
+                    ])
+                    .env("CARGO_TARGET_DIR", root.join("target/msrv")),
+            )
+        },
+    );
+}
+
 /// Runs every [`CLIPPY`] entry with warnings denied.
 pub fn clippy(root: &Path, report: &mut Report) {
     for (name, dir, args) in CLIPPY {

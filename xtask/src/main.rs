@@ -103,6 +103,7 @@ fn test(root: &Path, quick: bool) -> Result<(), Error> {
         host::loom(root, &mut report);
     }
     host::clippy(root, &mut report);
+    host::msrv(root, &mut report);
     host::docs(root, &mut report);
     firmware::test_all(root, &mut report);
     report.print();

@@ -32,6 +32,25 @@ pub fn firmware() -> Result<(), Error> {
     qemu()
 }
 
+/// The minimum supported Rust version, as `rust-version` in the workspace manifest
+/// declares it (`#[unsafe(naked)]` in the Cortex-M interrupt executor's pender needs
+/// 1.88). The test command builds the Cortex-M crate with it.
+pub const MSRV: &str = "1.88";
+
+/// The [`MSRV`] toolchain with the thumbv7m target (a minimal profile: a quick no-op when
+/// present).
+pub fn msrv() -> Result<(), Error> {
+    cmd::run(Command::new("rustup").args([
+        "toolchain",
+        "install",
+        MSRV,
+        "--profile",
+        "minimal",
+        "--target",
+        "thumbv7m-none-eabi",
+    ]))
+}
+
 /// The nightly toolchain's Miri and rust-src components (installing a minimal nightly
 /// first if there is none).
 pub fn miri() -> Result<(), Error> {
