@@ -86,8 +86,11 @@ pub fn exists(program: &str) -> bool {
 pub struct Captured {
     /// Exit status, or `None` if the time-out killed the child.
     pub status: Option<ExitStatus>,
-    /// Standard output and standard error, each complete.
+    /// Standard output and standard error, each complete (`stdout` as text, invalid
+    /// UTF-8 replaced; `raw_stdout` as the bytes, e.g. defmt frames).
     pub stdout: String,
+    /// Standard output, byte for byte.
+    pub raw_stdout: Vec<u8>,
     /// Standard error.
     pub stderr: String,
     /// Wall-clock time the child ran.
@@ -125,19 +128,22 @@ pub fn run_with_timeout(
         thread::sleep(Duration::from_millis(5));
     };
     let elapsed = start.elapsed();
+    let raw_stdout = stdout.join().unwrap_or_default();
+    let stderr = stderr.join().unwrap_or_default();
     Ok(Captured {
         status,
-        stdout: stdout.join().unwrap_or_default(),
-        stderr: stderr.join().unwrap_or_default(),
+        stdout: String::from_utf8_lossy(&raw_stdout).into_owned(),
+        raw_stdout,
+        stderr: String::from_utf8_lossy(&stderr).into_owned(),
         elapsed,
     })
 }
 
-fn drain(mut pipe: impl Read + Send + 'static) -> thread::JoinHandle<String> {
+fn drain(mut pipe: impl Read + Send + 'static) -> thread::JoinHandle<Vec<u8>> {
     thread::spawn(move || {
         let mut bytes = Vec::new();
         let _ = pipe.read_to_end(&mut bytes);
-        String::from_utf8_lossy(&bytes).into_owned()
+        bytes
     })
 }
 

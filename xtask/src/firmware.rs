@@ -8,12 +8,21 @@
 //! Size: every example has a ceiling on its `.text`, `.data` and `.bss` per target in
 //! `examples/budgets.txt`, checked after each build (see [`crate::size`]).
 //!
+//! defmt: the binaries of a package marked [`Package::defmt`] log with defmt over
+//! semihosting, so QEMU's standard output carries defmt frames, not text. The run pipes
+//! those bytes through `defmt-print -e <elf>` (the ecosystem's host decoder, installed by
+//! [`crate::setup::defmt_print`]) with a fixed log format, and the decoded text is what is
+//! compared with `examples/expected/<name>.txt`. UART0 goes to QEMU's standard error
+//! (`-serial file:/dev/stderr`) so that text on it (a panic message) cannot corrupt the
+//! frames and still shows in a failure report.
+//!
 //! UART input: if `examples/input/<name>.txt` exists, QEMU's standard input is that file,
 //! so its bytes arrive on UART0's receiver (`-serial stdio`), as fast as the firmware
 //! takes them; at its end the receiver simply gets nothing more.
 
 use std::env;
 use std::fs;
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Duration;
@@ -65,6 +74,9 @@ pub struct Package {
     /// The (target, machine) pairs `cargo xtask test` runs every binary on; the first
     /// pair with a given target also names the default machine of `cargo xtask qemu`.
     pub runs: &'static [(&'static str, &'static str)],
+    /// Its binaries log with defmt over semihosting: their standard output is decoded by
+    /// `defmt-print` before it is judged (see the module docs).
+    pub defmt: bool,
 }
 
 /// The firmware packages. Each package is built by a cargo invocation of its own, so
@@ -73,33 +85,45 @@ pub struct Package {
 /// `mote-examples-microbit` is another board altogether, and
 /// `mote-examples-microbit-systick` runs mote's SysTick driver on it with the board's own
 /// driver off; `mote-examples-trace` turns on `mote/trace` (a larger task header) for its
-/// binaries only. Binary names are unique across packages (they share one target folder, and
+/// binaries only; `mote-examples-defmt` brings defmt and its semihosting logger, which no
+/// other example carries. Binary names are unique across packages (they share one target folder, and
 /// golden output is looked up by name).
 pub const PACKAGES: &[Package] = &[
     Package {
         name: "mote-examples",
         dir: "examples/src/bin",
         runs: TEST_TARGETS,
+        defmt: false,
     },
     Package {
         name: "mote-examples-systick",
         dir: "examples/systick/src/bin",
         runs: TEST_TARGETS,
+        defmt: false,
     },
     Package {
         name: "mote-examples-trace",
         dir: "examples/trace/src/bin",
         runs: TEST_TARGETS,
+        defmt: false,
     },
     Package {
         name: "mote-examples-microbit",
         dir: "examples/microbit/src/bin",
         runs: MICROBIT_TARGETS,
+        defmt: false,
     },
     Package {
         name: "mote-examples-microbit-systick",
         dir: "examples/microbit-systick/src/bin",
         runs: MICROBIT_TARGETS,
+        defmt: false,
+    },
+    Package {
+        name: "mote-examples-defmt",
+        dir: "examples/defmt/src/bin",
+        runs: TEST_TARGETS,
+        defmt: true,
     },
 ];
 
@@ -127,6 +151,11 @@ fn package_of(root: &Path, bin: &str) -> Result<Option<&'static Package>, Error>
         }
     }
     Ok(None)
+}
+
+/// True when `bin` belongs to a package that logs with defmt ([`Package::defmt`]).
+pub fn logs_defmt(root: &Path, bin: &str) -> Result<bool, Error> {
+    Ok(package_of(root, bin)?.is_some_and(|package| package.defmt))
 }
 
 /// The machine `cargo xtask qemu` runs `bin` built for `target` on: the machine of the
@@ -226,7 +255,9 @@ pub enum Run {
 /// Examples that read keys from UART0: interactive runs give them real time.
 pub const KEYBOARD_EXAMPLES: &[&str] = &["button", "uart_echo", "uart_idle"];
 
-/// The QEMU command line for `elf` on `machine`, run as `run` says.
+/// The QEMU command line for `elf` on `machine`, run as `run` says. With `defmt` (a
+/// binary of a [`Package::defmt`] package) standard output is left to the defmt frames
+/// alone: UART0 goes to standard error and there is no console, whatever `run` says.
 ///
 /// Why `-icount shift=0,sleep=off` for test runs: without it, QEMU's timers (SysTick, the
 /// CMSDK timers behind `mote::time`) follow the host clock, so a timing test depends on
@@ -237,10 +268,17 @@ pub const KEYBOARD_EXAMPLES: &[&str] = &["button", "uart_echo", "uart_idle"];
 /// run to run, and idle time costs no wall-clock time. One QEMU 7.2 quirk of `sleep=off`
 /// (measured): a short periodic CMSDK timer (1 ms) raises only about every other period
 /// interrupt while the CPU idles; tests of `PeriodicTimer` must not count on all of them.
-pub fn qemu(machine: &str, elf: &Path, run: Run) -> Command {
+pub fn qemu(machine: &str, elf: &Path, run: Run, defmt: bool) -> Command {
     let mut cmd = Command::new(QEMU);
     cmd.args(["-machine", machine]);
     match run {
+        _ if defmt => {
+            cmd.args(["-display", "none", "-monitor", "none"]);
+            cmd.args(["-serial", "file:/dev/stderr"]);
+            if run != Run::ConsoleRealTime {
+                cmd.args(["-icount", "shift=0,sleep=off"]);
+            }
+        }
         Run::Test => {
             cmd.args(["-display", "none", "-monitor", "none", "-serial", "stdio"]);
             cmd.args(["-icount", "shift=0,sleep=off"]);
@@ -295,15 +333,26 @@ pub fn test_all(root: &Path, report: &mut Report) {
                 .runs
                 .iter()
                 .filter(|(t, _)| *t == target)
-                .flat_map(move |(_, machine)| bins.iter().map(move |bin| (*machine, bin)))
+                .flat_map(move |(_, machine)| {
+                    bins.iter().map(move |bin| (*machine, bin, package.defmt))
+                })
         });
-        for (machine, bin) in runs {
+        for (machine, bin, defmt) in runs {
             let name = format!("firmware: {machine} {target} {bin}");
-            let mut qemu = qemu(machine, &elf_dir.join(bin), Run::Test);
+            let elf = elf_dir.join(bin);
+            let mut qemu = qemu(machine, &elf, Run::Test, defmt);
             let run =
                 input(root, bin).and_then(|stdin| cmd::run_with_timeout(&mut qemu, timeout, stdin));
             let (result, elapsed) = match run {
-                Ok(captured) => (judge(root, bin, &captured, timeout), captured.elapsed),
+                Ok(mut captured) => {
+                    let decoded = if defmt {
+                        decode_defmt(&elf, &captured.raw_stdout).map(|text| captured.stdout = text)
+                    } else {
+                        Ok(())
+                    };
+                    let result = decoded.and_then(|()| judge(root, bin, &captured, timeout));
+                    (result, captured.elapsed)
+                }
                 Err(e) => (Err(e), Duration::ZERO),
             };
             report.push(Outcome {
@@ -313,6 +362,47 @@ pub fn test_all(root: &Path, report: &mut Report) {
             });
         }
     }
+}
+
+/// The `defmt-print` command that decodes the frames of `elf`, one line per message:
+/// time stamp, level, text. The format is given explicitly (no file/line locations, which
+/// name host paths) so the output is the same on every machine.
+pub fn defmt_print(elf: &Path) -> Command {
+    let mut cmd = Command::new(crate::setup::DEFMT_PRINT);
+    cmd.arg("-e").arg(elf);
+    cmd.args(["--log-format", "{t} {L} {s}"]);
+    cmd.arg("stdin");
+    cmd
+}
+
+/// Decodes the defmt frames `frames` of a run of `elf` with [`defmt_print`].
+fn decode_defmt(elf: &Path, frames: &[u8]) -> Result<String, Error> {
+    let mut decoder = defmt_print(elf);
+    cmd::echo(&decoder);
+    let mut child = decoder
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("cannot start {}: {e}", crate::setup::DEFMT_PRINT))?;
+    let mut stdin = child.stdin.take().expect("stdin is piped");
+    let frames = frames.to_vec();
+    // Written from a thread: the decoder's output pipe is read below at the same time.
+    let writer = std::thread::spawn(move || stdin.write_all(&frames));
+    let out = child
+        .wait_with_output()
+        .map_err(|e| format!("{}: {e}", crate::setup::DEFMT_PRINT))?;
+    let written = writer.join().map_err(|_| "the frame writer panicked")?;
+    if !out.status.success() {
+        return Err(format!(
+            "{} failed ({}): {}",
+            crate::setup::DEFMT_PRINT,
+            out.status,
+            String::from_utf8_lossy(&out.stderr)
+        ));
+    }
+    written.map_err(|e| format!("cannot feed {}: {e}", crate::setup::DEFMT_PRINT))?;
+    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
 }
 
 /// Checks every example (a binary that is not a `test_*`) of the packages that run on
@@ -360,7 +450,10 @@ fn input(root: &Path, bin: &str) -> Result<Stdio, Error> {
 fn judge(root: &Path, bin: &str, run: &cmd::Captured, timeout: Duration) -> Result<(), Error> {
     let verdict = verdict(root, bin, run, timeout);
     if verdict.is_err() {
-        eprintln!("--- {bin}: UART output ---\n{}", run.stdout);
+        eprintln!(
+            "--- {bin}: output (UART0, or decoded defmt) ---\n{}",
+            run.stdout
+        );
         if !run.stderr.is_empty() {
             eprintln!("--- {bin}: QEMU stderr ---\n{}", run.stderr);
         }
@@ -418,7 +511,8 @@ fn compare(expected: &str, actual: &str) -> Result<(), Error> {
 
 #[cfg(test)]
 mod tests {
-    use super::{compare, test_targets, MACHINES, PACKAGES};
+    use super::{compare, qemu, test_targets, Run, MACHINES, PACKAGES};
+    use std::path::Path;
 
     #[test]
     fn every_run_names_a_known_target_and_machine() {
@@ -433,6 +527,24 @@ mod tests {
                 assert!(MACHINES.contains(machine), "{}: {machine}", package.name);
             }
         }
+    }
+
+    #[test]
+    fn defmt_runs_keep_stdout_for_the_frames() {
+        for run in [Run::Test, Run::Console, Run::ConsoleRealTime] {
+            let cmd = qemu("mps2-an385", Path::new("elf"), run, true);
+            let args: Vec<_> = cmd.get_args().map(|a| a.to_string_lossy()).collect();
+            assert!(!args.iter().any(|a| a == "-nographic"), "{args:?}");
+            assert!(
+                args.windows(2)
+                    .any(|w| w[0] == "-serial" && w[1] == "file:/dev/stderr"),
+                "{args:?}"
+            );
+        }
+        assert!(
+            PACKAGES.iter().any(|p| p.defmt),
+            "a defmt package is tested"
+        );
     }
 
     #[test]

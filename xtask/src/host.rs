@@ -232,6 +232,19 @@ pub const CLIPPY: &[(&str, &str, &[&str])] = &[
         ],
     ),
     (
+        "clippy: examples/defmt thumbv7m",
+        "examples",
+        &[
+            "clippy",
+            "--release",
+            "-p",
+            "mote-examples-defmt",
+            "--bins",
+            "--target",
+            "thumbv7m-none-eabi",
+        ],
+    ),
+    (
         "clippy: examples/microbit thumbv6m",
         "examples",
         &[

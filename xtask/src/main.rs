@@ -22,7 +22,7 @@ mod setup;
 mod size;
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, ExitCode};
+use std::process::{Command, ExitCode, Stdio};
 
 use cmd::Error;
 use report::Report;
@@ -92,6 +92,7 @@ fn root() -> PathBuf {
 
 fn test(root: &Path, quick: bool) -> Result<(), Error> {
     setup::firmware()?;
+    setup::defmt_print()?;
     if !quick {
         setup::miri()?;
     }
@@ -123,14 +124,50 @@ fn interactive(
         Some(machine) => machine,
         None => firmware::machine_for(root, example, target)?,
     };
+    let defmt = firmware::logs_defmt(root, example)?;
+    if defmt {
+        setup::defmt_print()?;
+    }
     let elf = firmware::build(root, target, Some(example))?.join(example);
-    eprintln!("Running {example} on {machine} (quit QEMU with Ctrl-A then X)");
     let run = if firmware::KEYBOARD_EXAMPLES.contains(&example) {
         firmware::Run::ConsoleRealTime
     } else {
         firmware::Run::Console
     };
-    cmd::run(&mut firmware::qemu(machine, &elf, run))
+    let mut qemu = firmware::qemu(machine, &elf, run, defmt);
+    if !defmt {
+        eprintln!("Running {example} on {machine} (quit QEMU with Ctrl-A then X)");
+        return cmd::run(&mut qemu);
+    }
+    eprintln!(
+        "Running {example} on {machine}, its defmt frames decoded by defmt-print (Ctrl-C quits)"
+    );
+    run_defmt(&mut qemu, &mut firmware::defmt_print(&elf))
+}
+
+/// Runs `qemu` with its standard output (defmt frames) piped into `decoder`, whose text
+/// output is the terminal's; an error unless both exit with status 0.
+fn run_defmt(qemu: &mut Command, decoder: &mut Command) -> Result<(), Error> {
+    cmd::echo(qemu);
+    cmd::echo(decoder);
+    let mut emulator = qemu
+        .stdout(Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("cannot start {:?}: {e}", qemu.get_program()))?;
+    let frames = emulator.stdout.take().expect("stdout is piped");
+    let decoded = decoder
+        .stdin(frames)
+        .status()
+        .map_err(|e| format!("cannot start {:?}: {e}", decoder.get_program()));
+    let ran = emulator.wait().map_err(|e| e.to_string())?;
+    let decoded = decoded?;
+    if !ran.success() {
+        return Err(format!("{:?} failed: {ran}", qemu.get_program()));
+    }
+    if !decoded.success() {
+        return Err(format!("{:?} failed: {decoded}", decoder.get_program()));
+    }
+    Ok(())
 }
 
 fn size(root: &Path, example: &str, target: &str) -> Result<(), Error> {

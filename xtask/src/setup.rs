@@ -1,5 +1,5 @@
 //! Set-up of a fresh machine: the Rust targets and components, the nightly Miri
-//! component, and QEMU. Each step is a quick no-op when its tool is already there.
+//! component, QEMU, and the host decoder of defmt logs (`defmt-print`). Each step is a quick no-op when its tool is already there.
 //!
 //! The machines this project runs on set `RUSTUP_AUTO_INSTALL=0`, so `rust-toolchain.toml`
 //! alone installs nothing: these commands must run explicitly.
@@ -17,6 +17,30 @@ pub const THUMB_TARGETS: &[&str] = &[
 
 /// The emulator the firmware runs on.
 pub const QEMU: &str = "qemu-system-arm";
+
+/// The host decoder of defmt frames (knurling-rs/defmt's `defmt-print`): reads raw frames
+/// on stdin and prints them as text, with the format strings taken from the ELF.
+pub const DEFMT_PRINT: &str = "defmt-print";
+
+/// Installs [`DEFMT_PRINT`] with `cargo install --locked` when it is missing (about three
+/// minutes of compiling on two cores; a no-op afterwards). Version 1.x decodes the frames
+/// of defmt 0.3 (what `mote`'s `defmt` feature and `defmt-semihosting` 0.1 use: defmt
+/// 0.3.100 and later build on defmt 1.x, same wire format).
+pub fn defmt_print() -> Result<(), Error> {
+    if cmd::exists(DEFMT_PRINT) {
+        return Ok(());
+    }
+    eprintln!("{DEFMT_PRINT} is missing: installing it (a few minutes of compiling)");
+    cmd::run(Command::new("cargo").args(["install", DEFMT_PRINT, "--locked"]))?;
+    if cmd::exists(DEFMT_PRINT) {
+        Ok(())
+    } else {
+        Err(format!(
+            "{DEFMT_PRINT} still not runnable after `cargo install {DEFMT_PRINT} --locked` \
+             (is ~/.cargo/bin on PATH?)"
+        ))
+    }
+}
 
 /// Thumb targets, llvm-tools and QEMU: what building and running firmware needs.
 pub fn firmware() -> Result<(), Error> {
