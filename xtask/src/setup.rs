@@ -21,6 +21,8 @@ pub const QEMU: &str = "qemu-system-arm";
 /// The host decoder of defmt frames (knurling-rs/defmt's `defmt-print`): reads raw frames
 /// on stdin and prints them as text, with the format strings taken from the ELF.
 pub const DEFMT_PRINT: &str = "defmt-print";
+/// The `defmt-print` release the golden output of `defmt_hello` was made with.
+const DEFMT_PRINT_VERSION: &str = "1.2.0";
 
 /// Installs [`DEFMT_PRINT`] with `cargo install --locked` when it is missing (about three
 /// minutes of compiling on two cores; a no-op afterwards). Version 1.x decodes the frames
@@ -31,7 +33,14 @@ pub fn defmt_print() -> Result<(), Error> {
         return Ok(());
     }
     eprintln!("{DEFMT_PRINT} is missing: installing it (a few minutes of compiling)");
-    cmd::run(Command::new("cargo").args(["install", DEFMT_PRINT, "--locked"]))?;
+    // A fixed version: the golden output depends on its formatting.
+    cmd::run(Command::new("cargo").args([
+        "install",
+        DEFMT_PRINT,
+        "--locked",
+        "--version",
+        DEFMT_PRINT_VERSION,
+    ]))?;
     if cmd::exists(DEFMT_PRINT) {
         Ok(())
     } else {
