@@ -250,6 +250,13 @@ impl ExecutorTimers {
         due
     }
 
+    /// `true` if a deadline may have been reached and [`take_due`](Self::take_due) has not
+    /// reported it yet (a load; the flag stays set).
+    #[inline]
+    pub fn is_due(&self) -> bool {
+        self.due.load(Ordering::Relaxed)
+    }
+
     /// `true` (once) if a new earliest deadline was scheduled since the last call: the
     /// executor then calls [`arm_alarm`](Self::arm_alarm). Only the owning executor calls
     /// it.
@@ -295,6 +302,23 @@ impl ExecutorTimers {
             // SAFETY: serialised by the critical section; every queued node was
             // queued through `schedule`, whose contract keeps it alive.
             unsafe { self.queue.borrow(cs).pop_due(now) }
+        })
+    }
+
+    /// [`pop_due`](Self::pop_due), also telling (from the same critical section) whether
+    /// another node is due at `now`: a caller popping every due node stops after the
+    /// last one without a further critical section just to find the queue not due.
+    /// A node scheduled after this call is not reported; as for `pop_due` with the
+    /// same `now`, a deadline reached since then is the alarm's to report.
+    pub fn pop_due_more(&self, now: u64) -> (Option<NonNull<TimerNode>>, bool) {
+        critical_section::with(|cs| {
+            let q = self.queue.borrow(cs);
+            // SAFETY: as in `pop_due`.
+            unsafe {
+                let node = q.pop_due(now);
+                let more = node.is_some() && q.next_deadline().is_some_and(|d| d <= now);
+                (node, more)
+            }
         })
     }
 
