@@ -332,12 +332,7 @@ impl RawExecutor {
         let Some(now) = self.timers.now() else {
             return; // no timer ever scheduled here
         };
-        // One critical section per due node: each pop also says whether another is due.
-        let mut more = true;
-        while more {
-            let (popped, again) = self.timers.pop_due_more(now);
-            more = again;
-            let Some(node) = popped else { break };
+        while let Some(node) = self.timers.pop_due(now) {
             let offset = core::mem::offset_of!(super::header::TaskHeader, timer);
             // SAFETY: every node in this queue is the `timer` field of a 'static task
             // header (only `schedule_wake` queues nodes, and only task headers' nodes).

@@ -305,23 +305,6 @@ impl ExecutorTimers {
         })
     }
 
-    /// [`pop_due`](Self::pop_due), also telling (from the same critical section) whether
-    /// another node is due at `now`: a caller popping every due node stops after the
-    /// last one without a further critical section just to find the queue not due.
-    /// A node scheduled after this call is not reported; as for `pop_due` with the
-    /// same `now`, a deadline reached since then is the alarm's to report.
-    pub fn pop_due_more(&self, now: u64) -> (Option<NonNull<TimerNode>>, bool) {
-        critical_section::with(|cs| {
-            let q = self.queue.borrow(cs);
-            // SAFETY: as in `pop_due`.
-            unsafe {
-                let node = q.pop_due(now);
-                let more = node.is_some() && q.next_deadline().is_some_and(|d| d <= now);
-                (node, more)
-            }
-        })
-    }
-
     /// The earliest queued deadline. O(1).
     pub fn next_deadline(&self) -> Option<u64> {
         critical_section::with(|cs| {
