@@ -339,8 +339,9 @@ impl RawExecutor {
             let task = unsafe { TaskRef::from_ptr(node.as_ptr().byte_sub(offset).cast()) };
             #[cfg(feature = "trace")]
             crate::trace::task_trace::wake_due(task, node);
+            // The batch taken right after this (in `poll`) includes the task: no pend.
             #[cfg(not(feature = "trace"))]
-            super::waker::wake_task(task);
+            super::waker::wake_task_from_poller(task, self);
         }
     }
 
@@ -361,11 +362,24 @@ impl RawExecutor {
         self.timers.arm_alarm(cb)
     }
 
-    /// For executors that run in an interrupt handler: arms the alarm, or pends the
-    /// executor at once if its earliest timer is already due.
+    /// For executors that run in an interrupt handler, after [`poll`](Self::poll): pends
+    /// the executor again if a deadline may have been reached, so its timers are popped
+    /// in the next handler run instead of the handler returning to sleep.
+    ///
+    /// No `arm_alarm` here (that would be a critical section per handler run to find the
+    /// alarm already armed): `poll` has just re-armed if anything could have moved the
+    /// earliest deadline. Every such change requests a re-arm — a deadline scheduled
+    /// earlier than the armed one sets `rearm` (and, outside a batch, pends the
+    /// executor), and popping (after the alarm fired or a deadline was found passed)
+    /// goes through `take_due`, which sets `rearm` too — and `poll` ends with
+    /// `take_rearm` → `arm_alarm`. An `arm_alarm` that could not arm (deadline reached,
+    /// or no alarm slot) sets `due`, which this check sees; an alarm firing from now on
+    /// sets `due` and pends by itself. So "`due` is clear" here means the alarm is armed
+    /// for the earliest deadline or no timer is queued: the handler may return.
     #[allow(dead_code)]
-    pub(crate) fn arm_timers_or_pend(&'static self) {
-        if !self.arm_timers() {
+    #[inline]
+    pub(crate) fn pend_if_timers_due(&'static self) {
+        if self.timers.is_due() {
             self.pender.pend();
         }
     }

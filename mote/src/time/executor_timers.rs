@@ -250,6 +250,13 @@ impl ExecutorTimers {
         due
     }
 
+    /// `true` if a deadline may have been reached and [`take_due`](Self::take_due) has not
+    /// reported it yet (a load; the flag stays set).
+    #[inline]
+    pub fn is_due(&self) -> bool {
+        self.due.load(Ordering::Relaxed)
+    }
+
     /// `true` (once) if a new earliest deadline was scheduled since the last call: the
     /// executor then calls [`arm_alarm`](Self::arm_alarm). Only the owning executor calls
     /// it.

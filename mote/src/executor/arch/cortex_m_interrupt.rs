@@ -253,9 +253,10 @@ impl InterruptExecutor {
         // SAFETY: state POLLING excludes every other poll until the store below: a nested
         // call (a task, a preempting context) sees POLLING and panics instead of polling.
         unsafe { self.raw().poll() };
-        // Keep one alarm armed for the earliest timer; if it is already due, run again.
+        // `poll` re-armed the alarm for the earliest timer if that changed; if a deadline
+        // may have been reached already, run again.
         #[cfg(feature = "time")]
-        self.raw().arm_timers_or_pend();
+        self.raw().pend_if_timers_due();
         compiler_fence(Ordering::SeqCst);
         self.state.store(RUNNING, Ordering::Relaxed);
     }
