@@ -16,7 +16,7 @@ use std::task::{Context, Wake, Waker};
 use futures_util::stream::{FuturesUnordered, StreamExt};
 use mote::time::drivers::sim::{self, SimDriver};
 use mote::time::{with_timeout, Duration, Instant, Ticker, TimeoutError, Timer};
-use time_support::{block_on, counted};
+use time_support::{block_on, counted, register_each};
 
 mote::time_driver!(
     static DRIVER: SimDriver = SimDriver::new();
@@ -126,13 +126,7 @@ fn cancelled_timers_release_their_entries_and_wakers_at_once() {
         let mut timers: Vec<Pin<Box<Timer>>> = (0..MANY)
             .map(|_| Box::pin(Timer::after_secs(3600)))
             .collect();
-        for (t, w) in timers.iter_mut().zip(&wakers) {
-            let waker = Waker::from(w.clone());
-            assert!(t
-                .as_mut()
-                .poll(&mut Context::from_waker(&waker))
-                .is_pending());
-        }
+        register_each(&mut timers, &wakers);
         // Registered: each holds at most one clone besides ours.
         assert!(wakers.iter().all(|w| Arc::strong_count(w) <= 2));
     }

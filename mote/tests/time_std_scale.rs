@@ -21,7 +21,7 @@ use mote::executor::Executor;
 use mote::time::driver::{AlarmCallback, AlarmHandle, Driver};
 use mote::time::drivers::std::StdDriver;
 use mote::time::{Duration, Instant, Timer};
-use time_support::counted;
+use time_support::{counted, register_each};
 
 /// The std driver, counting `now()` calls per thread.
 struct CountingStd;
@@ -183,13 +183,7 @@ fn cancelled_one_hour_timers_release_their_wakers_and_disturb_nothing() {
             .iter()
             .map(|_| Box::pin(Timer::after_secs(3600)))
             .collect();
-        for (t, w) in timers.iter_mut().zip(&wakers) {
-            let waker = Waker::from(w.clone());
-            assert!(t
-                .as_mut()
-                .poll(&mut Context::from_waker(&waker))
-                .is_pending());
-        }
+        register_each(&mut timers, &wakers);
     }
     for w in &wakers {
         assert_eq!(Arc::strong_count(w), 1, "a dropped timer kept its waker");

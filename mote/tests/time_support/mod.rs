@@ -106,3 +106,18 @@ pub async fn counted<F: Future>(fut: F, polls: &AtomicUsize, limit: usize) -> F:
     })
     .await
 }
+
+/// Polls each timer once with a waker of its own (`wakers[i]` for `timers[i]`) and checks
+/// that it is pending: the timers are registered with foreign wakers.
+pub fn register_each<W: Wake + Send + Sync + 'static>(
+    timers: &mut [Pin<Box<mote::time::Timer>>],
+    wakers: &[Arc<W>],
+) {
+    for (t, w) in timers.iter_mut().zip(wakers) {
+        let waker = Waker::from(w.clone());
+        assert!(t
+            .as_mut()
+            .poll(&mut Context::from_waker(&waker))
+            .is_pending());
+    }
+}
