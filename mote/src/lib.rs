@@ -85,13 +85,26 @@
 //! | `cortex-m` | the Cortex-M backend: WFI-sleeping thread-mode `Executor`, `InterruptExecutor`s, the SysTick time driver (single core) |
 //! | `std` | the host backend: a thread-parking `Executor`, the OS-clock time driver, `block_on`, `StdRawMutex` |
 //! | `time` | [`time`]: `Instant`, `Duration`, `Timer`, `Ticker`, timeouts, `Delay`, the timer queue |
-//! | `tick-1khz`, `tick-32768hz`, `tick-1mhz` | the tick rate of `Instant`/`Duration` (1 MHz when none is chosen) |
+//! | `tick-1khz`, `tick-32768hz`, `tick-1mhz` | the tick rate of `Instant`/`Duration`: the finest enabled one (1 MHz when none is) |
 //! | `trace` | per-task names and statistics, a long-poll hook (`trace` module) |
 //! | `defmt`, `log` | `defmt::Format` for the error types; ready-made long-poll hooks |
 //! | `alloc` | reserved for features that allocate (none of the core does) |
 //!
 //! With neither backend, only [`executor::raw::RawExecutor`] is available (bring your
 //! own loop).
+//!
+//! **Every feature is additive**: two crates of one build may enable any mix of them
+//! and the build still works, with a rule for each group that would otherwise conflict:
+//!
+//! - **Backend, both `cortex-m` and `std` on:** the target decides: the Cortex-M backend
+//!   on bare-metal ARM (`target_arch = "arm"`, `target_os = "none"`), the std backend
+//!   everywhere else (on the host, `cortex-m` then adds nothing). `std`'s critical
+//!   section is only pulled in where `std` exists.
+//! - **Tick rate, several `tick-*` on:** the finest enabled rate wins (`tick-1mhz`, then
+//!   `tick-32768hz`, then `tick-1khz`). Drivers that convert their counter (SysTick, std,
+//!   the MPS2 dual timer) work at any rate; a driver that returns a counter running at a
+//!   fixed rate declares it (`Driver::FIXED_TICK_HZ`, feature `time`), and
+//!   [`time_driver!`] then fails to compile, naming the features, when the rate differs.
 //!
 //! ## The rooms
 //!
@@ -103,7 +116,7 @@
 //! - [`sync`]: channels, signals, mutexes and waker slots.
 //! - [`futures`]: `select*`, `join*`, `yield_now`, `poll_once`, `block_on`.
 //! - `trace` (feature `trace`): per-task names and statistics, a long-poll hook.
-#![cfg_attr(not(any(feature = "std", test)), no_std)]
+#![cfg_attr(not(any(mote_std, test)), no_std)]
 #![deny(unsafe_op_in_unsafe_fn)]
 #![deny(clippy::undocumented_unsafe_blocks)]
 #![warn(missing_docs)]
@@ -131,4 +144,6 @@ pub mod _export {
     pub use crate::executor::header::TaskRef;
     pub use crate::executor::pool::{poll_in_pool, pool_layout, spawn_in_pool, PoolStorage};
     pub use crate::executor::spawner::name_token;
+    #[cfg(feature = "time")]
+    pub use crate::time::check_driver_rate;
 }

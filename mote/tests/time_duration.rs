@@ -1,23 +1,26 @@
 //! `Duration`/`Instant` arithmetic and unit conversions. Run once per tick rate:
-//! `cargo test -p mote --features time[,tick-1khz|,tick-32768hz|,tick-1mhz] --test time_duration`.
+//! `cargo test -p mote --features time[,tick-1khz|,tick-32768hz|,tick-1mhz] --test time_duration`,
+//! and with two tick features on (the finest enabled rate wins).
 #![cfg(feature = "time")]
 
 use mote::time::{Duration, Instant, TICK_HZ};
 use proptest::prelude::*;
 
 #[test]
-fn tick_rate_matches_feature() {
-    let want = if cfg!(feature = "tick-1khz") {
-        1_000
+fn tick_rate_is_the_finest_enabled_feature() {
+    let want = if cfg!(feature = "tick-1mhz") {
+        1_000_000
     } else if cfg!(feature = "tick-32768hz") {
         32_768
+    } else if cfg!(feature = "tick-1khz") {
+        1_000
     } else {
         1_000_000
     };
     assert_eq!(TICK_HZ, want);
 }
 
-#[cfg(feature = "tick-32768hz")]
+#[cfg(all(feature = "tick-32768hz", not(feature = "tick-1mhz")))]
 #[test]
 fn one_second_is_32768_ticks() {
     assert_eq!(Duration::from_secs(1).as_ticks(), 32_768);
@@ -35,7 +38,10 @@ fn one_second_is_32768_ticks() {
     assert_eq!(Duration::from_hz(1000).as_ticks(), 33);
 }
 
-#[cfg(feature = "tick-1khz")]
+#[cfg(all(
+    feature = "tick-1khz",
+    not(any(feature = "tick-1mhz", feature = "tick-32768hz"))
+))]
 #[test]
 fn one_khz_rounds_sub_millisecond_up() {
     assert_eq!(Duration::from_secs(1).as_ticks(), 1000);
@@ -45,7 +51,10 @@ fn one_khz_rounds_sub_millisecond_up() {
     assert_eq!(Duration::from_ticks(1).as_micros(), 1000);
 }
 
-#[cfg(not(any(feature = "tick-1khz", feature = "tick-32768hz")))]
+#[cfg(any(
+    feature = "tick-1mhz",
+    not(any(feature = "tick-1khz", feature = "tick-32768hz"))
+))]
 #[test]
 fn one_mhz_is_microseconds() {
     assert_eq!(Duration::from_secs(1).as_ticks(), 1_000_000);

@@ -42,6 +42,36 @@ pub const HOST_TESTS: &[(&str, &[&str])] = &[
             "time_*",
         ],
     ),
+    // Features are additive (issue 12): two tick features on at once build, and the
+    // finest wins (the test asserts 32 768 Hz and the conversions at that rate) ...
+    (
+        "host: mote time tests with tick-1khz + tick-32768hz (finest wins)",
+        &[
+            "test",
+            "-p",
+            "mote",
+            "--features",
+            "std,time,tick-1khz,tick-32768hz",
+            "--test",
+            "time_duration",
+        ],
+    ),
+    // ... and both backends on at once pick the std backend on the host: the
+    // thread-parking executor's tests pass (the Cortex-M one could not run them).
+    (
+        "host: mote executor tests with cortex-m + std (std backend chosen)",
+        &[
+            "test",
+            "-p",
+            "mote",
+            "--features",
+            "std,cortex-m,time,tick-1khz,tick-1mhz",
+            "--test",
+            "executor_std",
+            "--test",
+            "time_duration",
+        ],
+    ),
     // `mote::trace`: count-only (no clock) and with durations on simulated time, plus the
     // trace module's doc tests (the rest of the suite runs without `trace`).
     (
@@ -172,6 +202,21 @@ pub const CLIPPY: &[(&str, &str, &[&str])] = &[
             "mote",
             "--features",
             "cortex-m,time,trace,defmt",
+            "--target",
+            "thumbv7m-none-eabi",
+        ],
+    ),
+    // Both backends and two tick rates on a bare-metal target: the Cortex-M backend is
+    // chosen and nothing pulls in `std` (`critical-section/std` would not build here).
+    (
+        "clippy: mote thumbv7m (cortex-m + std, two tick features)",
+        ".",
+        &[
+            "clippy",
+            "-p",
+            "mote",
+            "--features",
+            "cortex-m,std,time,trace,tick-1khz,tick-32768hz",
             "--target",
             "thumbv7m-none-eabi",
         ],

@@ -4,8 +4,9 @@
 //!
 //! Guarantees:
 //! - **Exact, monotonic, never wraps.** One counter count is one `mote::time` tick
-//!   (1 MHz, Mote's default rate; other rates are a compile error here). The counter's
-//!   wraps (every 2^32 µs, 71.6 min) are counted, so `now()` is a 64-bit tick count.
+//!   (1 MHz, Mote's default rate; `FIXED_TICK_HZ` makes any other rate a compile
+//!   error). The counter's wraps (every 2^32 µs, 71.6 min) are counted, so `now()` is
+//!   a 64-bit tick count.
 //! - **Race-free `now()`.** The counter and the wrap count are read in one critical
 //!   section, and a wrap is detected by whoever reads first (see below), exactly once.
 //! - **Alarms never fire early**, with [`ALARM_SLOTS`] slots multiplexed on one compare
@@ -58,11 +59,6 @@ use critical_section::Mutex;
 use mote::time::driver::{AlarmCallback, AlarmHandle, AlarmSlots, Driver};
 
 use crate::irq::Interrupt;
-
-const _: () = assert!(
-    mote::time::TICK_HZ == 1_000_000,
-    "the microbit time driver counts at 1 MHz: use mote's default tick rate"
-);
 
 const BASE: usize = 0x4000_9000;
 const TASKS_START: usize = 0x000;
@@ -222,6 +218,10 @@ impl Timer1Driver {
 }
 
 impl Driver for Timer1Driver {
+    // One counter count is one tick: `time_driver!` rejects any other tick rate at
+    // compile time, naming the tick-* features.
+    const FIXED_TICK_HZ: Option<u64> = Some(1_000_000);
+
     fn now(&self) -> u64 {
         critical_section::with(|cs| self.sync(self.state.borrow(cs)))
     }

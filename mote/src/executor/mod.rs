@@ -46,7 +46,7 @@ pub mod arch;
 pub use arch::run_main;
 #[cfg(any(feature = "cortex-m", feature = "std"))]
 pub use arch::Executor;
-#[cfg(feature = "cortex-m")]
+#[cfg(mote_cortex_m)]
 pub use arch::InterruptExecutor;
 pub use spawner::{ReservedToken, SendSpawner, SpawnError, SpawnToken, Spawnable, Spawner};
 

@@ -23,17 +23,17 @@
 
 use super::header::{TaskHeader, TaskRef};
 
-#[cfg(not(feature = "cortex-m"))]
+#[cfg(not(mote_cortex_m))]
 #[path = "run_queue_atomic.rs"]
 mod imp;
-#[cfg(feature = "cortex-m")]
+#[cfg(mote_cortex_m)]
 #[path = "run_queue_cs.rs"]
 mod imp;
 
 pub(crate) use imp::{wake_and_push, RunQueue};
 
 // The critical-section variant is also unit-tested on the host (std critical section).
-#[cfg(all(test, not(loom), not(feature = "cortex-m")))]
+#[cfg(all(test, not(loom), not(mote_cortex_m)))]
 #[path = "run_queue_cs.rs"]
 mod cs_on_host;
 

@@ -45,30 +45,30 @@
 /// The task is alive: spawned and not finished.
 // The Cortex-M state (`state_cs.rs`) keeps each flag in a byte of its own; these bit
 // values are then only used by its tests (`State::bits`).
-#[cfg_attr(all(feature = "cortex-m", not(test)), allow(dead_code))]
+#[cfg_attr(all(mote_cortex_m, not(test)), allow(dead_code))]
 pub(crate) const SPAWNED: u32 = 1 << 0;
 /// The task is in its executor's run queue (at most once).
 // The Cortex-M state (`state_cs.rs`) keeps each flag in a byte of its own; these bit
 // values are then only used by its tests (`State::bits`).
-#[cfg_attr(all(feature = "cortex-m", not(test)), allow(dead_code))]
+#[cfg_attr(all(mote_cortex_m, not(test)), allow(dead_code))]
 pub(crate) const RUN_QUEUED: u32 = 1 << 1;
 /// A slot of a small pool is owned by a spawn token (claimed, not spawned yet).
 // The Cortex-M state (`state_cs.rs`) keeps each flag in a byte of its own; these bit
 // values are then only used by its tests (`State::bits`).
-#[cfg_attr(all(feature = "cortex-m", not(test)), allow(dead_code))]
+#[cfg_attr(all(mote_cortex_m, not(test)), allow(dead_code))]
 pub(crate) const CLAIMED: u32 = 1 << 2;
 
-#[cfg(not(feature = "cortex-m"))]
+#[cfg(not(mote_cortex_m))]
 #[path = "state_atomic.rs"]
 mod imp;
-#[cfg(feature = "cortex-m")]
+#[cfg(mote_cortex_m)]
 #[path = "state_cs.rs"]
 mod imp;
 
 pub(crate) use imp::State;
 
 // The critical-section variant is also unit-tested on the host (std critical section).
-#[cfg(all(test, not(loom), not(feature = "cortex-m")))]
+#[cfg(all(test, not(loom), not(mote_cortex_m)))]
 #[path = "state_cs.rs"]
 mod cs_on_host;
 

@@ -141,7 +141,7 @@ impl State {
     /// True while the task is alive (spawned, not finished). Callers that act on the
     /// answer hold a critical section that the task's finish also takes.
     #[cfg(feature = "time")]
-    #[cfg_attr(not(feature = "cortex-m"), allow(dead_code))] // host tests compile it too
+    #[cfg_attr(not(mote_cortex_m), allow(dead_code))] // host tests compile it too
     #[inline]
     pub(crate) fn is_spawned(&self) -> bool {
         let spawned = self.spawned.load(Ordering::Relaxed) != 0;

@@ -46,7 +46,7 @@
 //! ```
 
 mod block_on;
-#[cfg(feature = "std")]
+#[cfg(mote_std)]
 mod block_on_std;
 mod join;
 mod maybe_done;
@@ -56,7 +56,7 @@ mod select_array;
 mod yield_now;
 
 pub use block_on::block_on_spin;
-#[cfg(feature = "std")]
+#[cfg(mote_std)]
 pub use block_on_std::block_on;
 pub use join::{join, join3, join4, join_array, Join, Join3, Join4, JoinArray};
 pub use poll_once::{poll_once, PollOnce};

@@ -197,7 +197,7 @@ impl AlarmState {
 /// fixed capacity (heap-allocated, so `std` only). Slots are handed out by index and
 /// never freed; the armed ones are also kept ordered by `(deadline, index)` so the
 /// earliest is found without a pass over all slots.
-#[cfg(feature = "std")]
+#[cfg(mote_std)]
 pub(crate) struct AlarmSet {
     /// Per slot: the armed deadline and callback, `None` when idle.
     slots: std::vec::Vec<Option<(u64, AlarmCallback)>>,
@@ -205,7 +205,7 @@ pub(crate) struct AlarmSet {
     armed: std::collections::BTreeSet<(u64, u32)>,
 }
 
-#[cfg(feature = "std")]
+#[cfg(mote_std)]
 impl AlarmSet {
     /// No slots.
     pub(crate) const fn new() -> Self {
@@ -270,7 +270,7 @@ impl AlarmSet {
     }
 }
 
-#[cfg(all(test, feature = "std"))]
+#[cfg(all(test, mote_std))]
 mod tests {
     use super::*;
 

@@ -157,6 +157,30 @@ impl AlarmCallback {
 /// assert_eq!(mote::time::Instant::now().as_ticks(), 0);
 /// ```
 pub trait Driver: Send + Sync + 'static {
+    /// The rate, in Hz, at which [`now`](Driver::now) counts when the driver returns a
+    /// hardware counter as is (e.g. a 32 768 Hz RTC, a timer prescaled to 1 MHz), or
+    /// `None` (the default) when it converts its counter to [`TICK_HZ`](super::TICK_HZ)
+    /// and so works at every tick rate. With `Some(hz)`, [`time_driver!`](crate::time_driver)
+    /// fails to compile unless `hz == TICK_HZ`, with a message naming the `tick-*`
+    /// features: the rate is chosen by features of the whole build (the finest enabled
+    /// one wins), so a dependency can change it.
+    ///
+    /// ```
+    /// use mote::time::driver::{AlarmCallback, AlarmHandle, Driver};
+    ///
+    /// /// An RTC counting at 32 768 Hz: registering it with `time_driver!` compiles
+    /// /// only when the build's tick rate is 32 768 Hz (`tick-32768hz`, not `tick-1mhz`).
+    /// struct Rtc;
+    /// impl Driver for Rtc {
+    ///     const FIXED_TICK_HZ: Option<u64> = Some(32_768);
+    ///     fn now(&self) -> u64 { 0 }
+    ///     fn allocate_alarm(&self) -> Option<AlarmHandle> { None }
+    ///     fn set_alarm(&self, _: AlarmHandle, _: u64, _: AlarmCallback) -> bool { false }
+    /// }
+    /// # assert_eq!(Rtc::FIXED_TICK_HZ, Some(32_768));
+    /// ```
+    const FIXED_TICK_HZ: Option<u64> = None;
+
     /// The current tick count. Must never decrease and must never wrap.
     fn now(&self) -> u64;
 
@@ -212,8 +236,9 @@ macro_rules! __mote_time_symbol {
 
 /// Registers the program's time driver: `time_driver!(static NAME: Type = expr;)`.
 ///
-/// Defines the `static` and the symbols through which Mote reaches it.
-/// Use it exactly once per program (a second use fails to link with "symbol multiply
+/// Defines the `static` and the symbols through which Mote reaches it, and checks at
+/// compile time that a driver with a [fixed rate](Driver::FIXED_TICK_HZ) counts at
+/// [`TICK_HZ`](super::TICK_HZ). Use it exactly once per program (a second use fails to link with "symbol multiply
 /// defined"), in the binary or in a board-support crate.
 ///
 /// ```
@@ -229,6 +254,11 @@ macro_rules! time_driver {
     ($(#[$attr:meta])* $vis:vis static $name:ident : $ty:ty = $init:expr ;) => {
         $(#[$attr])*
         $vis static $name: $ty = $init;
+
+        // A driver counting at a fixed rate must match the build's tick rate.
+        const _: () = $crate::_export::check_driver_rate(
+            <$ty as $crate::time::driver::Driver>::FIXED_TICK_HZ,
+        );
 
         const _: () = {
             #[unsafe(export_name = $crate::__mote_time_symbol!("now"))]

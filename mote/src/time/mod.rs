@@ -2,8 +2,8 @@
 //! time-driver seam and the timer queue.
 //!
 //! Guarantees:
-//! - Time is a `u64` tick count at [`TICK_HZ`] (chosen by a `tick-*` feature, 1 MHz by
-//!   default) and never wraps.
+//! - Time is a `u64` tick count at [`TICK_HZ`] (the finest enabled `tick-*` feature,
+//!   1 MHz by default) and never wraps.
 //! - Arithmetic never panics: overflowing durations and instants saturate.
 //! - A timer never completes before its deadline: durations built from real units round
 //!   **up** to whole ticks, and a timer completes only once the driver clock has reached
@@ -59,6 +59,8 @@ pub use delay::{block_for, Delay};
 pub use duration::Duration;
 pub use fallback::TimerEntry;
 pub use instant::Instant;
+#[doc(hidden)]
+pub use tick::check_driver_rate;
 pub use tick::TICK_HZ;
 pub use ticker::{MissedTickBehavior, Ticker, TickerNext};
 pub use timeout::{with_deadline, with_timeout, TimeoutError, TimeoutFuture, WithTimeout};

@@ -261,11 +261,11 @@ mod thread_mode {
     }
 }
 
-#[cfg(feature = "std")]
+#[cfg(mote_std)]
 pub use self::std_raw::StdRawMutex;
 
 /// `StdRawMutex`: host only.
-#[cfg(feature = "std")]
+#[cfg(mote_std)]
 mod std_raw {
     use std::sync::atomic::{AtomicUsize, Ordering};
     use std::sync::{Mutex, PoisonError};

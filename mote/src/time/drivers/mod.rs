@@ -5,9 +5,9 @@
 //!   hand or jumped to the next alarm when the executor idles.
 //! - `systick` (feature `cortex-m`): the Cortex-M SysTick timer, tickless, for any core.
 
-#[cfg(feature = "std")]
+#[cfg(mote_std)]
 pub mod sim;
-#[cfg(feature = "std")]
+#[cfg(mote_std)]
 pub mod std;
-#[cfg(feature = "cortex-m")]
+#[cfg(mote_cortex_m)]
 pub mod systick;
