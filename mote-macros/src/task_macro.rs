@@ -53,6 +53,7 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> syn::Result<TokenS
     // `r#type` is named `type`.
     let name_str = syn::ext::IdentExt::unraw(name).to_string();
     let krate = quote!(::mote);
+    let sizes = task_sizes(&krate, &name_str);
     Ok(quote! {
         #(#attrs)*
         #vis fn #name(#(#outer_params),*) -> #krate::SpawnToken<impl ::core::marker::Sized> {
@@ -70,6 +71,7 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> syn::Result<TokenS
             );
             static __MOTE_POOL: #krate::_export::PoolStorage<{ __MOTE_LAYOUT.0 }, { __MOTE_LAYOUT.1 }> =
                 #krate::_export::PoolStorage::new();
+            #sizes
             // The executor's entry into this pool: one turn of one of its tasks.
             unsafe fn __mote_poll(task: #krate::_export::TaskRef) {
                 // SAFETY: `__MOTE_POOL` holds `__mote_task` futures only (declared for this
@@ -91,10 +93,51 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> syn::Result<TokenS
                     move || __mote_task(#(#arg_names),*),
                 )
             };
-            // The task's name for `mote::trace` (compiles to nothing without `trace`).
-            #krate::_export::name_token(token, &#name_str)
+            // The task's name and sizes for `mote::trace` (nothing without `trace`).
+            #krate::_export::name_token(token, &__MOTE_META)
         }
     })
+}
+
+/// The task function's sizes, computed at compile time: a `static` `TaskMeta` for
+/// `mote::trace` (dropped by the linker without `trace`), and on bare-metal targets one
+/// record in the non-allocated ELF section `.mote.tasks` for `cargo xtask size --tasks`
+/// (no flash, no RAM; layout in mote's `executor/task_meta.rs`). Statements for the body of
+/// the task's constructor function, where `__mote_future_type`, `__mote_task` and
+/// `__MOTE_POOL_SIZE` are in scope.
+fn task_sizes(krate: &TokenStream, name_str: &str) -> TokenStream {
+    quote! {
+        const __MOTE_SIZES: #krate::_export::TaskSizes =
+            #krate::_export::task_sizes::<_, __MOTE_POOL_SIZE>(__mote_future_type(__mote_task));
+        static __MOTE_META: #krate::_export::TaskMeta = #krate::_export::TaskMeta {
+            name: #name_str,
+            sizes: __MOTE_SIZES,
+        };
+        // Assembler directives only: the record goes to a non-allocated section and no
+        // instruction is emitted. (Inside the function: `global_asm!` cannot reach the
+        // future type. A copy of the record per inlined copy of this function is fine:
+        // the reader keeps one per name.)
+        #[cfg(target_os = "none")]
+        // SAFETY: no instruction runs; nothing is read, written or clobbered.
+        unsafe { ::core::arch::asm!(
+            ".pushsection .mote.tasks,\"\",%progbits",
+            ".balign 4",
+            ".4byte {magic}",
+            ".4byte {future}",
+            ".4byte {slot}",
+            ".4byte {pool_size}",
+            ".4byte {pool_bytes}",
+            ::core::concat!(".asciz \"", ::core::module_path!(), "::", #name_str, "\""),
+            ".balign 4",
+            ".popsection",
+            magic = const #krate::_export::RECORD_MAGIC,
+            future = const __MOTE_SIZES.future,
+            slot = const __MOTE_SIZES.slot,
+            pool_size = const __MOTE_SIZES.pool_size,
+            pool_bytes = const __MOTE_SIZES.pool_bytes,
+            options(nomem, nostack, preserves_flags),
+        ) };
+    }
 }
 
 /// True for `-> !` (a task that never returns, as Embassy writes it).

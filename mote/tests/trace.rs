@@ -73,6 +73,66 @@ fn a_task_polled_three_times_shows_three_polls() {
     assert_eq!(t.state, TaskState::Free, "finished");
 }
 
+/// The size of the future a spawn token carries, measured by the compiler independently
+/// of the macro's own computation.
+fn future_size<S>(_: &mote::SpawnToken<S>) -> usize {
+    std::mem::size_of::<S>()
+}
+
+static SIZED_DONE: AtomicU32 = AtomicU32::new(0);
+
+/// A task whose future holds a 300-byte argument across an `.await`.
+#[mote::task(pool_size = 2)]
+async fn sized(buf: [u8; 300]) {
+    yield_now().await;
+    SIZED_DONE.fetch_add(u32::from(buf[299]), Ordering::SeqCst);
+}
+
+/// A pool of more than 4 slots has a free-list head before its slots.
+#[mote::task(pool_size = 6)]
+async fn sized_large() {
+    SIZED_DONE.fetch_add(1, Ordering::SeqCst);
+}
+
+#[test]
+fn task_info_reports_the_static_ram_of_the_task_function() {
+    let _s = serial();
+    let token = sized([1; 300]);
+    let future = future_size(&token);
+    let large = sized_large();
+    let large_future = future_size(&large);
+    executor().run_until(
+        |s| {
+            s.must_spawn(token);
+            s.must_spawn(large);
+        },
+        || SIZED_DONE.load(Ordering::SeqCst) == 2,
+    );
+    let sizes = task("sized").sizes.expect("made by #[mote::task]");
+    assert_eq!(sizes.future, future);
+    assert!(sizes.future >= 300, "the argument lives in the future");
+    assert_eq!(sizes.pool_size, 2);
+    assert!(
+        sizes.slot >= sizes.future + 16,
+        "a slot holds a header and the future"
+    );
+    assert_eq!(
+        sizes.pool_bytes,
+        2 * sizes.slot,
+        "a small pool is its slots"
+    );
+
+    let large = task("sized_large").sizes.expect("made by #[mote::task]");
+    assert_eq!(large.future, large_future);
+    assert_eq!(large.pool_size, 6);
+    let head = 2 * std::mem::size_of::<usize>();
+    assert_eq!(
+        large.pool_bytes,
+        head + 6 * large.slot,
+        "head, then 6 slots"
+    );
+}
+
 static SIGNAL: Signal<CriticalSectionRawMutex, u32> = Signal::new();
 static WAITER_STARTED: AtomicBool = AtomicBool::new(false);
 static WAITER_DONE: AtomicBool = AtomicBool::new(false);

@@ -328,6 +328,9 @@ pub fn test_all(root: &Path, report: &mut Report) {
         report.step(format!("firmware: size budgets {target}"), || {
             check_budgets(root, target, &elf_dir, &bins)
         });
+        report.step(format!("firmware: task sizes {target}"), || {
+            check_task_sizes(root, target, &elf_dir, &bins)
+        });
         let runs = PACKAGES.iter().zip(&bins).flat_map(|(package, bins)| {
             package
                 .runs
@@ -426,6 +429,49 @@ fn check_budgets(
             match checked {
                 Ok(summary) => eprintln!("size {target} {bin}: {summary}"),
                 Err(e) => errors.push(e),
+            }
+        }
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(errors.join("\n"))
+    }
+}
+
+/// The task-size report of every binary of the packages that run on `target`, checked
+/// against the linker ([`crate::task_sizes::cross_check`]: each task's recorded pool size
+/// must be its `__MOTE_POOL` symbol's size), and every example's largest task against
+/// the task column of its budget line; prints each example's largest task.
+fn check_task_sizes(
+    root: &Path,
+    target: &str,
+    elf_dir: &Path,
+    bins: &[Vec<String>],
+) -> Result<(), Error> {
+    use crate::task_sizes;
+    let budgets = crate::size::budgets(root)?;
+    let mut errors = Vec::new();
+    for (package, bins) in PACKAGES.iter().zip(bins) {
+        if !package.runs.iter().any(|(t, _)| *t == target) {
+            continue;
+        }
+        for bin in bins {
+            let elf = elf_dir.join(bin);
+            let checked = task_sizes::read(&elf).and_then(|records| {
+                task_sizes::cross_check(&records, &task_sizes::pool_symbols(&elf)?)?;
+                let largest = records
+                    .first()
+                    .map(|r| (r.name.as_str(), u64::from(r.pool_bytes)));
+                if bin.starts_with("test_") {
+                    return Ok(String::new());
+                }
+                crate::size::check_task(&budgets, bin, target, largest)
+            });
+            match checked {
+                Ok(summary) if summary.is_empty() => {}
+                Ok(summary) => eprintln!("task sizes {target} {bin}: {summary}"),
+                Err(e) => errors.push(format!("{bin}: {e}")),
             }
         }
     }

@@ -9,6 +9,9 @@
 //!                                build one firmware binary and run it interactively
 //! cargo xtask size <example> [--target <triple>]
 //!                                llvm-size of one firmware binary (release)
+//! cargo xtask size --tasks <example> [--target <triple>]
+//!                                every task function of that binary: future size, pool
+//!                                size and static RAM, biggest first
 //! cargo xtask bench [--host]     Mote against Embassy in QEMU (and tokio/Embassy on the
 //!                                host with --host); writes bench/REPORT.md
 //! ```
@@ -20,6 +23,7 @@ mod host;
 mod report;
 mod setup;
 mod size;
+mod task_sizes;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode, Stdio};
@@ -40,7 +44,9 @@ usage: cargo xtask <command>
   qemu <example> [--machine M] [--target T]
                                     run one firmware binary in QEMU (M: mps2-an385, mps2-an386,
                                     mps2-an500, microbit; default: the binary's board)
-  size <example> [--target T]       code and data size of one firmware binary
+  size [--tasks] <example> [--target T]
+                                    code and data size of one firmware binary (--tasks: the
+                                    static RAM of each task function, biggest first)
   bench [--host]                    benchmarks against Embassy (and tokio with --host)";
 
 fn main() -> ExitCode {
@@ -70,8 +76,14 @@ fn run(args: &[String]) -> Result<(), Error> {
             interactive(&root, &opts.example, &opts.target, opts.machine.as_deref())
         }
         "size" => {
-            let opts = parse_example(rest, false)?;
-            size(&root, &opts.example, &opts.target)
+            let tasks = rest.iter().any(|arg| arg == "--tasks");
+            let rest: Vec<String> = rest.iter().filter(|a| *a != "--tasks").cloned().collect();
+            let opts = parse_example(&rest, false)?;
+            if tasks {
+                size_tasks(&root, &opts.example, &opts.target)
+            } else {
+                size(&root, &opts.example, &opts.target)
+            }
         }
         "bench" => bench::run(&root, parse_flags(rest, &["--host"])?.contains(&"--host")),
         "help" | "--help" | "-h" => {
@@ -173,6 +185,17 @@ fn run_defmt(qemu: &mut Command, decoder: &mut Command) -> Result<(), Error> {
 fn size(root: &Path, example: &str, target: &str) -> Result<(), Error> {
     let elf = firmware::build(root, target, Some(example))?.join(example);
     cmd::run(Command::new(size::llvm_size()?).arg(&elf))
+}
+
+/// The task-size report of one firmware binary ([`task_sizes`]), cross-checked against
+/// the linker's pool symbols before it is printed.
+fn size_tasks(root: &Path, example: &str, target: &str) -> Result<(), Error> {
+    let elf = firmware::build(root, target, Some(example))?.join(example);
+    let records = task_sizes::read(&elf)?;
+    task_sizes::cross_check(&records, &task_sizes::pool_symbols(&elf)?)?;
+    println!("{example} on {target}: static RAM of each task function (bytes)");
+    print!("{}", task_sizes::table(&records));
+    Ok(())
 }
 
 /// Checks that `args` holds only flags from `known`, and returns them.

@@ -21,15 +21,20 @@ pub const BUDGETS: &str = "examples/budgets.txt";
 
 /// `llvm-size` from the llvm-tools component: `<sysroot>/lib/rustlib/<host>/bin/llvm-size`.
 pub fn llvm_size() -> Result<PathBuf, Error> {
+    llvm_tool("llvm-size")
+}
+
+/// A tool of the llvm-tools component: `<sysroot>/lib/rustlib/<host>/bin/<name>`.
+pub fn llvm_tool(name: &str) -> Result<PathBuf, Error> {
     let sysroot = cmd::output(Command::new("rustc").args(["--print", "sysroot"]))?;
     let rustlib = Path::new(sysroot.trim()).join("lib/rustlib");
     let entries =
         fs::read_dir(&rustlib).map_err(|e| format!("cannot list {}: {e}", rustlib.display()))?;
     entries
         .filter_map(|entry| entry.ok())
-        .map(|entry| entry.path().join("bin/llvm-size"))
+        .map(|entry| entry.path().join("bin").join(name))
         .find(|path| path.is_file())
-        .ok_or_else(|| "llvm-size not found: run `rustup component add llvm-tools`".to_string())
+        .ok_or_else(|| format!("{name} not found: run `rustup component add llvm-tools`"))
 }
 
 /// `.text`, `.rodata`, `.data`, `.bss` of `elf` (`llvm-size -A`; absent sections: 0).
@@ -61,7 +66,8 @@ pub fn parse_size(out: &str) -> Result<[u64; 4], Error> {
     }
 }
 
-/// One line of the budget file: ceilings for one example on one target.
+/// One line of the budget file: ceilings for one example on one target, and optionally
+/// on its largest task.
 #[derive(Debug, PartialEq, Eq)]
 pub struct Budget {
     /// The example binary.
@@ -74,9 +80,13 @@ pub struct Budget {
     pub data: u64,
     /// Ceiling on `.bss`.
     pub bss: u64,
+    /// Ceiling on the static RAM of the example's largest task function (its pool, as
+    /// `cargo xtask size --tasks` reports it), if the line has a sixth column.
+    pub task: Option<u64>,
 }
 
-/// Parses the budget file: `<bin> <target> <text> <data> <bss>` per line, `#` comments.
+/// Parses the budget file: `<bin> <target> <text> <data> <bss> [<task>]` per line, `#`
+/// comments.
 pub fn parse_budgets(text: &str) -> Result<Vec<Budget>, Error> {
     let mut budgets = Vec::new();
     for (n, line) in text.lines().enumerate() {
@@ -87,12 +97,14 @@ pub fn parse_budgets(text: &str) -> Result<Vec<Budget>, Error> {
         let words: Vec<&str> = line.split_whitespace().collect();
         let bad = || {
             format!(
-                "{BUDGETS}:{}: expected `<bin> <target> <text> <data> <bss>`, got {line:?}",
+                "{BUDGETS}:{}: expected `<bin> <target> <text> <data> <bss> [<task>]`, got {line:?}",
                 n + 1
             )
         };
-        let [bin, target, text, data, bss] = words[..] else {
-            return Err(bad());
+        let (bin, target, text, data, bss, task) = match words[..] {
+            [bin, target, text, data, bss] => (bin, target, text, data, bss, None),
+            [bin, target, text, data, bss, task] => (bin, target, text, data, bss, Some(task)),
+            _ => return Err(bad()),
         };
         let num = |s: &str| s.parse::<u64>().map_err(|_| bad());
         budgets.push(Budget {
@@ -101,6 +113,7 @@ pub fn parse_budgets(text: &str) -> Result<Vec<Budget>, Error> {
             text: num(text)?,
             data: num(data)?,
             bss: num(bss)?,
+            task: task.map(num).transpose()?,
         });
     }
     Ok(budgets)
@@ -158,9 +171,37 @@ pub fn check(
     }
 }
 
+/// Judges the largest task of `bin` on `target` (its name and pool bytes, `None` if it has
+/// no task) against the sixth column of its budget line: `Ok` with a summary (empty when
+/// the line has no task ceiling), or an error naming the task over its ceiling (or saying
+/// that a capped example has no task record at all).
+pub fn check_task(
+    budgets: &[Budget],
+    bin: &str,
+    target: &str,
+    largest: Option<(&str, u64)>,
+) -> Result<String, Error> {
+    let ceiling = budgets
+        .iter()
+        .find(|b| b.bin == bin && b.target == target)
+        .and_then(|b| b.task);
+    match (ceiling, largest) {
+        (Some(ceiling), Some((name, bytes))) if bytes > ceiling => Err(format!(
+            "{bin} on {target}: its largest task `{name}` takes {bytes} bytes of static RAM \
+             > task budget {ceiling} ({BUDGETS}, sixth column)"
+        )),
+        (Some(ceiling), Some((_, bytes))) => Ok(format!("largest task {bytes}/{ceiling}")),
+        (Some(ceiling), None) => Err(format!(
+            "{bin} on {target} has a task budget ({ceiling}) but no task record: \
+             `cargo xtask size --tasks {bin} --target {target}` finds none"
+        )),
+        (None, _) => Ok(String::new()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
-    use super::{check, parse_budgets, parse_size};
+    use super::{check, check_task, parse_budgets, parse_size};
 
     #[test]
     fn parses_llvm_size_output() {
@@ -179,6 +220,25 @@ mod tests {
         );
         assert!(parse_budgets("blinky thumbv7m 1 2\n").is_err());
         assert!(parse_budgets("blinky thumbv7m 1 2 x\n").is_err());
+        assert_eq!(budgets[0].task, None);
+        let with_task = parse_budgets("blinky t 100 4 50 400\n").unwrap();
+        assert_eq!(with_task[0].task, Some(400));
+        assert!(parse_budgets("blinky t 100 4 50 x\n").is_err());
+        assert!(parse_budgets("blinky t 100 4 50 400 1\n").is_err());
+    }
+
+    #[test]
+    fn check_task_caps_the_largest_task_only_where_a_ceiling_is_set() {
+        let budgets = parse_budgets("a t 100 4 50 400\nb t 100 4 50\n").unwrap();
+        assert!(check_task(&budgets, "a", "t", Some(("x::big", 400))).is_ok());
+        let err = check_task(&budgets, "a", "t", Some(("x::big", 401))).unwrap_err();
+        assert!(err.contains("`x::big` takes 401 bytes"), "{err}");
+        assert_eq!(
+            check_task(&budgets, "b", "t", Some(("x", 1 << 20))),
+            Ok(String::new())
+        );
+        assert!(check_task(&budgets, "a", "t", None).is_err());
+        assert_eq!(check_task(&budgets, "b", "t", None), Ok(String::new()));
     }
 
     #[test]

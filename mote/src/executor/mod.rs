@@ -37,6 +37,7 @@ pub mod raw;
 mod run_queue;
 pub(crate) mod spawner;
 pub(crate) mod state;
+pub(crate) mod task_meta;
 mod waker;
 
 pub mod arch;
@@ -49,6 +50,7 @@ pub use arch::Executor;
 #[cfg(mote_cortex_m)]
 pub use arch::InterruptExecutor;
 pub use spawner::{ReservedToken, SendSpawner, SpawnError, SpawnToken, Spawnable, Spawner};
+pub use task_meta::TaskSizes;
 
 #[cfg(feature = "time")]
 pub(crate) use raw::schedule_wake;

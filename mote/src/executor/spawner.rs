@@ -203,17 +203,21 @@ impl<S> Spawnable<S> for ReservedToken<S> {
     }
 }
 
-/// Gives the task of `token` its task function's name (`#[mote::task]` calls it with the
-/// function's name). Without the `trace` feature it does nothing and compiles to nothing.
+/// Gives the task of `token` its task function's name and sizes (`#[mote::task]` calls
+/// it with the function's [`TaskMeta`](super::task_meta::TaskMeta)). Without the `trace`
+/// feature it does nothing and compiles to nothing.
 #[doc(hidden)]
 #[inline(always)]
-pub fn name_token<S>(token: SpawnToken<S>, name: &'static &'static str) -> SpawnToken<S> {
+pub fn name_token<S>(
+    token: SpawnToken<S>,
+    meta: &'static super::task_meta::TaskMeta,
+) -> SpawnToken<S> {
     #[cfg(feature = "trace")]
     if let Some(task) = token.task {
-        crate::trace::task_trace::set_name(task, name);
+        crate::trace::task_trace::set_name(task, meta);
     }
     #[cfg(not(feature = "trace"))]
-    let _ = name;
+    let _ = meta;
     token
 }
 

@@ -1,8 +1,8 @@
 //! Per-task names and statistics (feature `trace`): find the task that starves the
 //! others, and the tasks it starves.
 //!
-//! Each task header carries the name of its task function and counts its polls and
-//! wakes; with the `time` feature it also measures, in ticks of the time driver:
+//! Each task header carries the name of its task function (and the static RAM it takes,
+//! [`TaskInfo::sizes`], computed at compile time) and counts its polls and wakes; with the `time` feature it also measures, in ticks of the time driver:
 //!
 //! - **longest poll** and **total poll time**: a long poll is the *cause* of starvation,
 //!   a task computing without reaching an `.await` that yields;
@@ -68,14 +68,16 @@
 //! # Cost
 //!
 //! - Off (the default): nothing. The header stays 16 bytes on 32-bit targets (checked at
-//!   compile time on thumbv7m/thumbv6m builds), and the name the macro passes is dropped.
-//! - On: 20 more bytes per task slot (next-task link, name pointer, polls, wakes, flags),
-//!   40 with `time` (plus longest and total poll, longest wait, the queueing tick). Per
-//!   poll: two out-of-line calls and one critical section, plus two clock reads with
-//!   `time`; per wake that queues a task: one nested critical section (plus one clock
-//!   read with `time`); per first spawn of a slot: one critical section. Per event
-//!   (ready, poll begin, poll end) without [`EventHooks`] set: one pointer load and a
-//!   branch.
+//!   compile time on thumbv7m/thumbv6m builds), and the name and sizes the macro passes
+//!   are dropped.
+//! - On: 20 more bytes per task slot (next-task link, pointer to the task function's name
+//!   and sizes, polls, wakes, flags), 40 with `time` (plus longest and total poll,
+//!   longest wait, the queueing tick). Per poll: two out-of-line calls and one critical
+//!   section, plus two clock reads with `time`; per wake that queues a task: one nested
+//!   critical section (plus one clock read with `time`); per first spawn of a slot: one
+//!   critical section. Per task function: a 24-byte static in flash (its name and four
+//!   size words, on 32-bit targets). Per event (ready, poll begin, poll end) without
+//!   [`EventHooks`] set: one pointer load and a branch.
 //! - Measured (QEMU `-icount shift=0`, mps2-an385, release build, a `yield_now` round
 //!   trip = one wake + one poll, 10 000 of them, no hooks set): thumbv7m 82 instructions
 //!   without `trace`, 295 with `time` + `trace`; thumbv6m 144 and 922. Most of the
@@ -106,6 +108,8 @@ pub use long_poll::log_long_poll;
 #[cfg(feature = "time")]
 pub use long_poll::{clear_long_poll_hook, set_long_poll_hook, LongPollHook};
 pub use summary::{summary, Summary};
+
+pub use crate::executor::TaskSizes;
 
 #[cfg(feature = "time")]
 use crate::time::Duration;
@@ -158,6 +162,9 @@ impl fmt::Display for TaskState {
 /// ```
 /// mote::trace::for_each_task(|task: &mote::trace::TaskInfo| {
 ///     let _ = (task.name, task.polls, task.wakes, task.state);
+///     if let Some(sizes) = task.sizes {
+///         assert!(sizes.pool_bytes >= sizes.pool_size * sizes.future);
+///     }
 /// });
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -168,6 +175,11 @@ pub struct TaskInfo {
     /// The name of the `#[mote::task]` function (instances of a task with
     /// `pool_size > 1` share it).
     pub name: &'static str,
+    /// The static RAM of the task function (its future, slot and pool), computed at
+    /// compile time; `None` for a task not made by `#[mote::task]`. The same figures,
+    /// for every task function of a firmware, come from `cargo xtask size --tasks`. (A
+    /// reference: one word in the snapshot.)
+    pub sizes: Option<&'static TaskSizes>,
     /// Polls of the task's future since its slot's first spawn or the last [`reset`].
     pub polls: u32,
     /// Wakes that queued the task (a wake of a queued task is not counted again).

@@ -27,6 +27,7 @@ use core::cell::UnsafeCell;
 
 use crate::executor::header::{TaskHeader, TaskRef};
 use crate::executor::state::{RUN_QUEUED, SPAWNED};
+use crate::executor::task_meta::TaskMeta;
 use crate::loom::{AtomicBool, Ordering};
 
 use super::events::{self, TaskId};
@@ -35,8 +36,9 @@ use super::{TaskInfo, TaskState};
 /// Statistics of one task (Stats Guard). All-zero is "unnamed, nothing counted".
 #[derive(Clone, Copy)]
 pub(crate) struct Stats {
-    /// Points to the task function's name (a promoted `&'static &'static str`), or null.
-    pub(crate) name: *const &'static str,
+    /// Points to the task function's name and sizes (a `static` the macro declares), or
+    /// null.
+    pub(crate) meta: *const TaskMeta,
     pub(crate) polls: u32,
     pub(crate) wakes: u32,
     /// Ticks, saturated at `u32::MAX`.
@@ -54,7 +56,7 @@ impl Stats {
     /// Zeroes the counters and durations, keeps the name.
     pub(crate) fn clear(&mut self) {
         *self = Stats {
-            name: self.name,
+            meta: self.meta,
             polls: 0,
             wakes: 0,
             #[cfg(feature = "time")]
@@ -97,7 +99,7 @@ impl TaskTrace {
             #[cfg(feature = "time")]
             woken_at: UnsafeCell::new(0),
             stats: UnsafeCell::new(Stats {
-                name: core::ptr::null(),
+                meta: core::ptr::null(),
                 polls: 0,
                 wakes: 0,
                 #[cfg(feature = "time")]
@@ -144,9 +146,9 @@ fn now() -> u64 {
     crate::time::driver::now()
 }
 
-/// Records the task function's name in a claimed, not yet spawned slot.
-pub(crate) fn set_name(task: TaskRef, name: &'static &'static str) {
-    trace_of(task).with_stats(|s| s.name = name);
+/// Records the task function's name and sizes in a claimed, not yet spawned slot.
+pub(crate) fn set_name(task: TaskRef, meta: &'static TaskMeta) {
+    trace_of(task).with_stats(|s| s.meta = meta);
 }
 
 /// The task is about to be spawned: link it into the list of all tasks (first spawn of
@@ -297,15 +299,12 @@ pub(crate) fn poll_skipped(task: TaskRef) {
 
 /// A snapshot of statistics read inside the caller's critical section.
 fn info_in_cs(task: TaskRef, s: &Stats, state: TaskState) -> TaskInfo {
-    let name = if s.name.is_null() {
-        "?"
-    } else {
-        // SAFETY: a non-null name points to a `&'static &'static str` (`set_name`).
-        unsafe { *s.name }
-    };
+    // SAFETY: a non-null pointer is a `&'static TaskMeta` (`set_name`).
+    let meta = unsafe { s.meta.as_ref() };
     TaskInfo {
         id: id_of(task),
-        name,
+        name: meta.map_or("?", |m| m.name),
+        sizes: meta.map(|m| &m.sizes),
         polls: s.polls,
         wakes: s.wakes,
         #[cfg(feature = "time")]
