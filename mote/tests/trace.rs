@@ -524,4 +524,61 @@ mod timing {
         let cols: Vec<&str> = line.split_whitespace().collect();
         assert_eq!(cols, ["summarised", "free", "1", "0", "1234", "1234", "0"]);
     }
+
+    static TIMELINE: mote::trace::timeline::Timeline<4> = mote::trace::timeline::Timeline::new();
+    static STEPPER_DONE: AtomicBool = AtomicBool::new(false);
+
+    /// Three polls, 5 ms of simulated time each: 9 events (ready, begin, end each).
+    #[mote::task]
+    async fn stepper() {
+        sim::advance(Duration::from_millis(5));
+        yield_now().await;
+        sim::advance(Duration::from_millis(5));
+        yield_now().await;
+        sim::advance(Duration::from_millis(5));
+        STEPPER_DONE.store(true, Ordering::SeqCst);
+    }
+
+    #[test]
+    fn a_full_timeline_keeps_the_newest_events_with_their_times() {
+        use mote::trace::timeline::{self, EventKind::*};
+        let _s = serial();
+        TIMELINE.start();
+        executor().run_until(
+            |s| s.must_spawn(stepper()),
+            || STEPPER_DONE.load(Ordering::SeqCst),
+        );
+        timeline::stop();
+        let id = task("stepper").id;
+        let mut events = Vec::new();
+        TIMELINE.for_each(|e| events.push(*e));
+        assert_eq!(TIMELINE.len(), 4);
+        assert_eq!(TIMELINE.overwritten(), 5, "9 events, 4 kept");
+        assert!(events.iter().all(|e| e.task == id));
+        let kinds: Vec<_> = events.iter().map(|e| e.kind).collect();
+        // R B R E B R E B E: a yield wakes its task inside the poll, before it ends.
+        assert_eq!(
+            kinds,
+            [Ready, PollEnd, PollBegin, PollEnd],
+            "the newest four"
+        );
+        let ms = Duration::from_millis(5).as_ticks();
+        assert_eq!(events[3].at - events[2].at, ms, "the last poll took 5 ms");
+        assert_eq!(events[2].at, events[1].at, "polled again at once");
+        assert_eq!(
+            events[1].at, events[0].at,
+            "the yield wakes at the poll's end"
+        );
+
+        let mut text = String::new();
+        TIMELINE.print(&mut text).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len(), 6);
+        assert_eq!(
+            lines[0],
+            format!("timeline: begin {} 4 5", mote::time::TICK_HZ)
+        );
+        assert_eq!(lines[4], format!("timeline: {} E stepper", events[3].at));
+        assert_eq!(lines[5], "timeline: end");
+    }
 }

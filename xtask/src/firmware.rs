@@ -141,7 +141,7 @@ fn test_targets() -> Vec<&'static str> {
 }
 
 /// The package holding binary `bin`, if any.
-fn package_of(root: &Path, bin: &str) -> Result<Option<&'static Package>, Error> {
+pub fn package_of(root: &Path, bin: &str) -> Result<Option<&'static Package>, Error> {
     for package in PACKAGES {
         if package_binaries(&root.join(package.dir))?
             .iter()

@@ -276,6 +276,22 @@ pub const CLIPPY: &[(&str, &str, &[&str])] = &[
             "thumbv7m-none-eabi",
         ],
     ),
+    // The starvation example with its timeline (`cargo xtask trace starvation`).
+    (
+        "clippy: examples/trace thumbv7m (timeline)",
+        "examples",
+        &[
+            "clippy",
+            "--release",
+            "-p",
+            "mote-examples-trace",
+            "--bins",
+            "--features",
+            "timeline",
+            "--target",
+            "thumbv7m-none-eabi",
+        ],
+    ),
     (
         "clippy: examples/defmt thumbv7m",
         "examples",

@@ -12,6 +12,9 @@
 //! cargo xtask size --tasks <example> [--target <triple>]
 //!                                every task function of that binary: future size, pool
 //!                                size and static RAM, biggest first
+//! cargo xtask trace <example> [--target <triple>]
+//!                                run a firmware that records its timeline in QEMU and
+//!                                write target/trace/<example>.json (Perfetto) and .svg
 //! cargo xtask bench [--host]     Mote against Embassy in QEMU (and tokio/Embassy on the
 //!                                host with --host); writes bench/REPORT.md
 //! ```
@@ -24,6 +27,7 @@ mod report;
 mod setup;
 mod size;
 mod task_sizes;
+mod timeline;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode, Stdio};
@@ -47,6 +51,8 @@ usage: cargo xtask <command>
   size [--tasks] <example> [--target T]
                                     code and data size of one firmware binary (--tasks: the
                                     static RAM of each task function, biggest first)
+  trace <example> [--target T]      timeline of a run: target/trace/<example>.json (Perfetto)
+                                    and .svg (examples with a `timeline` feature: starvation)
   bench [--host]                    benchmarks against Embassy (and tokio with --host)";
 
 fn main() -> ExitCode {
@@ -85,6 +91,19 @@ fn run(args: &[String]) -> Result<(), Error> {
                 size(&root, &opts.example, &opts.target)
             }
         }
+        "trace" => {
+            let opts = parse_example(rest, false)?;
+            setup::firmware()?;
+            let out = timeline::run(&root, &opts.example, &opts.target)?;
+            println!(
+                "{} events of {} tasks; wrote {} (open in ui.perfetto.dev) and {}",
+                out.timeline.events.len(),
+                out.timeline.tasks().len(),
+                out.json.0.display(),
+                out.svg.display()
+            );
+            Ok(())
+        }
         "bench" => bench::run(&root, parse_flags(rest, &["--host"])?.contains(&"--host")),
         "help" | "--help" | "-h" => {
             println!("{USAGE}");
@@ -119,6 +138,14 @@ fn test(root: &Path, quick: bool) -> Result<(), Error> {
     host::msrv(root, &mut report);
     host::docs(root, &mut report);
     firmware::test_all(root, &mut report);
+    report.step(
+        "trace: starvation timeline (JSON + SVG) agrees with its statistics",
+        || {
+            let out = timeline::run(root, "starvation", DEFAULT_TARGET)?;
+            let stats = timeline::parse_stats(&out.output);
+            timeline::check_against_stats(&out.timeline, &out.json.1, &stats)
+        },
+    );
     report.print();
     match report.failures() {
         0 => Ok(()),

@@ -10,6 +10,9 @@
 //!   came due: the wait of a timer wake counts from the timer's deadline) until its
 //!   poll began: the *symptom* seen by the starved tasks.
 //!
+//! With `time`, a [`timeline`] records every task event with its timestamp in a ring
+//! buffer, for `cargo xtask trace` to draw.
+//!
 //! Read them with [`for_each_task`] (or print [`summary`]), clear them with [`reset`],
 //! and (with `time`) get called after any long poll with `set_long_poll_hook`. External
 //! tools (SystemView and the like) can follow every task's ready / poll-begin / poll-end
@@ -97,6 +100,8 @@ mod long_poll;
 pub(crate) mod registry;
 mod summary;
 pub(crate) mod task_trace;
+#[cfg(feature = "time")]
+pub mod timeline;
 
 use core::fmt;
 

@@ -48,6 +48,11 @@ const LONG_POLL: Duration = Duration::from_millis(20);
 
 static HOG_DONE: AtomicBool = AtomicBool::new(false);
 
+/// With the `timeline` feature (`cargo xtask trace starvation`): every task event of the
+/// run, printed after the table.
+#[cfg(feature = "timeline")]
+static TIMELINE: trace::timeline::Timeline<512> = trace::timeline::Timeline::new();
+
 
 /// The long-poll hook: runs in the executor's context right after the long poll.
 fn long_poll(task: &TaskInfo, took: Duration) {
@@ -88,6 +93,8 @@ async fn hog(start: Instant) {
 #[mote::task]
 async fn report(start: Instant) {
     Timer::at(start + REPORT_AT).await;
+    #[cfg(feature = "timeline")]
+    trace::timeline::stop();
     println!(
         "{:<10} {:<8} {:>5} {:>5} {:>13} {:>13}",
         "task", "state", "polls", "wakes", "longest poll", "longest wait"
@@ -120,6 +127,8 @@ async fn report(start: Instant) {
             c.longest_poll.as_millis()
         );
     }
+    #[cfg(feature = "timeline")]
+    let _ = TIMELINE.print(&mut mote_mps2::Uart::uart0());
     let ok = HOG_DONE.load(Ordering::Relaxed)
         && culprit.is_some_and(|c| c.name == "hog")
         && victim.is_some_and(|v| v.name == "heartbeat");
@@ -138,6 +147,8 @@ fn main() -> ! {
         HOG_WORK.as_millis(),
         HOG_PERIOD.as_millis()
     );
+    #[cfg(feature = "timeline")]
+    TIMELINE.start();
     let start = Instant::now();
     EXECUTOR.run(|spawner| {
         spawner.must_spawn(heartbeat());
