@@ -15,7 +15,8 @@
 //!   ([`bind_interrupts!`], [`binding`]), with the per-line waker table ([`wakers`]);
 //! - an async HAL: the interrupt-driven [`serial::Uart`] (embedded-io(-async)) and the
 //!   FPGA I/O LEDs as embedded-hal output pins ([`fpgaio::Output`]), and the CMSDK timers
-//!   as interrupt-driven periodic timers ([`timer::PeriodicTimer`]);
+//!   as interrupt-driven periodic timers ([`timer::PeriodicTimer`]), the PL022 SPI
+//!   controllers as async and blocking SPI buses ([`spi::Spi`]);
 //! - with the default `time-driver` feature, Mote's time driver on the CMSDK dual timer
 //!   ([`time_driver`]): `mote::time::Instant::now()`, `Timer` and `Ticker` just work;
 //! - [`exit`], which ends the QEMU run with a status through semihosting, and
@@ -53,6 +54,7 @@ pub mod irq;
 mod panic;
 mod peripherals;
 pub mod serial;
+pub mod spi;
 pub mod testing;
 #[cfg(feature = "time-driver")]
 pub mod time_driver;

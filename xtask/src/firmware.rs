@@ -291,9 +291,31 @@ pub fn qemu(machine: &str, elf: &Path, run: Run, defmt: bool) -> Command {
             cmd.arg("-nographic");
         }
     }
+    if let Some(bin) = elf.file_name().and_then(|name| name.to_str()) {
+        cmd.args(devices(bin));
+    }
     cmd.args(["-semihosting-config", "enable=on,target=native", "-kernel"]);
     cmd.arg(elf);
     cmd
+}
+
+/// The chips a firmware binary talks to, as QEMU `-device` arguments added to every run
+/// of it (`cargo xtask test` and `cargo xtask qemu <name>`).
+///
+/// - `w25q64,bus=ssi`: a Winbond W25Q64 SPI NOR flash model (JEDEC ID `EF 40 17`). On the
+///   MPS2 boards every PL022 names its bus `ssi`; QEMU puts the device on the first it
+///   finds, the controller at `0x4002_7000` (`mote_mps2::spi::SPI4`; `info qtree` shows it).
+/// - `tmp105,address=0x48,id=tmp105`: a TI TMP105 temperature sensor at I2C address 0x48,
+///   on the SBCon at `0x4002_A000` (`mote_mps2::i2c::I2C3`); its `temperature` property
+///   (milli-degrees Celsius) is at QOM path `/machine/peripheral/tmp105`.
+pub fn devices(bin: &str) -> &'static [&'static str] {
+    match bin {
+        "test_spi" | "spi_flash" => &["-device", "w25q64,bus=ssi"],
+        "test_i2c" | "test_i2c_qmp" | "i2c_sensor" | "shared_bus" | "test_tmp1x2" => {
+            &["-device", "tmp105,address=0x48,id=tmp105"]
+        }
+        _ => &[],
+    }
 }
 
 /// For each target of [`PACKAGES`]' runs: builds the binaries of the packages that run
