@@ -362,6 +362,10 @@ pub fn test_all(root: &Path, report: &mut Report) {
         for (machine, bin, defmt) in runs {
             let name = format!("firmware: {machine} {target} {bin}");
             let elf = elf_dir.join(bin);
+            if crate::qmp::QMP_TESTS.contains(&bin.as_str()) {
+                report.step(name, || crate::qmp::run(machine, bin, &elf).map(drop));
+                continue;
+            }
             let mut qemu = qemu(machine, &elf, Run::Test, defmt);
             let run =
                 input(root, bin).and_then(|stdin| cmd::run_with_timeout(&mut qemu, timeout, stdin));

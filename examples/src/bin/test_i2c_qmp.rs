@@ -1,0 +1,58 @@
+//! Firmware test driven from outside: QEMU's TMP105 model read over the async I2C
+//! driver while the test harness changes its temperature through QMP.
+//!
+//! The firmware sets the sensor to 12-bit resolution (1/16 °C), then reads the
+//! temperature register every [`PERIOD_MS`] and prints `reading <n>: <milli-°C> mC`.
+//! The harness (`xtask/src/qmp.rs`, run by `cargo xtask test`) starts QEMU with
+//! `-device tmp105,address=0x48,id=tmp105` and a QMP socket, in real time (no `-icount`:
+//! QMP commands arrive at host speed), sets `temperature` with `qom-set` to several
+//! values and checks that each shows up within one reading period. The firmware never
+//! judges: it stops with a failure after [`MAX_READINGS`] in case nobody ends the run.
+#![no_std]
+#![no_main]
+
+use cortex_m_rt::entry;
+use embedded_hal_async::i2c::I2c as _;
+use mote::executor::Executor;
+use mote::time::{Duration, Ticker};
+use mote_mps2::i2c::{Config, I2c};
+use mote_mps2::println;
+
+static EXECUTOR: Executor = Executor::new();
+
+const TMP105: u8 = 0x48;
+/// The reading period, in milliseconds (the harness reads it from the `ready` line).
+const PERIOD_MS: u64 = 50;
+const MAX_READINGS: u32 = 2_000;
+
+/// Milli-degrees Celsius from the temperature register (12-bit, left-justified).
+fn millidegrees(raw: [u8; 2]) -> i32 {
+    i32::from(i16::from_be_bytes(raw) >> 4) * 1000 / 16
+}
+
+#[mote::task]
+async fn sensor() {
+    let p = mote_mps2::Peripherals::take().unwrap();
+    let mut bus = I2c::new(p.I2C3, Config::default());
+    if let Err(e) = bus.write(TMP105, &[0x01, 0x60]).await {
+        println!("configuring the sensor failed: {}", e);
+        mote_mps2::exit(mote_mps2::EXIT_FAILURE)
+    }
+    println!("ready: period {} ms", PERIOD_MS);
+    let mut ticker = Ticker::every(Duration::from_millis(PERIOD_MS));
+    for n in 0..MAX_READINGS {
+        let mut raw = [0u8; 2];
+        match bus.write_read(TMP105, &[0x00], &mut raw).await {
+            Ok(()) => println!("reading {}: {} mC", n, millidegrees(raw)),
+            Err(e) => println!("reading {}: error: {}", n, e),
+        }
+        ticker.next().await;
+    }
+    println!("no verdict after {} readings", MAX_READINGS);
+    mote_mps2::exit(mote_mps2::EXIT_FAILURE)
+}
+
+#[entry]
+fn main() -> ! {
+    EXECUTOR.run(|spawner| spawner.must_spawn(sensor()))
+}
