@@ -1,7 +1,8 @@
 //! Firmware tests driven through QEMU's QMP socket while the firmware runs.
 //!
-//! `test_i2c_qmp` reads QEMU's TMP105 model every period and prints
-//! `reading <n>: <milli-°C> mC`. This harness runs it in real time (no `-icount`: the
+//! `test_i2c_qmp` reads QEMU's TMP105 model every period, with Mote's I2C and with the
+//! third-party `lm75` crate, and prints `reading <n>: <milli-°C> mC; lm75 crate: <milli-°C>
+//! mC` (the harness requires the two to agree). This harness runs it in real time (no `-icount`: the
 //! QMP commands come at host speed, so the guest's clock must follow the host's), and for
 //! each of [`TEMPERATURES`]:
 //!
@@ -30,8 +31,8 @@ use crate::setup::QEMU;
 /// The binaries this harness runs (instead of the plain run-and-compare).
 pub const QMP_TESTS: &[&str] = &["test_i2c_qmp"];
 
-/// The values set, in milli-°C: multiples of 1/16 °C (the 12-bit resolution), so each
-/// reads back exactly; negative and above 100 °C included.
+/// The values set, in milli-°C: multiples of 1/8 °C (the coarser of the two readings),
+/// so each reads back exactly; negative and above 100 °C included.
 pub const TEMPERATURES: &[i64] = &[21_500, -5_000, 37_250, 100_000, -40_125, 0];
 
 /// Longest wait for any line from the firmware (a reading comes every 50 ms).
@@ -104,14 +105,20 @@ struct Session {
     last_reading: Option<u64>,
 }
 
-/// A `reading <n>: <value> mC` line.
+/// A `reading <n>: <value> mC; lm75 crate: <value> mC` line: the reading number and the
+/// value, an error when the line reports one or the two readings disagree.
 fn parse_reading(line: &str) -> Option<(u64, Result<i64, String>)> {
     let rest = line.strip_prefix("reading ")?;
-    let (n, value) = rest.split_once(": ")?;
+    let (n, values) = rest.split_once(": ")?;
     let n = n.parse().ok()?;
-    let value = match value.strip_suffix(" mC").and_then(|v| v.parse().ok()) {
-        Some(v) => Ok(v),
-        None => Err(value.to_string()),
+    let millis = |text: &str| text.strip_suffix(" mC")?.parse::<i64>().ok();
+    let parsed = values
+        .split_once("; lm75 crate: ")
+        .and_then(|(ours, theirs)| Some((millis(ours)?, millis(theirs)?)));
+    let value = match parsed {
+        Some((ours, theirs)) if ours == theirs => Ok(ours),
+        Some((ours, theirs)) => Err(format!("Mote read {ours} mC, the lm75 crate {theirs} mC")),
+        None => Err(values.to_string()),
     };
     Some((n, value))
 }
@@ -253,7 +260,14 @@ mod tests {
 
     #[test]
     fn parse_reading_reads_number_and_value() {
-        assert_eq!(parse_reading("reading 7: -5000 mC"), Some((7, Ok(-5000))));
+        assert_eq!(
+            parse_reading("reading 7: -5000 mC; lm75 crate: -5000 mC"),
+            Some((7, Ok(-5000)))
+        );
+        assert_eq!(
+            parse_reading("reading 8: 500 mC; lm75 crate: 0 mC"),
+            Some((8, Err("Mote read 500 mC, the lm75 crate 0 mC".into())))
+        );
         assert_eq!(
             parse_reading("reading 3: error: I2C: no device"),
             Some((3, Err("error: I2C: no device".into())))
@@ -264,7 +278,8 @@ mod tests {
     #[test]
     fn temperatures_are_exact_at_12_bits_and_consecutive_ones_differ() {
         for t in TEMPERATURES {
-            assert_eq!(t * 16 % 1000, 0, "{t}");
+            // Exact at 1/8 °C, the lm75 crate's PCT2075 resolution (and so at 1/16 °C).
+            assert_eq!(t * 8 % 1000, 0, "{t}");
             assert!(
                 (-55_000..=125_000).contains(t),
                 "{t}: outside the TMP105's range"

@@ -1,8 +1,13 @@
 //! Firmware test driven from outside: QEMU's TMP105 model read over the async I2C
 //! driver while the test harness changes its temperature through QMP.
 //!
-//! The firmware sets the sensor to 12-bit resolution (1/16 °C), then reads the
-//! temperature register every [`PERIOD_MS`] and prints `reading <n>: <milli-°C> mC`.
+//! The firmware sets the sensor to 12-bit resolution (1/16 °C), then every [`PERIOD_MS`]
+//! reads the temperature twice: with Mote's async I2C (`write_read` of the temperature
+//! register) and with the `lm75` crate from crates.io (a third-party embedded-hal 1.0
+//! driver for the LM75 family, whose registers the TMP105 shares) over Mote's blocking
+//! I2C, and prints `reading <n>: <milli-°C> mC; lm75 crate: <milli-°C> mC`. The crate's
+//! PCT2075 variant reads 11 bits (1/8 °C), which keeps every value the harness sets
+//! exact (they are multiples of 1/8 °C); its plain LM75 variant would round to 1/2 °C.
 //! The harness (`xtask/src/qmp.rs`, run by `cargo xtask test`) starts QEMU with
 //! `-device tmp105,address=0x48,id=tmp105` and a QMP socket, in real time (no `-icount`:
 //! QMP commands arrive at host speed), sets `temperature` with `qom-set` to several
@@ -13,6 +18,7 @@
 
 use cortex_m_rt::entry;
 use embedded_hal_async::i2c::I2c as _;
+use lm75::{Address, Lm75};
 use mote::executor::Executor;
 use mote::time::{Duration, Ticker};
 use mote_mps2::i2c::{Config, I2c};
@@ -42,9 +48,17 @@ async fn sensor() {
     let mut ticker = Ticker::every(Duration::from_millis(PERIOD_MS));
     for n in 0..MAX_READINGS {
         let mut raw = [0u8; 2];
-        match bus.write_read(TMP105, &[0x00], &mut raw).await {
-            Ok(()) => println!("reading {}: {} mC", n, millidegrees(raw)),
-            Err(e) => println!("reading {}: error: {}", n, e),
+        let ours = bus.write_read(TMP105, &[0x00], &mut raw).await;
+        let theirs = Lm75::new_pct2075(&mut bus, Address::default()).read_temperature();
+        match (ours, theirs) {
+            (Ok(()), Ok(celsius)) => println!(
+                "reading {}: {} mC; lm75 crate: {} mC",
+                n,
+                millidegrees(raw),
+                (celsius * 1000.0) as i32
+            ),
+            (Err(e), _) => println!("reading {}: error: {}", n, e),
+            (_, Err(e)) => println!("reading {}: lm75 crate error: {:?}", n, e),
         }
         ticker.next().await;
     }
