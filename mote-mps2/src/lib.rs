@@ -17,7 +17,9 @@
 //!   FPGA I/O LEDs as embedded-hal output pins ([`fpgaio::Output`]), and the CMSDK timers
 //!   as interrupt-driven periodic timers ([`timer::PeriodicTimer`]), the PL022 SPI
 //!   controllers as async and blocking SPI buses ([`spi::Spi`]), the SBCon two-wire
-//!   interfaces as bit-banged async and blocking I2C masters ([`i2c::I2c`]);
+//!   interfaces as bit-banged async and blocking I2C masters ([`i2c::I2c`]), and
+//!   handles that share one bus between drivers behind Mote's mutexes (`shared_bus`,
+//!   feature `time`, on by default);
 //! - with the default `time-driver` feature, Mote's time driver on the CMSDK dual timer
 //!   ([`time_driver`]): `mote::time::Instant::now()`, `Timer` and `Ticker` just work;
 //! - [`exit`], which ends the QEMU run with a status through semihosting, and
@@ -56,6 +58,8 @@ pub mod irq;
 mod panic;
 mod peripherals;
 pub mod serial;
+#[cfg(feature = "time")]
+pub mod shared_bus;
 pub mod spi;
 pub mod testing;
 #[cfg(feature = "time-driver")]

@@ -307,13 +307,18 @@ pub fn qemu(machine: &str, elf: &Path, run: Run, defmt: bool) -> Command {
 ///   finds, the controller at `0x4002_7000` (`mote_mps2::spi::SPI4`; `info qtree` shows it).
 /// - `tmp105,address=0x48,id=tmp105`: a TI TMP105 temperature sensor at I2C address 0x48,
 ///   on the SBCon at `0x4002_A000` (`mote_mps2::i2c::I2C3`); its `temperature` property
-///   (milli-degrees Celsius) is at QOM path `/machine/peripheral/tmp105`.
+///   (milli-degrees Celsius) is at QOM path `/machine/peripheral/tmp105`. `shared_bus`
+///   adds a second one at 0x49 on the same bus.
 pub fn devices(bin: &str) -> &'static [&'static str] {
     match bin {
         "test_spi" | "spi_flash" => &["-device", "w25q64,bus=ssi"],
-        "test_i2c" | "test_i2c_qmp" | "i2c_sensor" | "shared_bus" | "test_tmp1x2" => {
-            &["-device", "tmp105,address=0x48,id=tmp105"]
-        }
+        "test_i2c" | "test_i2c_qmp" | "i2c_sensor" => &["-device", "tmp105,address=0x48,id=tmp105"],
+        "shared_bus" => &[
+            "-device",
+            "tmp105,address=0x48,id=tmp105",
+            "-device",
+            "tmp105,address=0x49,id=tmp105b",
+        ],
         _ => &[],
     }
 }
