@@ -45,7 +45,7 @@
 //! | per bus byte (thumbv7m / thumbv6m) | async | blocking |
 //! | --- | --- | --- |
 //! | 100 kHz (delays included) | 5 700 / 5 918 instructions | 5 503 / 5 562 |
-//! | no delay | 653 / 887 instructions | 450 / 531 |
+//! | no delay | about 650 / 887 instructions | 450 / 531 |
 //!
 //! The difference between the columns is the yield after each byte (a trip through the
 //! executor). Code: +3 344 bytes of `.text` + `.rodata` on thumbv7m (+3 276 on thumbv6m)

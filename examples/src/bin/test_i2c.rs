@@ -18,6 +18,7 @@
 #![no_std]
 #![no_main]
 
+use core::cell::RefCell;
 use core::pin::pin;
 use portable_atomic::{AtomicU32, Ordering};
 
@@ -26,9 +27,12 @@ use embedded_hal::i2c::{NoAcknowledgeSource, Operation};
 use embedded_hal_async::i2c::I2c as _;
 use mote::executor::Executor;
 use mote::futures::{poll_once, yield_now};
+use mote::sync::blocking_mutex::raw::ThreadModeRawMutex;
+use mote::sync::blocking_mutex::Mutex as BlockingMutex;
 use mote::time::Instant;
 use mote_mps2::i2c::{Config, Error, I2c};
 use mote_mps2::println;
+use mote_mps2::shared_bus::{BlockingI2cDevice, DeviceError};
 use mote_mps2::testing::Checks;
 
 static EXECUTOR: Executor = Executor::new();
@@ -197,6 +201,23 @@ async fn scenario() {
     checks.check(
         "the bus still answers",
         bus.write(TMP105, &[]).await.is_ok(),
+    );
+
+    // The blocking shared-bus handle passes results and errors through.
+    bus.set_config(Config::default());
+    let shared = BlockingMutex::<ThreadModeRawMutex, _>::new(RefCell::new(bus));
+    let mut sensor = BlockingI2cDevice::new(&shared);
+    let mut other = BlockingI2cDevice::new(&shared);
+    let ok = embedded_hal::i2c::I2c::write_read(&mut sensor, TMP105, &[REG_T_LOW], &mut limit);
+    let nack = embedded_hal::i2c::I2c::write(&mut other, 0x49, &[0]);
+    checks.check(
+        "BlockingI2cDevice: reads through, NACK as DeviceError::Bus",
+        ok.is_ok()
+            && limit == [0x4B, 0x00]
+            && nack
+                == Err(DeviceError::Bus(Error::NoAcknowledge(
+                    NoAcknowledgeSource::Address,
+                ))),
     );
 
     checks.finish()
