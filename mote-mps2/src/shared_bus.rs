@@ -62,6 +62,14 @@ use mote::sync::mutex::Mutex;
 use mote::time::Delay;
 
 /// An error of a shared-bus handle.
+///
+/// ```
+/// use embedded_hal::i2c::{Error as _, ErrorKind, NoAcknowledgeSource};
+/// use mote_mps2::shared_bus::DeviceError;
+/// let e: DeviceError<mote_mps2::i2c::Error> =
+///     DeviceError::Bus(mote_mps2::i2c::Error::NoAcknowledge(NoAcknowledgeSource::Data));
+/// assert_eq!(e.kind(), ErrorKind::NoAcknowledge(NoAcknowledgeSource::Data));
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DeviceError<BUS, CS = core::convert::Infallible> {
     /// The bus driver's error.
@@ -139,6 +147,21 @@ impl<M: RawMutex, BUS: embedded_hal_async::i2c::I2c> embedded_hal_async::i2c::I2
 }
 
 /// One device's handle on a blocking I2C bus shared through a Mote blocking mutex.
+///
+/// ```no_run
+/// use core::cell::RefCell;
+/// use embedded_hal::i2c::I2c as _;
+/// use mote::sync::blocking_mutex::{raw::CriticalSectionRawMutex, Mutex};
+/// use mote_mps2::i2c::{Config, I2c};
+/// use mote_mps2::shared_bus::BlockingI2cDevice;
+///
+/// let p = mote_mps2::Peripherals::take().unwrap();
+/// let bus: Mutex<CriticalSectionRawMutex, _> =
+///     Mutex::new(RefCell::new(I2c::new(p.I2C3, Config::default())));
+/// let (mut a, mut b) = (BlockingI2cDevice::new(&bus), BlockingI2cDevice::new(&bus));
+/// a.write(0x48, &[0x01, 0x60]).unwrap();
+/// b.write(0x49, &[0x01, 0x60]).unwrap();
+/// ```
 pub struct BlockingI2cDevice<'a, M: RawMutex, BUS> {
     bus: &'a BlockingMutex<M, RefCell<BUS>>,
 }
@@ -174,6 +197,22 @@ impl<M: RawMutex, BUS: embedded_hal::i2c::I2c> embedded_hal::i2c::I2c
 
 /// One device's handle on an async SPI bus shared through a Mote [`Mutex`], with its own
 /// chip-select pin (active low).
+///
+/// ```no_run
+/// use embedded_hal_async::spi::SpiDevice as _;
+/// use mote::sync::blocking_mutex::raw::CriticalSectionRawMutex;
+/// use mote::sync::mutex::Mutex;
+/// use mote_mps2::fpgaio::Output;
+/// use mote_mps2::shared_bus::SpiDevice;
+/// use mote_mps2::spi::{Async, Spi};
+///
+/// async fn jedec_id(bus: &Mutex<CriticalSectionRawMutex, Spi<Async>>, cs: Output) -> [u8; 4] {
+///     let Ok(mut flash) = SpiDevice::new(bus, cs); // an `Output` cannot fail
+///     let mut id = [0x9F, 0, 0, 0];
+///     flash.transfer_in_place(&mut id).await.unwrap();
+///     id
+/// }
+/// ```
 pub struct SpiDevice<'a, M: RawMutex, BUS, CS> {
     bus: &'a Mutex<M, BUS>,
     cs: CS,
@@ -225,7 +264,26 @@ impl<M: RawMutex, BUS: embedded_hal_async::spi::SpiBus, CS: OutputPin>
 }
 
 /// One device's handle on a blocking SPI bus shared through a Mote blocking mutex, with
-/// its own chip-select pin (active low).
+/// its own chip-select pin (active low). The whole transaction, `DelayNs` operations
+/// included, runs inside the blocking mutex (with `CriticalSectionRawMutex`: with
+/// interrupts off); prefer [`SpiDevice`] in tasks.
+///
+/// ```no_run
+/// use core::cell::RefCell;
+/// use embedded_hal::digital::PinState;
+/// use embedded_hal::spi::SpiDevice as _;
+/// use mote::sync::blocking_mutex::{raw::CriticalSectionRawMutex, Mutex};
+/// use mote_mps2::fpgaio::Output;
+/// use mote_mps2::shared_bus::BlockingSpiDevice;
+/// use mote_mps2::spi::{Config, Spi};
+///
+/// let p = mote_mps2::Peripherals::take().unwrap();
+/// let bus: Mutex<CriticalSectionRawMutex, _> =
+///     Mutex::new(RefCell::new(Spi::new_blocking(p.SPI4, Config::default()).unwrap()));
+/// let Ok(mut flash) = BlockingSpiDevice::new(&bus, Output::new(p.LED0, PinState::High));
+/// let mut id = [0x9F, 0, 0, 0];
+/// flash.transfer_in_place(&mut id).unwrap();
+/// ```
 pub struct BlockingSpiDevice<'a, M: RawMutex, BUS, CS> {
     bus: &'a BlockingMutex<M, RefCell<BUS>>,
     cs: CS,
