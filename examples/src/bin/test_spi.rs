@@ -15,7 +15,8 @@
 //!   0x17 = 2^23 bytes), async and then blocking. QEMU's model returns 6 ID bytes (the 3
 //!   of the ID then zeros) and goes back to idle, so a second command works without a
 //!   chip-select edge (the PL022's SSPFSSOUT is not wired in QEMU, the flash stays
-//!   selected); a read-data command would never end, so none is issued;
+//!   selected); a read-data command (0x03) never ends, so it comes last: after it the
+//!   flash answers every byte with data (blank: 0xFF), a JEDEC ID command included;
 //! - cost: virtual time of 64 KiB of loopback transfers under `-icount shift=0` (1 ns per
 //!   instruction), printed as instructions per byte.
 #![no_std]
@@ -179,6 +180,22 @@ async fn scenario() {
     checks.check(
         "blocking JEDEC ID again (the model went back to idle)",
         ok && id[1..4] == W25Q64_JEDEC_ID,
+    );
+
+    // What no chip select means: READ (0x03) streams data until the select rises, which
+    // never happens here, so every later byte is flash data, a JEDEC ID command included.
+    // (QEMU's model with no drive is blank: all 0xFF.)
+    let mut read = [0x03, 0, 0, 0, 0, 0, 0, 0];
+    let ok = flash.transfer_in_place(&mut read).await.is_ok();
+    checks.check(
+        "READ from 0: blank flash reads 0xFF",
+        ok && read[4..] == [0xFF; 4],
+    );
+    let mut id = [0x9F, 0, 0, 0];
+    let ok = flash.transfer_in_place(&mut id).await.is_ok();
+    checks.check(
+        "after READ, 0x9F no longer answers the ID (the READ never ended)",
+        ok && id[1..] == [0xFF; 3],
     );
 
     checks.finish()
