@@ -48,7 +48,10 @@
 //!
 //! Chip select: the PL022's SSPFSSOUT pin is not connected to anything in QEMU (a flash
 //! attached with `-device w25q64,bus=ssi` is selected for ever), and on the board it is
-//! a GPIO matter. Per-device chip select belongs to an `SpiDevice` over this bus.
+//! a GPIO matter. Per-device chip select belongs to an `SpiDevice` over this bus
+//! (`shared_bus::SpiDevice`, which takes any `OutputPin`). Without one, a flash model
+//! answers a JEDEC ID command and returns to idle, but a read-data command never ends
+//! (`examples/src/bin/test_spi.rs` shows both).
 //!
 //! Costs, measured (release, `opt-level = "s"`, LTO; QEMU 7.2):
 //! - code: +1 984 bytes of `.text` + `.rodata` on thumbv7m and on thumbv6m for a firmware
@@ -66,7 +69,8 @@
 //! What QEMU does not model (so no test here exercises it): the bit rate (a frame
 //! completes the moment it is written to the data register), the receive-timeout
 //! interrupt (RTIM), the receive overrun, clock polarity and phase (accepted, ignored).
-//! In QEMU a transfer therefore never waits for the interrupt.
+//! In QEMU a transfer therefore never waits: the wait path (interrupt mask, handler,
+//! wake) is not exercised by any test here, only reviewed.
 
 use core::future::poll_fn;
 use core::marker::PhantomData;
