@@ -69,8 +69,10 @@
 //! What QEMU does not model (so no test here exercises it): the bit rate (a frame
 //! completes the moment it is written to the data register), the receive-timeout
 //! interrupt (RTIM), the receive overrun, clock polarity and phase (accepted, ignored).
-//! In QEMU a transfer therefore never waits: the wait path (interrupt mask, handler,
-//! wake) is not exercised by any test here, only reviewed.
+//! In QEMU a transfer therefore never waits on its own; `test_spi` forces the wait path
+//! by stopping the controller (SSPCR1.SSE = 0: QEMU then holds frames in the TX FIFO)
+//! mid-transfer and checks that restarting it runs the handler and completes the
+//! transfer. The receive-timeout wake (fewer than 4 frames left) stays untested.
 
 use core::future::poll_fn;
 use core::marker::PhantomData;
