@@ -310,18 +310,29 @@ pub fn qemu(machine: &str, elf: &Path, run: Run, defmt: bool) -> Command {
 ///   (milli-degrees Celsius) is at QOM path `/machine/peripheral/tmp105`. `shared_bus`
 ///   adds a second one at 0x49 on the same bus.
 pub fn devices(bin: &str) -> &'static [&'static str] {
-    match bin {
-        "test_spi" | "spi_flash" => &["-device", "w25q64,bus=ssi"],
-        "test_i2c" | "test_i2c_qmp" | "i2c_sensor" => &["-device", "tmp105,address=0x48,id=tmp105"],
-        "shared_bus" => &[
+    DEVICES
+        .iter()
+        .find(|(bins, _)| bins.contains(&bin))
+        .map_or(&[], |(_, args)| args)
+}
+
+/// The table behind [`devices`]: binaries, and the arguments they get.
+const DEVICES: &[(&[&str], &[&str])] = &[
+    (&["test_spi", "spi_flash"], &["-device", "w25q64,bus=ssi"]),
+    (
+        &["test_i2c", "test_i2c_qmp", "i2c_sensor"],
+        &["-device", "tmp105,address=0x48,id=tmp105"],
+    ),
+    (
+        &["shared_bus"],
+        &[
             "-device",
             "tmp105,address=0x48,id=tmp105",
             "-device",
             "tmp105,address=0x49,id=tmp105b",
         ],
-        _ => &[],
-    }
-}
+    ),
+];
 
 /// For each target of [`PACKAGES`]' runs: builds the binaries of the packages that run
 /// on it, runs each on every machine its package lists for the target, and records one
@@ -542,7 +553,7 @@ fn compare(expected: &str, actual: &str) -> Result<(), Error> {
 
 #[cfg(test)]
 mod tests {
-    use super::{compare, qemu, test_targets, Run, MACHINES, PACKAGES};
+    use super::{compare, devices, qemu, test_targets, Run, DEVICES, MACHINES, PACKAGES};
     use std::path::Path;
 
     #[test]
@@ -588,6 +599,20 @@ mod tests {
                 "thumbv7em-none-eabihf"
             ]
         );
+    }
+
+    #[test]
+    fn every_binary_given_devices_or_a_qmp_harness_exists() {
+        let bins = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/src/bin");
+        let named = DEVICES.iter().flat_map(|(bins, _)| bins.iter());
+        for bin in named.chain(crate::qmp::QMP_TESTS) {
+            assert!(
+                bins.join(format!("{bin}.rs")).is_file(),
+                "{bin}: no such binary"
+            );
+        }
+        assert_eq!(devices("test_spi"), ["-device", "w25q64,bus=ssi"]);
+        assert!(devices("blinky").is_empty());
     }
 
     #[test]
