@@ -37,6 +37,7 @@ pub mod raw;
 mod run_queue;
 pub(crate) mod spawner;
 pub(crate) mod state;
+pub(crate) mod timers;
 mod waker;
 
 pub mod arch;
@@ -51,7 +52,7 @@ pub use arch::InterruptExecutor;
 pub use spawner::{ReservedToken, SendSpawner, SpawnError, SpawnToken, Spawnable, Spawner};
 
 #[cfg(feature = "time")]
-pub(crate) use raw::schedule_wake;
+pub(crate) use timers::schedule_wake;
 
 #[allow(unused_imports)]
 pub(crate) use waker::{task_from_waker, wake_task, wake_task_since};

@@ -37,6 +37,17 @@
 //! - (4) [`State::finish`]: the executor clears `SPAWNED` after the future completed;
 //!   returns whether the slot may be released now (no run-queue entry left).
 //!
+//! With `time`, a fourth flag, `TIMER_QUEUED`, says the task's timer node may be in its
+//! executor's timer queue: (T) `mark_timer_queued` sets it, only if `SPAWNED`, in the
+//! critical section that queues the node; (T') `timer_unqueued` clears it in the one
+//! that pops it. A small pool's finish (`finish_single_timed`) clears `SPAWNED` and
+//! reports the flag: clear (the task never slept, or its timers fired), the task is
+//! finished with no critical section; set, the slot stays busy (not claimable) until
+//! the executor has unlinked the node and called `timer_unlinked`. A large pool's
+//! finish unlinks the node and clears both flags in one critical section
+//! (`finish_timed_in_cs`), where it releases the slot anyway. The executor's side of
+//! this is in [`timers`](super::timers).
+//!
 //! A slot is free exactly when its state is 0 and it has been released to its pool (for a
 //! small pool, reaching 0 is the release).
 //!
@@ -57,6 +68,16 @@ pub(crate) const RUN_QUEUED: u32 = 1 << 1;
 // values are then only used by its tests (`State::bits`).
 #[cfg_attr(all(feature = "cortex-m", not(test)), allow(dead_code))]
 pub(crate) const CLAIMED: u32 = 1 << 2;
+
+/// (Feature `time`.) The task's timer node may be queued on its executor: its finish
+/// must unlink it (in a critical section) before the slot is free. A task that never
+/// slept, or whose timers all fired, finishes without that critical section.
+// Without `time`, or in the Cortex-M state (flags in bytes) outside its tests, unused.
+#[cfg_attr(
+    any(not(feature = "time"), all(feature = "cortex-m", not(test))),
+    allow(dead_code)
+)]
+pub(crate) const TIMER_QUEUED: u32 = 1 << 3;
 
 #[cfg(not(feature = "cortex-m"))]
 #[path = "state_atomic.rs"]

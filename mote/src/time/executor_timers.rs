@@ -305,6 +305,18 @@ impl ExecutorTimers {
         })
     }
 
+    /// [`pop_due`](Self::pop_due) inside a critical section the caller holds (the
+    /// executor updates the popped task's state in the same section).
+    pub fn pop_due_in_cs(
+        &self,
+        cs: critical_section::CriticalSection<'_>,
+        now: u64,
+    ) -> Option<NonNull<TimerNode>> {
+        // SAFETY: serialised by the critical section; every queued node was queued
+        // through `schedule`, whose contract keeps it alive.
+        unsafe { self.queue.borrow(cs).pop_due(now) }
+    }
+
     /// The earliest queued deadline. O(1).
     pub fn next_deadline(&self) -> Option<u64> {
         critical_section::with(|cs| {

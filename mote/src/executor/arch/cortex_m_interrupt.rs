@@ -255,7 +255,6 @@ impl InterruptExecutor {
         unsafe { self.raw().poll() };
         // `poll` re-armed the alarm for the earliest timer if that changed; if a deadline
         // may have been reached already, run again.
-        #[cfg(feature = "time")]
         self.raw().pend_if_timers_due();
         compiler_fence(Ordering::SeqCst);
         self.state.store(RUNNING, Ordering::Relaxed);
