@@ -236,7 +236,7 @@ impl RawExecutor {
             polled += 1;
         }
         drop(batch); // an empty rest: nothing to re-queue
-        // Re-arm if the earliest deadline moved during the batch.
+                     // Re-arm if the earliest deadline moved during the batch.
         self.timers.after_batch(self);
         polled
     }
@@ -259,11 +259,19 @@ impl RawExecutor {
         self.timers.allow_sleep(self)
     }
 
-    /// For an executor run in an interrupt handler, after [`poll`](Self::poll): pends it
-    /// again if a deadline may have been reached (module `timers`).
+    /// [`poll`](Self::poll) for an executor run in an interrupt handler: timers
+    /// registered during the batch need no pend (the batch's end re-arms), and it pends
+    /// itself again if a deadline may have been reached (module `timers`).
+    ///
+    /// # Safety
+    /// As for [`poll`](Self::poll).
     #[allow(dead_code)] // interrupt executor only
-    #[inline]
-    pub(crate) fn pend_if_timers_due(&'static self) {
+    #[inline(always)]
+    pub(crate) unsafe fn poll_in_handler(&'static self) {
+        self.timers.set_in_poll(true);
+        // SAFETY: forwarded contract.
+        unsafe { self.poll() };
+        self.timers.set_in_poll(false);
         self.timers.pend_if_due(self);
     }
 
@@ -285,7 +293,6 @@ struct BatchGuard {
 impl Drop for BatchGuard {
     #[inline]
     fn drop(&mut self) {
-        self.executor.timers.batch_end();
         if !self.rest.is_empty() {
             self.executor.requeue(&mut self.rest);
         }

@@ -2,9 +2,9 @@
 
 use crate::loom::{const_fn_unless_loom, AtomicU32, Ordering};
 
-use super::{CLAIMED, RUN_QUEUED, SPAWNED};
 #[cfg(feature = "time")]
 use super::TIMER_QUEUED;
+use super::{CLAIMED, RUN_QUEUED, SPAWNED};
 
 /// One atomic word of task state. All-zero is `FREE`.
 #[repr(transparent)]
@@ -170,7 +170,10 @@ impl State {
     #[cfg(feature = "time")]
     #[inline]
     pub(crate) fn finish_timed_in_cs(&self) -> bool {
-        self.0.fetch_and(!(SPAWNED | TIMER_QUEUED), Ordering::AcqRel) & RUN_QUEUED == 0
+        self.0
+            .fetch_and(!(SPAWNED | TIMER_QUEUED), Ordering::AcqRel)
+            & RUN_QUEUED
+            == 0
     }
 
     /// Current bits, for tests and diagnostics.

@@ -19,17 +19,24 @@
 //! What the executor calls, and when (`E` is the executor, `T` its [`Timers`]):
 //!
 //! ```text
-//!   RawExecutor::poll:  T.batch_begin(E)   in_poll = true; if the alarm fired or a
-//!                                          deadline was found passed: pop the due
-//!                                          nodes, wake their tasks (no pend: the batch
-//!                                          taken next holds them)
+//!   RawExecutor::poll:  T.batch_begin(E)   if the alarm fired or a deadline was found
+//!                                          passed: pop the due nodes, wake their tasks
+//!                                          (no pend: the batch taken next holds them);
+//!                                          otherwise one flag load
 //!                       poll the batch
-//!                       T.batch_end()      in_poll = false (also on unwinding)
 //!                       T.after_batch(E)   re-arm if the earliest deadline moved
+//!                                          (otherwise one flag load)
 //!   before sleeping:    T.allow_sleep(E)   arm the alarm; false: poll again instead
-//!   interrupt executor: T.pend_if_due(E)   run again if a deadline may be due
+//!   interrupt executor: T.set_in_poll(true), poll, T.set_in_poll(false),
+//!                       T.pend_if_due(E)   run again if a deadline may be due
 //!   a task finished:    finish_small(task) / finish_in_cs(cs, task), see below
 //! ```
+//!
+//! A timer registered with a task waker pends the task's executor when its deadline is
+//! the new earliest one, so that it re-arms, except while an interrupt executor runs its
+//! batch (`in_poll`: it re-arms right after). Thread-mode executors pay nothing for the
+//! flag: their pend is free (Cortex-M: no pender, any interrupt ends WFI) or a load (std:
+//! only a parked thread is signalled), and they arm before sleeping.
 //!
 //! **Finishing a task that may have a queued timer node.** A finished task's node must
 //! not stay queued: its slot may be spawned again, possibly on another executor (one

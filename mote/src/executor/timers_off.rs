@@ -25,8 +25,9 @@ impl Timers {
     #[inline(always)]
     pub(crate) fn batch_begin(&self, _: &'static RawExecutor) {}
 
+    #[allow(dead_code)] // interrupt executor only
     #[inline(always)]
-    pub(crate) fn batch_end(&self) {}
+    pub(crate) fn set_in_poll(&self, _: bool) {}
 
     #[inline(always)]
     pub(crate) fn after_batch(&self, _: &'static RawExecutor) {}
@@ -57,6 +58,9 @@ pub(crate) unsafe fn finish_small(task: TaskRef) {
 /// # Safety
 /// As for [`finish_small`]; the caller holds `_cs`.
 #[inline(always)]
-pub(crate) unsafe fn finish_in_cs(_cs: critical_section::CriticalSection<'_>, task: TaskRef) -> bool {
+pub(crate) unsafe fn finish_in_cs(
+    _cs: critical_section::CriticalSection<'_>,
+    task: TaskRef,
+) -> bool {
     task.header().state.finish_in_cs()
 }

@@ -33,21 +33,26 @@ impl Timers {
         }
     }
 
-    /// Before a batch: timers scheduled from now on need no pend, and due timers are
-    /// popped (their tasks join the batch taken next) if the alarm fired or a deadline
-    /// was found passed. Otherwise one flag load: no clock read, no critical section.
+    /// Before a batch: due timers are popped (their tasks join the batch taken next) if
+    /// the alarm fired or a deadline was found passed. Otherwise one flag load: no clock
+    /// read, no critical section.
     #[inline(always)]
     pub(crate) fn batch_begin(&self, exec: &'static RawExecutor) {
-        self.in_poll.store(true, Ordering::Relaxed);
         if self.queue.take_due() {
             wake_due(exec);
         }
     }
 
-    /// After a batch (also when a task's poll unwinds).
+    /// Around the polls of an executor run in an interrupt handler: timers registered
+    /// while `in_poll` is set need no pend, since the handler re-arms after its batch
+    /// ([`after_batch`](Self::after_batch)) and then checks [`pend_if_due`]
+    /// (Self::pend_if_due). Executors in thread mode leave the flag clear: a pend from a
+    /// registration costs them nothing (no pender on Cortex-M, where any interrupt ends
+    /// WFI; a load of the `parked` flag on std), and they arm before sleeping anyway.
+    #[allow(dead_code)] // interrupt executor only
     #[inline(always)]
-    pub(crate) fn batch_end(&self) {
-        self.in_poll.store(false, Ordering::Relaxed);
+    pub(crate) fn set_in_poll(&self, polling: bool) {
+        self.in_poll.store(polling, Ordering::Relaxed);
     }
 
     /// After a batch: if a deadline earlier than the armed one was scheduled, or timers
@@ -100,34 +105,31 @@ fn timer_node(task: TaskRef) -> NonNull<TimerNode> {
     unsafe { NonNull::new_unchecked(p.cast_mut()) }
 }
 
-/// Wakes every task of `exec` whose timer is due. Each pop clears the task's
-/// `TIMER_QUEUED` flag in the critical section that unlinks its node.
+/// Wakes every task of `exec` whose timer is due, in one critical section: each pop
+/// clears the task's `TIMER_QUEUED` flag in the section that unlinks its node, and the
+/// wake (whose run-queue push nests a critical section, a few instructions) follows
+/// in it, so the last, empty pop costs no section of its own.
 #[inline(never)]
 fn wake_due(exec: &'static RawExecutor) {
     let timers = &exec.timers.queue;
     let Some(now) = timers.now() else {
         return; // no timer ever scheduled here
     };
-    loop {
-        let popped = critical_section::with(|cs| {
-            let node = timers.pop_due_in_cs(cs, now)?;
+    critical_section::with(|cs| {
+        while let Some(node) = timers.pop_due_in_cs(cs, now) {
             let offset = core::mem::offset_of!(TaskHeader, timer);
             // SAFETY: every node in this queue is the `timer` field of a 'static task
             // header (only `schedule_wake` queues nodes, and only task headers' nodes),
             // and its pointer was derived from the task pointer (`timer_node`).
             let task = unsafe { TaskRef::from_ptr(node.as_ptr().byte_sub(offset).cast()) };
             task.header().state.timer_unqueued();
-            Some((task, node))
-        });
-        let Some((task, _node)) = popped else {
-            return;
-        };
-        #[cfg(feature = "trace")]
-        crate::trace::task_trace::wake_due(task, _node);
-        // The batch taken right after this (in `poll`) includes the task: no pend.
-        #[cfg(not(feature = "trace"))]
-        crate::executor::waker::wake_task_from_poller(task, exec);
-    }
+            #[cfg(feature = "trace")]
+            crate::trace::task_trace::wake_due(task, node);
+            // The batch taken right after this (in `poll`) includes the task: no pend.
+            #[cfg(not(feature = "trace"))]
+            crate::executor::waker::wake_task_from_poller(task, exec);
+        }
+    });
 }
 
 /// Arms `exec`'s alarm for its earliest timer. `false`: a deadline has already passed,
@@ -229,7 +231,10 @@ unsafe fn unlink_finished(task: TaskRef) {
 /// Called by the task's executor right after dropping its completed future; the caller
 /// holds `cs`.
 #[inline(always)]
-pub(crate) unsafe fn finish_in_cs(cs: critical_section::CriticalSection<'_>, task: TaskRef) -> bool {
+pub(crate) unsafe fn finish_in_cs(
+    cs: critical_section::CriticalSection<'_>,
+    task: TaskRef,
+) -> bool {
     let header = task.header();
     // SAFETY: the caller is the task's executor (so the pointer is set and 'static); the
     // node is only ever queued on this executor's queue while the task lives.
