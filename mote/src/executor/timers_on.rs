@@ -105,17 +105,19 @@ fn timer_node(task: TaskRef) -> NonNull<TimerNode> {
     unsafe { NonNull::new_unchecked(p.cast_mut()) }
 }
 
-/// Wakes every task of `exec` whose timer is due, in one critical section: each pop
+/// Wakes every task of `exec` whose timer is due (up to the deadline its alarm fired
+/// for, or the clock), in one critical section: each pop
 /// clears the task's `TIMER_QUEUED` flag in the section that unlinks its node, and the
 /// wake (whose run-queue push nests a critical section, a few instructions) follows
 /// in it, so the last, empty pop costs no section of its own.
 #[inline(never)]
 fn wake_due(exec: &'static RawExecutor) {
     let timers = &exec.timers.queue;
-    let Some(now) = timers.now() else {
-        return; // no timer ever scheduled here
-    };
     critical_section::with(|cs| {
+        // Up to the deadline the alarm fired for (reached: no clock reading), else now.
+        let Some(now) = timers.take_fired_in_cs(cs).or_else(|| timers.now()) else {
+            return; // no timer ever scheduled here
+        };
         while let Some(node) = timers.pop_due_in_cs(cs, now) {
             let offset = core::mem::offset_of!(TaskHeader, timer);
             // SAFETY: every node in this queue is the `timer` field of a 'static task

@@ -29,7 +29,7 @@
 //!
 //! ```text
 //!   if timers.take_due():              // alarm fired / deadline found passed
-//!       now = timers.now()
+//!       now = the deadline the alarm fired for (take_fired_in_cs), else timers.now()
 //!       while let Some(node) = timers.pop_due(now): wake the task that owns `node`
 //!   poll the run-queue batch
 //!   if timers.take_rearm(): timers.arm_alarm(pend_me)   // new earliest, or after popping
@@ -118,9 +118,12 @@ fn fallback_driver() -> Option<&'static DriverFns> {
 pub struct ExecutorTimers {
     queue: Mutex<TimerQueue>,
     alarm: Mutex<Cell<AlarmState>>,
-    /// The deadline the alarm is armed for, plus one; 0 when not armed (all-zero initial
-    /// state). Lets `arm_alarm` skip the driver when nothing changed, and `schedule` tell
-    /// whether a new deadline needs a re-arm at all.
+    /// The deadline the alarm is armed for, plus one ([`armed_value`]); 0 when not armed
+    /// (all-zero initial state). Lets `arm_alarm` skip the driver when nothing changed,
+    /// and `schedule` tell whether a new deadline needs a re-arm at all. Once the alarm
+    /// fired, the same value with [`FIRED`] set: that deadline has been reached, so the
+    /// executor pops up to it without reading the clock ([`take_fired_in_cs`]
+    /// (Self::take_fired_in_cs)).
     armed: Mutex<Cell<u64>>,
     /// Null until the first `schedule`; then `&DRIVER_FNS` (immutable, `'static`).
     driver: AtomicPtr<DriverFns>,
@@ -223,8 +226,10 @@ impl ExecutorTimers {
             q.schedule(node, at);
             q.next_deadline() == Some(at)
         };
-        let armed = self.armed.borrow(cs).get();
-        let earlier_than_armed = armed == 0 || at < armed - 1;
+        let earlier_than_armed = match armed_at(self.armed.borrow(cs).get()) {
+            Some(armed) => at < armed,
+            None => true,
+        };
         if earliest && earlier_than_armed {
             self.rearm.store(true, Ordering::Relaxed);
             !busy()
@@ -268,8 +273,28 @@ impl ExecutorTimers {
     /// Records that the alarm fired (call it from the alarm callback): the next
     /// [`arm_alarm`](Self::arm_alarm) must program the driver again.
     pub fn alarm_fired(&self) {
-        critical_section::with(|cs| self.armed.borrow(cs).set(0));
+        critical_section::with(|cs| {
+            let armed = self.armed.borrow(cs);
+            // Keep the deadline it fired for (reached, per the driver contract).
+            let v = armed.get();
+            armed.set(if armed_at(v).is_some() { v | FIRED } else { 0 });
+        });
         self.due.store(true, Ordering::Relaxed);
+    }
+
+    /// Inside a critical section, before popping: the deadline the alarm was armed for
+    /// if it has fired since (a driver never fires early, so the clock has reached it),
+    /// now forgotten; `None` otherwise (then read the clock). Popping up to that deadline
+    /// instead of the clock saves a clock reading per alarm; a timer due meanwhile but
+    /// later than it is found by the re-arm (`arm_alarm` reports it passed).
+    pub fn take_fired_in_cs(&self, cs: critical_section::CriticalSection<'_>) -> Option<u64> {
+        let armed = self.armed.borrow(cs);
+        let v = armed.get();
+        if v & FIRED == 0 {
+            return None;
+        }
+        armed.set(0);
+        Some((v & !FIRED) - 1)
     }
 
     /// Unlinks `node` if queued (e.g. when its task finishes). O(log n) amortized.
@@ -350,7 +375,7 @@ impl ExecutorTimers {
             };
             // Already armed for exactly this deadline and not fired since: nothing to do.
             let armed = self.armed.borrow(cs);
-            if armed.get() == at.wrapping_add(1) && at != u64::MAX {
+            if armed_at(armed.get()) == Some(at) {
                 return true;
             }
             let cell = self.alarm.borrow(cs);
@@ -360,12 +385,36 @@ impl ExecutorTimers {
             match cell.get().handle() {
                 Some(h) => {
                     let ok = (drv.set_alarm)(h, at, callback);
-                    armed.set(if ok { at.wrapping_add(1) } else { 0 });
+                    armed.set(if ok { armed_value(at) } else { 0 });
                     ok
                 }
                 None => false,
             }
         })
+    }
+}
+
+/// The flag of [`ExecutorTimers::armed`] that says the alarm has fired.
+const FIRED: u64 = 1 << 63;
+
+/// The value of [`ExecutorTimers::armed`] for an alarm armed at `at`: `at + 1`, or 0 ("not
+/// known to be armed": the next `arm_alarm` programs the driver again) for deadlines of
+/// 2⁶³ − 1 and later, which no clock reaches (292 000 years at 1 MHz).
+fn armed_value(at: u64) -> u64 {
+    if at < FIRED - 1 {
+        at + 1
+    } else {
+        0
+    }
+}
+
+/// The deadline an [`ExecutorTimers::armed`] value says the alarm is armed for (`None`:
+/// not armed, or fired).
+fn armed_at(v: u64) -> Option<u64> {
+    if v == 0 || v & FIRED != 0 {
+        None
+    } else {
+        Some(v - 1)
     }
 }
 
