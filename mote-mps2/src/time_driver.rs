@@ -48,9 +48,9 @@
 //! of code and 96 bytes of `.data`, in every firmware. Time: a clock reading is about 30
 //! instructions; the comparator programming about 30 plus 12 per allocated slot (the
 //! passes cover the slots handed out so far, not all [`ALARM_SLOTS`]). A timer scheduled
-//! and expired on an interrupt executor (`bench/fw` `bench_timer`, n = 1) costs 788
-//! instructions in all, runtime included (903 before the runtime's issue-11 changes, 911
-//! with the previous driver).
+//! and expired on an interrupt executor (`bench/fw` `bench_timer`, n = 1) costs 775
+//! instructions in all, runtime included (788 before the runtime's second issue-11 pass,
+//! 903 before the first, 911 with the previous driver).
 //!
 //! Resources it takes: the dual timer and its interrupt line (binding `DUALTIMER`
 //! yourself, with `bind_interrupts!` or `#[interrupt]`, is a duplicate-symbol link error),

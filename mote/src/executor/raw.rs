@@ -268,10 +268,10 @@ impl RawExecutor {
     #[allow(dead_code)] // interrupt executor only
     #[inline(always)]
     pub(crate) unsafe fn poll_in_handler(&'static self) {
-        self.timers.set_in_poll(true);
+        self.timers.set_in_batch(true);
         // SAFETY: forwarded contract.
         unsafe { self.poll() };
-        self.timers.set_in_poll(false);
+        self.timers.set_in_batch(false);
         self.timers.pend_if_due(self);
     }
 

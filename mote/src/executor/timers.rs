@@ -27,14 +27,14 @@
 //!                       T.after_batch(E)   re-arm if the earliest deadline moved
 //!                                          (otherwise one flag load)
 //!   before sleeping:    T.allow_sleep(E)   arm the alarm; false: poll again instead
-//!   interrupt executor: T.set_in_poll(true), poll, T.set_in_poll(false),
+//!   interrupt executor: T.set_in_batch(true), poll, T.set_in_batch(false),
 //!                       T.pend_if_due(E)   run again if a deadline may be due
 //!   a task finished:    finish_small(task) / finish_in_cs(cs, task), see below
 //! ```
 //!
 //! A timer registered with a task waker pends the task's executor when its deadline is
 //! the new earliest one, so that it re-arms, except while an interrupt executor runs its
-//! batch (`in_poll`: it re-arms right after). Thread-mode executors pay nothing for the
+//! batch (`in_batch`: it re-arms right after). Thread-mode executors pay nothing for the
 //! flag: their pend is free (Cortex-M: no pender, any interrupt ends WFI) or a load (std:
 //! only a parked thread is signalled), and they arm before sleeping.
 //!

@@ -27,7 +27,7 @@ impl Timers {
 
     #[allow(dead_code)] // interrupt executor only
     #[inline(always)]
-    pub(crate) fn set_in_poll(&self, _: bool) {}
+    pub(crate) fn set_in_batch(&self, _: bool) {}
 
     #[inline(always)]
     pub(crate) fn after_batch(&self, _: &'static RawExecutor) {}

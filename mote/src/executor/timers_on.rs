@@ -7,7 +7,7 @@ use core::task::Waker;
 
 use crate::executor::header::{TaskHeader, TaskRef};
 use crate::executor::raw::RawExecutor;
-use crate::loom::{const_fn_unless_loom, AtomicBool, Ordering};
+use crate::loom::const_fn_unless_loom;
 use crate::time::driver::AlarmCallback;
 use crate::time::executor_timers::ExecutorTimers;
 use crate::time::timer_queue::TimerNode;
@@ -15,12 +15,10 @@ use crate::time::timer_queue::TimerNode;
 /// The timer node in every task header (20 bytes on 32-bit targets).
 pub(crate) type TaskTimer = TimerNode;
 
-/// An executor's timers: its timer queue with its alarm slot, and whether a batch runs.
+/// An executor's timers: its timer queue with its alarm slot (and the `in_batch` flag of
+/// an interrupt executor's handler).
 pub(crate) struct Timers {
     queue: ExecutorTimers,
-    /// True while `poll` runs a batch: it re-arms the alarm afterwards, so a timer
-    /// scheduled meanwhile needs no pend (read under the timer queue's critical section).
-    in_poll: AtomicBool,
 }
 
 impl Timers {
@@ -28,7 +26,6 @@ impl Timers {
         pub(crate) fn new() -> Self {
             Timers {
                 queue: ExecutorTimers::new(),
-                in_poll: AtomicBool::new(false),
             }
         }
     }
@@ -44,15 +41,15 @@ impl Timers {
     }
 
     /// Around the polls of an executor run in an interrupt handler: timers registered
-    /// while `in_poll` is set need no pend, since the handler re-arms after its batch
+    /// while `in_batch` is set need no pend, since the handler re-arms after its batch
     /// ([`after_batch`](Self::after_batch)) and then checks [`pend_if_due`]
     /// (Self::pend_if_due). Executors in thread mode leave the flag clear: a pend from a
     /// registration costs them nothing (no pender on Cortex-M, where any interrupt ends
     /// WFI; a load of the `parked` flag on std), and they arm before sleeping anyway.
     #[allow(dead_code)] // interrupt executor only
     #[inline(always)]
-    pub(crate) fn set_in_poll(&self, polling: bool) {
-        self.in_poll.store(polling, Ordering::Relaxed);
+    pub(crate) fn set_in_batch(&self, polling: bool) {
+        self.queue.set_in_batch(polling);
     }
 
     /// After a batch: if a deadline earlier than the armed one was scheduled, or timers
@@ -176,7 +173,7 @@ pub(crate) fn schedule_wake(at: u64, waker: &Waker) -> bool {
                 // and 'static.
                 let exec = unsafe { header.executor() };
                 let timers = &exec.timers;
-                let busy = || timers.in_poll.load(Ordering::Relaxed);
+                let busy = || timers.queue.in_batch();
                 // SAFETY: the header is 'static; its node is only queued on the executor
                 // of the slot's live task (the check above, and the finish path).
                 unsafe { timers.queue.schedule_in_cs(cs, timer_node(task), at, busy) }

@@ -135,6 +135,10 @@ pub struct ExecutorTimers {
     /// re-arms after its batch ([`take_rearm`](Self::take_rearm)), so timers fire on time
     /// even on an executor that never goes idle.
     rearm: AtomicBool,
+    /// Set by the owning executor while it runs a batch after which it re-arms anyway
+    /// (an interrupt executor's handler): a new earliest deadline then needs no pend
+    /// ([`set_in_batch`](Self::set_in_batch)). Fills padding: no RAM.
+    in_batch: AtomicBool,
 }
 
 impl Default for ExecutorTimers {
@@ -153,6 +157,7 @@ impl ExecutorTimers {
             driver: AtomicPtr::new(core::ptr::null_mut()),
             due: AtomicBool::new(false),
             rearm: AtomicBool::new(false),
+            in_batch: AtomicBool::new(false),
         }
     }
 
@@ -270,14 +275,28 @@ impl ExecutorTimers {
         take_flag(&self.rearm)
     }
 
+    /// The owning executor runs a batch after which it calls
+    /// [`take_rearm`](Self::take_rearm) (`true`), or no longer (`false`). A `busy`
+    /// closure passed to [`schedule`](Self::schedule) may return [`in_batch`]
+    /// (Self::in_batch).
+    #[inline]
+    pub fn set_in_batch(&self, in_batch: bool) {
+        self.in_batch.store(in_batch, Ordering::Relaxed);
+    }
+
+    /// What [`set_in_batch`](Self::set_in_batch) last stored.
+    #[inline]
+    pub fn in_batch(&self) -> bool {
+        self.in_batch.load(Ordering::Relaxed)
+    }
+
     /// Records that the alarm fired (call it from the alarm callback): the next
     /// [`arm_alarm`](Self::arm_alarm) must program the driver again.
     pub fn alarm_fired(&self) {
         critical_section::with(|cs| {
-            let armed = self.armed.borrow(cs);
             // Keep the deadline it fired for (reached, per the driver contract).
-            let v = armed.get();
-            armed.set(if armed_at(v).is_some() { v | FIRED } else { 0 });
+            let armed = self.armed.borrow(cs);
+            armed.set(armed.get() | FIRED);
         });
         self.due.store(true, Ordering::Relaxed);
     }
@@ -290,7 +309,8 @@ impl ExecutorTimers {
     pub fn take_fired_in_cs(&self, cs: critical_section::CriticalSection<'_>) -> Option<u64> {
         let armed = self.armed.borrow(cs);
         let v = armed.get();
-        if v & FIRED == 0 {
+        // `FIRED` alone: it fired while not known to be armed (no deadline to trust).
+        if v & FIRED == 0 || v == FIRED {
             return None;
         }
         armed.set(0);
@@ -375,7 +395,8 @@ impl ExecutorTimers {
             };
             // Already armed for exactly this deadline and not fired since: nothing to do.
             let armed = self.armed.borrow(cs);
-            if armed_at(armed.get()) == Some(at) {
+            let value = armed_value(at);
+            if value != 0 && armed.get() == value {
                 return true;
             }
             let cell = self.alarm.borrow(cs);
@@ -385,7 +406,7 @@ impl ExecutorTimers {
             match cell.get().handle() {
                 Some(h) => {
                     let ok = (drv.set_alarm)(h, at, callback);
-                    armed.set(if ok { armed_value(at) } else { 0 });
+                    armed.set(if ok { value } else { 0 });
                     ok
                 }
                 None => false,
@@ -397,25 +418,21 @@ impl ExecutorTimers {
 /// The flag of [`ExecutorTimers::armed`] that says the alarm has fired.
 const FIRED: u64 = 1 << 63;
 
-/// The value of [`ExecutorTimers::armed`] for an alarm armed at `at`: `at + 1`, or 0 ("not
-/// known to be armed": the next `arm_alarm` programs the driver again) for deadlines of
-/// 2⁶³ − 1 and later, which no clock reaches (292 000 years at 1 MHz).
+/// The value of [`ExecutorTimers::armed`] for an alarm armed at `at`: `at + 1`, wrapping
+/// to 0 ("not known to be armed") for `u64::MAX`. A deadline of 2⁶³ − 1 or later (which
+/// no clock reaches: 292 000 years at 1 MHz) looks fired or unarmed to [`armed_at`]: then
+/// `schedule` asks for a re-arm that was not needed, and a pop after it "fired" is bounded
+/// by a deadline below the real one (never early).
 fn armed_value(at: u64) -> u64 {
-    if at < FIRED - 1 {
-        at + 1
-    } else {
-        0
-    }
+    at.wrapping_add(1)
 }
 
 /// The deadline an [`ExecutorTimers::armed`] value says the alarm is armed for (`None`:
-/// not armed, or fired).
+/// not armed, or fired: `v − 1` wraps to `u64::MAX` for 0, and is `FIRED − 1` or more
+/// with the flag).
 fn armed_at(v: u64) -> Option<u64> {
-    if v == 0 || v & FIRED != 0 {
-        None
-    } else {
-        Some(v - 1)
-    }
+    let at = v.wrapping_sub(1);
+    (at < FIRED - 1).then_some(at)
 }
 
 /// Clears `flag` and returns whether it was set: a load and (only when set) a store, no

@@ -126,7 +126,8 @@ impl PartialEq for Timer {
 impl Eq for Timer {}
 
 impl Timer {
-    /// Completes once the clock reaches `deadline` (on the first poll if it has).
+    /// Completes once the clock reaches `deadline` (on the second poll if it has on the
+    /// first: a timer always yields once).
     pub const fn at(deadline: Instant) -> Timer {
         Timer {
             deadline,
