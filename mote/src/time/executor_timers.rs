@@ -306,6 +306,14 @@ impl ExecutorTimers {
     /// now forgotten; `None` otherwise (then read the clock). Popping up to that deadline
     /// instead of the clock saves a clock reading per alarm; a timer due meanwhile but
     /// later than it is found by the re-arm (`arm_alarm` reports it passed).
+    ///
+    /// Exact when the driver's callback belongs to the arming recorded last, as on one
+    /// core where the driver calls back from its interrupt (MPS2, SysTick) or from the
+    /// thread that arms (simulated driver). A driver that calls back from a thread of its
+    /// own (std) can run a callback of an earlier arming just after a re-arm for a later
+    /// deadline: the pop is then bounded by a deadline not reached yet, and its tasks get
+    /// a spurious wake. That is all: timer futures re-check the clock when polled and
+    /// register again, as for any spurious wake.
     pub fn take_fired_in_cs(&self, cs: critical_section::CriticalSection<'_>) -> Option<u64> {
         let armed = self.armed.borrow(cs);
         let v = armed.get();
