@@ -139,6 +139,40 @@ macro_rules! state_tests {
             assert!(s.claim(), "finishing freed the slot");
         }
 
+        #[cfg(feature = "time")]
+        #[test]
+        fn a_queued_timer_node_keeps_a_finished_slot_busy() {
+            use crate::executor::state::TIMER_QUEUED;
+            let s = State::new();
+            assert!(!s.mark_timer_queued(), "a free slot queues no timer");
+            assert!(s.claim());
+            s.spawn();
+            assert!(s.mark_timer_queued());
+            assert_ne!(s.bits() & TIMER_QUEUED, 0);
+            s.timer_unqueued(); // popped: finishing needs no unlink
+            assert!(!s.finish_single_timed());
+            assert_eq!(s.bits(), 0);
+            assert!(s.claim(), "free at once");
+            s.spawn();
+            assert!(s.mark_timer_queued());
+            assert!(s.finish_single_timed(), "still queued: unlink first");
+            assert!(
+                !s.mark_timer_queued(),
+                "finished: a stale waker queues nothing"
+            );
+            assert!(!s.claim(), "busy until the node is unlinked");
+            s.timer_unlinked();
+            assert_eq!(s.bits(), 0);
+            assert!(s.claim());
+            s.spawn();
+            assert!(s.mark_timer_queued());
+            assert!(
+                s.finish_timed_in_cs(),
+                "large pool: both flags cleared at once"
+            );
+            assert_eq!(s.bits(), 0);
+        }
+
         #[test]
         fn finish_unqueued_releases_at_once() {
             let s = State::new();
