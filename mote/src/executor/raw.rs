@@ -236,7 +236,8 @@ impl RawExecutor {
             polled += 1;
         }
         drop(batch); // an empty rest: nothing to re-queue
-                     // Re-arm if the earliest deadline moved during the batch.
+
+        // Re-arm if the earliest deadline moved during the batch.
         self.timers.after_batch(self);
         polled
     }
