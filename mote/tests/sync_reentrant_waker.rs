@@ -1,13 +1,13 @@
 //! Adversarial wakers and values: foreign code run by a primitive (a waker's `clone`,
 //! `drop` or `wake`, a value's `Ord`) that re-enters the same primitive.
 //!
-//! Every lock section is checked (a `RefCell` borrow flag, `sync/shared.rs`), so such a
-//! re-entry either works (the foreign code runs after the lock: wakes, and drops of
-//! removed wakers) or panics with a borrow error (it runs under the lock: a waker's
-//! `clone` as a waiter enqueues, the drop of a waker replaced by a re-poll, the priority
-//! channel's `Ord`). It never aliases the state: run these under Miri (see the crate
-//! README). After a panic the primitive stays consistent and usable, which each test
-//! checks.
+//! Checked lock sections (a busy flag, `sync/shared.rs`) make such a re-entry either
+//! work (the foreign code runs after the lock: wakes, and drops of removed wakers) or
+//! panic (it runs under the lock: a waker's `clone` as a channel waiter enqueues, the
+//! drop of a waker replaced by a re-poll, the priority channel's `Ord`). Quiet sections
+//! (`sync/quiet.rs`: Signal) run no foreign code at all, so every re-entry works. Nothing
+//! ever aliases the state: run these under Miri (see the crate README). After a panic the
+//! primitive stays consistent and usable, which each test checks.
 
 use std::future::Future;
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -217,21 +217,49 @@ fn channel_wake_reentering_works() {
 static SIG_CLONE: Signal<CriticalSectionRawMutex, u8> = Signal::new();
 static CLONE_SIGNALS: Hooks = Hooks::new(|| SIG_CLONE.signal(3), nothing, nothing);
 
-/// A `wait()` future's waker whose `clone` (under the lock, as it enqueues) signals the
-/// same Signal: the signal panics; the Signal stays empty and works afterwards.
+/// A `wait()` future's waker whose `clone` signals the same Signal: Signal's lock
+/// sections are quiet (`sync/quiet.rs`), so the waker is cloned before the lock and the
+/// signal works; the poll then takes the value.
 #[test]
-fn signal_clone_under_lock_reentering_panics_and_signal_stays_usable() {
+fn signal_clone_reentering_works() {
     CLONE_SIGNALS.armed_clone.store(true, Ordering::SeqCst);
     let waker = hostile_waker(&CLONE_SIGNALS);
-    let panicked = panics(|| {
-        let mut w = pin!(SIG_CLONE.wait());
-        let _ = w.as_mut().poll(&mut Context::from_waker(&waker));
-    });
-    assert!(panicked, "re-entry under the lock must panic, not alias");
+    let mut w = pin!(SIG_CLONE.wait());
+    assert_eq!(
+        w.as_mut().poll(&mut Context::from_waker(&waker)),
+        Poll::Ready(3)
+    );
+    assert!(
+        !CLONE_SIGNALS.armed_clone.load(Ordering::SeqCst),
+        "the hook ran"
+    );
     assert!(!SIG_CLONE.signaled());
-    SIG_CLONE.signal(4);
+}
+
+static SIG_REPLACE: Signal<CriticalSectionRawMutex, u8> = Signal::new();
+static REPLACED_SIGNALS: Hooks = Hooks::new(nothing, || SIG_REPLACE.signal(5), nothing);
+
+/// A waiting `wait()` is re-polled with another task's waker; the replaced waker's `drop`
+/// (after the lock) signals the same Signal: it works, and the value is promised to the
+/// future, which takes it on its next poll.
+#[test]
+fn signal_drop_of_replaced_waker_reentering_works() {
+    let hostile = hostile_waker(&REPLACED_SIGNALS);
+    let mut w = pin!(SIG_REPLACE.wait());
+    assert!(w
+        .as_mut()
+        .poll(&mut Context::from_waker(&hostile))
+        .is_pending());
+    REPLACED_SIGNALS.armed_drop.store(true, Ordering::SeqCst);
     let mut cx = Context::from_waker(Waker::noop());
-    assert_eq!(pin!(SIG_CLONE.wait()).poll(&mut cx), Poll::Ready(4));
+    assert!(w.as_mut().poll(&mut cx).is_pending());
+    assert!(
+        !REPLACED_SIGNALS.armed_drop.load(Ordering::SeqCst),
+        "the hook ran"
+    );
+    assert_eq!(SIG_REPLACE.try_take(), None, "promised to the waiter");
+    assert_eq!(w.as_mut().poll(&mut cx), Poll::Ready(5));
+    assert!(!SIG_REPLACE.signaled());
 }
 
 static SIG_DROP: Signal<CriticalSectionRawMutex, u8> = Signal::new();

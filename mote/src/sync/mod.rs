@@ -60,6 +60,7 @@ pub mod pipe;
 mod poll_slot;
 pub mod priority_channel;
 pub mod pubsub;
+mod quiet;
 mod ring;
 pub mod rwlock;
 pub mod semaphore;

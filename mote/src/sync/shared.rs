@@ -1,8 +1,8 @@
 //! [`Shared`]: the lock-plus-state core of every waiting primitive.
 //!
 //! Invariants: the state is touched only inside [`Shared::with`] (under the raw mutex and
-//! a busy flag); wakers returned by [`Grant::grant_one`] (or handed out by
-//! [`Shared::with_wake`]'s closure) are woken only after the lock is released.
+//! a busy flag); wakers returned by [`Grant::grant_one`] (or handed out by a
+//! section's closure) are woken only after the lock is released.
 //!
 //! **Checked sections.** Each lock section sets a `busy` flag as well as taking the raw
 //! mutex: the raw mutex excludes other execution contexts, the flag excludes the same
@@ -102,24 +102,13 @@ impl<M: RawMutex, S> Shared<M, S> {
             }
             c.busy.set(true);
             let _release = Release(&c.busy);
-            // SAFETY (SC): the raw mutex excludes every other execution context while this
+            // SAFETY: (SC) the raw mutex excludes every other execution context while this
             // closure runs, and `busy` was false, so no section of this `Shared` is running
             // in this context either: no other `&mut S` exists. Until `_release` clears
             // `busy` (after `f` returned or unwound, when this reference is dead), a nested
             // call from this context panics above instead of making a second one.
             f(unsafe { &mut *c.state.get() })
         })
-    }
-
-    /// Runs `f` on the state under the lock and wakes the waker it returns (if any) after
-    /// releasing the lock: for operations that know they allow at most one grant.
-    #[inline]
-    pub(crate) fn with_wake<R>(&self, f: impl FnOnce(&mut S) -> (R, Option<Waker>)) -> R {
-        let (result, waker) = self.with(f);
-        if let Some(w) = waker {
-            w.wake();
-        }
-        result
     }
 }
 

@@ -54,6 +54,8 @@ use core::mem::MaybeUninit;
 use core::ptr::NonNull;
 use core::task::Waker;
 
+use crate::sync::quiet::{Held, Inert};
+
 /// State of a [`WaitNode`] (see the module diagram).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum NodeState {
@@ -307,6 +309,66 @@ impl WaitList {
     }
 }
 
+/// A [`WaitList`] for quiet sections (`quiet.rs`): wakers enter and leave it only as
+/// [`Held`] values, so none of its safe methods clones, drops or calls a waker.
+pub(crate) struct QuietList(WaitList);
+
+// SAFETY: (quiet.rs, QS2) its safe methods test the links or move a waker out of a node
+// into a `Held` (`WaitList::grant_front` reads it out, running no waker code); it has no
+// drop glue (nodes own nothing, WL3) and lends out nothing.
+unsafe impl Inert for QuietList {}
+
+impl QuietList {
+    /// An empty list.
+    #[inline]
+    pub(crate) const fn new() -> Self {
+        Self(WaitList::new())
+    }
+
+    /// True when no node waits.
+    #[inline]
+    pub(crate) fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// [`WaitList::grant_front`], its waker held (to be woken after the lock).
+    #[inline]
+    pub(crate) fn grant_front(&mut self) -> Option<Held<Waker>> {
+        self.0.grant_front().map(Held::new)
+    }
+
+    /// True when the stored waker of a `Waiting` node wakes the same task as `waker`.
+    ///
+    /// # Safety
+    ///
+    /// As for [`WaitList::state`]; the node is `Waiting`.
+    #[inline]
+    unsafe fn same_waker(&mut self, node: NonNull<WaitNode>, waker: &Held<Waker>) -> bool {
+        // SAFETY: alive (caller's own node) and accessed through its list (WL2).
+        let d = unsafe { data(node) };
+        debug_assert_eq!(d.state, NodeState::Waiting);
+        // SAFETY: `Waiting`, so the waker is initialised (WL3).
+        waker.will_wake(unsafe { d.waker.assume_init_ref() })
+    }
+
+    /// Moves `waker` into a `Waiting` node and returns the waker it replaces, to be dropped
+    /// after the lock: nothing is cloned or dropped here.
+    ///
+    /// # Safety
+    ///
+    /// As for [`WaitList::state`]; the node is `Waiting`.
+    #[inline]
+    unsafe fn swap_waker(&mut self, node: NonNull<WaitNode>, waker: Held<Waker>) -> Held<Waker> {
+        // SAFETY: alive (caller's own node) and accessed through its list (WL2).
+        let d = unsafe { data(node) };
+        debug_assert_eq!(d.state, NodeState::Waiting);
+        // SAFETY: `Waiting`, so the waker is initialised (WL3); `open`: the new waker
+        // moves into the node, which hands it out again only as `Held`.
+        let old = unsafe { core::mem::replace(d.waker.assume_init_mut(), waker.open()) };
+        Held::new(old)
+    }
+}
+
 /// Where a [`Waiter`] stands, as seen by its future's poll.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Turn {
@@ -329,6 +391,11 @@ pub(crate) struct Waiter {
     node: WaitNode,
     queued: bool,
 }
+
+// SAFETY: (quiet.rs, QS2) its safe methods (`new`, `is_queued`) touch no waker; the
+// methods that clone one take a `&mut WaitList` and a `&Waker`, which no `Inert` value
+// lends out; it has no drop glue.
+unsafe impl Inert for Waiter {}
 
 impl Waiter {
     /// A waiter that is in no list.
@@ -451,6 +518,91 @@ impl Waiter {
             }
             NodeState::Idle => false,
         }
+    }
+
+    /// [`poll_turn`](Self::poll_turn) on a [`QuietList`], for a poll whose `waker` was
+    /// cloned before the lock. For `Waiting`, also tells whether the stored waker wakes
+    /// another task (then the caller swaps `waker` in with
+    /// [`swap_waker_quiet`](Self::swap_waker_quiet)); nothing is cloned or dropped here.
+    ///
+    /// # Safety
+    ///
+    /// As for [`poll_turn`](Self::poll_turn), with `list` as the list.
+    #[inline]
+    pub(crate) unsafe fn poll_turn_quiet(
+        &mut self,
+        list: &mut QuietList,
+        waker: &Held<Waker>,
+    ) -> (Turn, bool) {
+        let node = self.node.ptr();
+        // SAFETY: the node is ours (alive), Idle or enqueued in `list`, and the lock is held.
+        match unsafe { list.0.state(node) } {
+            NodeState::Idle => {
+                debug_assert!(!self.queued);
+                (Turn::Fresh, false)
+            }
+            // SAFETY: as above; the node is `Waiting`.
+            NodeState::Waiting => (Turn::Waiting, unsafe { !list.same_waker(node, waker) }),
+            NodeState::Granted => {
+                // SAFETY: as above.
+                unsafe { list.0.acknowledge(node) };
+                self.queued = false;
+                (Turn::Granted, false)
+            }
+        }
+    }
+
+    /// Moves `waker` into this `Waiting` waiter's node and returns the one it replaces
+    /// (to drop after the lock).
+    ///
+    /// # Safety
+    ///
+    /// As for [`poll_turn`](Self::poll_turn), with `list` as the list; the waiter is
+    /// `Waiting` (its last `poll_turn_quiet` said so, under this lock).
+    #[inline]
+    pub(crate) unsafe fn swap_waker_quiet(
+        &mut self,
+        list: &mut QuietList,
+        waker: Held<Waker>,
+    ) -> Held<Waker> {
+        // SAFETY: forwarded contract.
+        unsafe { list.swap_waker(self.node.ptr(), waker) }
+    }
+
+    /// [`enqueue`](Self::enqueue) on a [`QuietList`], moving `waker` into the node.
+    ///
+    /// # Safety
+    ///
+    /// As for [`enqueue`](Self::enqueue), with `list` as the list.
+    #[inline]
+    pub(crate) unsafe fn enqueue_quiet(
+        &mut self,
+        list: &mut QuietList,
+        waker: Held<Waker>,
+        want: usize,
+    ) {
+        debug_assert!(!self.queued);
+        // SAFETY: as in `enqueue`; `open`: the waker moves into the node, which hands it
+        // out again only as `Held` (`QuietList`).
+        unsafe { list.0.enqueue(self.node.ptr(), waker.open(), want) };
+        self.queued = true;
+    }
+
+    /// [`cancel_retire`](Self::cancel_retire) on a [`QuietList`]: returns whether the
+    /// waiter held a grant, and the removed waker (to drop after the lock).
+    ///
+    /// # Safety
+    ///
+    /// As for [`poll_turn`](Self::poll_turn), with `list` as the list.
+    #[inline]
+    pub(crate) unsafe fn cancel_quiet(
+        &mut self,
+        list: &mut QuietList,
+    ) -> (bool, Option<Held<Waker>>) {
+        let mut retired = None;
+        // SAFETY: forwarded contract; the removed waker is moved to `retired`, not dropped.
+        let granted = unsafe { self.cancel_retire(&mut list.0, &mut retired) };
+        (granted, retired.map(Held::new))
     }
 }
 
