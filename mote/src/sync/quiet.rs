@@ -42,6 +42,7 @@ use core::task::{Poll, Waker};
 
 use crate::sync::blocking_mutex::raw::RawMutex;
 use crate::sync::blocking_mutex::Mutex;
+use crate::sync::shared::Shared;
 
 /// Types a quiet section may hold, receive or return (module docs, QS2).
 ///
@@ -70,6 +71,8 @@ unsafe impl<I: Inert> Inert for Poll<I> {}
 unsafe impl<A: Inert, B: Inert> Inert for (A, B) {}
 // SAFETY: as for pairs.
 unsafe impl<A: Inert, B: Inert, C: Inert> Inert for (A, B, C) {}
+// SAFETY: as for `Option`.
+unsafe impl<A: Inert, B: Inert> Inert for Result<A, B> {}
 // SAFETY: a reference lends an `Inert` value and drops nothing.
 unsafe impl<I: Inert + ?Sized> Inert for &mut I {}
 
@@ -101,8 +104,10 @@ impl<T> Held<T> {
     ///
     /// # Safety
     ///
-    /// The caller only moves the value into storage that gives it back as a `Held` (a
-    /// wait-list node): it does not drop, clone or call into it.
+    /// Inside a quiet section (a [`Quiet`]), the caller only moves the value into storage
+    /// that gives it back as a `Held` (a wait-list node): it does not drop, clone or call
+    /// into it. Inside a checked section (a `Shared`, whose busy flag catches re-entry),
+    /// the value may be used (the priority channel's queue compares values there).
     #[inline(always)]
     pub(crate) unsafe fn open(self) -> T {
         ManuallyDrop::into_inner(self.0)
@@ -153,6 +158,40 @@ impl<M: RawMutex, S: Inert> Quiet<M, S> {
             // (module docs). So no other `&mut S` exists while this one lives.
             f(unsafe { &mut *cell.get() }, arg)
         });
+        (r, Unlocked { _private: () })
+    }
+
+    /// The state, through `&mut self` (no section can run), with the proof to release
+    /// what it holds (e.g. to drain a queue of `Held` values when the primitive is dropped).
+    pub(crate) fn get_mut(&mut self) -> (&mut S, Unlocked) {
+        (self.state.get_mut().get_mut(), Unlocked { _private: () })
+    }
+}
+
+/// A lock whose sections take the quiet form (`fn(&mut S, A) -> R` over `Inert` values),
+/// so that one body of code serves a quiet primitive and a checked one (the channel
+/// engine: `Channel` is quiet, `PriorityChannel` checked because its queue runs the
+/// user's `Ord`).
+pub(crate) trait Section<S> {
+    /// Runs `f` on the state and `arg` under the lock; returns its result and the proof
+    /// that the lock is released.
+    fn section<A: Inert, R: Inert>(&self, arg: A, f: fn(&mut S, A) -> R) -> (R, Unlocked);
+}
+
+impl<M: RawMutex, S: Inert> Section<S> for Quiet<M, S> {
+    #[inline(always)]
+    fn section<A: Inert, R: Inert>(&self, arg: A, f: fn(&mut S, A) -> R) -> (R, Unlocked) {
+        self.with(arg, f)
+    }
+}
+
+/// A checked section (`shared.rs`): its state may run foreign code (so it need not be
+/// `Inert`), and the busy flag makes a re-entry panic. `Held` values opened inside may be
+/// used freely there (see [`Held::open`]).
+impl<M: RawMutex, S> Section<S> for Shared<M, S> {
+    #[inline(always)]
+    fn section<A: Inert, R: Inert>(&self, arg: A, f: fn(&mut S, A) -> R) -> (R, Unlocked) {
+        let r = self.with(|s| f(s, arg));
         (r, Unlocked { _private: () })
     }
 }

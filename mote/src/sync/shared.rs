@@ -132,28 +132,6 @@ impl<M: RawMutex, S: Grant> Shared<M, S> {
         result
     }
 
-    /// Like [`update`](Self::update), for operations that make their own grant: `f` returns
-    /// its result, the waker of the waiter it granted, and whether a further grant may be
-    /// possible. Only then is the lock taken again to grant the rest.
-    ///
-    /// `f` must leave nothing ungranted that [`Grant::grant_one`] would grant, except when
-    /// it returns a waker and `true` (the primitive's invariants usually tell it exactly
-    /// which single grant its change allows).
-    #[inline]
-    pub(crate) fn update_granted<R>(
-        &self,
-        f: impl FnOnce(&mut S) -> (R, Option<Waker>, bool),
-    ) -> R {
-        let (result, first, more) = self.with(f);
-        if let Some(w) = first {
-            w.wake();
-            if more {
-                self.grant_rest();
-            }
-        }
-        result
-    }
-
     /// Grants (and wakes) the remaining waiters that can progress, one lock section each.
     #[inline(never)]
     fn grant_rest(&self) {
