@@ -330,7 +330,11 @@ impl<M: RawMutex, T> Future for WaitFuture<'_, M, T> {
             drop_cold(w.release(&after));
         }
         match poll {
-            Poll::Ready(v) => Poll::Ready(v.release(&after)),
+            Poll::Ready(v) => {
+                // SAFETY: a ready poll took a fresh or granted turn and did not enqueue.
+                unsafe { this.waiter.restate_idle() };
+                Poll::Ready(v.release(&after))
+            }
             Poll::Pending => Poll::Pending,
         }
     }

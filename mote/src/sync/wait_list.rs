@@ -414,6 +414,19 @@ impl Waiter {
         self.queued
     }
 
+    /// Restates, after the lock, that this waiter is in no list (so the compiler can fold
+    /// the owner's `Drop` check, which a lock's memory barrier hides from it).
+    ///
+    /// # Safety
+    ///
+    /// The waiter is not queued: its last `poll_turn*` under the lock returned `Fresh` or
+    /// `Granted` and it was not enqueued again.
+    #[inline(always)]
+    pub(crate) unsafe fn restate_idle(&mut self) {
+        debug_assert!(!self.queued);
+        self.queued = false;
+    }
+
     /// Reports this waiter's [`Turn`]; takes the grant if there is one.
     ///
     /// # Safety

@@ -539,7 +539,7 @@ pub(crate) fn clear<C: Section<State<Q>>, Q: Queue>(core: &C) {
 /// # Safety
 ///
 /// `waiter` is pinned and is used only with this core's senders (via these functions).
-#[inline]
+#[inline(always)]
 pub(crate) unsafe fn poll_send<C: Section<State<Q>>, Q: Queue>(
     core: &C,
     item: &mut Option<Q::Item>,
@@ -591,7 +591,7 @@ unsafe fn cancel_queued_send<C: Section<State<Q>>, Q: Queue>(core: &C, waiter: &
 /// # Safety
 ///
 /// `waiter` is pinned and is used only with this core's receivers.
-#[inline]
+#[inline(always)]
 pub(crate) unsafe fn poll_receive<C: Section<State<Q>>, Q: Queue>(
     core: &C,
     waiter: &mut Waiter,
