@@ -21,9 +21,9 @@
 //! `signal` (and by a cancelled waiter that held the promise), so it may be woken
 //! spuriously; a second poll-style waiter evicts (and wakes) the first.
 //!
-//! State behind one raw mutex of kind `M`: `value`, a FIFO of waiters, and `promised`
-//! (true while the value is reserved for a woken waiter; then `try_take` and new
-//! waiters leave it alone).
+//! State behind one raw mutex of kind `M`: the value [`Slot`] (empty, a free value, or
+//! a value promised to a woken waiter, which `try_take` and new waiters leave alone) and
+//! a FIFO of waiters.
 //!
 //! **Quiet lock sections** (`quiet.rs`): every section is one of the `fn`s of
 //! [`State`] below, taking and returning only `Inert` types, so no waker or value code
@@ -42,9 +42,60 @@ use crate::sync::quiet::{assert_inert, Held, Inert, Quiet};
 use crate::sync::wait_list::{QuietList, Turn, Waiter};
 
 struct State<T> {
-    value: Option<Held<T>>,
-    promised: bool,
+    value: Slot<T>,
     waiters: QuietList,
+}
+
+/// The value, and whether it is promised to a woken waiter (one tag for both).
+enum Slot<T> {
+    Empty,
+    /// Stored, not promised: any waiter or `try_take` may take it.
+    Free(Held<T>),
+    /// Stored and promised to a woken waiter (which takes it on its next poll).
+    Promised(Held<T>),
+}
+
+// SAFETY: (quiet.rs, QS2) it holds only `Held` values (checked by `inert_slot`) and adds
+// no drop glue or methods that run foreign code.
+unsafe impl<T> Inert for Slot<T> {}
+
+/// Fails to compile if a variant of [`Slot`] holds a non-[`Inert`] value.
+#[allow(dead_code)]
+fn inert_slot<T>(s: &Slot<T>) {
+    match s {
+        Slot::Empty => {}
+        Slot::Free(v) | Slot::Promised(v) => assert_inert(v),
+    }
+}
+
+impl<T> Slot<T> {
+    /// Takes the value, promised or not.
+    #[inline(always)]
+    fn take(&mut self) -> Option<Held<T>> {
+        match core::mem::replace(self, Slot::Empty) {
+            Slot::Empty => None,
+            Slot::Free(v) | Slot::Promised(v) => Some(v),
+        }
+    }
+
+    /// Takes the value if it is not promised.
+    #[inline(always)]
+    fn take_free(&mut self) -> Option<Held<T>> {
+        if let Slot::Free(_) = self {
+            return self.take();
+        }
+        None
+    }
+
+    /// Marks a stored value promised (`promise`) or free again.
+    #[inline(always)]
+    fn set_promised(&mut self, promise: bool) {
+        *self = match core::mem::replace(self, Slot::Empty) {
+            Slot::Free(v) | Slot::Promised(v) if promise => Slot::Promised(v),
+            Slot::Free(v) | Slot::Promised(v) => Slot::Free(v),
+            Slot::Empty => Slot::Empty,
+        };
+    }
 }
 
 // SAFETY: (quiet.rs, QS2) its fields are `Inert` (checked by `inert_fields`) and it adds no
@@ -55,13 +106,8 @@ unsafe impl<T> Inert for State<T> {}
 /// so a new field must be listed here).
 #[allow(dead_code)]
 fn inert_fields<T>(s: &State<T>) {
-    let State {
-        value,
-        promised,
-        waiters,
-    } = s;
+    let State { value, waiters } = s;
     assert_inert(value);
-    assert_inert(promised);
     assert_inert(waiters);
 }
 
@@ -74,9 +120,11 @@ impl<T> State<T> {
     /// unpromised) and returns its waker.
     #[inline(always)]
     fn grant_one(&mut self) -> Woken {
-        if self.value.is_some() && !self.promised && !self.waiters.is_empty() {
-            self.promised = true;
-            return self.waiters.grant_front();
+        if let Slot::Free(_) = self.value {
+            if !self.waiters.is_empty() {
+                self.value.set_promised(true);
+                return self.waiters.grant_front();
+            }
         }
         None
     }
@@ -85,31 +133,40 @@ impl<T> State<T> {
     /// One section: a grant promises the value, so a second one is never possible.
     #[inline(always)]
     fn store(&mut self, value: Held<T>) -> (Option<Held<T>>, Woken) {
-        let old = self.value.replace(value);
-        (old, self.grant_one())
+        // Latest value wins; a promise made for the old value holds for the new one.
+        let (old, woken) = match core::mem::replace(&mut self.value, Slot::Empty) {
+            Slot::Promised(old) => {
+                self.value = Slot::Promised(value);
+                (Some(old), None)
+            }
+            Slot::Free(old) => {
+                self.value = Slot::Free(value);
+                (Some(old), self.grant_one())
+            }
+            Slot::Empty => {
+                self.value = Slot::Free(value);
+                (None, self.grant_one())
+            }
+        };
+        (old, woken)
     }
 
     /// `reset`.
     #[inline(always)]
     fn clear(&mut self, (): ()) -> Option<Held<T>> {
-        self.promised = false;
         self.value.take()
     }
 
     /// `try_take`.
     #[inline(always)]
     fn take_unpromised(&mut self, (): ()) -> Option<Held<T>> {
-        if self.promised {
-            None
-        } else {
-            self.value.take()
-        }
+        self.value.take_free()
     }
 
     /// `signaled`.
     #[inline(always)]
     fn is_signaled(&mut self, (): ()) -> bool {
-        self.value.is_some()
+        !matches!(self.value, Slot::Empty)
     }
 
     /// A `WaitFuture` poll: returns the value it takes, if any, the poll's own waker if
@@ -134,7 +191,6 @@ impl<T> State<T> {
             }
             Turn::Waiting => return (Poll::Pending, Some(waker), None),
             Turn::Granted => {
-                self.promised = false;
                 if let Some(v) = self.value.take() {
                     return (Poll::Ready(v), Some(waker), None);
                 }
@@ -142,10 +198,8 @@ impl<T> State<T> {
             }
             Turn::Fresh => {
                 // `is_some` first: an empty slot is left unwritten.
-                if !self.promised && self.value.is_some() {
-                    if let Some(v) = self.value.take() {
-                        return (Poll::Ready(v), Some(waker), None);
-                    }
+                if let Some(v) = self.value.take_free() {
+                    return (Poll::Ready(v), Some(waker), None);
                 }
             }
         }
@@ -162,7 +216,7 @@ impl<T> State<T> {
         // `self.waiters`; the lock is held.
         let (granted, retired) = unsafe { waiter.cancel_quiet(&mut self.waiters) };
         if granted {
-            self.promised = false; // promised to the next waiter below
+            self.value.set_promised(false); // promised to the next waiter below
         }
         (retired, self.grant_one())
     }
@@ -192,8 +246,7 @@ impl<M: RawMutex, T> Signal<M, T> {
     pub const fn new() -> Self {
         Self {
             shared: Quiet::new(State {
-                value: None,
-                promised: false,
+                value: Slot::Empty,
                 waiters: QuietList::new(),
             }),
             poll: PollSlot::new(),
