@@ -9,10 +9,11 @@
 //! context. Foreign code that runs under the lock (a waker's `clone`/`drop`, a value's
 //! `Clone`/`Drop`/`Ord`) and re-enters the same primitive therefore panics ("re-entered
 //! under its lock") instead of making a second `&mut` to the state. The check is made at
-//! run time on every section, so no invariant of the callers is needed for soundness, and
-//! none is: every primitive is built with [`Shared::new`]. (An earlier unchecked kind
-//! skipped the flag and relied on an unenforced rule that no foreign code runs under the
-//! lock; it was removed, see `bench/ANALYSIS.md` for what the flag costs.)
+//! run time on every section, so no invariant of the callers is needed for soundness.
+//! (An earlier unchecked kind skipped the flag and relied on an unenforced rule that no
+//! foreign code runs under the lock; it was removed.) Primitives whose sections can be
+//! written so that they run no foreign code at all, checked by their types, use
+//! `quiet.rs` instead and need no flag: Signal and Channel.
 //!
 //! **Why not `RefCell`.** The flag is a `Cell<bool>` next to an `UnsafeCell<S>` rather
 //! than a `RefCell<S>`: the section needs exclusive access only, never shared borrows, so

@@ -21,12 +21,12 @@
 //! `signal` (and by a cancelled waiter that held the promise), so it may be woken
 //! spuriously; a second poll-style waiter evicts (and wakes) the first.
 //!
-//! State behind one raw mutex of kind `M`: the value [`Slot`] (empty, a free value, or
+//! State behind one raw mutex of kind `M`: the value `Slot` (empty, a free value, or
 //! a value promised to a woken waiter, which `try_take` and new waiters leave alone) and
 //! a FIFO of waiters.
 //!
 //! **Quiet lock sections** (`quiet.rs`): every section is one of the `fn`s of
-//! [`State`] below, taking and returning only `Inert` types, so no waker or value code
+//! `State` below, taking and returning only `Inert` types, so no waker or value code
 //! runs under the lock and no re-entry flag is needed. A waiting future clones its
 //! waker before the lock and moves it in; values and wakers come out as `Held` and are
 //! dropped or woken after the lock. The section bodies call nothing outside this crate.
