@@ -40,11 +40,11 @@
 //!   `Waiting` must unlink its node first anyway, WL1). Every read of those fields first
 //!   knows the node is `Waiting` (it is linked, or its state says so).
 //!
-//! Wakers are cloned into a node, replaced and dropped under the primitive's lock, which
-//! is checked (`shared.rs`): a foreign waker whose `clone`/`drop` re-enters the same
-//! primitive panics on the borrow flag instead of aliasing its state.
-//! [`Waiter::cancel_retire`] hands the removed waker out instead (Channel and Signal use
-//! it), so a cancelled waiter's waker is dropped after the lock.
+//! With a [`WaitList`], wakers are cloned into a node, replaced and dropped under the
+//! primitive's lock, which is checked (`shared.rs`): a foreign waker whose `clone`/`drop`
+//! re-enters the same primitive panics on the busy flag instead of aliasing its state.
+//! A [`QuietList`] (Channel and Signal, `quiet.rs`) only moves wakers: they enter cloned
+//! before the lock and leave as `Held`, dropped or woken after it.
 //!
 //! Cost: enqueue, remove, grant are O(1).
 
