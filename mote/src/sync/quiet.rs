@@ -38,7 +38,11 @@
 //! `Inert` bounds of [`Quiet::with`], `Held`'s private field and `Unlocked`'s private
 //! constructor). Not checked: that a section's body (a private `fn` of the primitive's
 //! module, a few lines each) calls no global function that runs user code, such as a
-//! time driver or a pender. None does; they touch only their arguments. The unsafe
+//! time driver or a pender. None does; they touch only their arguments. Nor that a
+//! section never panics: the panic hook or handler is user code, and one that re-entered
+//! the primitive would run under the lock. The section bodies panic only if an internal
+//! invariant is already broken (debug assertions, overflow checks of the counters); a
+//! checked `Shared` section would catch such a re-entry on its flag. The unsafe
 //! trusted part is this module, the `Inert` impls (each with its argument), and the
 //! `Held`-moving methods of `wait_list.rs`. A `Held` that a path forgot to release leaks
 //! (sound, but a bug): `tests/sync_signal.rs` and `tests/sync_channel.rs` count wakers and
