@@ -16,6 +16,7 @@
 //! - an async HAL: the interrupt-driven [`serial::Uart`] (embedded-io(-async)) and the
 //!   FPGA I/O LEDs as embedded-hal output pins ([`fpgaio::Output`]), and the CMSDK timers
 //!   as interrupt-driven periodic timers ([`timer::PeriodicTimer`]);
+//! - the LAN9118 Ethernet controller as an `embassy-net-driver` [`eth::Lan9118`];
 //! - with the default `time-driver` feature, Mote's time driver on the CMSDK dual timer
 //!   ([`time_driver`]): `mote::time::Instant::now()`, `Timer` and `Ticker` just work;
 //! - [`exit`], which ends the QEMU run with a status through semihosting, and
@@ -46,6 +47,7 @@
 #![warn(missing_docs)]
 
 pub mod binding;
+pub mod eth;
 pub mod exit;
 pub mod fpgaio;
 pub mod irq;

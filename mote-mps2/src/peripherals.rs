@@ -7,6 +7,7 @@
 
 use core::sync::atomic::{AtomicBool, Ordering};
 
+use crate::eth::ETH;
 use crate::fpgaio::Led;
 use crate::serial::{UART0, UART1, UART2, UART3, UART4};
 use crate::timer::{TIMER0, TIMER1};
@@ -37,6 +38,8 @@ pub struct Peripherals {
     pub TIMER0: TIMER0,
     /// CMSDK timer 1.
     pub TIMER1: TIMER1,
+    /// The LAN9118 Ethernet controller.
+    pub ETH: ETH,
     /// User LED 0 of the FPGA I/O block.
     pub LED0: Led<0>,
     /// User LED 1 of the FPGA I/O block.
@@ -72,6 +75,7 @@ impl Peripherals {
             UART4: UART4 { _private: () },
             TIMER0: TIMER0 { _private: () },
             TIMER1: TIMER1 { _private: () },
+            ETH: ETH { _private: () },
             LED0: Led { _private: () },
             LED1: Led { _private: () },
         }
