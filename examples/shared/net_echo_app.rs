@@ -143,14 +143,22 @@ fn counts_since(start: u32) -> u32 {
     start.wrapping_sub(SYST::get_current()) & 0x00FF_FFFF
 }
 
+/// What [`serve`] reports.
+pub enum Event {
+    /// The sockets listen: clients may connect from now on (reported once).
+    Listening,
+    /// Connection number `.0` (from 1) ended.
+    Ended(u32, Connection),
+}
+
 /// Serves echo connections on [`PORT`] until `limit` of them have ended (forever with
-/// `None`), calling `ended` with each finished connection. `verify` checks received bytes
-/// against [`pattern`].
+/// `None`), reporting to `event`. Every connection's bytes are compared with [`pattern`]
+/// (a client sending anything else just gets `pattern_ok: false`).
 pub async fn serve<D: Driver>(
     driver: &mut D,
     syst: &mut SYST,
     limit: Option<u32>,
-    mut ended: impl FnMut(u32, Connection),
+    mut event: impl FnMut(Event),
 ) {
     start_systick(syst);
     let mac = match driver.hardware_address() {
@@ -191,6 +199,7 @@ pub async fn serve<D: Driver>(
     let mut conns = [Conn::default(); SOCKETS];
     let mut ended_count = 0u32;
     let mut scratch = [0u8; 1024];
+    let mut listening = false;
 
     loop {
         let delay = poll_fn(|cx| {
@@ -204,7 +213,7 @@ pub async fn serve<D: Driver>(
                     if conn.open {
                         conn.open = false;
                         ended_count += 1;
-                        ended(ended_count, conn.stats);
+                        event(Event::Ended(ended_count, conn.stats));
                     }
                     let _ = socket.listen(PORT);
                     continue;
@@ -237,6 +246,10 @@ pub async fn serve<D: Driver>(
                 }
             }
             iface.poll(now(), &mut dev, &mut sockets);
+            if !listening {
+                listening = true;
+                event(Event::Listening);
+            }
             let delay = iface.poll_delay(now(), &sockets);
             let spent = u64::from(counts_since(start)) * 40;
             for conn in conns.iter_mut().filter(|c| c.open) {

@@ -23,6 +23,7 @@ mod bench;
 mod cmd;
 mod firmware;
 mod host;
+mod net;
 mod report;
 mod setup;
 mod size;
@@ -168,12 +169,23 @@ fn interactive(
         setup::defmt_print()?;
     }
     let elf = firmware::build(root, target, Some(example))?.join(example);
-    let run = if firmware::KEYBOARD_EXAMPLES.contains(&example) {
+    let run = if firmware::KEYBOARD_EXAMPLES.contains(&example)
+        || net::NETWORK_BINARIES.contains(&example)
+    {
         firmware::Run::ConsoleRealTime
     } else {
         firmware::Run::Console
     };
     let mut qemu = firmware::qemu(machine, &elf, run, defmt);
+    if net::NETWORK_BINARIES.contains(&example) {
+        let port = net::free_port()?;
+        net::add_nic(&mut qemu, port);
+        eprintln!(
+            "Running {example} on {machine} (quit QEMU with Ctrl-A then X); \
+             once it listens, connect with: nc 127.0.0.1 {port}"
+        );
+        return cmd::run(&mut qemu);
+    }
     if !defmt {
         eprintln!("Running {example} on {machine} (quit QEMU with Ctrl-A then X)");
         return cmd::run(&mut qemu);

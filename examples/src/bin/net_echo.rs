@@ -33,11 +33,14 @@ async fn net() {
     };
     let m = nic.mac_address();
     println!(
-        "net_echo: MAC {:02x}:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}, listening on 10.0.2.15:{}",
-        m[0], m[1], m[2], m[3], m[4], m[5], app::PORT
+        "net_echo: MAC {:02x}:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}",
+        m[0], m[1], m[2], m[3], m[4], m[5]
     );
-    app::serve(&mut nic, &mut cp.SYST, None, |n, conn| {
-        println!("net_echo: connection {} closed after {} bytes", n, conn.bytes);
+    app::serve(&mut nic, &mut cp.SYST, None, |event| match event {
+        app::Event::Listening => println!("net_echo: listening on 10.0.2.15:{}", app::PORT),
+        app::Event::Ended(n, conn) => {
+            println!("net_echo: connection {} closed after {} bytes", n, conn.bytes)
+        }
     })
     .await;
 }

@@ -44,11 +44,13 @@ async fn net() {
     let mac = nic.mac_address();
     checks.check("MAC address from the device (-nic mac=52:54:00:12:34:56)", mac == [0x52, 0x54, 0, 0x12, 0x34, 0x56]);
     checks.check("capabilities: MTU 1514", nic.capabilities().max_transmission_unit == 1514);
-    println!("listening on 10.0.2.15:{}", app::PORT);
     let mut results = [app::Connection::default(); SIZES.len()];
-    app::serve(&mut nic, &mut cp.SYST, Some(SIZES.len() as u32), |n, conn| {
-        if let Some(slot) = results.get_mut(n as usize - 1) {
-            *slot = conn;
+    app::serve(&mut nic, &mut cp.SYST, Some(SIZES.len() as u32), |event| match event {
+        app::Event::Listening => println!("listening on 10.0.2.15:{}", app::PORT),
+        app::Event::Ended(n, conn) => {
+            if let Some(slot) = results.get_mut(n as usize - 1) {
+                *slot = conn;
+            }
         }
     })
     .await;
