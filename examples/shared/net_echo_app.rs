@@ -116,16 +116,20 @@ pub struct Connection {
     /// Instructions the stack task spent while this connection was open (SysTick under
     /// `-icount shift=0`: 40 instructions per count), `u64` to hold a 1 MiB transfer.
     pub instructions: u64,
+    /// The part of `instructions` spent inside smoltcp's `Interface::poll` (the stack and
+    /// the driver), without the echo loop's copying and pattern check.
+    pub stack_instructions: u64,
 }
 
-/// The byte at offset `i` of the test pattern the harness sends.
-pub fn pattern(i: u32) -> u8 {
-    (i % 251) as u8
-}
+/// The period of the test pattern the harness sends: byte `i` is `i % PATTERN_PERIOD`
+/// (prime, so a segment lost, repeated or reordered shifts the pattern).
+pub const PATTERN_PERIOD: u8 = 251;
 
 #[derive(Clone, Copy, Default)]
 struct Conn {
     open: bool,
+    /// The pattern byte expected next (a running value: ARMv6-M has no divide).
+    next: u8,
     stats: Connection,
 }
 
@@ -152,7 +156,7 @@ pub enum Event {
 }
 
 /// Serves echo connections on [`PORT`] until `limit` of them have ended (forever with
-/// `None`), reporting to `event`. Every connection's bytes are compared with [`pattern`]
+/// `None`), reporting to `event`. Every connection's bytes are compared with the pattern
 /// (a client sending anything else just gets `pattern_ok: false`).
 pub async fn serve<D: Driver>(
     driver: &mut D,
@@ -169,7 +173,10 @@ pub async fn serve<D: Driver>(
     config.random_seed = u64::from_le_bytes([mac[0], mac[1], mac[2], mac[3], mac[4], mac[5], 7, 7]);
     let mut config = Some(config);
     let mut iface = poll_fn(|cx| {
-        let mut dev = Smol { driver: &mut *driver, cx };
+        let mut dev = Smol {
+            driver: &mut *driver,
+            cx,
+        };
         match config.take() {
             Some(config) => Poll::Ready(Interface::new(config, &mut dev, now())),
             None => Poll::Pending,
@@ -204,8 +211,12 @@ pub async fn serve<D: Driver>(
     loop {
         let delay = poll_fn(|cx| {
             let start = SYST::get_current();
-            let mut dev = Smol { driver: &mut *driver, cx };
+            let mut dev = Smol {
+                driver: &mut *driver,
+                cx,
+            };
             iface.poll(now(), &mut dev, &mut sockets);
+            let mut stack = counts_since(start);
             for (handle, conn) in handles.iter().zip(conns.iter_mut()) {
                 let Some(handle) = *handle else { continue };
                 let socket = sockets.get_mut::<tcp::Socket>(handle);
@@ -220,6 +231,7 @@ pub async fn serve<D: Driver>(
                 }
                 if !conn.open && socket.is_active() {
                     conn.open = true;
+                    conn.next = 0;
                     conn.stats = Connection {
                         pattern_ok: true,
                         ..Connection::default()
@@ -228,14 +240,19 @@ pub async fn serve<D: Driver>(
                 // Echo what fits in the transmit buffer.
                 while socket.can_recv() && socket.can_send() {
                     let room = (socket.send_capacity() - socket.send_queue()).min(scratch.len());
-                    let Ok(n) = socket.recv_slice(&mut scratch[..room]) else { break };
+                    let Ok(n) = socket.recv_slice(&mut scratch[..room]) else {
+                        break;
+                    };
                     if n == 0 {
                         break;
                     }
-                    for (k, &b) in scratch[..n].iter().enumerate() {
-                        if b != pattern(conn.stats.bytes.wrapping_add(k as u32)) {
-                            conn.stats.pattern_ok = false;
-                        }
+                    for &b in &scratch[..n] {
+                        conn.stats.pattern_ok &= b == conn.next;
+                        conn.next = if conn.next + 1 == PATTERN_PERIOD {
+                            0
+                        } else {
+                            conn.next + 1
+                        };
                     }
                     conn.stats.bytes = conn.stats.bytes.wrapping_add(n as u32);
                     let _ = socket.send_slice(&scratch[..n]);
@@ -245,7 +262,9 @@ pub async fn serve<D: Driver>(
                     socket.close();
                 }
             }
+            let second = SYST::get_current();
             iface.poll(now(), &mut dev, &mut sockets);
+            stack += counts_since(second);
             if !listening {
                 listening = true;
                 event(Event::Listening);
@@ -254,6 +273,7 @@ pub async fn serve<D: Driver>(
             let spent = u64::from(counts_since(start)) * 40;
             for conn in conns.iter_mut().filter(|c| c.open) {
                 conn.stats.instructions += spent;
+                conn.stats.stack_instructions += u64::from(stack) * 40;
             }
             Poll::Ready(delay)
         })

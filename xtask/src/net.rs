@@ -60,20 +60,29 @@ pub fn add_nic(qemu: &mut Command, port: u16) {
 /// One echo transfer of `size` pattern bytes to 127.0.0.1:`port`.
 fn echo(port: u16, size: usize) -> Result<(), Error> {
     let data: Vec<u8> = (0..size).map(|i| (i % 251) as u8).collect();
-    let stream = TcpStream::connect_timeout(&([127, 0, 0, 1], port).into(), Duration::from_secs(10))
-        .map_err(|e| format!("connect to 127.0.0.1:{port}: {e}"))?;
+    let stream =
+        TcpStream::connect_timeout(&([127, 0, 0, 1], port).into(), Duration::from_secs(10))
+            .map_err(|e| format!("connect to 127.0.0.1:{port}: {e}"))?;
     let timeout = Some(Duration::from_secs(30));
-    stream.set_read_timeout(timeout).map_err(|e| e.to_string())?;
-    stream.set_write_timeout(timeout).map_err(|e| e.to_string())?;
+    stream
+        .set_read_timeout(timeout)
+        .map_err(|e| e.to_string())?;
+    stream
+        .set_write_timeout(timeout)
+        .map_err(|e| e.to_string())?;
     let mut writer = stream.try_clone().map_err(|e| e.to_string())?;
     let sent = data.clone();
     let send = thread::spawn(move || -> Result<(), String> {
         writer.write_all(&sent).map_err(|e| format!("send: {e}"))?;
-        writer.shutdown(Shutdown::Write).map_err(|e| format!("shutdown: {e}"))
+        writer
+            .shutdown(Shutdown::Write)
+            .map_err(|e| format!("shutdown: {e}"))
     });
     let mut got = Vec::with_capacity(size);
     let read = (&stream).read_to_end(&mut got);
-    let sent = send.join().map_err(|_| "sender thread panicked".to_string())?;
+    let sent = send
+        .join()
+        .map_err(|_| "sender thread panicked".to_string())?;
     read.map_err(|e| format!("receive after {} bytes: {e}", got.len()))?;
     sent?;
     if got.len() != size {
@@ -175,7 +184,10 @@ mod tests {
     fn nic_forwards_only_loopback_and_is_restricted() {
         let mut qemu = Command::new("qemu-system-arm");
         add_nic(&mut qemu, 4242);
-        let args: Vec<_> = qemu.get_args().map(|a| a.to_string_lossy().into_owned()).collect();
+        let args: Vec<_> = qemu
+            .get_args()
+            .map(|a| a.to_string_lossy().into_owned())
+            .collect();
         assert_eq!(args[0], "-nic");
         assert!(args[1].contains("restrict=on"));
         assert!(args[1].contains("hostfwd=tcp:127.0.0.1:4242-:7"));

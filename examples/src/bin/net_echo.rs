@@ -39,7 +39,10 @@ async fn net() {
     app::serve(&mut nic, &mut cp.SYST, None, |event| match event {
         app::Event::Listening => println!("net_echo: listening on 10.0.2.15:{}", app::PORT),
         app::Event::Ended(n, conn) => {
-            println!("net_echo: connection {} closed after {} bytes", n, conn.bytes)
+            println!(
+                "net_echo: connection {} closed after {} bytes",
+                n, conn.bytes
+            )
         }
     })
     .await;

@@ -196,7 +196,10 @@ pub fn phy_read(reg: u32) -> Result<u32, Busy> {
 pub fn phy_write(reg: u32, value: u32) -> Result<(), Busy> {
     mii_wait()?;
     mac_write(MAC_MII_DATA, value)?;
-    mac_write(MAC_MII_ACC, (PHY_ADDR << 11) | (reg << 6) | MII_WRITE | MII_BUSY)?;
+    mac_write(
+        MAC_MII_ACC,
+        (PHY_ADDR << 11) | (reg << 6) | MII_WRITE | MII_BUSY,
+    )?;
     mii_wait()
 }
 

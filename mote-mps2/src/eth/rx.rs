@@ -4,7 +4,7 @@
 //! A frame's RX status word (popped from `RX_STATUS`) gives its length with the 4-byte
 //! FCS; its data follows in `ceil(length / 4)` words of `RX_DATA`, least significant
 //! byte first. Frames with the error bit set, shorter than an Ethernet header or longer
-//! than [`FRAME_BUF`](super::FRAME_BUF) are drained word by word and dropped (counted in
+//! than the 1520-byte frame buffer are drained word by word and dropped (counted in
 //! `Lan9118::dropped`); the chip's fast-forward is not used (QEMU 7.2 models it
 //! loosely, and draining a frame is at most 380 reads).
 

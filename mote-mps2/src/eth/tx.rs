@@ -22,7 +22,10 @@ pub(super) fn room() -> bool {
 pub(super) fn set_room_level() {
     let level = FRAME_ROOM.div_ceil(64);
     let fifo_int = regs::read(regs::FIFO_INT) & !(0xFF << regs::FIFO_INT_TDAL_SHIFT);
-    regs::write(regs::FIFO_INT, fifo_int | (level << regs::FIFO_INT_TDAL_SHIFT));
+    regs::write(
+        regs::FIFO_INT,
+        fifo_int | (level << regs::FIFO_INT_TDAL_SHIFT),
+    );
 }
 
 /// Room for one frame, lent to the stack ([`embassy_net_driver::TxToken`]).
