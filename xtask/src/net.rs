@@ -9,9 +9,10 @@
 //! read the port, release it), start QEMU with that port forwarded to the guest's port 7,
 //! wait for the firmware's `listening` line on UART0, then make the binary's connections
 //! in turn: each sends a pattern (byte `i` is `i % 251`, as `examples/shared/net_echo_app.rs`
-//! expects), reads the echo to the end and compares it byte for byte. `test_*` binaries
-//! then exit by themselves with their verdict; an example that serves forever is stopped
-//! once its transfer checked out.
+//! expects), reads the echo to the end and compares it byte for byte. `test_net_echo`
+//! then asks for a link change, which the harness makes with QEMU's monitor (`set_link`,
+//! on a Unix socket). `test_*` binaries then exit by themselves with their verdict; an
+//! example that serves forever is stopped once its transfer checked out.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
@@ -28,6 +29,13 @@ pub const NETWORK_BINARIES: &[&str] = &["net_echo", "test_net_echo"];
 
 /// The guest's MAC address; `test_net_echo` checks the driver reads this one.
 const MAC: &str = "52:54:00:12:34:56";
+
+/// The QEMU name of the LAN9118's network client (`info network`), for `set_link`.
+const NIC_NAME: &str = "lan9118.0";
+
+/// Binaries that, after their transfers, wait for the link to go down and up again
+/// (the harness switches it with the monitor's `set_link`).
+const LINK_TESTS: &[&str] = &["test_net_echo"];
 
 /// Bytes sent on each connection of a binary (`test_net_echo` checks the same list).
 fn transfers(bin: &str) -> &'static [usize] {
@@ -97,11 +105,64 @@ fn echo(port: u16, size: usize) -> Result<(), Error> {
 /// Runs `qemu` (a [`NETWORK_BINARIES`] binary, its NIC added with [`add_nic`] on
 /// `port`) with the client, all within `timeout`. The run's status is `None` when QEMU was
 /// stopped: after a time-out, or after the transfers of an example that serves forever.
+/// For [`LINK_TESTS`] binaries, QEMU's monitor listens on a Unix socket of the temporary
+/// folder, through which the harness switches the link off and on once the firmware
+/// asks for it.
 pub fn run(
     qemu: &mut Command,
     bin: &str,
     port: u16,
     timeout: Duration,
+) -> Result<(cmd::Captured, Result<(), Error>), Error> {
+    let monitor = LINK_TESTS.contains(&bin).then(|| {
+        std::env::temp_dir().join(format!("mote-net-{}-{port}.monitor", std::process::id()))
+    });
+    if let Some(path) = &monitor {
+        let _ = std::fs::remove_file(path);
+        qemu.arg("-monitor")
+            .arg(format!("unix:{},server=on,wait=off", path.display()));
+    }
+    let result = run_client(qemu, bin, port, timeout, monitor.as_deref());
+    if let Some(path) = &monitor {
+        let _ = std::fs::remove_file(path);
+    }
+    result
+}
+
+/// Waits (until `deadline`) for a line of the firmware containing `what`.
+fn wait_line(lines: &mpsc::Receiver<String>, what: &str, deadline: Instant) -> Result<(), Error> {
+    loop {
+        match lines.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
+            Ok(line) if line.contains(what) => return Ok(()),
+            Ok(_) => {}
+            Err(_) => return Err(format!("no `{what}` line from the firmware")),
+        }
+    }
+}
+
+/// The link test: switches the NIC's link off, waits for the firmware to see it, then on.
+fn link_test(
+    monitor: &std::path::Path,
+    lines: &mpsc::Receiver<String>,
+    deadline: Instant,
+) -> Result<(), Error> {
+    wait_line(lines, "link test: waiting", deadline)?;
+    let mut hmp = std::os::unix::net::UnixStream::connect(monitor)
+        .map_err(|e| format!("monitor {}: {e}", monitor.display()))?;
+    hmp.write_all(format!("set_link {NIC_NAME} off\n").as_bytes())
+        .map_err(|e| format!("monitor: {e}"))?;
+    wait_line(lines, "link: down", deadline)?;
+    hmp.write_all(format!("set_link {NIC_NAME} on\n").as_bytes())
+        .map_err(|e| format!("monitor: {e}"))?;
+    wait_line(lines, "link: up", deadline)
+}
+
+fn run_client(
+    qemu: &mut Command,
+    bin: &str,
+    port: u16,
+    timeout: Duration,
+    monitor: Option<&std::path::Path>,
 ) -> Result<(cmd::Captured, Result<(), Error>), Error> {
     cmd::echo(qemu);
     let start = Instant::now();
@@ -130,19 +191,16 @@ pub fn run(
         text
     });
 
+    let deadline = start + timeout;
     let client = (|| {
-        loop {
-            let left = timeout.saturating_sub(start.elapsed());
-            match lines.recv_timeout(left) {
-                Ok(line) if line.contains("listening on") => break,
-                Ok(_) => {}
-                Err(_) => return Err("no `listening` line from the firmware".to_string()),
-            }
-        }
+        wait_line(&lines, "listening on", deadline)?;
         for (k, &size) in transfers(bin).iter().enumerate() {
             echo(port, size).map_err(|e| format!("connection {}: {e}", k + 1))?;
         }
-        Ok(())
+        match monitor {
+            Some(monitor) => link_test(monitor, &lines, deadline),
+            None => Ok(()),
+        }
     })();
 
     let serves_forever = !bin.starts_with("test_");

@@ -5,13 +5,18 @@
 //! in turn, sending `SIZES[k]` bytes of the shared pattern on connection `k`, checking
 //! the echo byte for byte and closing. The firmware checks, per connection, the byte
 //! count and the pattern, prints the stack task's instructions per echoed KiB for the
-//! largest transfer (SysTick under `-icount shift=0`), and exits with the verdict after
-//! the last connection ended.
+//! largest transfer (SysTick under `-icount shift=0`). Then it checks link state through
+//! the PHY interrupt: the harness switches the link off and on with QEMU's monitor
+//! (`set_link`) when the firmware prints `link test: waiting`, and each change must wake
+//! the task. It exits with the verdict.
 #![no_std]
 #![no_main]
 
+use core::future::poll_fn;
+use core::task::Poll;
+
 use cortex_m_rt::entry;
-use embassy_net_driver::Driver;
+use embassy_net_driver::{Driver, LinkState};
 use mote::executor::Executor;
 use mote_mps2::testing::Checks;
 use mote_mps2::{bind_interrupts, eth, println};
@@ -50,6 +55,8 @@ async fn net() {
         "capabilities: MTU 1514",
         nic.capabilities().max_transmission_unit == 1514,
     );
+    let up = poll_fn(|cx| Poll::Ready(nic.link_state(cx))).await;
+    checks.check("link up after init", up == LinkState::Up);
     let mut results = [app::Connection::default(); SIZES.len()];
     app::serve(
         &mut nic,
@@ -79,12 +86,38 @@ async fn net() {
             big.stack_instructions / kib
         );
     }
+    // Link changes: the harness switches the link off, then on (QEMU monitor `set_link`);
+    // each is seen through the PHY interrupt, not by polling.
+    println!("link test: waiting");
+    let polls = wait_link(&mut nic, LinkState::Down).await;
+    println!("link: down");
+    checks.check("link down seen, woken by the PHY interrupt", polls <= 3);
+    let polls = wait_link(&mut nic, LinkState::Up).await;
+    println!("link: up");
+    checks.check("link up seen, woken by the PHY interrupt", polls <= 3);
     println!(
         "dropped frames: {}, chip errors: {}",
         nic.dropped(),
         nic.errors()
     );
     checks.finish()
+}
+
+/// Waits until the driver reports `want`, returning how many times it was polled (the
+/// link does not change by itself in QEMU, so only its interrupt should wake the task:
+/// a poll that registers, then one per wake, with at most one stray RX wake).
+async fn wait_link(nic: &mut eth::Lan9118, want: LinkState) -> u32 {
+    let mut polls = 0;
+    poll_fn(|cx| {
+        polls += 1;
+        if nic.link_state(cx) == want {
+            Poll::Ready(())
+        } else {
+            Poll::Pending
+        }
+    })
+    .await;
+    polls
 }
 
 #[entry]
