@@ -59,7 +59,7 @@ pub enum Interrupt {
     TIMER1 = 9,
     /// 10: CMSDK dual timer at 0x4000_2000 (QEMU: wired).
     DUALTIMER = 10,
-    /// 11: SPI controller.
+    /// 11: PL022 SPI controllers at 0x4002_0000 and 0x4002_1000, ORed (QEMU: wired).
     SPI = 11,
     /// 12: UART 0, 1 and 2 overflow, ORed (QEMU: wired).
     UARTOVF = 12,
@@ -81,11 +81,12 @@ pub enum Interrupt {
     UARTRX4 = 20,
     /// 21: UART4 transmit (QEMU: wired).
     UARTTX4 = 21,
-    /// 22: ADC SPI.
+    /// 22: ADC SPI, the PL022 at 0x4002_5000 (QEMU: wired).
     ADCSPI = 22,
     /// 23: Shield SPI.
     SHIELDSPI = 23,
-    /// 24: GPIO port 0 pin 0.
+    /// 24: GPIO port 0 pin 0; QEMU 7.2 also wires the shield PL022 SPI controllers at
+    /// 0x4002_6000 and 0x4002_7000 here, ORed (measured; QEMU: wired).
     PORT0_0 = 24,
     /// 25: GPIO port 0 pin 1.
     PORT0_1 = 25,

@@ -15,7 +15,11 @@
 //!   ([`bind_interrupts!`], [`binding`]), with the per-line waker table ([`wakers`]);
 //! - an async HAL: the interrupt-driven [`serial::Uart`] (embedded-io(-async)) and the
 //!   FPGA I/O LEDs as embedded-hal output pins ([`fpgaio::Output`]), and the CMSDK timers
-//!   as interrupt-driven periodic timers ([`timer::PeriodicTimer`]);
+//!   as interrupt-driven periodic timers ([`timer::PeriodicTimer`]), the PL022 SPI
+//!   controllers as async and blocking SPI buses ([`spi::Spi`]), the SBCon two-wire
+//!   interfaces as bit-banged async and blocking I2C masters ([`i2c::I2c`]), and
+//!   handles that share one bus between drivers behind Mote's mutexes (`shared_bus`,
+//!   feature `time`, on by default);
 //! - the LAN9118 Ethernet controller as an `embassy-net-driver` [`eth::Lan9118`];
 //! - with the default `time-driver` feature, Mote's time driver on the CMSDK dual timer
 //!   ([`time_driver`]): `mote::time::Instant::now()`, `Timer` and `Ticker` just work;
@@ -50,11 +54,15 @@ pub mod binding;
 pub mod eth;
 pub mod exit;
 pub mod fpgaio;
+pub mod i2c;
 pub mod irq;
 #[cfg(feature = "panic-handler")]
 mod panic;
 mod peripherals;
 pub mod serial;
+#[cfg(feature = "time")]
+pub mod shared_bus;
+pub mod spi;
 pub mod testing;
 #[cfg(feature = "time-driver")]
 pub mod time_driver;

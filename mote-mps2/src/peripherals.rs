@@ -9,7 +9,9 @@ use core::sync::atomic::{AtomicBool, Ordering};
 
 use crate::eth::ETH;
 use crate::fpgaio::Led;
+use crate::i2c::{I2C0, I2C1, I2C2, I2C3};
 use crate::serial::{UART0, UART1, UART2, UART3, UART4};
+use crate::spi::{SPI0, SPI1, SPI2, SPI3, SPI4};
 use crate::timer::{TIMER0, TIMER1};
 
 static TAKEN: AtomicBool = AtomicBool::new(false);
@@ -38,6 +40,24 @@ pub struct Peripherals {
     pub TIMER0: TIMER0,
     /// CMSDK timer 1.
     pub TIMER1: TIMER1,
+    /// PL022 SPI controller 0 (`0x4002_0000`).
+    pub SPI0: SPI0,
+    /// PL022 SPI controller 1 (`0x4002_1000`).
+    pub SPI1: SPI1,
+    /// PL022 SPI controller 2 (`0x4002_5000`).
+    pub SPI2: SPI2,
+    /// PL022 SPI controller 3 (`0x4002_6000`).
+    pub SPI3: SPI3,
+    /// PL022 SPI controller 4 (`0x4002_7000`; QEMU's `-device <flash>,bus=ssi` lands here).
+    pub SPI4: SPI4,
+    /// SBCon I2C interface 0 (`0x4002_2000`).
+    pub I2C0: I2C0,
+    /// SBCon I2C interface 1 (`0x4002_3000`).
+    pub I2C1: I2C1,
+    /// SBCon I2C interface 2 (`0x4002_9000`).
+    pub I2C2: I2C2,
+    /// SBCon I2C interface 3 (`0x4002_A000`; QEMU's `-device tmp105` lands here).
+    pub I2C3: I2C3,
     /// The LAN9118 Ethernet controller.
     pub ETH: ETH,
     /// User LED 0 of the FPGA I/O block.
@@ -75,6 +95,15 @@ impl Peripherals {
             UART4: UART4 { _private: () },
             TIMER0: TIMER0 { _private: () },
             TIMER1: TIMER1 { _private: () },
+            SPI0: SPI0 { _private: () },
+            SPI1: SPI1 { _private: () },
+            SPI2: SPI2 { _private: () },
+            SPI3: SPI3 { _private: () },
+            SPI4: SPI4 { _private: () },
+            I2C0: I2C0 { _private: () },
+            I2C1: I2C1 { _private: () },
+            I2C2: I2C2 { _private: () },
+            I2C3: I2C3 { _private: () },
             ETH: ETH { _private: () },
             LED0: Led { _private: () },
             LED1: Led { _private: () },

@@ -302,10 +302,48 @@ pub fn qemu(machine: &str, elf: &Path, run: Run, defmt: bool) -> Command {
             cmd.arg("-nographic");
         }
     }
+    if let Some(bin) = elf.file_name().and_then(|name| name.to_str()) {
+        cmd.args(devices(bin));
+    }
     cmd.args(["-semihosting-config", "enable=on,target=native", "-kernel"]);
     cmd.arg(elf);
     cmd
 }
+
+/// The chips a firmware binary talks to, as QEMU `-device` arguments added to every run
+/// of it (`cargo xtask test` and `cargo xtask qemu <name>`).
+///
+/// - `w25q64,bus=ssi`: a Winbond W25Q64 SPI NOR flash model (JEDEC ID `EF 40 17`). On the
+///   MPS2 boards every PL022 names its bus `ssi`; QEMU puts the device on the first it
+///   finds, the controller at `0x4002_7000` (`mote_mps2::spi::SPI4`; `info qtree` shows it).
+/// - `tmp105,address=0x48,id=tmp105`: a TI TMP105 temperature sensor at I2C address 0x48,
+///   on the SBCon at `0x4002_A000` (`mote_mps2::i2c::I2C3`); its `temperature` property
+///   (milli-degrees Celsius) is at QOM path `/machine/peripheral/tmp105`. `shared_bus`
+///   adds a second one at 0x49 on the same bus.
+pub fn devices(bin: &str) -> &'static [&'static str] {
+    DEVICES
+        .iter()
+        .find(|(bins, _)| bins.contains(&bin))
+        .map_or(&[], |(_, args)| args)
+}
+
+/// The table behind [`devices`]: binaries, and the arguments they get.
+const DEVICES: &[(&[&str], &[&str])] = &[
+    (&["test_spi", "spi_flash"], &["-device", "w25q64,bus=ssi"]),
+    (
+        &["test_i2c", "test_i2c_qmp", "i2c_sensor"],
+        &["-device", "tmp105,address=0x48,id=tmp105"],
+    ),
+    (
+        &["shared_bus"],
+        &[
+            "-device",
+            "tmp105,address=0x48,id=tmp105",
+            "-device",
+            "tmp105,address=0x49,id=tmp105b",
+        ],
+    ),
+];
 
 /// For each target of [`PACKAGES`]' runs: builds the binaries of the packages that run
 /// on it, runs each on every machine its package lists for the target, and records one
@@ -358,6 +396,10 @@ pub fn test_all(root: &Path, report: &mut Report) {
                 if machine != "mps2-an500" {
                     report.push(network_run(machine, &elf, bin, name, timeout));
                 }
+                continue;
+            }
+            if crate::qmp::QMP_TESTS.contains(&bin.as_str()) {
+                report.step(name, || crate::qmp::run(machine, bin, &elf).map(drop));
                 continue;
             }
             let mut qemu = qemu(machine, &elf, Run::Test, defmt);
@@ -609,7 +651,7 @@ fn compare(expected: &str, actual: &str) -> Result<(), Error> {
 
 #[cfg(test)]
 mod tests {
-    use super::{compare, qemu, test_targets, Run, MACHINES, PACKAGES};
+    use super::{compare, devices, qemu, test_targets, Run, DEVICES, MACHINES, PACKAGES};
     use std::path::Path;
 
     #[test]
@@ -655,6 +697,23 @@ mod tests {
                 "thumbv7em-none-eabihf"
             ]
         );
+    }
+
+    #[test]
+    fn every_binary_given_devices_or_a_qmp_or_network_harness_exists() {
+        let bins = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/src/bin");
+        let named = DEVICES.iter().flat_map(|(bins, _)| bins.iter());
+        for bin in named
+            .chain(crate::qmp::QMP_TESTS)
+            .chain(crate::net::NETWORK_BINARIES)
+        {
+            assert!(
+                bins.join(format!("{bin}.rs")).is_file(),
+                "{bin}: no such binary"
+            );
+        }
+        assert_eq!(devices("test_spi"), ["-device", "w25q64,bus=ssi"]);
+        assert!(devices("blinky").is_empty());
     }
 
     #[test]

@@ -24,6 +24,7 @@ mod cmd;
 mod firmware;
 mod host;
 mod net;
+mod qmp;
 mod report;
 mod setup;
 mod size;
@@ -169,6 +170,10 @@ fn interactive(
         setup::defmt_print()?;
     }
     let elf = firmware::build(root, target, Some(example))?.join(example);
+    if qmp::QMP_TESTS.contains(&example) {
+        eprintln!("Running {example} on {machine} under its QMP harness");
+        return qmp::run(machine, example, &elf).map(|transcript| eprint!("{transcript}"));
+    }
     let run = if firmware::KEYBOARD_EXAMPLES.contains(&example)
         || net::NETWORK_BINARIES.contains(&example)
     {
