@@ -100,6 +100,8 @@ async fn net() {
         nic.dropped(),
         nic.errors()
     );
+    checks.check("no frame dropped by the driver", nic.dropped() == 0);
+    checks.check("no RX/TX error interrupt (FIFO misuse)", nic.errors() == 0);
     checks.finish()
 }
 
