@@ -363,6 +363,19 @@ pub const CLIPPY: &[(&str, &str, &[&str])] = &[
         ],
     ),
     (
+        "clippy: examples/embassy-time thumbv7m",
+        "examples",
+        &[
+            "clippy",
+            "--release",
+            "-p",
+            "mote-examples-embassy-time",
+            "--bins",
+            "--target",
+            "thumbv7m-none-eabi",
+        ],
+    ),
+    (
         "clippy: examples/defmt thumbv7m",
         "examples",
         &[
