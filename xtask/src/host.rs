@@ -495,6 +495,17 @@ pub const DOCS: &[(&str, &[&str])] = &[
         ],
     ),
     (
+        "docs: mote (std,time,embassy-time-driver)",
+        &[
+            "doc",
+            "-p",
+            "mote",
+            "--no-deps",
+            "--features",
+            "std,time,embassy-time-driver",
+        ],
+    ),
+    (
         "docs: mote (cortex-m,time) thumbv7m",
         &[
             "doc",

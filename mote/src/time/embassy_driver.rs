@@ -18,7 +18,10 @@
 //!   [`Waker::will_wake`]) keeps one entry with the earliest deadline. **When the table is
 //!   full the waker is woken at once**: its future polls again, finds its deadline not
 //!   reached and registers again, so a wake is never lost; the overflow degrades to
-//!   polling, never to a missed deadline. Entries are freed when they fire.
+//!   polling, never to a missed deadline. Entries are freed when they fire: embassy-time
+//!   tells the driver nothing when a timer is dropped, so a cancelled foreign timer (the
+//!   losing side of a `with_timeout`) keeps its entry until its deadline, and its waker is
+//!   then woken once for nothing. A deadline of `u64::MAX` (never) takes no entry.
 //! - If the driver has no alarm slot left for the table (a driver with a fixed slot set,
 //!   such as `mote-mps2`'s, sized for executors and Mote's fallback queue), the table
 //!   wakes its entries at once: foreign embassy timers then poll, as Mote's fallback
@@ -134,6 +137,11 @@ impl ForeignWakers {
     }
 
     fn schedule(&'static self, at: u64, waker: &Waker) {
+        if at == u64::MAX {
+            // A deadline that is never reached (`Instant::MAX`): nothing to wake, and no
+            // entry to hold for ever.
+            return;
+        }
         let outcome = critical_section::with(|cs| {
             let mut t = self.table.borrow_ref_mut(cs);
             let t = &mut *t;
