@@ -90,8 +90,9 @@ fn more_foreign_timers_than_the_table_holds_all_complete_none_early() {
     for (d, elapsed) in &done {
         assert!(*elapsed >= EDuration::from_millis(*d), "{d} ms fired early");
     }
-    // The overflow polls (a full table wakes at once) but nothing is lost.
-    assert!(polls.load(Ordering::SeqCst) > 2 * n);
+    // Every timer was polled at least once; how often the overflow re-polled depends on
+    // real time (`embassy_time_foreign_sim` checks the overflow exactly).
+    assert!(polls.load(Ordering::SeqCst) >= n);
 }
 
 /// A waker that counts its wakes.
