@@ -88,7 +88,7 @@ pub struct Package {
 /// driver off; `mote-examples-trace` turns on `mote/trace` (a larger task header) for its
 /// binaries only; `mote-examples-defmt` brings defmt and its semihosting logger, which no
 /// other example carries; `mote-examples-embassy-time` turns on `mote/embassy-time-driver` and
-/// brings embassy-time for its test only. Binary names are unique across packages (they share one target folder, and
+/// brings embassy-time for its test only; `mote-examples-net` does the same for embassy-net. Binary names are unique across packages (they share one target folder, and
 /// golden output is looked up by name).
 pub const PACKAGES: &[Package] = &[
     Package {
@@ -124,6 +124,12 @@ pub const PACKAGES: &[Package] = &[
     Package {
         name: "mote-examples-embassy-time",
         dir: "examples/embassy-time/src/bin",
+        runs: TEST_TARGETS,
+        defmt: false,
+    },
+    Package {
+        name: "mote-examples-net",
+        dir: "examples/net/src/bin",
         runs: TEST_TARGETS,
         defmt: false,
     },
@@ -437,10 +443,10 @@ pub fn test_all(root: &Path, report: &mut Report) {
 /// the client's transfers all checked out and, for a `test_*` binary, QEMU exited with 0
 /// (an example serving forever is stopped after the transfers).
 fn network_run(machine: &str, elf: &Path, bin: &str, name: String, timeout: Duration) -> Outcome {
-    let run = net::free_port().and_then(|port| {
+    let run = net::free_ports().and_then(|ports| {
         let mut qemu = qemu(machine, elf, Run::Network, false);
-        net::add_nic(&mut qemu, port);
-        net::run(&mut qemu, bin, port, timeout)
+        net::add_nic(&mut qemu, ports);
+        net::run(&mut qemu, bin, ports, timeout)
     });
     let (result, elapsed) = match run {
         Ok((captured, client)) => {
@@ -708,16 +714,16 @@ mod tests {
 
     #[test]
     fn every_binary_given_devices_or_a_qmp_or_network_harness_exists() {
-        let bins = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/src/bin");
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
         let named = DEVICES.iter().flat_map(|(bins, _)| bins.iter());
         for bin in named
             .chain(crate::qmp::QMP_TESTS)
             .chain(crate::net::NETWORK_BINARIES)
         {
-            assert!(
-                bins.join(format!("{bin}.rs")).is_file(),
-                "{bin}: no such binary"
-            );
+            let in_a_package = PACKAGES
+                .iter()
+                .any(|package| root.join(package.dir).join(format!("{bin}.rs")).is_file());
+            assert!(in_a_package, "{bin}: no such binary");
         }
         assert_eq!(devices("test_spi"), ["-device", "w25q64,bus=ssi"]);
         assert!(devices("blinky").is_empty());

@@ -376,6 +376,20 @@ pub const CLIPPY: &[(&str, &str, &[&str])] = &[
         ],
     ),
     (
+        "clippy: examples/net thumbv7m",
+        "examples",
+        &[
+            "clippy",
+            "--release",
+            "-p",
+            "mote-examples-net",
+            "--lib",
+            "--bins",
+            "--target",
+            "thumbv7m-none-eabi",
+        ],
+    ),
+    (
         "clippy: examples/defmt thumbv7m",
         "examples",
         &[

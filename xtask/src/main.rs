@@ -23,6 +23,7 @@ mod bench;
 mod cmd;
 mod firmware;
 mod host;
+mod http_client;
 mod net;
 mod qmp;
 mod report;
@@ -183,12 +184,17 @@ fn interactive(
     };
     let mut qemu = firmware::qemu(machine, &elf, run, defmt);
     if net::NETWORK_BINARIES.contains(&example) {
-        let port = net::free_port()?;
-        net::add_nic(&mut qemu, port);
+        let ports = net::free_ports()?;
+        net::add_nic(&mut qemu, ports);
+        let net::Ports { echo, http } = ports;
         eprintln!(
-            "Running {example} on {machine} (quit QEMU with Ctrl-A then X); \
-             once it listens, connect with: nc 127.0.0.1 {port}"
+            "Running {example} on {machine} (quit QEMU with Ctrl-A then X); once it listens:"
         );
+        if example == "net" {
+            eprintln!("  page:   curl http://127.0.0.1:{http}/");
+            eprintln!("  LED 0:  curl -X POST http://127.0.0.1:{http}/led/0");
+        }
+        eprintln!("  echo:   nc 127.0.0.1 {echo}");
         return cmd::run(&mut qemu);
     }
     if !defmt {

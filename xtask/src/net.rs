@@ -2,17 +2,19 @@
 //! that tests it.
 //!
 //! Safety of the set-up: the guest network is `restrict=on` (the guest reaches nothing
-//! outside QEMU), the only way in is one forwarded port on 127.0.0.1, and every client
+//! outside QEMU), the only ways in are two forwarded ports on 127.0.0.1, and every client
 //! step has a bounded number of tries and a time-out.
 //!
-//! A run of a [`NETWORK_BINARIES`] binary: pick a free port (bind port 0 on 127.0.0.1,
-//! read the port, release it), start QEMU with that port forwarded to the guest's port 7,
+//! A run of a [`NETWORK_BINARIES`] binary: pick two free ports (bind port 0 on 127.0.0.1,
+//! read the port, release it), start QEMU with them forwarded to the guest's ports 7
+//! (echo) and 80 (HTTP),
 //! wait for the firmware's `listening` line on UART0, then make the binary's connections
 //! in turn: each sends a pattern (byte `i` is `i % 251`, as `examples/shared/net_echo_app.rs`
 //! expects), reads the echo to the end and compares it byte for byte. `test_net_echo`
 //! then asks for a link change, which the harness makes with QEMU's monitor (`set_link`,
 //! on a Unix socket). `test_*` binaries then exit by themselves with their verdict; an
-//! example that serves forever is stopped once its transfer checked out.
+//! example that serves forever is stopped once its transfer checked out. The `net`
+//! example (embassy-net) gets the checks of [`crate::http_client`] instead.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
@@ -25,7 +27,15 @@ use crate::cmd::{self, Error};
 
 /// Binaries that need the network: run with a forwarded port and a client, never on the
 /// AN500 (whose LAN9118 sits at 0xA000_0000, not where `mote-mps2` drives it).
-pub const NETWORK_BINARIES: &[&str] = &["net_echo", "test_net_echo"];
+pub const NETWORK_BINARIES: &[&str] = &["net_echo", "test_net_echo", "net"];
+
+/// The ports of 127.0.0.1 forwarded into the guest: to its echo port 7 and its HTTP
+/// port 80.
+#[derive(Clone, Copy, Debug)]
+pub struct Ports {
+    pub echo: u16,
+    pub http: u16,
+}
 
 /// The guest's MAC address; `test_net_echo` checks the driver reads this one.
 const MAC: &str = "52:54:00:12:34:56";
@@ -46,27 +56,33 @@ fn transfers(bin: &str) -> &'static [usize] {
     }
 }
 
-/// A port of 127.0.0.1 free right now.
-pub fn free_port() -> Result<u16, Error> {
-    let listener =
-        TcpListener::bind("127.0.0.1:0").map_err(|e| format!("cannot bind a port: {e}"))?;
-    let port = listener
-        .local_addr()
-        .map_err(|e| format!("no local address: {e}"))?
-        .port();
-    Ok(port)
+/// Two distinct ports of 127.0.0.1 free right now (both held while the second is picked).
+pub fn free_ports() -> Result<Ports, Error> {
+    let bind = || TcpListener::bind("127.0.0.1:0").map_err(|e| format!("cannot bind a port: {e}"));
+    let (a, b) = (bind()?, bind()?);
+    let port = |l: &TcpListener| {
+        l.local_addr()
+            .map(|a| a.port())
+            .map_err(|e| format!("no local address: {e}"))
+    };
+    Ok(Ports {
+        echo: port(&a)?,
+        http: port(&b)?,
+    })
 }
 
-/// Adds the LAN9118 on a restricted user network to `qemu`, with 127.0.0.1:`port`
-/// forwarded to the guest's TCP port 7.
-pub fn add_nic(qemu: &mut Command, port: u16) {
+/// Adds the LAN9118 on a restricted user network to `qemu`, with 127.0.0.1:`ports.echo`
+/// forwarded to the guest's TCP port 7 and 127.0.0.1:`ports.http` to its port 80.
+pub fn add_nic(qemu: &mut Command, ports: Ports) {
+    let Ports { echo, http } = ports;
     qemu.arg("-nic").arg(format!(
-        "user,model=lan9118,restrict=on,mac={MAC},hostfwd=tcp:127.0.0.1:{port}-:7"
+        "user,model=lan9118,restrict=on,mac={MAC},\
+         hostfwd=tcp:127.0.0.1:{echo}-:7,hostfwd=tcp:127.0.0.1:{http}-:80"
     ));
 }
 
 /// One echo transfer of `size` pattern bytes to 127.0.0.1:`port`.
-fn echo(port: u16, size: usize) -> Result<(), Error> {
+pub fn echo(port: u16, size: usize) -> Result<(), Error> {
     let data: Vec<u8> = (0..size).map(|i| (i % 251) as u8).collect();
     let stream =
         TcpStream::connect_timeout(&([127, 0, 0, 1], port).into(), Duration::from_secs(10))
@@ -111,9 +127,10 @@ fn echo(port: u16, size: usize) -> Result<(), Error> {
 pub fn run(
     qemu: &mut Command,
     bin: &str,
-    port: u16,
+    ports: Ports,
     timeout: Duration,
 ) -> Result<(cmd::Captured, Result<(), Error>), Error> {
+    let port = ports.echo;
     let monitor = LINK_TESTS.contains(&bin).then(|| {
         std::env::temp_dir().join(format!("mote-net-{}-{port}.monitor", std::process::id()))
     });
@@ -122,7 +139,7 @@ pub fn run(
         qemu.arg("-monitor")
             .arg(format!("unix:{},server=on,wait=off", path.display()));
     }
-    let result = run_client(qemu, bin, port, timeout, monitor.as_deref());
+    let result = run_client(qemu, bin, ports, timeout, monitor.as_deref());
     if let Some(path) = &monitor {
         let _ = std::fs::remove_file(path);
     }
@@ -160,7 +177,7 @@ fn link_test(
 fn run_client(
     qemu: &mut Command,
     bin: &str,
-    port: u16,
+    ports: Ports,
     timeout: Duration,
     monitor: Option<&std::path::Path>,
 ) -> Result<(cmd::Captured, Result<(), Error>), Error> {
@@ -194,8 +211,11 @@ fn run_client(
     let deadline = start + timeout;
     let client = (|| {
         wait_line(&lines, "listening on", deadline)?;
+        if bin == "net" {
+            return crate::http_client::check_net(ports, deadline);
+        }
         for (k, &size) in transfers(bin).iter().enumerate() {
-            echo(port, size).map_err(|e| format!("connection {}: {e}", k + 1))?;
+            echo(ports.echo, size).map_err(|e| format!("connection {}: {e}", k + 1))?;
         }
         match monitor {
             Some(monitor) => link_test(monitor, &lines, deadline),
@@ -232,22 +252,31 @@ mod tests {
     use super::*;
 
     #[test]
-    fn free_port_is_bindable() {
-        let port = free_port().unwrap();
-        assert_ne!(port, 0);
-        TcpListener::bind(("127.0.0.1", port)).unwrap();
+    fn free_ports_are_distinct_and_bindable() {
+        let ports = free_ports().unwrap();
+        assert_ne!(ports.echo, ports.http);
+        TcpListener::bind(("127.0.0.1", ports.echo)).unwrap();
+        TcpListener::bind(("127.0.0.1", ports.http)).unwrap();
     }
 
     #[test]
     fn nic_forwards_only_loopback_and_is_restricted() {
         let mut qemu = Command::new("qemu-system-arm");
-        add_nic(&mut qemu, 4242);
+        add_nic(
+            &mut qemu,
+            Ports {
+                echo: 4242,
+                http: 4280,
+            },
+        );
         let args: Vec<_> = qemu
             .get_args()
             .map(|a| a.to_string_lossy().into_owned())
             .collect();
         assert_eq!(args[0], "-nic");
         assert!(args[1].contains("restrict=on"));
-        assert!(args[1].contains("hostfwd=tcp:127.0.0.1:4242-:7"));
+        assert!(args[1].contains("hostfwd=tcp:127.0.0.1:4242-:7,"));
+        assert!(args[1].contains("hostfwd=tcp:127.0.0.1:4280-:80"));
+        assert_eq!(args[1].matches("hostfwd=tcp:127.0.0.1:").count(), 2);
     }
 }

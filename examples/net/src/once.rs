@@ -34,6 +34,8 @@ impl<T> Once<T> {
     }
 
     /// The value, mutably for `'static`, on the first call; `None` on every later one.
+    // A `&mut` from a `&`: sound because the flag lets exactly one call through.
+    #[allow(clippy::mut_from_ref)]
     pub fn take(&'static self) -> Option<&'static mut T> {
         if self.taken.swap(true, Ordering::AcqRel) {
             return None;

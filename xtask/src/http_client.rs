@@ -1,0 +1,280 @@
+//! The host side of `examples/net`'s test: a minimal HTTP/1.0 client over `std::net`
+//! (no curl: CI may not have it) and the checks of the example's servers.
+//!
+//! Every connection goes to 127.0.0.1 (a port QEMU forwards into its restricted user
+//! network), has a connect, read and write time-out, and every loop has a bounded count.
+
+use std::io::{Read, Write};
+use std::net::{Shutdown, TcpStream};
+use std::sync::{Arc, Barrier};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use crate::cmd::Error;
+use crate::net::{echo, Ports};
+
+/// Time-out of each connect, read and write.
+const IO_TIMEOUT: Duration = Duration::from_secs(20);
+/// Concurrent HTTP connections of the concurrency check (the firmware has 16 sockets).
+pub const CONCURRENT: usize = 16;
+/// Tries, 100 ms apart, of the check that every aborted connection was freed.
+const SETTLE_TRIES: usize = 100;
+
+/// An HTTP response: status code and body.
+#[derive(Debug)]
+pub struct Response {
+    pub status: u16,
+    pub body: String,
+}
+
+fn connect(port: u16) -> Result<TcpStream, Error> {
+    let stream = TcpStream::connect_timeout(&([127, 0, 0, 1], port).into(), IO_TIMEOUT)
+        .map_err(|e| format!("connect to 127.0.0.1:{port}: {e}"))?;
+    stream
+        .set_read_timeout(Some(IO_TIMEOUT))
+        .and_then(|()| stream.set_write_timeout(Some(IO_TIMEOUT)))
+        .map_err(|e| e.to_string())?;
+    Ok(stream)
+}
+
+/// Parses a whole response (head and body, as read to the end of the connection or to
+/// `Content-Length`).
+pub fn parse_response(raw: &[u8]) -> Result<Response, Error> {
+    let text = String::from_utf8_lossy(raw);
+    let (head, body) = text
+        .split_once("\r\n\r\n")
+        .ok_or_else(|| format!("no end of head in {text:?}"))?;
+    let status = head
+        .strip_prefix("HTTP/1.0 ")
+        .and_then(|rest| rest.get(..3))
+        .and_then(|code| code.parse().ok())
+        .ok_or_else(|| format!("no HTTP/1.0 status line in {head:?}"))?;
+    let length: Option<usize> = head.lines().find_map(|line| {
+        let (name, value) = line.split_once(':')?;
+        name.eq_ignore_ascii_case("content-length")
+            .then(|| value.trim().parse().ok())?
+    });
+    if let Some(length) = length {
+        if body.len() != length {
+            return Err(format!(
+                "Content-Length {length}, body of {} bytes",
+                body.len()
+            ));
+        }
+    }
+    Ok(Response {
+        status,
+        body: body.to_string(),
+    })
+}
+
+/// Reads a response on `stream` until the server closes or the body is complete.
+fn read_response(stream: &mut TcpStream) -> Result<Response, Error> {
+    let mut raw = Vec::new();
+    let mut buf = [0u8; 1024];
+    // Bounded: a response is under 2 KiB, each read has a time-out.
+    for _ in 0..64 {
+        let n = match stream.read(&mut buf) {
+            Ok(n) => n,
+            Err(e) if !raw.is_empty() => {
+                return parse_response(&raw).map_err(|p| format!("{p} (then {e})"))
+            }
+            Err(e) => return Err(format!("receive: {e}")),
+        };
+        if n == 0 {
+            break;
+        }
+        raw.extend_from_slice(&buf[..n]);
+        if parse_response(&raw).is_ok() {
+            break;
+        }
+    }
+    parse_response(&raw)
+}
+
+/// One request (`method path`, no body) on a new connection to 127.0.0.1:`port`.
+pub fn request(port: u16, method: &str, path: &str) -> Result<Response, Error> {
+    let mut stream = connect(port)?;
+    stream
+        .write_all(format!("{method} {path} HTTP/1.0\r\nHost: mote\r\n\r\n").as_bytes())
+        .map_err(|e| format!("send: {e}"))?;
+    read_response(&mut stream).map_err(|e| format!("{method} {path}: {e}"))
+}
+
+/// The value of `key: value` line `key` of the status page.
+pub fn field<'a>(page: &'a str, key: &str) -> Option<&'a str> {
+    page.lines()
+        .find_map(|line| line.strip_prefix(key)?.strip_prefix(": "))
+}
+
+fn get_page(port: u16) -> Result<String, Error> {
+    let response = request(port, "GET", "/")?;
+    if response.status != 200 {
+        return Err(format!("GET / answered {}", response.status));
+    }
+    Ok(response.body)
+}
+
+/// The uptime on the page, in ms.
+fn uptime_ms(page: &str) -> Result<u64, Error> {
+    let text = field(page, "uptime").ok_or_else(|| format!("no uptime in {page:?}"))?;
+    let secs = text.strip_suffix(" s").unwrap_or(text);
+    let (whole, frac) = secs.split_once('.').unwrap_or((secs, "0"));
+    match (whole.parse::<u64>(), frac.parse::<u64>()) {
+        (Ok(s), Ok(ms)) if frac.len() == 3 => Ok(s * 1000 + ms),
+        _ => Err(format!("uptime {text:?} is not seconds with 3 decimals")),
+    }
+}
+
+/// `n` connections opened together (all connected before any sends), each a `GET /`;
+/// every one must be answered with the page.
+fn concurrent_gets(port: u16, n: usize) -> Result<(), Error> {
+    let barrier = Arc::new(Barrier::new(n));
+    let clients: Vec<_> = (0..n)
+        .map(|_| {
+            let barrier = Arc::clone(&barrier);
+            thread::spawn(move || -> Result<(), Error> {
+                let stream = connect(port);
+                // Everyone waits here, connected or not, so that no thread is left behind.
+                barrier.wait();
+                let mut stream = stream?;
+                stream
+                    .write_all(b"GET / HTTP/1.0\r\n\r\n")
+                    .map_err(|e| format!("send: {e}"))?;
+                let response = read_response(&mut stream)?;
+                match response.status {
+                    200 if response.body.contains("uptime: ") => Ok(()),
+                    status => Err(format!("answered {status}: {:?}", response.body)),
+                }
+            })
+        })
+        .collect();
+    for (k, client) in clients.into_iter().enumerate() {
+        client
+            .join()
+            .map_err(|_| format!("client {k} panicked"))?
+            .map_err(|e| format!("concurrent client {} of {n}: {e}", k + 1))?;
+    }
+    Ok(())
+}
+
+/// Clients that go away mid-transfer: an echo client that sends 64 KiB and closes without
+/// reading (the host resets the connection: unread data), an echo client that connects
+/// and closes at once, an HTTP client that sends half a request line and closes.
+fn abandon(ports: Ports) -> Result<(), Error> {
+    let mut echo_client = connect(ports.echo)?;
+    let data: Vec<u8> = (0..65_536).map(|i| (i % 251) as u8).collect();
+    // The echo's send window may fill before all of it is taken: a partial send is fine.
+    let _ = echo_client.write(&data);
+    drop(echo_client);
+    drop(connect(ports.echo)?);
+    let mut http_client = connect(ports.http)?;
+    http_client
+        .write_all(b"GET / HT")
+        .map_err(|e| format!("send: {e}"))?;
+    let _ = http_client.shutdown(Shutdown::Both);
+    Ok(())
+}
+
+/// Waits (bounded) until the page shows no echo connection open and only the page's own
+/// HTTP connection: every socket of the abandoned connections was given back.
+fn settled(port: u16) -> Result<String, Error> {
+    let mut page = String::new();
+    for _ in 0..SETTLE_TRIES {
+        page = get_page(port)?;
+        let echo_idle = field(&page, "echo").is_some_and(|v| v.starts_with("0 open"));
+        let http_idle = field(&page, "http").is_some_and(|v| v.starts_with("1 open"));
+        if echo_idle && http_idle {
+            return Ok(page);
+        }
+        thread::sleep(Duration::from_millis(100));
+    }
+    Err(format!(
+        "connections still open after {SETTLE_TRIES} tries:\n{page}"
+    ))
+}
+
+/// The checks of `examples/net` (binary `net`), once it listens; `Ok` with a summary.
+pub fn check_net(ports: Ports, deadline: Instant) -> Result<(), Error> {
+    let step = |what: &str| -> Result<(), Error> {
+        if Instant::now() >= deadline {
+            return Err(format!("time-out before {what}"));
+        }
+        eprintln!("  net: {what}");
+        Ok(())
+    };
+    step("GET / shows uptime, LEDs off")?;
+    let first = get_page(ports.http)?;
+    for want in ["led0: off", "led1: off", "http: 1 open of 16 sockets"] {
+        if !first.contains(want) {
+            return Err(format!("GET /: no {want:?} in {first:?}"));
+        }
+    }
+    let t0 = uptime_ms(&first)?;
+
+    step("POST /led/1 toggles LED 1, and the page says so")?;
+    let toggled = request(ports.http, "POST", "/led/1")?;
+    if toggled.status != 200 || toggled.body.trim() != "led1: on" {
+        return Err(format!("POST /led/1: {toggled:?}"));
+    }
+    let after = get_page(ports.http)?;
+    if field(&after, "led1") != Some("on") || field(&after, "led0") != Some("off") {
+        return Err(format!("after POST /led/1: {after:?}"));
+    }
+    if uptime_ms(&after)? < t0 {
+        return Err(format!("uptime went back: {first:?} then {after:?}"));
+    }
+    let missing = request(ports.http, "POST", "/led/7")?;
+    if missing.status != 404 {
+        return Err(format!(
+            "POST /led/7 (no such LED) answered {}",
+            missing.status
+        ));
+    }
+    let bad = request(ports.http, "DELETE", "/")?;
+    if bad.status != 405 {
+        return Err(format!("DELETE / answered {}", bad.status));
+    }
+
+    step("1 MiB echoed byte for byte")?;
+    echo(ports.echo, 1 << 20).map_err(|e| format!("1 MiB echo: {e}"))?;
+
+    step("16 concurrent connections, all served")?;
+    concurrent_gets(ports.http, CONCURRENT)?;
+
+    step("clients leaving mid-transfer; then every socket is free and both servers answer")?;
+    abandon(ports)?;
+    let page = settled(ports.http)?;
+    // The echoed MiB alone costs tens of millions of instructions: emulated milliseconds.
+    if uptime_ms(&page)? <= t0 {
+        return Err(format!("uptime did not advance: {first:?} then {page:?}"));
+    }
+    echo(ports.echo, 4096).map_err(|e| format!("echo after the aborted clients: {e}"))?;
+    concurrent_gets(ports.http, CONCURRENT)
+        .map_err(|e| format!("after the aborted clients: {e}"))?;
+    eprintln!("  net: page at the end:\n{page}");
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_a_response_and_checks_its_length() {
+        let r = parse_response(b"HTTP/1.0 200 OK\r\nContent-Length: 5\r\n\r\nhello").unwrap();
+        assert_eq!((r.status, r.body.as_str()), (200, "hello"));
+        assert!(parse_response(b"HTTP/1.0 200 OK\r\nContent-Length: 6\r\n\r\nhello").is_err());
+        assert!(parse_response(b"HTTP/1.0 200 OK\r\n").is_err());
+        assert!(parse_response(b"SMTP 200\r\n\r\n").is_err());
+    }
+
+    #[test]
+    fn reads_page_fields_and_uptime() {
+        let page = "uptime: 12.034 s\nled0: on\n";
+        assert_eq!(field(page, "led0"), Some("on"));
+        assert_eq!(field(page, "led1"), None);
+        assert_eq!(uptime_ms(page).unwrap(), 12_034);
+        assert!(uptime_ms("uptime: 12.3 s\n").is_err());
+    }
+}
