@@ -15,7 +15,8 @@
 //!   `FuturesUnordered`), embassy-time lends no storage (`schedule_wake` gets only a
 //!   `&Waker`), so the wake goes to a fixed table of [`FOREIGN_WAKERS`] entries in this
 //!   module, driven by one alarm slot of its own. A waker already in the table (by
-//!   [`Waker::will_wake`]) keeps one entry with the earliest deadline. **When the table is
+//!   [`Waker::will_wake`], which is best-effort: a waker it fails to match takes a second
+//!   entry) keeps one entry with the earliest deadline. **When the table is
 //!   full the waker is woken at once**: its future polls again, finds its deadline not
 //!   reached and registers again, so a wake is never lost; the overflow degrades to
 //!   polling, never to a missed deadline. Entries are freed when they fire: embassy-time
