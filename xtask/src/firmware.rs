@@ -87,7 +87,8 @@ pub struct Package {
 /// `mote-examples-microbit-systick` runs mote's SysTick driver on it with the board's own
 /// driver off; `mote-examples-trace` turns on `mote/trace` (a larger task header) for its
 /// binaries only; `mote-examples-defmt` brings defmt and its semihosting logger, which no
-/// other example carries. Binary names are unique across packages (they share one target folder, and
+/// other example carries; `mote-examples-embassy-time` turns on `mote/embassy-time-driver` and
+/// brings embassy-time for its test only. Binary names are unique across packages (they share one target folder, and
 /// golden output is looked up by name).
 pub const PACKAGES: &[Package] = &[
     Package {
@@ -118,6 +119,12 @@ pub const PACKAGES: &[Package] = &[
         name: "mote-examples-microbit-systick",
         dir: "examples/microbit-systick/src/bin",
         runs: MICROBIT_TARGETS,
+        defmt: false,
+    },
+    Package {
+        name: "mote-examples-embassy-time",
+        dir: "examples/embassy-time/src/bin",
+        runs: TEST_TARGETS,
         defmt: false,
     },
     Package {
