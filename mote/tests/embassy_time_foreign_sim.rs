@@ -51,8 +51,13 @@ fn the_table_fires_on_time_and_overflow_wakes_at_once() {
             assert_eq!(wakes, vec![0], "overflow {i} not woken at once");
         }
     }
-    // Same waker again, later deadline: still one entry, at the earlier deadline.
-    embassy_time_driver::schedule_wake(deadline(0) + 5 * ms, &wakers[0]);
+    // Same waker again, later deadline: still one entry, at the earlier deadline. (The
+    // match is `Waker::will_wake`, which is best-effort: under Miri, vtables are not
+    // deduplicated, so a waker's clone never matches it and the registration would
+    // overflow, i.e. wake at once.)
+    if !cfg!(miri) {
+        embassy_time_driver::schedule_wake(deadline(0) + 5 * ms, &wakers[0]);
+    }
     // A deadline that is never reached takes no entry (and wakes nothing).
     embassy_time_driver::schedule_wake(u64::MAX, &wakers[n - 1]);
 

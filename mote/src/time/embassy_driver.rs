@@ -15,7 +15,8 @@
 //!   `FuturesUnordered`), embassy-time lends no storage (`schedule_wake` gets only a
 //!   `&Waker`), so the wake goes to a fixed table of [`FOREIGN_WAKERS`] entries in this
 //!   module, driven by one alarm slot of its own. A waker already in the table (by
-//!   [`Waker::will_wake`]) keeps one entry with the earliest deadline. **When the table is
+//!   [`Waker::will_wake`], which is best-effort: a waker it fails to match takes a second
+//!   entry) keeps one entry with the earliest deadline. **When the table is
 //!   full the waker is woken at once**: its future polls again, finds its deadline not
 //!   reached and registers again, so a wake is never lost; the overflow degrades to
 //!   polling, never to a missed deadline. Entries are freed when they fire: embassy-time
@@ -51,8 +52,8 @@
 //!
 //! Costs: a Mote-task wake is the task-timer path plus one branch. The foreign table is a
 //! `static` of `FOREIGN_WAKERS` × 16 bytes (32-bit target: an 8-byte deadline and an
-//! 8-byte waker) plus 16 bytes of state, all zero (`.bss`); each operation on it is a
-//! linear pass in a critical section.
+//! 8-byte waker) plus 24 bytes of state, 152 bytes in all on thumbv7m, all zero (`.bss`);
+//! each operation on it is a linear pass in a critical section.
 //!
 //! ```
 //! # mote::time_driver!(static DRIVER: mote::time::drivers::sim::SimDriver = mote::time::drivers::sim::SimDriver::new(););
@@ -105,8 +106,20 @@ struct Table {
     at: [u64; FOREIGN_WAKERS],
     wakers: [Option<Waker>; FOREIGN_WAKERS],
     alarm: AlarmState,
+    /// The deadline the alarm is armed for, plus one (wrapping); 0 when not armed, so
+    /// the whole table starts all-zero (`.bss`). Use [`Table::armed_at`].
+    armed: u64,
+}
+
+impl Table {
     /// The deadline the alarm is armed for; `u64::MAX` when not armed.
-    armed_at: u64,
+    fn armed_at(&self) -> u64 {
+        self.armed.wrapping_sub(1)
+    }
+
+    fn set_armed_at(&mut self, at: u64) {
+        self.armed = at.wrapping_add(1);
+    }
 }
 
 /// The foreign-waker table: a critical-section mutex around plain data. A waker is
@@ -131,7 +144,7 @@ impl ForeignWakers {
                 at: [0; FOREIGN_WAKERS],
                 wakers: [const { None }; FOREIGN_WAKERS],
                 alarm: AlarmState::NOT_YET_ALLOCATED,
-                armed_at: u64::MAX,
+                armed: 0,
             })),
         }
     }
@@ -163,7 +176,7 @@ impl ForeignWakers {
                     None => return Outcome::Full,
                 },
             };
-            Outcome::Queued(t.at[index] < t.armed_at)
+            Outcome::Queued(t.at[index] < t.armed_at())
         });
         match outcome {
             Outcome::Full => waker.wake_by_ref(),
@@ -201,7 +214,7 @@ impl ForeignWakers {
                     next = next.min(t.at[i]);
                 }
             }
-            if next == u64::MAX || t.armed_at == next {
+            if next == u64::MAX || t.armed_at() == next {
                 return None;
             }
             if t.alarm.is_not_yet_allocated() {
@@ -218,10 +231,10 @@ impl ForeignWakers {
             let callback =
                 unsafe { AlarmCallback::new(Self::on_alarm, self as *const Self as *const ()) };
             if driver::set_alarm(handle, next, callback) {
-                t.armed_at = next;
+                t.set_armed_at(next);
                 return None;
             }
-            t.armed_at = u64::MAX;
+            t.set_armed_at(u64::MAX);
             if driver::now() < next {
                 // Refused although not due: the driver cannot serve this slot. Poll.
                 t.alarm = AlarmState::UNAVAILABLE;
@@ -234,7 +247,7 @@ impl ForeignWakers {
         // SAFETY: `ctx` was made from `&'static Self` in `step` (the only place that
         // builds this callback), so it points to a live `ForeignWakers`.
         let this: &'static Self = unsafe { &*(ctx as *const Self) };
-        critical_section::with(|cs| this.table.borrow_ref_mut(cs).armed_at = u64::MAX);
+        critical_section::with(|cs| this.table.borrow_ref_mut(cs).set_armed_at(u64::MAX));
         this.process();
     }
 }
