@@ -253,7 +253,55 @@ pub fn check_net(ports: Ports, deadline: Instant) -> Result<(), Error> {
     concurrent_gets(ports.http, CONCURRENT)
         .map_err(|e| format!("after the aborted clients: {e}"))?;
     eprintln!("  net: page at the end:\n{page}");
+    step("bench: instructions per HTTP request and per echoed KiB")?;
+    let (per_request, per_kib) = bench(ports)?;
+    eprintln!(
+        "  bench net: {per_request} instructions per HTTP request (GET /), \
+         {per_kib} per echoed KiB (1 MiB), in task polls under -icount shift=0"
+    );
     Ok(())
+}
+
+/// Requests of the per-request figure.
+const BENCH_REQUESTS: u64 = 50;
+
+/// The page's count of instructions spent in task polls.
+fn instructions(page: &str) -> Result<u64, Error> {
+    field(page, "instructions")
+        .and_then(|v| v.split(' ').next()?.parse().ok())
+        .ok_or_else(|| format!("no instruction count in {page:?}"))
+}
+
+/// Instructions per `GET /` and per echoed KiB, from the page's count (firmware
+/// [`meter`](../../examples/net/src/meter.rs)). Between the moments two pages are rendered
+/// lie the rest of the first request, whatever ran in between, and the start of the
+/// second: one whole request plus what ran in between.
+fn bench(ports: Ports) -> Result<(u64, u64), Error> {
+    // The 16 sockets of the previous step may all still be closing (a SYN that finds no
+    // listening socket is reset): retry, bounded, until one listens again.
+    let mut first = get_page(ports.http);
+    for _ in 0..SETTLE_TRIES {
+        if first.is_ok() {
+            break;
+        }
+        thread::sleep(Duration::from_millis(100));
+        first = get_page(ports.http);
+    }
+    let before = instructions(&first?)?;
+    for _ in 0..BENCH_REQUESTS {
+        get_page(ports.http)?;
+    }
+    let after = instructions(&get_page(ports.http)?)?;
+    let per_request = after.saturating_sub(before) / (BENCH_REQUESTS + 1);
+    echo(ports.echo, 1 << 20).map_err(|e| format!("bench echo: {e}"))?;
+    let echoed = instructions(&get_page(ports.http)?)?;
+    let per_kib = echoed.saturating_sub(after).saturating_sub(per_request) / 1024;
+    if per_request == 0 || per_kib == 0 {
+        return Err(format!(
+            "instruction counts did not grow: {before}, {after}, {echoed}"
+        ));
+    }
+    Ok((per_request, per_kib))
 }
 
 #[cfg(test)]

@@ -18,6 +18,7 @@ pub mod conn;
 pub mod echo;
 pub mod http;
 pub mod leds;
+pub mod meter;
 pub mod once;
 pub mod page;
 pub mod stats;

@@ -3,7 +3,7 @@
 
 use core::fmt::{self, Write};
 
-use crate::{leds, stats, ECHO_SOCKETS, HTTP_SOCKETS};
+use crate::{leds, meter, stats, ECHO_SOCKETS, HTTP_SOCKETS};
 
 /// Text of up to `N` bytes; writes past the end fail with `fmt::Error` and leave the
 /// text cut at a character boundary.
@@ -42,7 +42,8 @@ impl<const N: usize> Write for Text<N> {
     }
 }
 
-/// Writes the status page: uptime, LEDs, the servers' connection counts.
+/// Writes the status page: uptime, LEDs, the servers' connection counts, the
+/// instructions spent in task polls so far ([`meter`]).
 pub fn status(out: &mut impl Write) -> fmt::Result {
     let up = mote::time::Instant::now().as_millis();
     writeln!(out, "Mote on MPS2: embassy-net 0.9 over the LAN9118")?;
@@ -64,5 +65,10 @@ pub fn status(out: &mut impl Write) -> fmt::Result {
         e.open(),
         e.served(),
         e.bytes()
+    )?;
+    writeln!(
+        out,
+        "instructions: {} (in task polls, under -icount shift=0)",
+        meter::instructions()
     )
 }

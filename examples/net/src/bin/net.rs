@@ -9,7 +9,8 @@
 //!
 //! Tasks: the stack's runner, [`HTTP_SOCKETS`] HTTP tasks and [`ECHO_SOCKETS`] echo
 //! tasks, each with its own listening socket. embassy-net's timers are embassy-time's,
-//! served by Mote's clock (mote feature `embassy-time-driver`).
+//! served by Mote's clock (mote feature `embassy-time-driver`). Every task is
+//! [`metered`]: the page shows the instructions spent in task polls (the bench figures).
 #![no_std]
 #![no_main]
 
@@ -17,6 +18,7 @@ use cortex_m_rt::entry;
 use embassy_net::{Ipv4Address, Ipv4Cidr, Runner, Stack, StackResources, StaticConfigV4};
 use embassy_time::{Duration, Ticker};
 use mote::executor::Executor;
+use mote_examples_net::meter::{self, metered};
 use mote_examples_net::once::Once;
 use mote_examples_net::{
     echo, http, leds, ADDRESS, ECHO_PORT, ECHO_SOCKETS, GATEWAY, HTTP_PORT, HTTP_SOCKETS, SOCKETS,
@@ -39,17 +41,17 @@ const KEEP_CLOCK_MS: u64 = 50;
 
 #[mote::task]
 async fn runner(mut runner: Runner<'static, eth::Lan9118>) -> ! {
-    runner.run().await
+    metered(runner.run()).await
 }
 
 #[mote::task(pool_size = HTTP_SOCKETS)]
 async fn http_server(stack: Stack<'static>) -> ! {
-    http::serve(stack).await
+    metered(http::serve(stack)).await
 }
 
 #[mote::task(pool_size = ECHO_SOCKETS)]
 async fn echo_server(stack: Stack<'static>) -> ! {
-    echo::serve(stack).await
+    metered(echo::serve(stack)).await
 }
 
 /// Keeps a timer pending at all times. Under `-icount` (as `cargo xtask` runs QEMU),
@@ -62,9 +64,12 @@ async fn echo_server(stack: Stack<'static>) -> ! {
 #[mote::task]
 async fn keep_clock() -> ! {
     let mut ticker = Ticker::every(Duration::from_millis(KEEP_CLOCK_MS));
-    loop {
-        ticker.next().await;
-    }
+    metered(async {
+        loop {
+            ticker.next().await;
+        }
+    })
+    .await
 }
 
 #[mote::task]
@@ -80,6 +85,9 @@ async fn announce(stack: Stack<'static>) {
 fn main() -> ! {
     EXECUTOR.run(|spawner| {
         let p = mote_mps2::Peripherals::take().unwrap();
+        if let Some(cp) = cortex_m::Peripherals::take() {
+            meter::start(cp.SYST);
+        }
         leds::init(p.LED0, p.LED1);
         let nic = match eth::Lan9118::new(p.ETH, Irqs) {
             Ok(nic) => nic,
