@@ -32,6 +32,8 @@
 //!   of one core being the only concurrency (see the `cortex-m` feature docs).
 
 pub(crate) mod header;
+#[cfg(all(feature = "alloc", not(loom)))]
+pub(crate) mod heap_task;
 pub(crate) mod pool;
 pub mod raw;
 mod run_queue;

@@ -24,6 +24,9 @@ pub enum SpawnError {
     /// Every slot of the task's pool is in use (`pool_size` instances are running).
     /// Nothing changed: running tasks go on, the arguments were dropped.
     Busy,
+    /// The allocator could not provide a heap task's memory
+    /// ([`Spawner::spawn_boxed`], feature `alloc`). Nothing changed: the future was dropped.
+    HeapFull,
 }
 
 impl fmt::Display for SpawnError {
@@ -32,6 +35,9 @@ impl fmt::Display for SpawnError {
             SpawnError::Busy => f.write_str(
                 "task pool full: every instance is running; raise `pool_size` or wait for one to finish",
             ),
+            SpawnError::HeapFull => {
+                f.write_str("heap full: the allocator could not provide the task's memory")
+            }
         }
     }
 }
@@ -293,6 +299,48 @@ impl Spawner {
         })
     }
 
+    /// Spawns `future` as a heap task (feature `alloc`): the future and its captures go
+    /// into one heap allocation, which is freed when the task has finished and its last
+    /// waker is dropped. Heap tasks run beside static tasks on the same executor, in the
+    /// same run queue. A full heap is an error value ([`SpawnError::HeapFull`], the
+    /// future dropped), never a panic or an abort.
+    ///
+    /// `name` labels the task at the call site; heap tasks are not listed by
+    /// [`trace`](crate::trace) (its registry keeps `'static` tasks only), so the name is
+    /// not recorded today. Costs and soundness: the `heap_task` module docs (one
+    /// allocation and one free per task; a waker clone or drop is one atomic update of a
+    /// reference count).
+    ///
+    /// ```
+    /// use core::sync::atomic::{AtomicU32, Ordering};
+    ///
+    /// #[mote::main]
+    /// async fn main(spawner: mote::Spawner) {
+    ///     static DONE: AtomicU32 = AtomicU32::new(0);
+    ///     for led in 0..3u32 {
+    ///         let (on, off) = (led * 10, led * 10 + 5); // captured by value
+    ///         spawner
+    ///             .spawn_boxed("led", async move {
+    ///                 DONE.fetch_add(on + off, Ordering::Relaxed);
+    ///             })
+    ///             .unwrap();
+    ///     }
+    ///     mote::futures::yield_now().await;
+    ///     assert_eq!(DONE.load(Ordering::Relaxed), 5 + 25 + 45);
+    /// #   std::process::exit(0);
+    /// }
+    /// ```
+    #[cfg(feature = "alloc")]
+    pub fn spawn_boxed<F>(&self, name: &'static str, future: F) -> Result<(), SpawnError>
+    where
+        F: Future<Output = ()> + 'static,
+    {
+        let _ = name;
+        // SAFETY: a `Spawner` is used in its executor's context only (it is `!Send`), so
+        // the future, `Send` or not, stays in that context.
+        unsafe { super::heap_task::spawn_boxed(self.executor, future) }
+    }
+
     /// Like [`spawn`](Self::spawn), for start-up code where a full pool is a bug.
     ///
     /// # Panics
@@ -336,7 +384,7 @@ impl Spawner {
     #[cfg(any(feature = "cortex-m", feature = "std"))]
     pub fn for_current_executor() -> impl Future<Output = Spawner> {
         poll_fn(|cx| {
-            let task = task_from_waker(cx.waker())
+            let task = any_task_from_waker(cx.waker())
                 .expect("Spawner::for_current_executor awaited outside a Mote task");
             let executor = current_executor(task).expect(
                 "Spawner::for_current_executor: waker used outside its executor's context; \
@@ -351,6 +399,15 @@ impl fmt::Debug for Spawner {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Spawner").finish_non_exhaustive()
     }
+}
+
+/// The task of a static or (feature `alloc`) heap task waker. A heap task stays alive
+/// while `waker` is borrowed; callers read its executor at once and keep nothing else.
+fn any_task_from_waker(waker: &core::task::Waker) -> Option<TaskRef> {
+    let task = task_from_waker(waker);
+    #[cfg(all(feature = "alloc", not(loom)))]
+    let task = task.or_else(|| super::heap_task::heap_task_from_waker(waker));
+    task
 }
 
 /// The executor of `task` if the calling context is the one polling it, else `None`.
@@ -392,6 +449,26 @@ impl SendSpawner {
         })
     }
 
+    /// [`Spawner::spawn_boxed`] from any context: the future must be `Send`.
+    ///
+    /// ```
+    /// fn start(spawner: mote::SendSpawner, n: u32) -> Result<(), mote::SpawnError> {
+    ///     spawner.spawn_boxed("worker", async move {
+    ///         let _ = n;
+    ///     })
+    /// }
+    /// # let _ = start;
+    /// ```
+    #[cfg(feature = "alloc")]
+    pub fn spawn_boxed<F>(&self, name: &'static str, future: F) -> Result<(), SpawnError>
+    where
+        F: Future<Output = ()> + Send + 'static,
+    {
+        let _ = name;
+        // SAFETY: the future is `Send`, so it may move to the executor's context.
+        unsafe { super::heap_task::spawn_boxed(self.executor, future) }
+    }
+
     /// Like [`spawn`](Self::spawn), panicking if the pool is full.
     ///
     /// # Panics
@@ -420,7 +497,7 @@ impl SendSpawner {
     /// ```
     pub fn for_current_executor() -> impl Future<Output = SendSpawner> {
         poll_fn(|cx| {
-            let task = task_from_waker(cx.waker())
+            let task = any_task_from_waker(cx.waker())
                 .expect("SendSpawner::for_current_executor awaited outside a Mote task");
             let executor = task.header().executor_ptr();
             // SAFETY: a non-null executor pointer was set from a `&'static RawExecutor`
