@@ -85,7 +85,8 @@ pub struct Package {
 /// `mote-examples-microbit` is another board altogether, and
 /// `mote-examples-microbit-systick` runs mote's SysTick driver on it with the board's own
 /// driver off; `mote-examples-trace` turns on `mote/trace` (a larger task header) for its
-/// binaries only; `mote-examples-defmt` brings defmt and its semihosting logger, which no
+/// binaries only; `mote-examples-heap` turns on `mote/alloc` (heap tasks) with
+/// `embedded-alloc` as the global allocator; `mote-examples-defmt` brings defmt and its semihosting logger, which no
 /// other example carries. Binary names are unique across packages (they share one target folder, and
 /// golden output is looked up by name).
 pub const PACKAGES: &[Package] = &[
@@ -104,6 +105,12 @@ pub const PACKAGES: &[Package] = &[
     Package {
         name: "mote-examples-trace",
         dir: "examples/trace/src/bin",
+        runs: TEST_TARGETS,
+        defmt: false,
+    },
+    Package {
+        name: "mote-examples-heap",
+        dir: "examples/heap/src/bin",
         runs: TEST_TARGETS,
         defmt: false,
     },
