@@ -88,7 +88,7 @@
 //! | `tick-1khz`, `tick-32768hz`, `tick-1mhz` | the tick rate of `Instant`/`Duration`: the finest enabled one (1 MHz when none is) |
 //! | `trace` | per-task names and statistics, a long-poll hook (`trace` module) |
 //! | `defmt`, `log` | `defmt::Format` for the error types; ready-made long-poll hooks |
-//! | `alloc` | reserved for features that allocate (none of the core does) |
+//! | `alloc` | heap tasks: `Spawner::spawn_boxed` spawns an `async` block with its captures in one allocation, freed when it finishes; a full heap is [`SpawnError::HeapFull`]. Needs a `#[global_allocator]` (e.g. `embedded-alloc`); static tasks pay nothing for it |
 //!
 //! With neither backend, only [`executor::raw::RawExecutor`] is available (bring your
 //! own loop).

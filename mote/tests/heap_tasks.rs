@@ -92,12 +92,12 @@ macro_rules! markers {
 }
 // Not 64 or 128: std's own allocations (cache-padded channels) use those.
 markers!(
-    A_STALE = 256,
-    A_RACE = 512,
-    A_SLEEP = 4096,
-    A_PANIC = 2048,
-    A_MANY = 1024,
-    A_FAIL = 8192
+    StaleMark = 256,
+    RaceMark = 512,
+    SleepMark = 4096,
+    PanicMark = 2048,
+    ManyMark = 1024,
+    FailMark = 8192
 );
 
 fn executor() -> &'static RawExecutor {
@@ -135,7 +135,7 @@ fn yield_saving(slot: Arc<Mutex<Option<Waker>>>) -> impl Future<Output = ()> {
 fn stale_waker_keeps_the_memory_until_dropped_and_wakes_nothing() {
     let exec = executor();
     let kept = Arc::new(Mutex::new(None));
-    let m = A_STALE;
+    let m = StaleMark;
     let k = kept.clone();
     exec.spawner()
         .spawn_boxed("stale", async move {
@@ -167,7 +167,7 @@ fn waker_woken_from_another_thread_while_the_task_finishes() {
     for _ in 0..rounds {
         let exec = executor();
         let (tx, rx) = std::sync::mpsc::channel::<Waker>();
-        let m = A_RACE;
+        let m = RaceMark;
         exec.spawner()
             .spawn_boxed("racer", async move {
                 let _m = m;
@@ -207,7 +207,7 @@ fn a_sleeping_heap_task_finished_mid_sleep_leaves_no_timer_behind() {
     let exec = executor();
     let stop = Arc::new(AtomicBool::new(false));
     let saved: Arc<Mutex<Option<Waker>>> = Arc::new(Mutex::new(None));
-    let (m, s, w) = (A_SLEEP, stop.clone(), saved.clone());
+    let (m, s, w) = (SleepMark, stop.clone(), saved.clone());
     // Sleeps 1 s, but is told to stop after its first poll: the select drops the timer
     // (linked in the fallback queue) and the task finishes.
     exec.spawner()
@@ -226,7 +226,7 @@ fn a_sleeping_heap_task_finished_mid_sleep_leaves_no_timer_behind() {
         .unwrap();
     // A second heap task that sleeps through its timer.
     let woke = Arc::new(AtomicBool::new(false));
-    let (m2, wk) = (A_SLEEP, woke.clone());
+    let (m2, wk) = (SleepMark, woke.clone());
     exec.spawner()
         .spawn_boxed("napper", async move {
             let _m = m2;
@@ -256,7 +256,7 @@ fn a_sleeping_heap_task_finished_mid_sleep_leaves_no_timer_behind() {
 fn a_panicking_heap_task_is_freed_and_the_executor_goes_on() {
     let exec = executor();
     let ran_after = Arc::new(AtomicUsize::new(0));
-    let m = A_PANIC;
+    let m = PanicMark;
     exec.spawner()
         .spawn_boxed("bad", async move {
             let _m = m;
@@ -265,7 +265,7 @@ fn a_panicking_heap_task_is_freed_and_the_executor_goes_on() {
         })
         .unwrap();
     for _ in 0..2 {
-        let (m, r) = (A_PANIC, ran_after.clone());
+        let (m, r) = (PanicMark, ran_after.clone());
         exec.spawner()
             .spawn_boxed("good", async move {
                 let _m = m;
@@ -294,7 +294,7 @@ fn ten_thousand_heap_tasks_leave_the_allocator_where_it_started() {
     let exec = executor();
     let done = Arc::new(AtomicUsize::new(0));
     for i in 0..n {
-        let (m, d) = (A_MANY, done.clone());
+        let (m, d) = (ManyMark, done.clone());
         exec.spawner()
             .spawn_boxed("many", async move {
                 let _m = m;
@@ -329,7 +329,7 @@ fn a_failing_allocator_gives_heap_full_and_drops_the_future() {
     }
     let exec = executor();
     let drops = Arc::new(AtomicUsize::new(0));
-    let (m, d) = (A_FAIL, Dropped(drops.clone()));
+    let (m, d) = (FailMark, Dropped(drops.clone()));
     let r = exec.spawner().spawn_boxed("oom", async move {
         let _m = m;
         let _d = d;

@@ -25,7 +25,7 @@ pub enum SpawnError {
     /// Nothing changed: running tasks go on, the arguments were dropped.
     Busy,
     /// The allocator could not provide a heap task's memory
-    /// ([`Spawner::spawn_boxed`], feature `alloc`). Nothing changed: the future was dropped.
+    /// (`Spawner::spawn_boxed`, feature `alloc`). Nothing changed: the future was dropped.
     HeapFull,
 }
 
@@ -306,7 +306,7 @@ impl Spawner {
     /// future dropped), never a panic or an abort.
     ///
     /// `name` labels the task at the call site; heap tasks are not listed by
-    /// [`trace`](crate::trace) (its registry keeps `'static` tasks only), so the name is
+    /// `mote::trace` (its registry keeps `'static` tasks only), so the name is
     /// not recorded today. Costs and soundness: the `heap_task` module docs (one
     /// allocation and one free per task; a waker clone or drop is one atomic update of a
     /// reference count).

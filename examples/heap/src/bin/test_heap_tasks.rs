@@ -48,7 +48,7 @@ fn record(name: u8) {
 }
 
 fn take_order() -> ([u8; 32], usize) {
-    critical_section::with(|cs| core::mem::replace(&mut *ORDER.borrow(cs).borrow_mut(), ([0; 32], 0)))
+    critical_section::with(|cs| core::mem::take(&mut *ORDER.borrow(cs).borrow_mut()))
 }
 
 fn check(ok: bool, what: &str) {
@@ -133,7 +133,10 @@ async fn main_task(spawner: Spawner) {
         len == 12 && &order[..12] == b"AxByAxByAxBy",
         "static and heap tasks run in FIFO turns",
     );
-    check(HEAP.used() == heap_start, "finished heap tasks freed their memory");
+    check(
+        HEAP.used() == heap_start,
+        "finished heap tasks freed their memory",
+    );
 
     // 2. Timers: heap sleepers of 30, 10 and 20 ms beside a static one of 15 ms.
     DONE.store(0, Ordering::Relaxed);
@@ -176,7 +179,10 @@ async fn main_task(spawner: Spawner) {
             break SpawnError::Busy; // the heap never filled: wrong
         }
     };
-    check(full == SpawnError::HeapFull, "a full heap gives SpawnError::HeapFull");
+    check(
+        full == SpawnError::HeapFull,
+        "a full heap gives SpawnError::HeapFull",
+    );
     println!("held {} tasks of {} bytes", held, size);
     check(
         held * size <= HEAP_SIZE as u32 && (held + 2) * size > HEAP_SIZE as u32,
@@ -185,7 +191,10 @@ async fn main_task(spawner: Spawner) {
     RELEASE.store(true, Ordering::Relaxed);
     yield_now().await;
     yield_now().await;
-    check(HEAP.used() == heap_start, "the heap is back where it started");
+    check(
+        HEAP.used() == heap_start,
+        "the heap is back where it started",
+    );
     spawner
         .spawn_boxed("after", async { record(b'!') })
         .unwrap();
