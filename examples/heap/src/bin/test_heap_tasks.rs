@@ -259,7 +259,11 @@ async fn main_task(spawner: Spawner) {
     print_per_iter("yield loop alone", base, N);
     print_per_iter("static spawn + run + finish", stat - base, N);
     print_per_iter("heap spawn + run + finish", heap - base, N);
-    print_per_iter("of which the allocator (alloc + free, 48 bytes)", allocator, N);
+    print_per_iter(
+        "of which the allocator (alloc + free, 48 bytes)",
+        allocator,
+        N,
+    );
     exit(EXIT_SUCCESS)
 }
 
