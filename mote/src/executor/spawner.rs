@@ -330,6 +330,16 @@ impl Spawner {
     /// #   std::process::exit(0);
     /// }
     /// ```
+    ///
+    /// The future owns what it uses (`async move`): borrowing a local does not compile.
+    ///
+    /// ```compile_fail
+    /// fn start(spawner: mote::Spawner) {
+    ///     let local = 5u32;
+    ///     let r = &local;
+    ///     let _ = spawner.spawn_boxed("borrows", async move { drop(r) });
+    /// }
+    /// ```
     #[cfg(feature = "alloc")]
     pub fn spawn_boxed<F>(&self, name: &'static str, future: F) -> Result<(), SpawnError>
     where
@@ -458,6 +468,16 @@ impl SendSpawner {
     ///     })
     /// }
     /// # let _ = start;
+    /// ```
+    ///
+    /// A future that is not `Send` does not compile here (use the executor's own
+    /// `Spawner`):
+    ///
+    /// ```compile_fail
+    /// fn start(spawner: mote::SendSpawner) {
+    ///     let rc = std::rc::Rc::new(1u32);
+    ///     let _ = spawner.spawn_boxed("local", async move { drop(rc) });
+    /// }
     /// ```
     #[cfg(feature = "alloc")]
     pub fn spawn_boxed<F>(&self, name: &'static str, future: F) -> Result<(), SpawnError>
