@@ -11,7 +11,10 @@
 //!
 //! Invariants (each tested):
 //! - No heap: each `#[mote::task(pool_size = N)]` has one exactly-sized static pool
-//!   (`pool.rs`), sized on stable Rust.
+//!   (`pool.rs`), sized on stable Rust. With feature `alloc`, heap tasks
+//!   (`Spawner::spawn_boxed`, `heap_task.rs`) run beside them in the same run queue:
+//!   their wakers are reference-counted, so a stale waker keeps the memory alive instead
+//!   of reaching freed memory, and a full heap is an error value.
 //! - No fixed capacity and nothing scans all tasks: spawning claims a slot in O(1); the
 //!   run queue is intrusive; 1 or 10 000 tasks need no configuration.
 //! - A wake polls only the woken task, and a task is in the run queue at most once
