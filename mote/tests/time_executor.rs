@@ -142,3 +142,54 @@ fn timeout_in_a_task_fires_and_drops_the_inner_future() {
         "the timed-out future must be dropped when the timeout completes"
     );
 }
+
+static OTHER_POLLS: AtomicUsize = AtomicUsize::new(0);
+static ZERO_DONE: AtomicUsize = AtomicUsize::new(0);
+static GAPS: Mutex<Vec<usize>> = Mutex::new(Vec::new());
+
+/// Awaits 1000 timers that are due on their first poll, noting after each how often the
+/// other task ran meanwhile.
+#[mote::task]
+async fn zero_timers() {
+    for _ in 0..1000 {
+        let before = OTHER_POLLS.load(Ordering::SeqCst);
+        Timer::after_ticks(0).await;
+        GAPS.lock()
+            .unwrap()
+            .push(OTHER_POLLS.load(Ordering::SeqCst) - before);
+    }
+    ZERO_DONE.fetch_add(1, Ordering::SeqCst);
+}
+
+/// Counts its polls until `zero_timers` is done, yielding after each.
+#[mote::task]
+async fn counting_other() {
+    while ZERO_DONE.load(Ordering::SeqCst) == 0 {
+        OTHER_POLLS.fetch_add(1, Ordering::SeqCst);
+        mote::futures::yield_now().await;
+    }
+    ZERO_DONE.fetch_add(1, Ordering::SeqCst);
+}
+
+#[test]
+fn a_due_timer_yields_once_so_another_task_runs_in_between() {
+    executor().run_until(
+        |spawner| {
+            spawner.must_spawn(zero_timers());
+            spawner.must_spawn(counting_other());
+        },
+        || ZERO_DONE.load(Ordering::SeqCst) == 2,
+    );
+    let gaps = GAPS.lock().unwrap();
+    assert_eq!(gaps.len(), 1000);
+    // FIFO batches: each yield puts the timer's task behind the other one, which runs
+    // exactly once before the timer's second poll completes it.
+    assert!(
+        gaps.iter().all(|&g| g == 1),
+        "the other task ran {} times in all, gaps {:?}",
+        OTHER_POLLS.load(Ordering::SeqCst),
+        &gaps[..10]
+    );
+    // And no time passed: the yields armed no alarm and waited for nothing.
+    assert_eq!(Instant::now(), Instant::MIN);
+}

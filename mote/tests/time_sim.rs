@@ -63,18 +63,26 @@ fn timers_complete_in_deadline_order_at_their_exact_deadline() {
 }
 
 #[test]
-fn past_or_present_deadline_is_ready_on_first_poll() {
+fn past_or_present_deadline_yields_once_then_is_ready() {
     sim::advance(ms(10));
-    assert_eq!(
-        poll_once(pin!(Timer::at(Instant::from_millis(5)))),
-        Poll::Ready(())
-    );
-    assert_eq!(poll_once(pin!(Timer::at(Instant::now()))), Poll::Ready(()));
-    assert_eq!(
-        poll_once(pin!(Timer::after(Duration::ZERO))),
-        Poll::Ready(())
-    );
-    assert_eq!(poll_once(pin!(Timer::at(Instant::MIN))), Poll::Ready(()));
+    let passed = [
+        Timer::at(Instant::from_millis(5)),
+        Timer::at(Instant::now()),
+        Timer::after(Duration::ZERO),
+        Timer::at(Instant::MIN),
+    ];
+    for timer in passed {
+        let flag = Flag::new();
+        let waker = Waker::from(flag.clone());
+        let mut cx = std::task::Context::from_waker(&waker);
+        let mut timer = pin!(timer);
+        assert_eq!(timer.as_mut().poll(&mut cx), Poll::Pending, "no yield");
+        assert!(flag.take(), "the yield must wake its waker");
+        assert_eq!(sim::next_alarm(), None, "a yield arms no alarm");
+        assert_eq!(timer.as_mut().poll(&mut cx), Poll::Ready(()));
+        assert_eq!(timer.as_mut().poll(&mut cx), Poll::Ready(()), "stays ready");
+    }
+    // A timer that was pending yields no second time once due.
     let mut later = pin!(Timer::after(Duration::from_ticks(1)));
     assert_eq!(poll_once(later.as_mut()), Poll::Pending);
     sim::advance(Duration::from_ticks(1));

@@ -169,7 +169,8 @@ fn thirty_two_timers_in_a_futures_unordered_inside_a_task_do_not_busy_poll() {
         || UNORDERED_DONE.load(Ordering::SeqCst),
     );
     assert_eq!(*UNORDERED_LATE.lock().unwrap(), vec![], "fired early");
-    // One poll to register and one when due (one only if already due when first polled).
+    // One poll to register and one when due (a timer already due when first polled
+    // yields once: two polls as well).
     let polls = UNORDERED_POLLS.load(Ordering::SeqCst);
     assert!(polls <= 2 * n as usize, "{polls} polls for {n} timers");
 }

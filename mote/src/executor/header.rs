@@ -44,8 +44,9 @@ pub(crate) struct TaskHeader {
     pub(crate) run_next: UnsafeCell<*const TaskHeader>,
     executor: AtomicPtr<RawExecutor>,
     pub(crate) poll: UnsafeCell<Option<PollFn>>,
-    #[cfg(feature = "time")]
-    pub(crate) timer: crate::time::timer_queue::TimerNode,
+    /// The task's timer node (feature `time`; zero bytes without): the executor's seam
+    /// to `time` ([`timers`](super::timers)).
+    pub(crate) timer: super::timers::TaskTimer,
     /// Name and statistics (feature `trace`; access rules in `trace/task_trace.rs`).
     #[cfg(feature = "trace")]
     pub(crate) trace: crate::trace::task_trace::TaskTrace,
@@ -69,8 +70,7 @@ impl TaskHeader {
             run_next: UnsafeCell::new(core::ptr::null()),
             executor: AtomicPtr::new(core::ptr::null_mut()),
             poll: UnsafeCell::new(None),
-            #[cfg(feature = "time")]
-            timer: crate::time::timer_queue::TimerNode::new(),
+            timer: super::timers::TaskTimer::new(),
             #[cfg(feature = "trace")]
             trace: crate::trace::task_trace::TaskTrace::new(),
         }

@@ -43,6 +43,7 @@ mod run_queue;
 pub(crate) mod spawner;
 pub(crate) mod state;
 pub(crate) mod task_meta;
+pub(crate) mod timers;
 mod waker;
 
 pub mod arch;
@@ -58,7 +59,7 @@ pub use spawner::{ReservedToken, SendSpawner, SpawnError, SpawnToken, Spawnable,
 pub use task_meta::TaskSizes;
 
 #[cfg(feature = "time")]
-pub(crate) use raw::schedule_wake;
+pub(crate) use timers::schedule_wake;
 
 #[allow(unused_imports)]
 pub(crate) use waker::{task_from_waker, wake_task, wake_task_since};

@@ -42,6 +42,7 @@ use core::task::Context;
 
 use super::header::{TaskHeader, TaskRef};
 use super::spawner::SpawnToken;
+use super::timers;
 use super::waker::waker_for;
 
 /// Runs one turn of a task taken from the run queue: dequeue, poll, and on completion drop
@@ -208,10 +209,12 @@ unsafe fn poll_task<F: Future<Output = ()>>(task: TaskRef, pool: PoolRef) {
     if ready {
         // SAFETY: the future completed; it is dropped exactly once, here, in place.
         unsafe { (*(*storage).future.get()).assume_init_drop() };
-        if cfg!(not(feature = "time")) && pool.0.is_null() {
-            // A small pool without timers: finishing is one state change, which also
-            // releases the slot (inline: smaller than a call and its frame).
-            header.state.finish_single();
+        if pool.0.is_null() {
+            // A small pool: finishing is one state change, which also releases the slot
+            // (inline: smaller than a call and its frame), unless the task's timer node
+            // may still be queued (then an out-of-line unlink; module `timers`).
+            // SAFETY: the task completed on its executor, which is the caller.
+            unsafe { timers::finish_small(task) };
         } else {
             // SAFETY: the task completed on its executor, which is the caller.
             unsafe { finished(task, pool) };
@@ -258,50 +261,27 @@ unsafe fn stale(task: TaskRef, pool: PoolRef) {
 }
 
 /// After a task's future completed and was dropped: leave the executor's queues and
-/// release the slot unless a stale run-queue entry will do it, in one critical section
-/// with the state change. Not generic, kept out of line: it runs once per task lifetime.
+/// release the slot unless a stale run-queue entry will do it (module `timers` for the
+/// timer node). Not generic, kept out of line: it runs once per task lifetime.
 ///
 /// # Safety
 /// Called by the task's executor, right after dropping its completed future; `pool` is the
 /// task's pool.
 #[inline(never)]
 unsafe fn finished(task: TaskRef, pool: PoolRef) {
-    let state = &task.header().state;
     // SAFETY: a non-null PoolRef is a 'static head.
-    let head = unsafe { pool.0.as_ref() };
-    #[cfg(not(feature = "time"))]
-    if head.is_none() {
-        // A small pool: reaching FREE is the release.
-        state.finish_single();
-        return;
-    }
-    critical_section::with(|_cs| {
-        // A finished task's timer node must not stay queued: its slot may be spawned
-        // again, possibly on another executor (one node, one queue). Removing it and
-        // clearing SPAWNED in one critical section closes the window in which a stale
-        // waker could queue the node again (`schedule_wake` checks SPAWNED in its own).
-        #[cfg(feature = "time")]
-        // SAFETY: the caller is the task's executor (so the executor pointer is set and
-        // 'static); the node is only ever queued on this executor's queue while the task
-        // lives.
-        unsafe {
-            let executor = task.header().executor();
-            executor
-                .timers
-                .remove_in_cs(_cs, super::raw::timer_node(task));
-        }
-        match head {
-            None => state.finish_single(),
-            Some(head) => {
-                if state.finish_in_cs() {
-                    // SAFETY: `finish_in_cs` drove the state to FREE with no queue entry
-                    // left; the future was dropped by the caller; the critical section
-                    // is held.
-                    unsafe { head.release_in_cs(task) };
-                }
+    match unsafe { pool.0.as_ref() } {
+        // SAFETY: forwarded contract.
+        None => unsafe { timers::finish_small(task) },
+        Some(head) => critical_section::with(|cs| {
+            // SAFETY: forwarded contract; the critical section is held.
+            if unsafe { timers::finish_in_cs(cs, task) } {
+                // SAFETY: the state reached FREE with no queue entry left; the future
+                // was dropped by the caller; the critical section is held.
+                unsafe { head.release_in_cs(task) };
             }
-        }
-    })
+        }),
+    }
 }
 
 /// Zero-initialised, suitably aligned bytes for one task pool. Declared by

@@ -38,9 +38,8 @@ use core::marker::PhantomData;
 use super::header::TaskRef;
 use super::run_queue::RunQueue;
 use super::spawner::Spawner;
+use super::timers::Timers;
 use crate::loom::const_fn_unless_loom;
-#[cfg(feature = "time")]
-use crate::loom::AtomicBool;
 #[cfg(any(feature = "cortex-m", feature = "std"))]
 use crate::loom::AtomicUsize;
 #[allow(unused_imports)]
@@ -134,13 +133,9 @@ impl Pender {
 pub struct RawExecutor {
     run_queue: RunQueue,
     pender: Pender,
-    /// Sleeping tasks' timer nodes and this executor's alarm slot.
-    #[cfg(feature = "time")]
-    pub(crate) timers: crate::time::executor_timers::ExecutorTimers,
-    /// True while `poll` runs a batch: its caller re-arms the alarm afterwards, so a timer
-    /// scheduled meanwhile needs no pend (read under the timer queue's critical section).
-    #[cfg(feature = "time")]
-    in_poll: AtomicBool,
+    /// Sleeping tasks' timer nodes and this executor's alarm slot: the seam to `time`
+    /// ([`timers`](super::timers); zero bytes without the feature).
+    pub(crate) timers: Timers,
     /// The context that polls this executor ([`arch::context_id`](super::arch)), 0 until
     /// the first poll. Read by `Spawner::for_current_executor` from any context.
     #[cfg(any(feature = "cortex-m", feature = "std"))]
@@ -168,10 +163,7 @@ impl RawExecutor {
             Self {
                 run_queue: RunQueue::new(),
                 pender,
-                #[cfg(feature = "time")]
-                timers: crate::time::executor_timers::ExecutorTimers::new(),
-                #[cfg(feature = "time")]
-                in_poll: AtomicBool::new(false),
+                timers: Timers::new(),
                 #[cfg(any(feature = "cortex-m", feature = "std"))]
                 context: AtomicUsize::new(0),
                 _poll_context: UseSendSpawnerAcrossContexts(PhantomData),
@@ -229,15 +221,8 @@ impl RawExecutor {
     pub unsafe fn poll(&'static self) -> usize {
         #[cfg(any(feature = "cortex-m", feature = "std"))]
         self.record_context();
-        // Timers scheduled during the batch need no pend: the caller re-arms after it.
-        #[cfg(feature = "time")]
-        self.in_poll.store(true, Ordering::Relaxed);
-        // Timer work only when a deadline may have been reached: no clock read, no
-        // critical section on the passes in between.
-        #[cfg(feature = "time")]
-        if self.timers.take_due() {
-            self.wake_due_timers();
-        }
+        // Timer work, only if a deadline may have been reached (module `timers`).
+        self.timers.batch_begin(self);
         let mut batch = BatchGuard {
             executor: self,
             // SAFETY: single consumer per the contract.
@@ -251,12 +236,9 @@ impl RawExecutor {
             polled += 1;
         }
         drop(batch); // an empty rest: nothing to re-queue
-                     // A deadline earlier than the armed one was scheduled: arm for it now, so it
-                     // fires on time even if this executor never goes idle.
-        #[cfg(feature = "time")]
-        if self.timers.take_rearm() {
-            self.arm_timers();
-        }
+
+        // Re-arm if the earliest deadline moved during the batch.
+        self.timers.after_batch(self);
         polled
     }
 
@@ -268,6 +250,30 @@ impl RawExecutor {
             self.context
                 .store(super::arch::context_id(), Ordering::Relaxed);
         }
+    }
+
+    /// Before sleeping: arms the alarm for the earliest timer (module `timers`); `false`:
+    /// poll again instead. Always `true` without `time`.
+    #[allow(dead_code)] // not every backend sleeps
+    #[inline]
+    pub(crate) fn timers_allow_sleep(&'static self) -> bool {
+        self.timers.allow_sleep(self)
+    }
+
+    /// [`poll`](Self::poll) for an executor run in an interrupt handler: timers
+    /// registered during the batch need no pend (the batch's end re-arms), and it pends
+    /// itself again if a deadline may have been reached (module `timers`).
+    ///
+    /// # Safety
+    /// As for [`poll`](Self::poll).
+    #[allow(dead_code)] // interrupt executor only
+    #[inline(always)]
+    pub(crate) unsafe fn poll_in_handler(&'static self) {
+        self.timers.set_in_batch(true);
+        // SAFETY: forwarded contract.
+        unsafe { self.poll() };
+        self.timers.set_in_batch(false);
+        self.timers.pend_if_due(self);
     }
 
     /// True when the calling context is the one that polls this executor.
@@ -288,8 +294,6 @@ struct BatchGuard {
 impl Drop for BatchGuard {
     #[inline]
     fn drop(&mut self) {
-        #[cfg(feature = "time")]
-        self.executor.in_poll.store(false, Ordering::Relaxed);
         if !self.rest.is_empty() {
             self.executor.requeue(&mut self.rest);
         }
@@ -310,114 +314,5 @@ impl RawExecutor {
         if pend {
             self.pend();
         }
-    }
-}
-
-/// The task's timer node, as a pointer derived from the task pointer (not from a
-/// reference to the field), so the header can be recovered from it when it is popped.
-#[cfg(feature = "time")]
-pub(crate) fn timer_node(task: TaskRef) -> core::ptr::NonNull<crate::time::timer_queue::TimerNode> {
-    // SAFETY: Header Valid Invariant: `task` points to a live header; taking a field
-    // address creates no reference.
-    let p = unsafe { &raw const (*task.as_ptr()).timer };
-    // SAFETY: a field of a non-null header is non-null.
-    unsafe { core::ptr::NonNull::new_unchecked(p.cast_mut()) }
-}
-
-#[cfg(feature = "time")]
-impl RawExecutor {
-    /// Wakes every task whose timer is due.
-    #[inline(never)]
-    fn wake_due_timers(&self) {
-        let Some(now) = self.timers.now() else {
-            return; // no timer ever scheduled here
-        };
-        while let Some(node) = self.timers.pop_due(now) {
-            let offset = core::mem::offset_of!(super::header::TaskHeader, timer);
-            // SAFETY: every node in this queue is the `timer` field of a 'static task
-            // header (only `schedule_wake` queues nodes, and only task headers' nodes).
-            let task = unsafe { TaskRef::from_ptr(node.as_ptr().byte_sub(offset).cast()) };
-            #[cfg(feature = "trace")]
-            crate::trace::task_trace::wake_due(task, node);
-            // The batch taken right after this (in `poll`) includes the task: no pend.
-            #[cfg(not(feature = "trace"))]
-            super::waker::wake_task_from_poller(task, self);
-        }
-    }
-
-    /// Arms this executor's alarm for its earliest timer. `false`: a deadline has already
-    /// passed, poll again instead of sleeping.
-    pub(crate) fn arm_timers(&'static self) -> bool {
-        fn fired(ctx: *const ()) {
-            // SAFETY: `ctx` is a `&'static RawExecutor` (see below).
-            let exec = unsafe { &*(ctx as *const RawExecutor) };
-            exec.timers.alarm_fired();
-            exec.pender.pend();
-        }
-        // SAFETY: `fired` only calls the pender, callable from any context by contract,
-        // and the executor is 'static.
-        let cb = unsafe {
-            crate::time::driver::AlarmCallback::new(fired, self as *const Self as *const ())
-        };
-        self.timers.arm_alarm(cb)
-    }
-
-    /// For executors that run in an interrupt handler, after [`poll`](Self::poll): pends
-    /// the executor again if a deadline may have been reached, so its timers are popped
-    /// in the next handler run instead of the handler returning to sleep.
-    ///
-    /// No `arm_alarm` here (that would be a critical section per handler run to find the
-    /// alarm already armed): `poll` has just re-armed if anything could have moved the
-    /// earliest deadline. Every such change requests a re-arm — a deadline scheduled
-    /// earlier than the armed one sets `rearm` (and, outside a batch, pends the
-    /// executor), and popping (after the alarm fired or a deadline was found passed)
-    /// goes through `take_due`, which sets `rearm` too — and `poll` ends with
-    /// `take_rearm` → `arm_alarm`. An `arm_alarm` that could not arm (deadline reached,
-    /// or no alarm slot) sets `due`, which this check sees; an alarm firing from now on
-    /// sets `due` and pends by itself. So "`due` is clear" here means the alarm is armed
-    /// for the earliest deadline or no timer is queued: the handler may return.
-    #[allow(dead_code)]
-    #[inline]
-    pub(crate) fn pend_if_timers_due(&'static self) {
-        if self.timers.is_due() {
-            self.pender.pend();
-        }
-    }
-}
-
-/// The executor seam of `time`: wake `waker` at tick `at` if it is a Mote task waker, by
-/// queueing the task's own timer node on its executor, and return `true`; return `false`
-/// for any other waker (the caller then uses its own fallback entry).
-///
-/// A task waker may be stale (its task finished, the slot may be free or re-spawned on
-/// another executor). The check that the slot is spawned, the read of its executor and
-/// the queueing happen in one critical section, and a task's finish removes its node and
-/// clears `SPAWNED` in one critical section too, so a node is only ever queued on the
-/// executor of the slot's live task: a stale waker causes at most a spurious wake of the
-/// slot's next occupant, never a node in two queues or a lost timer.
-#[cfg(feature = "time")]
-pub(crate) fn schedule_wake(at: u64, waker: &core::task::Waker) -> bool {
-    match super::waker::task_from_waker(waker) {
-        Some(task) => {
-            let pend = critical_section::with(|cs| {
-                let header = task.header();
-                if !header.state.is_spawned() {
-                    return None; // a stale waker of a free slot: nothing to wake
-                }
-                // SAFETY: spawned, and it cannot finish during this critical section
-                // (finishing takes one), so the executor pointer is current and 'static.
-                let exec = unsafe { header.executor() };
-                let busy = || exec.in_poll.load(Ordering::Relaxed);
-                // SAFETY: the header is 'static; its node is only queued on the executor
-                // of the slot's live task (the check above, and `finished` in pool.rs).
-                unsafe { exec.timers.schedule_in_cs(cs, timer_node(task), at, busy) }
-                    .then_some(exec)
-            });
-            if let Some(exec) = pend {
-                exec.pender.pend();
-            }
-            true
-        }
-        None => false,
     }
 }

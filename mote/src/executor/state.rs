@@ -37,6 +37,17 @@
 //! - (4) [`State::finish`]: the executor clears `SPAWNED` after the future completed;
 //!   returns whether the slot may be released now (no run-queue entry left).
 //!
+//! With `time`, a fourth flag, `TIMER_QUEUED`, says the task's timer node may be in its
+//! executor's timer queue: (T) `mark_timer_queued` sets it, only if `SPAWNED`, in the
+//! critical section that queues the node; (T') `timer_unqueued` clears it in the one
+//! that pops it. A small pool's finish (`finish_single_timed`) clears `SPAWNED` and
+//! reports the flag: clear (the task never slept, or its timers fired), the task is
+//! finished with no critical section; set, the slot stays busy (not claimable) until
+//! the executor has unlinked the node and called `timer_unlinked`. A large pool's
+//! finish unlinks the node and clears both flags in one critical section
+//! (`finish_timed_in_cs`), where it releases the slot anyway. The executor's side of
+//! this is in [`timers`](super::timers).
+//!
 //! A slot is free exactly when its state is 0 and it has been released to its pool (for a
 //! small pool, reaching 0 is the release).
 //!
@@ -57,6 +68,16 @@ pub(crate) const RUN_QUEUED: u32 = 1 << 1;
 // values are then only used by its tests (`State::bits`).
 #[cfg_attr(all(mote_cortex_m, not(test)), allow(dead_code))]
 pub(crate) const CLAIMED: u32 = 1 << 2;
+
+/// (Feature `time`.) The task's timer node may be queued on its executor: its finish
+/// must unlink it (in a critical section) before the slot is free. A task that never
+/// slept, or whose timers all fired, finishes without that critical section.
+// Without `time`, or in the Cortex-M state (flags in bytes) outside its tests, unused.
+#[cfg_attr(
+    any(not(feature = "time"), all(mote_cortex_m, not(test))),
+    allow(dead_code)
+)]
+pub(crate) const TIMER_QUEUED: u32 = 1 << 3;
 
 #[cfg(not(mote_cortex_m))]
 #[path = "state_atomic.rs"]
@@ -116,6 +137,40 @@ macro_rules! state_tests {
             s.finish_single();
             assert_eq!(s.bits(), 0);
             assert!(s.claim(), "finishing freed the slot");
+        }
+
+        #[cfg(feature = "time")]
+        #[test]
+        fn a_queued_timer_node_keeps_a_finished_slot_busy() {
+            use crate::executor::state::TIMER_QUEUED;
+            let s = State::new();
+            assert!(!s.mark_timer_queued(), "a free slot queues no timer");
+            assert!(s.claim());
+            s.spawn();
+            assert!(s.mark_timer_queued());
+            assert_ne!(s.bits() & TIMER_QUEUED, 0);
+            s.timer_unqueued(); // popped: finishing needs no unlink
+            assert!(!s.finish_single_timed());
+            assert_eq!(s.bits(), 0);
+            assert!(s.claim(), "free at once");
+            s.spawn();
+            assert!(s.mark_timer_queued());
+            assert!(s.finish_single_timed(), "still queued: unlink first");
+            assert!(
+                !s.mark_timer_queued(),
+                "finished: a stale waker queues nothing"
+            );
+            assert!(!s.claim(), "busy until the node is unlinked");
+            s.timer_unlinked();
+            assert_eq!(s.bits(), 0);
+            assert!(s.claim());
+            s.spawn();
+            assert!(s.mark_timer_queued());
+            assert!(
+                s.finish_timed_in_cs(),
+                "large pool: both flags cleared at once"
+            );
+            assert_eq!(s.bits(), 0);
         }
 
         #[test]

@@ -2,6 +2,8 @@
 
 use crate::loom::{const_fn_unless_loom, AtomicU32, Ordering};
 
+#[cfg(feature = "time")]
+use super::TIMER_QUEUED;
 use super::{CLAIMED, RUN_QUEUED, SPAWNED};
 
 /// One atomic word of task state. All-zero is `FREE`.
@@ -74,24 +76,34 @@ impl State {
     /// (3) Clears `RUN_QUEUED`. Returns `true` if the task is still spawned (poll it),
     /// `false` if it finished meanwhile (release the slot, don't poll).
     ///
-    /// A load and a store, not a read-modify-write: while `RUN_QUEUED` is set no other
-    /// context changes the word (`wake` backs off, `spawn` needs a free slot, `finish` is
-    /// the executor's own), so nothing can slip in between.
+    /// Without `time`, a load and a store, not a read-modify-write: while `RUN_QUEUED` is
+    /// set no other context changes the word (`wake` backs off, `spawn` needs a free
+    /// slot, `finish` is the executor's own), so nothing can slip in between. With
+    /// `time`, another thread may set `TIMER_QUEUED` meanwhile (a timer registered with
+    /// the task's waker), so it is a read-modify-write.
     #[inline]
     pub(crate) fn dequeue(&self) -> bool {
-        let state = self.0.load(Ordering::Acquire);
-        self.0.store(state & !RUN_QUEUED, Ordering::Release);
+        #[cfg(feature = "time")]
+        let state = self.0.fetch_and(!RUN_QUEUED, Ordering::AcqRel);
+        #[cfg(not(feature = "time"))]
+        let state = {
+            let state = self.0.load(Ordering::Acquire);
+            self.0.store(state & !RUN_QUEUED, Ordering::Release);
+            state
+        };
         state & SPAWNED != 0
     }
 
     /// (4) Clears `SPAWNED` after the task's future completed. Returns `true` if the slot
     /// can be released now, `false` if a run-queue entry remains (released at dequeue).
+    #[cfg_attr(feature = "time", allow(dead_code))] // `time` has its own finishes
     #[inline]
     pub(crate) fn finish(&self) -> bool {
         self.0.fetch_and(!SPAWNED, Ordering::AcqRel) & RUN_QUEUED == 0
     }
 
     /// (4) for a small pool, whose slot is free once the state is 0: nothing to release.
+    #[cfg_attr(feature = "time", allow(dead_code))] // `time` has its own finishes
     #[inline]
     pub(crate) fn finish_single(&self) {
         self.finish();
@@ -99,17 +111,69 @@ impl State {
 
     /// (4) for callers holding a critical section (the pool releases the slot in it): the
     /// read-modify-write is just as correct there.
+    #[cfg_attr(feature = "time", allow(dead_code))] // `time` has its own finishes
     #[inline]
     pub(crate) fn finish_in_cs(&self) -> bool {
         self.finish()
     }
 
-    /// True while the task is alive (spawned, not finished). Callers that act on the
-    /// answer hold a critical section that the task's finish also takes.
+    /// (T) Inside the timer queue's critical section, before queueing the task's timer
+    /// node: sets `TIMER_QUEUED` and returns `true` if the task is alive; `false` (and no
+    /// change) for a finished task. One compare-and-swap: its place in the word's
+    /// modification order against `finish_single_timed`'s decides which of the two sees
+    /// the other.
     #[cfg(feature = "time")]
     #[inline]
-    pub(crate) fn is_spawned(&self) -> bool {
-        self.0.load(Ordering::Acquire) & SPAWNED != 0
+    pub(crate) fn mark_timer_queued(&self) -> bool {
+        let mut cur = self.0.load(Ordering::Acquire);
+        loop {
+            if cur & SPAWNED == 0 {
+                return false;
+            }
+            match self.0.compare_exchange_weak(
+                cur,
+                cur | TIMER_QUEUED,
+                Ordering::AcqRel,
+                Ordering::Acquire,
+            ) {
+                Ok(_) => return true,
+                Err(now) => cur = now,
+            }
+        }
+    }
+
+    /// (T') Inside the timer queue's critical section that popped the task's node.
+    #[cfg(feature = "time")]
+    #[inline]
+    pub(crate) fn timer_unqueued(&self) {
+        self.0.fetch_and(!TIMER_QUEUED, Ordering::Relaxed);
+    }
+
+    /// (4) for a small pool with `time`: clears `SPAWNED`; `true` if the timer node may
+    /// still be queued, and then the state stays non-zero (not claimable) until
+    /// [`timer_unlinked`](Self::timer_unlinked).
+    #[cfg(feature = "time")]
+    #[inline]
+    pub(crate) fn finish_single_timed(&self) -> bool {
+        self.0.fetch_and(!SPAWNED, Ordering::AcqRel) & TIMER_QUEUED != 0
+    }
+
+    /// (4'') After `finish_single_timed` returned `true` and the node was unlinked.
+    #[cfg(feature = "time")]
+    #[inline]
+    pub(crate) fn timer_unlinked(&self) {
+        self.0.fetch_and(!TIMER_QUEUED, Ordering::Release);
+    }
+
+    /// (4) with `time`, inside the timer queue's critical section after unlinking the
+    /// node: clears `SPAWNED` and `TIMER_QUEUED`; `true` if the slot can be released now.
+    #[cfg(feature = "time")]
+    #[inline]
+    pub(crate) fn finish_timed_in_cs(&self) -> bool {
+        self.0
+            .fetch_and(!(SPAWNED | TIMER_QUEUED), Ordering::AcqRel)
+            & RUN_QUEUED
+            == 0
     }
 
     /// Current bits, for tests and diagnostics.

@@ -1,7 +1,7 @@
 //! Task state for the Cortex-M backend: see [`state`](super) for the state machine.
 //!
-//! The flags live in one word as two separate atomic **bytes**, `SPAWNED` and
-//! `RUN_QUEUED`, each only ever accessed byte-wide. `CLAIMED` (a small pool's slot held by
+//! The flags live in one word as separate atomic **bytes**, `SPAWNED`, `RUN_QUEUED`
+//! and (feature `time`) `TIMER_QUEUED`, each only ever accessed byte-wide. `CLAIMED` (a small pool's slot held by
 //! a spawn token) is stored as `RUN_QUEUED` without `SPAWNED`, a combination every
 //! transition already treats as "not free, not to be woken" (it is also a finished
 //! task's stale run-queue entry); `dequeue` never sees a claimed slot, which is in no run
@@ -27,12 +27,18 @@ use core::sync::atomic::compiler_fence;
 
 use crate::loom::{AtomicU8, Ordering};
 
-/// One word of task state, as two flag bytes. All-zero is `FREE`.
+/// One word of task state, as flag bytes. All-zero is `FREE`.
 #[repr(C, align(4))]
 pub(crate) struct State {
     spawned: AtomicU8,
     /// `RUN_QUEUED`, or `CLAIMED` while `spawned` is 0 and the slot is held by a token.
     queued: AtomicU8,
+    /// `TIMER_QUEUED` (feature `time`): the task's timer node may be in its executor's
+    /// timer queue. Set and cleared only inside the timer queue's critical sections
+    /// (`mark_timer_queued`, `timer_unqueued`, `finish_timed_in_cs`), except by the
+    /// executor's own `timer_unlinked` once `SPAWNED` is clear (module docs of
+    /// `executor::timers`). Lives in the word's spare byte: no RAM.
+    timer: AtomicU8,
 }
 
 impl State {
@@ -42,6 +48,7 @@ impl State {
         Self {
             spawned: AtomicU8::new(0),
             queued: AtomicU8::new(0),
+            timer: AtomicU8::new(0),
         }
     }
 
@@ -50,6 +57,9 @@ impl State {
     pub(crate) fn claim(&self) -> bool {
         critical_section::with(|_| {
             let busy = self.spawned.load(Ordering::Relaxed) | self.queued.load(Ordering::Relaxed);
+            // A slot whose finished task still has a timer node to unlink is busy too.
+            #[cfg(feature = "time")]
+            let busy = busy | self.timer.load(Ordering::Relaxed);
             if busy != 0 {
                 return false;
             }
@@ -132,26 +142,80 @@ impl State {
 
     /// (4) for a small pool, whose slot is free once the state is 0 (so there is nothing
     /// to release, and no need to read `RUN_QUEUED` back).
+    #[cfg_attr(feature = "time", allow(dead_code))] // `time` has its own finishes
     #[inline]
     pub(crate) fn finish_single(&self) {
         compiler_fence(Ordering::Release);
         self.spawned.store(0, Ordering::Relaxed);
     }
 
-    /// True while the task is alive (spawned, not finished). Callers that act on the
-    /// answer hold a critical section that the task's finish also takes.
+    /// (T) Inside the timer queue's critical section, before queueing the task's timer
+    /// node: `true` (and `TIMER_QUEUED` set) if the task is alive, `false` for a finished
+    /// task (a stale waker: queue nothing). On one core the executor's `finish` store
+    /// runs wholly before or wholly after this critical section.
     #[cfg(feature = "time")]
     #[cfg_attr(not(mote_cortex_m), allow(dead_code))] // host tests compile it too
     #[inline]
-    pub(crate) fn is_spawned(&self) -> bool {
+    pub(crate) fn mark_timer_queued(&self) -> bool {
         let spawned = self.spawned.load(Ordering::Relaxed) != 0;
         compiler_fence(Ordering::Acquire);
+        if spawned {
+            self.timer.store(1, Ordering::Relaxed);
+        }
         spawned
     }
 
+    /// (T') Inside the timer queue's critical section that popped the task's node: it is
+    /// no longer queued.
+    #[cfg(feature = "time")]
+    #[cfg_attr(not(mote_cortex_m), allow(dead_code))]
+    #[inline]
+    pub(crate) fn timer_unqueued(&self) {
+        self.timer.store(0, Ordering::Relaxed);
+    }
+
+    /// (4) for a small pool with `time`: clears `SPAWNED` (no critical section: see the
+    /// module docs), then returns `true` if the timer node may still be queued. Then the
+    /// slot stays busy (`claim` sees `TIMER_QUEUED`) until the caller has unlinked the
+    /// node and called [`timer_unlinked`](Self::timer_unlinked). After the store no wake
+    /// and no timer registration touches the word (both check `SPAWNED` in a critical
+    /// section), so the byte read is final.
+    #[cfg(feature = "time")]
+    #[cfg_attr(not(mote_cortex_m), allow(dead_code))]
+    #[inline]
+    pub(crate) fn finish_single_timed(&self) -> bool {
+        compiler_fence(Ordering::Release);
+        self.spawned.store(0, Ordering::Relaxed);
+        // The store stays before the read (a registration in between must be seen).
+        compiler_fence(Ordering::SeqCst);
+        self.timer.load(Ordering::Relaxed) != 0
+    }
+
+    /// (4'') After [`finish_single_timed`](Self::finish_single_timed) returned `true`
+    /// and the node was unlinked: the slot is free (if no run-queue entry is left).
+    #[cfg(feature = "time")]
+    #[cfg_attr(not(mote_cortex_m), allow(dead_code))]
+    #[inline]
+    pub(crate) fn timer_unlinked(&self) {
+        compiler_fence(Ordering::Release);
+        self.timer.store(0, Ordering::Relaxed);
+    }
+
     /// (4) for callers holding a critical section (the pool releases the slot in it).
+    #[cfg_attr(feature = "time", allow(dead_code))] // `time` has its own finishes
     #[inline]
     pub(crate) fn finish_in_cs(&self) -> bool {
+        self.finish()
+    }
+
+    /// (4) with `time`, for callers holding the timer queue's critical section after
+    /// unlinking the task's timer node: clears `SPAWNED` and `TIMER_QUEUED`; `true` if
+    /// the slot can be released now.
+    #[cfg(feature = "time")]
+    #[cfg_attr(not(mote_cortex_m), allow(dead_code))]
+    #[inline]
+    pub(crate) fn finish_timed_in_cs(&self) -> bool {
+        self.timer.store(0, Ordering::Relaxed);
         self.finish()
     }
 
@@ -166,7 +230,9 @@ impl State {
                 0
             }
         };
-        flag(&self.spawned, SPAWNED) | flag(&self.queued, RUN_QUEUED)
+        flag(&self.spawned, SPAWNED)
+            | flag(&self.queued, RUN_QUEUED)
+            | flag(&self.timer, super::TIMER_QUEUED)
     }
 }
 

@@ -19,6 +19,11 @@ use core::task::{Context, Poll};
 /// On Mote's executor the woken task goes to the back of the run queue, so every task
 /// queued before it runs first.
 ///
+/// A [`Timer`](crate::time::Timer) (feature `time`) yields the same way when its
+/// deadline has already passed on its first poll: `Timer::after_ticks(0).await` (the
+/// yield point of code ported from Embassy) returns `Pending` once, then completes. It
+/// reads the clock on each poll; `yield_now` does not.
+///
 /// Cancel safety: yes. Dropping the future at any point has no effect beyond the one
 /// wake it may already have sent.
 ///

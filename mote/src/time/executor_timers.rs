@@ -29,7 +29,7 @@
 //!
 //! ```text
 //!   if timers.take_due():              // alarm fired / deadline found passed
-//!       now = timers.now()
+//!       now = the deadline the alarm fired for (take_fired_in_cs), else timers.now()
 //!       while let Some(node) = timers.pop_due(now): wake the task that owns `node`
 //!   poll the run-queue batch
 //!   if timers.take_rearm(): timers.arm_alarm(pend_me)   // new earliest, or after popping
@@ -118,9 +118,12 @@ fn fallback_driver() -> Option<&'static DriverFns> {
 pub struct ExecutorTimers {
     queue: Mutex<TimerQueue>,
     alarm: Mutex<Cell<AlarmState>>,
-    /// The deadline the alarm is armed for, plus one; 0 when not armed (all-zero initial
-    /// state). Lets `arm_alarm` skip the driver when nothing changed, and `schedule` tell
-    /// whether a new deadline needs a re-arm at all.
+    /// The deadline the alarm is armed for, plus one ([`armed_value`]); 0 when not armed
+    /// (all-zero initial state). Lets `arm_alarm` skip the driver when nothing changed,
+    /// and `schedule` tell whether a new deadline needs a re-arm at all. Once the alarm
+    /// fired, the same value with [`FIRED`] set: that deadline has been reached, so the
+    /// executor pops up to it without reading the clock ([`take_fired_in_cs`]
+    /// (Self::take_fired_in_cs)).
     armed: Mutex<Cell<u64>>,
     /// Null until the first `schedule`; then `&DRIVER_FNS` (immutable, `'static`).
     driver: AtomicPtr<DriverFns>,
@@ -132,6 +135,10 @@ pub struct ExecutorTimers {
     /// re-arms after its batch ([`take_rearm`](Self::take_rearm)), so timers fire on time
     /// even on an executor that never goes idle.
     rearm: AtomicBool,
+    /// Set by the owning executor while it runs a batch after which it re-arms anyway
+    /// (an interrupt executor's handler): a new earliest deadline then needs no pend
+    /// ([`set_in_batch`](Self::set_in_batch)). Fills padding: no RAM.
+    in_batch: AtomicBool,
 }
 
 impl Default for ExecutorTimers {
@@ -150,6 +157,7 @@ impl ExecutorTimers {
             driver: AtomicPtr::new(core::ptr::null_mut()),
             due: AtomicBool::new(false),
             rearm: AtomicBool::new(false),
+            in_batch: AtomicBool::new(false),
         }
     }
 
@@ -223,8 +231,10 @@ impl ExecutorTimers {
             q.schedule(node, at);
             q.next_deadline() == Some(at)
         };
-        let armed = self.armed.borrow(cs).get();
-        let earlier_than_armed = armed == 0 || at < armed - 1;
+        let earlier_than_armed = match armed_at(self.armed.borrow(cs).get()) {
+            Some(armed) => at < armed,
+            None => true,
+        };
         if earliest && earlier_than_armed {
             self.rearm.store(true, Ordering::Relaxed);
             !busy()
@@ -265,11 +275,54 @@ impl ExecutorTimers {
         take_flag(&self.rearm)
     }
 
+    /// The owning executor runs a batch after which it calls
+    /// [`take_rearm`](Self::take_rearm) (`true`), or no longer (`false`). A `busy`
+    /// closure passed to [`schedule`](Self::schedule) may return [`in_batch`]
+    /// (Self::in_batch).
+    #[inline]
+    pub fn set_in_batch(&self, in_batch: bool) {
+        self.in_batch.store(in_batch, Ordering::Relaxed);
+    }
+
+    /// What [`set_in_batch`](Self::set_in_batch) last stored.
+    #[inline]
+    pub fn in_batch(&self) -> bool {
+        self.in_batch.load(Ordering::Relaxed)
+    }
+
     /// Records that the alarm fired (call it from the alarm callback): the next
     /// [`arm_alarm`](Self::arm_alarm) must program the driver again.
     pub fn alarm_fired(&self) {
-        critical_section::with(|cs| self.armed.borrow(cs).set(0));
+        critical_section::with(|cs| {
+            // Keep the deadline it fired for (reached, per the driver contract).
+            let armed = self.armed.borrow(cs);
+            armed.set(armed.get() | FIRED);
+        });
         self.due.store(true, Ordering::Relaxed);
+    }
+
+    /// Inside a critical section, before popping: the deadline the alarm was armed for
+    /// if it has fired since (a driver never fires early, so the clock has reached it),
+    /// now forgotten; `None` otherwise (then read the clock). Popping up to that deadline
+    /// instead of the clock saves a clock reading per alarm; a timer due meanwhile but
+    /// later than it is found by the re-arm (`arm_alarm` reports it passed).
+    ///
+    /// Exact when the driver's callback belongs to the arming recorded last, as on one
+    /// core where the driver calls back from its interrupt (MPS2, SysTick) or from the
+    /// thread that arms (simulated driver). A driver that calls back from a thread of its
+    /// own (std) can run a callback of an earlier arming just after a re-arm for a later
+    /// deadline: the pop is then bounded by a deadline not reached yet, and its tasks get
+    /// a spurious wake. That is all: timer futures re-check the clock when polled and
+    /// register again, as for any spurious wake.
+    pub fn take_fired_in_cs(&self, cs: critical_section::CriticalSection<'_>) -> Option<u64> {
+        let armed = self.armed.borrow(cs);
+        let v = armed.get();
+        // `FIRED` alone: it fired while not known to be armed (no deadline to trust).
+        if v & FIRED == 0 || v == FIRED {
+            return None;
+        }
+        armed.set(0);
+        Some((v & !FIRED) - 1)
     }
 
     /// Unlinks `node` if queued (e.g. when its task finishes). O(log n) amortized.
@@ -305,6 +358,18 @@ impl ExecutorTimers {
         })
     }
 
+    /// [`pop_due`](Self::pop_due) inside a critical section the caller holds (the
+    /// executor updates the popped task's state in the same section).
+    pub fn pop_due_in_cs(
+        &self,
+        cs: critical_section::CriticalSection<'_>,
+        now: u64,
+    ) -> Option<NonNull<TimerNode>> {
+        // SAFETY: serialised by the critical section; every queued node was queued
+        // through `schedule`, whose contract keeps it alive.
+        unsafe { self.queue.borrow(cs).pop_due(now) }
+    }
+
     /// The earliest queued deadline. O(1).
     pub fn next_deadline(&self) -> Option<u64> {
         critical_section::with(|cs| {
@@ -338,7 +403,8 @@ impl ExecutorTimers {
             };
             // Already armed for exactly this deadline and not fired since: nothing to do.
             let armed = self.armed.borrow(cs);
-            if armed.get() == at.wrapping_add(1) && at != u64::MAX {
+            let value = armed_value(at);
+            if value != 0 && armed.get() == value {
                 return true;
             }
             let cell = self.alarm.borrow(cs);
@@ -348,13 +414,33 @@ impl ExecutorTimers {
             match cell.get().handle() {
                 Some(h) => {
                     let ok = (drv.set_alarm)(h, at, callback);
-                    armed.set(if ok { at.wrapping_add(1) } else { 0 });
+                    armed.set(if ok { value } else { 0 });
                     ok
                 }
                 None => false,
             }
         })
     }
+}
+
+/// The flag of [`ExecutorTimers::armed`] that says the alarm has fired.
+const FIRED: u64 = 1 << 63;
+
+/// The value of [`ExecutorTimers::armed`] for an alarm armed at `at`: `at + 1`, wrapping
+/// to 0 ("not known to be armed") for `u64::MAX`. A deadline of 2⁶³ − 1 or later (which
+/// no clock reaches: 292 000 years at 1 MHz) looks fired or unarmed to [`armed_at`]: then
+/// `schedule` asks for a re-arm that was not needed, and a pop after it "fired" is bounded
+/// by a deadline below the real one (never early).
+fn armed_value(at: u64) -> u64 {
+    at.wrapping_add(1)
+}
+
+/// The deadline an [`ExecutorTimers::armed`] value says the alarm is armed for (`None`:
+/// not armed, or fired: `v − 1` wraps to `u64::MAX` for 0, and is `FIRED − 1` or more
+/// with the flag).
+fn armed_at(v: u64) -> Option<u64> {
+    let at = v.wrapping_sub(1);
+    (at < FIRED - 1).then_some(at)
 }
 
 /// Clears `flag` and returns whether it was set: a load and (only when set) a store, no

@@ -140,8 +140,9 @@ pub struct TimerEntry {
     /// the first link) whenever `queue` is `Some`.
     waker: UnsafeCell<MaybeUninit<Option<Waker>>>,
     /// The queue this entry was last linked into (owner-only; Entry Link Invariant 3);
-    /// `None`: never linked, `node` and `waker` uninitialised.
-    queue: Option<&'static FallbackQueue>,
+    /// none: never linked, `node` and `waker` uninitialised. Its spare low bit is the
+    /// owner's "polled once" flag ([`TimerEntry::first_poll`]).
+    queue: QueueLink,
     _pinned: PhantomPinned,
 }
 
@@ -149,6 +150,41 @@ pub struct TimerEntry {
 // Invariant 1), and `queue` only through `&mut`/`Pin<&mut>`; no method reads either
 // through `&TimerEntry`, so sharing one between threads cannot race.
 unsafe impl Sync for TimerEntry {}
+
+// SAFETY: `queue` is, apart from its flag bit, a `&'static FallbackQueue` (only ever
+// set from one), and `FallbackQueue` is `Sync`; the other fields are `Send`.
+unsafe impl Send for TimerEntry {}
+
+/// An `Option<&'static FallbackQueue>` with one flag in the pointer's low bit (a queue
+/// is at least 8-byte aligned): `Timer`'s "polled once" state costs no RAM.
+#[derive(Clone, Copy)]
+struct QueueLink(*const FallbackQueue);
+
+const POLLED: usize = 1;
+const _: () = assert!(core::mem::align_of::<FallbackQueue>() > POLLED);
+
+impl QueueLink {
+    const NONE: QueueLink = QueueLink(ptr::null());
+
+    fn get(self) -> Option<&'static FallbackQueue> {
+        // SAFETY: without its flag bit the pointer is null or was made from a
+        // `&'static FallbackQueue` (`set`), keeping its provenance (`map_addr`).
+        unsafe { self.0.map_addr(|a| a & !POLLED).as_ref() }
+    }
+
+    fn set(&mut self, queue: &'static FallbackQueue) {
+        let flag = self.0.addr() & POLLED;
+        self.0 = ptr::from_ref(queue).map_addr(|a| a | flag);
+    }
+
+    fn polled(self) -> bool {
+        self.0.addr() & POLLED != 0
+    }
+
+    fn set_polled(&mut self) {
+        self.0 = self.0.map_addr(|a| a | POLLED);
+    }
+}
 
 impl Default for TimerEntry {
     fn default() -> Self {
@@ -159,7 +195,7 @@ impl Default for TimerEntry {
 impl fmt::Debug for TimerEntry {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("TimerEntry")
-            .field("used", &self.queue.is_some())
+            .field("used", &self.queue.get().is_some())
             .finish_non_exhaustive()
     }
 }
@@ -170,7 +206,7 @@ impl TimerEntry {
         TimerEntry {
             node: MaybeUninit::uninit(),
             waker: UnsafeCell::new(MaybeUninit::uninit()),
-            queue: None,
+            queue: QueueLink::NONE,
             _pinned: PhantomPinned,
         }
     }
@@ -190,6 +226,20 @@ impl TimerEntry {
         }
     }
 
+    /// `true` on the first call for this entry, `false` on every later one: the
+    /// [`Timer`](super::Timer) future's "yielded once" flag, kept in a spare bit (no
+    /// RAM). A plain read and write of the owner's own field.
+    #[inline]
+    pub(crate) fn first_poll(self: Pin<&mut Self>) -> bool {
+        // SAFETY: only the `queue` field (not pinned, a plain pointer) is written.
+        let this = unsafe { self.get_unchecked_mut() };
+        let first = !this.queue.polled();
+        if first {
+            this.queue.set_polled();
+        }
+        first
+    }
+
     /// The node pointer the queue stores, derived from a pointer to the whole entry
     /// (offset 0), so the entry can be recovered from a popped node.
     fn node_ptr(&self) -> NonNull<TimerNode> {
@@ -199,7 +249,7 @@ impl TimerEntry {
 
 impl Drop for TimerEntry {
     fn drop(&mut self) {
-        if let Some(queue) = self.queue {
+        if let Some(queue) = self.queue.get() {
             queue.unlink(self);
         }
     }
@@ -287,20 +337,20 @@ impl FallbackQueue {
         // pointer, not pinned) is written through this reference, and `node`/`waker`
         // are used in place.
         let entry = unsafe { entry.get_unchecked_mut() };
-        match entry.queue {
+        match entry.queue.get() {
             Some(q) if ptr::eq(q, self) => {}
             Some(old) => {
                 // Polled from another clock's context (the simulated driver keeps one
                 // queue per thread): leave the old queue first (Invariant 3).
                 old.unlink(entry);
-                entry.queue = Some(self);
+                entry.queue.set(self);
             }
             None => {
                 // First link: nobody else can see the entry yet.
                 super::executor_timers::note_fallback_use();
                 entry.node.write(TimerNode::new());
                 entry.waker.get_mut().write(None);
-                entry.queue = Some(self);
+                entry.queue.set(self);
             }
         }
         let entry: &TimerEntry = entry;

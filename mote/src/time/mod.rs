@@ -7,7 +7,9 @@
 //! - Arithmetic never panics: overflowing durations and instants saturate.
 //! - A timer never completes before its deadline: durations built from real units round
 //!   **up** to whole ticks, and a timer completes only once the driver clock has reached
-//!   its deadline instant. A deadline in the past completes on the first poll. Note that
+//!   its deadline instant. A [`Timer`] always yields at least once: a deadline already
+//!   passed on its first poll wakes the task and returns `Pending` once (as Embassy's
+//!   timer and [`yield_now`](crate::futures::yield_now) do), then completes. Note that
 //!   [`Timer::after`]`(d)` counts `d` from the tick in progress, which may be almost
 //!   over: in real time it lasts more than `d` − 1 tick. [`Delay`] and [`block_for`]
 //!   add that tick and guarantee at least `d`.

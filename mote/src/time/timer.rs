@@ -1,19 +1,25 @@
 //! [`Timer`]: a future that completes once the clock reaches a deadline.
 //!
 //! Guarantees: never completes before its deadline (the deadline is compared with
-//! [`Instant::now`] at every poll); completes on the first poll if the deadline has
-//! already passed; while pending it has registered its deadline with
-//! [`TimerEntry::schedule_wake`], so the polling task (or foreign waker) is woken by an
-//! alarm, not by polling, however many timers are pending.
+//! [`Instant::now`] at every poll); **always yields at least once**: the first poll
+//! returns `Pending` even if the deadline has already passed (it then wakes its waker
+//! at once), so `Timer::after_ticks(0).await` lets the other ready tasks run, as
+//! Embassy's timer and [`yield_now`](crate::futures::yield_now) do; while pending it has
+//! registered its deadline with [`TimerEntry::schedule_wake`], so the polling task (or
+//! foreign waker) is woken by an alarm, not by polling, however many timers are pending.
 //!
 //! ```text
-//!            poll, now < deadline: schedule_wake, Pending
-//!   PENDING ◄───────────────────────┐
-//!      │ └──────────────────────────┘
+//!           first poll, now >= deadline: wake_by_ref, Pending
+//!   FRESH ──────────────────────────────────────────────────────────┐
+//!     │ first poll, now < deadline: schedule_wake, Pending          │
+//!     ▼                                                             ▼
+//!   PENDING ◄── poll, now < deadline: schedule_wake, Pending ─── PENDING
 //!      │ poll, now >= deadline
 //!      ▼
 //!   READY (polling again stays Ready)
 //! ```
+//!
+//! The "polled once" flag lives in a spare bit of the timer's [`TimerEntry`]: no RAM.
 
 use core::fmt;
 use core::future::Future;
@@ -23,6 +29,14 @@ use core::task::{Context, Poll};
 use super::{Duration, Instant, TimerEntry};
 
 /// A future that completes at (or after) a deadline.
+///
+/// **It always yields at least once**: a deadline that has already passed on the first
+/// poll (`Timer::after_ticks(0)`, `Timer::at(Instant::MIN)`, a deadline computed late)
+/// makes that poll return `Pending` after waking the task, so the task goes to the back
+/// of the run queue and every task ready before it runs first; the next poll completes.
+/// This is what Embassy's `Timer` does, so yield points ported from Embassy
+/// (`Timer::after_ticks(0).await` in a busy loop) keep the other tasks running. Use
+/// [`yield_now`](crate::futures::yield_now) to yield without reading the clock.
 ///
 /// Cancel safety: cancel-safe. Dropping a pending `Timer` has no effect except,
 /// possibly, one spurious wake of its task at the old deadline; polled with a foreign
@@ -112,7 +126,8 @@ impl PartialEq for Timer {
 impl Eq for Timer {}
 
 impl Timer {
-    /// Completes once the clock reaches `deadline` (on the first poll if it has).
+    /// Completes once the clock reaches `deadline` (on the second poll if it has on the
+    /// first: a timer always yields once).
     pub const fn at(deadline: Instant) -> Timer {
         Timer {
             deadline,
@@ -163,13 +178,18 @@ impl Future for Timer {
         // (`Timer` has no `Drop` and hands it out only pinned, below); `deadline` is
         // plain data and not pinned.
         let this = unsafe { self.get_unchecked_mut() };
+        // SAFETY: see above: the entry is pinned whenever the timer is.
+        let mut entry = unsafe { Pin::new_unchecked(&mut this.entry) };
+        let first = entry.as_mut().first_poll();
         if Instant::now() >= this.deadline {
-            Poll::Ready(())
+            if !first {
+                return Poll::Ready(());
+            }
+            // Due on the first poll: yield once (module docs), as Embassy's timer does.
+            cx.waker().wake_by_ref();
         } else {
-            // SAFETY: see above: the entry is pinned whenever the timer is.
-            let entry = unsafe { Pin::new_unchecked(&mut this.entry) };
             entry.schedule_wake(this.deadline, cx.waker());
-            Poll::Pending
         }
+        Poll::Pending
     }
 }

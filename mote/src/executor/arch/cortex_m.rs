@@ -145,14 +145,8 @@ impl Executor {
 }
 
 impl Executor {
-    #[cfg(feature = "time")]
     fn timers_allow_sleep(&'static self) -> bool {
-        self.raw.arm_timers() && !self.raw.timers.idle()
-    }
-
-    #[cfg(not(feature = "time"))]
-    fn timers_allow_sleep(&'static self) -> bool {
-        true
+        self.raw.timers_allow_sleep()
     }
 }
 

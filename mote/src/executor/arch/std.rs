@@ -152,14 +152,8 @@ impl Executor {
 
 impl Executor {
     /// Armed after `parked` is set, so an alarm firing meanwhile unparks us.
-    #[cfg(feature = "time")]
     fn timers_allow_sleep(&'static self) -> bool {
-        self.raw.arm_timers() && !self.raw.timers.idle()
-    }
-
-    #[cfg(not(feature = "time"))]
-    fn timers_allow_sleep(&'static self) -> bool {
-        true
+        self.raw.timers_allow_sleep()
     }
 }
 

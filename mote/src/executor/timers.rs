@@ -1,0 +1,62 @@
+//! The seam between the executor and `time`: everything the executor does for timers,
+//! and nothing else of `time`, goes through this module. With the `time` feature it is
+//! `timers_on.rs`; without it `timers_off.rs`, the same API as no-ops and zero-sized
+//! types, so the poll loop (`raw.rs`) and the finish path (`pool.rs`) carry no
+//! `#[cfg(feature = "time")]`.
+//!
+//! Time reaches the executor in exactly two places:
+//!
+//! 1. **The task's timer node** ([`TaskTimer`], a field of every task header: a
+//!    [`TimerNode`](crate::time::timer_queue::TimerNode) with `time`, zero bytes
+//!    without). A timer future polled by a task registers through `schedule_wake`, which
+//!    queues the node on the task's executor; the node leaves the queue when its
+//!    deadline is popped or when its task finishes.
+//! 2. **The alarm callback**: the executor's one alarm slot, armed for its earliest
+//!    deadline, calls back into the executor, which records that a deadline may be due
+//!    and pends itself. Timer work then happens at the start of the next batch, and only
+//!    then ("time costs nothing until it is due").
+//!
+//! What the executor calls, and when (`E` is the executor, `T` its [`Timers`]):
+//!
+//! ```text
+//!   RawExecutor::poll:  T.batch_begin(E)   if the alarm fired or a deadline was found
+//!                                          passed: pop the due nodes, wake their tasks
+//!                                          (no pend: the batch taken next holds them);
+//!                                          otherwise one flag load
+//!                       poll the batch
+//!                       T.after_batch(E)   re-arm if the earliest deadline moved
+//!                                          (otherwise one flag load)
+//!   before sleeping:    T.allow_sleep(E)   arm the alarm; false: poll again instead
+//!   interrupt executor: T.set_in_batch(true), poll, T.set_in_batch(false),
+//!                       T.pend_if_due(E)   run again if a deadline may be due
+//!   a task finished:    finish_small(task) / finish_in_cs(cs, task), see below
+//! ```
+//!
+//! A timer registered with a task waker pends the task's executor when its deadline is
+//! the new earliest one, so that it re-arms, except while an interrupt executor runs its
+//! batch (`in_batch`: it re-arms right after). Thread-mode executors pay nothing for the
+//! flag: their pend is free (Cortex-M: no pender, any interrupt ends WFI) or a load (std:
+//! only a parked thread is signalled), and they arm before sleeping.
+//!
+//! **Finishing a task that may have a queued timer node.** A finished task's node must
+//! not stay queued: its slot may be spawned again, possibly on another executor (one
+//! node, one queue), and a stale waker must never queue the node of a reused slot. The
+//! task state's `TIMER_QUEUED` flag ([`state`](super::state)) is set in the critical
+//! section that queues the node (only while the task is `SPAWNED`) and cleared in the
+//! one that pops it. A small pool's finish clears `SPAWNED` first (after which nothing
+//! queues the node again) and then reads the flag: clear — the task never slept, or its
+//! timers all fired — and the finish is done, with no critical section (the spawn
+//! benchmark's trivial task); set, the slot stays busy while the node is unlinked in a
+//! critical section, then the flag is cleared and the slot is free. A large pool's
+//! finish takes a critical section anyway (its free list), and unlinks the node there.
+
+#[cfg(feature = "time")]
+#[path = "timers_on.rs"]
+mod imp;
+#[cfg(not(feature = "time"))]
+#[path = "timers_off.rs"]
+mod imp;
+
+#[cfg(feature = "time")]
+pub(crate) use imp::schedule_wake;
+pub(crate) use imp::{finish_in_cs, finish_small, TaskTimer, Timers};
