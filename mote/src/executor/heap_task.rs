@@ -75,7 +75,7 @@
 //! compare-and-swap on the count; a wake that queues adds one. RAM per task: the header
 //! plus two words, plus the future. Measured in QEMU (`examples/heap`, `test_heap_tasks`,
 //! thumbv7m, `-icount shift=0`, n = 1000): spawn + run + finish of a trivial task costs
-//! 86 instructions as a static task and 328 as a heap task, of which 168 are the
+//! 66 instructions as a static task and 328 as a heap task, of which 168 are the
 //! allocator (`embedded-alloc`'s `LlffHeap`, an allocation and a free). Static tasks pay
 //! nothing: their wakers, poll functions and slots are untouched by this module, and
 //! every `mote` function of a static-only firmware has the same size with `alloc` on or
