@@ -457,3 +457,51 @@ proptest! {
         prop_assert!(ch.is_empty());
     }
 }
+
+/// The channel's lock sections move wakers and values through `Held` (no drop glue, see
+/// `sync/quiet.rs`), so a path that forgot to release one would leak it: check that every
+/// waker the futures clone and every value (sent, handed back to a pending send, cleared,
+/// left buffered when the channel is dropped) is dropped exactly when it should be.
+#[test]
+fn no_waker_or_value_leaks() {
+    use std::future::Future;
+    use std::rc::Rc;
+    use std::task::Context;
+
+    let (a, b) = (Tracked::new(), Tracked::new());
+    let (wa, wb) = (a.waker(), b.waker());
+    let (mut ca, mut cb) = (Context::from_waker(&wa), Context::from_waker(&wb));
+    let v = Rc::new(());
+    {
+        let ch: Channel<NoopRawMutex, Rc<()>, 1> = Channel::new();
+        {
+            let mut rx = pin!(ch.receive());
+            assert!(rx.as_mut().poll(&mut ca).is_pending()); // stores a clone of `wa`
+            assert_eq!(a.live(), 2);
+            assert!(rx.as_mut().poll(&mut ca).is_pending()); // same task: declined
+            assert!(rx.as_mut().poll(&mut cb).is_pending()); // replaced by `wb`
+            assert_eq!((a.live(), b.live()), (1, 2));
+            ch.try_send(v.clone()).unwrap(); // grants rx, wakes `wb`'s clone
+            assert_eq!(b.live(), 1);
+            assert!(matches!(rx.as_mut().poll(&mut cb), Poll::Ready(_)));
+        }
+        ch.try_send(v.clone()).unwrap();
+        {
+            let mut tx = pin!(ch.send(v.clone()));
+            assert!(tx.as_mut().poll(&mut ca).is_pending()); // full: waits with its value
+            assert!(tx.as_mut().poll(&mut ca).is_pending());
+            assert_eq!((a.live(), Rc::strong_count(&v)), (2, 3));
+        } // cancelled: its value and the stored waker are dropped
+        assert_eq!((a.live(), Rc::strong_count(&v)), (1, 2));
+        ch.clear();
+        assert_eq!(Rc::strong_count(&v), 1);
+        ch.try_send(v.clone()).unwrap();
+        {
+            let mut ready = pin!(ch.ready_to_receive());
+            assert!(ready.as_mut().poll(&mut ca).is_ready());
+        }
+        assert_eq!(Rc::strong_count(&v), 2);
+    } // dropped with one value buffered
+    assert_eq!(Rc::strong_count(&v), 1);
+    assert_eq!((a.live(), b.live()), (1, 1));
+}

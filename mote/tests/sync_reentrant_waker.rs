@@ -1,13 +1,13 @@
 //! Adversarial wakers and values: foreign code run by a primitive (a waker's `clone`,
 //! `drop` or `wake`, a value's `Ord`) that re-enters the same primitive.
 //!
-//! Every lock section is checked (a `RefCell` borrow flag, `sync/shared.rs`), so such a
-//! re-entry either works (the foreign code runs after the lock: wakes, and drops of
-//! removed wakers) or panics with a borrow error (it runs under the lock: a waker's
-//! `clone` as a waiter enqueues, the drop of a waker replaced by a re-poll, the priority
-//! channel's `Ord`). It never aliases the state: run these under Miri (see the crate
-//! README). After a panic the primitive stays consistent and usable, which each test
-//! checks.
+//! Channel and Signal use quiet lock sections (`sync/quiet.rs`): wakers are cloned
+//! before the lock and dropped or woken after it, values only move, so every such
+//! re-entry works. The priority channel's sections are checked (a busy flag,
+//! `sync/shared.rs`) because its queue runs the user's `Ord` under the lock: a re-entry
+//! from there panics. Nothing ever aliases the state: run these under Miri (see the
+//! crate README). After a panic the primitive stays consistent and usable, which the
+//! test checks.
 
 use std::future::Future;
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -108,26 +108,21 @@ static CLONE_SENDS: Hooks = Hooks::new(
     nothing,
 );
 
-/// A receiver's waker whose `clone` (run under the lock as the receiver enqueues) sends
-/// on the same channel: the send panics on the borrow flag; nothing was half-done, and
-/// the channel works afterwards.
+/// A receiver's waker whose `clone` sends on the same channel: the channel's sections
+/// are quiet (`sync/quiet.rs`), so the waker is cloned before the lock and the send works;
+/// the receive then takes the item.
 #[test]
-fn channel_clone_under_lock_reentering_panics_and_channel_stays_usable() {
+fn channel_clone_reentering_works() {
     CLONE_SENDS.armed_clone.store(true, Ordering::SeqCst);
     let waker = hostile_waker(&CLONE_SENDS);
-    let panicked = panics(|| {
-        let mut cx = Context::from_waker(&waker);
-        let mut rx = pin!(CH_CLONE.receive());
-        let _ = rx.as_mut().poll(&mut cx);
-    });
-    assert!(panicked, "re-entry under the lock must panic, not alias");
-    // The re-entrant send did not happen; the receiver never got queued.
+    let mut cx = Context::from_waker(&waker);
+    let mut rx = pin!(CH_CLONE.receive());
+    assert_eq!(rx.as_mut().poll(&mut cx), Poll::Ready(7));
+    assert!(
+        !CLONE_SENDS.armed_clone.load(Ordering::SeqCst),
+        "the hook ran"
+    );
     assert_eq!(CH_CLONE.len(), 0);
-    assert_eq!(CH_CLONE.try_send(1), Ok(()));
-    assert_eq!(CH_CLONE.try_send(2), Ok(()));
-    let mut cx = Context::from_waker(Waker::noop());
-    assert_eq!(pin!(CH_CLONE.receive()).poll(&mut cx), Poll::Ready(1));
-    assert_eq!(CH_CLONE.try_receive(), Ok(2));
     assert_eq!(CH_CLONE.try_receive(), Err(TryReceiveError::Empty));
 }
 
@@ -167,26 +162,31 @@ static REPLACE_SENDS: Hooks = Hooks::new(
     nothing,
 );
 
-/// A waiting receiver is re-polled with another waker: the stored one is replaced (and
-/// dropped) under the lock, and its `drop` sends on the same channel: that send panics;
-/// the unwinding drops the receive future, which leaves the wait list cleanly.
+/// A waiting receiver is re-polled with another waker: the stored one is replaced and
+/// dropped after the lock, and its `drop` sends on the same channel: the send works and
+/// grants the item to the receiver, which takes it on its next poll.
 #[test]
-fn channel_drop_of_replaced_waker_reentering_panics_and_channel_stays_usable() {
+fn channel_drop_of_replaced_waker_reentering_works() {
     let first = hostile_waker(&REPLACE_SENDS);
-    let panicked = panics(|| {
-        let mut rx = pin!(CH_REPLACE.receive());
-        assert!(rx
-            .as_mut()
-            .poll(&mut Context::from_waker(&first))
-            .is_pending());
-        REPLACE_SENDS.armed_drop.store(true, Ordering::SeqCst);
-        let _ = rx.as_mut().poll(&mut Context::from_waker(Waker::noop()));
-    });
-    assert!(panicked, "re-entry under the lock must panic, not alias");
-    assert_eq!(CH_REPLACE.len(), 0);
-    assert_eq!(CH_REPLACE.try_send(3), Ok(()));
+    let mut rx = pin!(CH_REPLACE.receive());
+    assert!(rx
+        .as_mut()
+        .poll(&mut Context::from_waker(&first))
+        .is_pending());
+    REPLACE_SENDS.armed_drop.store(true, Ordering::SeqCst);
     let mut cx = Context::from_waker(Waker::noop());
-    assert_eq!(pin!(CH_REPLACE.receive()).poll(&mut cx), Poll::Ready(3));
+    assert!(rx.as_mut().poll(&mut cx).is_pending());
+    assert!(
+        !REPLACE_SENDS.armed_drop.load(Ordering::SeqCst),
+        "the hook ran"
+    );
+    assert_eq!(
+        CH_REPLACE.try_receive(),
+        Err(TryReceiveError::Empty),
+        "promised"
+    );
+    assert_eq!(rx.as_mut().poll(&mut cx), Poll::Ready(6));
+    assert_eq!(CH_REPLACE.len(), 0);
 }
 
 static CH_WAKE: Channel<CriticalSectionRawMutex, u8, 2> = Channel::new();
@@ -217,21 +217,49 @@ fn channel_wake_reentering_works() {
 static SIG_CLONE: Signal<CriticalSectionRawMutex, u8> = Signal::new();
 static CLONE_SIGNALS: Hooks = Hooks::new(|| SIG_CLONE.signal(3), nothing, nothing);
 
-/// A `wait()` future's waker whose `clone` (under the lock, as it enqueues) signals the
-/// same Signal: the signal panics; the Signal stays empty and works afterwards.
+/// A `wait()` future's waker whose `clone` signals the same Signal: Signal's lock
+/// sections are quiet (`sync/quiet.rs`), so the waker is cloned before the lock and the
+/// signal works; the poll then takes the value.
 #[test]
-fn signal_clone_under_lock_reentering_panics_and_signal_stays_usable() {
+fn signal_clone_reentering_works() {
     CLONE_SIGNALS.armed_clone.store(true, Ordering::SeqCst);
     let waker = hostile_waker(&CLONE_SIGNALS);
-    let panicked = panics(|| {
-        let mut w = pin!(SIG_CLONE.wait());
-        let _ = w.as_mut().poll(&mut Context::from_waker(&waker));
-    });
-    assert!(panicked, "re-entry under the lock must panic, not alias");
+    let mut w = pin!(SIG_CLONE.wait());
+    assert_eq!(
+        w.as_mut().poll(&mut Context::from_waker(&waker)),
+        Poll::Ready(3)
+    );
+    assert!(
+        !CLONE_SIGNALS.armed_clone.load(Ordering::SeqCst),
+        "the hook ran"
+    );
     assert!(!SIG_CLONE.signaled());
-    SIG_CLONE.signal(4);
+}
+
+static SIG_REPLACE: Signal<CriticalSectionRawMutex, u8> = Signal::new();
+static REPLACED_SIGNALS: Hooks = Hooks::new(nothing, || SIG_REPLACE.signal(5), nothing);
+
+/// A waiting `wait()` is re-polled with another task's waker; the replaced waker's `drop`
+/// (after the lock) signals the same Signal: it works, and the value is promised to the
+/// future, which takes it on its next poll.
+#[test]
+fn signal_drop_of_replaced_waker_reentering_works() {
+    let hostile = hostile_waker(&REPLACED_SIGNALS);
+    let mut w = pin!(SIG_REPLACE.wait());
+    assert!(w
+        .as_mut()
+        .poll(&mut Context::from_waker(&hostile))
+        .is_pending());
+    REPLACED_SIGNALS.armed_drop.store(true, Ordering::SeqCst);
     let mut cx = Context::from_waker(Waker::noop());
-    assert_eq!(pin!(SIG_CLONE.wait()).poll(&mut cx), Poll::Ready(4));
+    assert!(w.as_mut().poll(&mut cx).is_pending());
+    assert!(
+        !REPLACED_SIGNALS.armed_drop.load(Ordering::SeqCst),
+        "the hook ran"
+    );
+    assert_eq!(SIG_REPLACE.try_take(), None, "promised to the waiter");
+    assert_eq!(w.as_mut().poll(&mut cx), Poll::Ready(5));
+    assert!(!SIG_REPLACE.signaled());
 }
 
 static SIG_DROP: Signal<CriticalSectionRawMutex, u8> = Signal::new();

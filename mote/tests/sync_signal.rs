@@ -131,3 +131,54 @@ fn stored_wakers_are_released_on_every_path() {
     assert_eq!((a.live(), b.live()), (0, 0));
     assert_eq!(s.try_take(), None);
 }
+
+/// Signal's lock sections move wakers and values through `Held` (no drop glue, see
+/// `sync/quiet.rs`), so a path that forgot to release one would leak it: check that every
+/// waker a wait clones (stored, declined, replaced, removed on cancel, woken) and every
+/// value (replaced, reset, taken) is dropped.
+#[test]
+fn no_waker_or_value_leaks() {
+    use std::future::Future;
+    use std::rc::Rc;
+    use std::sync::Arc;
+    use std::task::{Context, Wake, Waker};
+
+    struct Task;
+    impl Wake for Task {
+        fn wake(self: Arc<Self>) {}
+    }
+    let (a, b) = (Arc::new(Task), Arc::new(Task));
+    let (wa, wb) = (Waker::from(a.clone()), Waker::from(b.clone()));
+    let (mut ca, mut cb) = (Context::from_waker(&wa), Context::from_waker(&wb));
+    let s: Signal<NoopRawMutex, Rc<()>> = Signal::new();
+    let v = Rc::new(());
+    {
+        let mut f = pin!(s.wait());
+        assert!(f.as_mut().poll(&mut ca).is_pending()); // stores a clone of `wa`
+        assert_eq!(Arc::strong_count(&a), 3);
+        assert!(f.as_mut().poll(&mut ca).is_pending()); // same task: clone declined
+        assert_eq!(Arc::strong_count(&a), 3);
+        assert!(f.as_mut().poll(&mut cb).is_pending()); // another task: replaced
+        assert_eq!((Arc::strong_count(&a), Arc::strong_count(&b)), (2, 3));
+        s.signal(v.clone()); // wakes (and consumes) the stored `wb` clone
+        assert_eq!(Arc::strong_count(&b), 2);
+        assert!(matches!(f.as_mut().poll(&mut cb), Poll::Ready(_)));
+    }
+    assert_eq!(
+        Rc::strong_count(&v),
+        1,
+        "the taken value was dropped by the test"
+    );
+    s.signal(v.clone());
+    s.signal(v.clone()); // replaces
+    s.reset();
+    s.signal(v.clone());
+    drop(s.try_take());
+    assert_eq!(Rc::strong_count(&v), 1);
+    {
+        let mut f = pin!(s.wait());
+        assert!(f.as_mut().poll(&mut ca).is_pending());
+        assert_eq!(Arc::strong_count(&a), 3);
+    } // cancelled: the stored waker is removed and dropped
+    assert_eq!((Arc::strong_count(&a), Arc::strong_count(&b)), (2, 2));
+}

@@ -46,10 +46,13 @@
 //! | [`blocking_mutex::Mutex`] | data behind a raw mutex, no waiting | — |
 //! | [`waker`] | `AtomicWaker`, `WakerRegistration`, `MultiWakerRegistration` | 1 or `N` slots |
 //!
-//! Re-entrancy: every primitive may run foreign code under its lock (a waker's
-//! `clone` when a waiter enqueues, a value's `Clone` or `Ord`; wakers to wake and values
-//! replaced are handed out and woken or dropped after it). If that code re-enters the same
-//! primitive, that call panics (a `RefCell` borrow error); state is never corrupted.
+//! Re-entrancy: [`channel::Channel`] and [`signal::Signal`] run no foreign code under
+//! their lock, which their types guarantee (wakers are cloned before it, values only
+//! moved; wakers to wake and values replaced are woken or dropped after it), so a waker or
+//! value that re-enters them works. The other primitives may run foreign code under
+//! their lock (a waker's `clone` when a waiter enqueues, a value's `Clone` or `Ord`); if
+//! that code re-enters the same primitive, that call panics (a busy-flag check); state
+//! is never corrupted.
 
 mod acquire;
 pub mod blocking_mutex;
@@ -60,6 +63,7 @@ pub mod pipe;
 mod poll_slot;
 pub mod priority_channel;
 pub mod pubsub;
+mod quiet;
 mod ring;
 pub mod rwlock;
 pub mod semaphore;

@@ -40,11 +40,11 @@
 //!   `Waiting` must unlink its node first anyway, WL1). Every read of those fields first
 //!   knows the node is `Waiting` (it is linked, or its state says so).
 //!
-//! Wakers are cloned into a node, replaced and dropped under the primitive's lock, which
-//! is checked (`shared.rs`): a foreign waker whose `clone`/`drop` re-enters the same
-//! primitive panics on the borrow flag instead of aliasing its state.
-//! [`Waiter::cancel_retire`] hands the removed waker out instead (Channel and Signal use
-//! it), so a cancelled waiter's waker is dropped after the lock.
+//! With a [`WaitList`], wakers are cloned into a node, replaced and dropped under the
+//! primitive's lock, which is checked (`shared.rs`): a foreign waker whose `clone`/`drop`
+//! re-enters the same primitive panics on the busy flag instead of aliasing its state.
+//! A [`QuietList`] (Channel and Signal, `quiet.rs`) only moves wakers: they enter cloned
+//! before the lock and leave as `Held`, dropped or woken after it.
 //!
 //! Cost: enqueue, remove, grant are O(1).
 
@@ -53,6 +53,8 @@ use core::marker::PhantomPinned;
 use core::mem::MaybeUninit;
 use core::ptr::NonNull;
 use core::task::Waker;
+
+use crate::sync::quiet::{Held, Inert};
 
 /// State of a [`WaitNode`] (see the module diagram).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -307,6 +309,66 @@ impl WaitList {
     }
 }
 
+/// A [`WaitList`] for quiet sections (`quiet.rs`): wakers enter and leave it only as
+/// [`Held`] values, so none of its safe methods clones, drops or calls a waker.
+pub(crate) struct QuietList(WaitList);
+
+// SAFETY: (quiet.rs, QS2) its safe methods test the links or move a waker out of a node
+// into a `Held` (`WaitList::grant_front` reads it out, running no waker code); it has no
+// drop glue (nodes own nothing, WL3) and lends out nothing.
+unsafe impl Inert for QuietList {}
+
+impl QuietList {
+    /// An empty list.
+    #[inline]
+    pub(crate) const fn new() -> Self {
+        Self(WaitList::new())
+    }
+
+    /// True when no node waits.
+    #[inline]
+    pub(crate) fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// [`WaitList::grant_front`], its waker held (to be woken after the lock).
+    #[inline]
+    pub(crate) fn grant_front(&mut self) -> Option<Held<Waker>> {
+        self.0.grant_front().map(Held::new)
+    }
+
+    /// True when the stored waker of a `Waiting` node wakes the same task as `waker`.
+    ///
+    /// # Safety
+    ///
+    /// As for [`WaitList::state`]; the node is `Waiting`.
+    #[inline]
+    unsafe fn same_waker(&mut self, node: NonNull<WaitNode>, waker: &Held<Waker>) -> bool {
+        // SAFETY: alive (caller's own node) and accessed through its list (WL2).
+        let d = unsafe { data(node) };
+        debug_assert_eq!(d.state, NodeState::Waiting);
+        // SAFETY: `Waiting`, so the waker is initialised (WL3).
+        waker.will_wake(unsafe { d.waker.assume_init_ref() })
+    }
+
+    /// Moves `waker` into a `Waiting` node and returns the waker it replaces, to be dropped
+    /// after the lock: nothing is cloned or dropped here.
+    ///
+    /// # Safety
+    ///
+    /// As for [`WaitList::state`]; the node is `Waiting`.
+    #[inline]
+    unsafe fn swap_waker(&mut self, node: NonNull<WaitNode>, waker: Held<Waker>) -> Held<Waker> {
+        // SAFETY: alive (caller's own node) and accessed through its list (WL2).
+        let d = unsafe { data(node) };
+        debug_assert_eq!(d.state, NodeState::Waiting);
+        // SAFETY: `Waiting`, so the waker is initialised (WL3); `open`: the new waker
+        // moves into the node, which hands it out again only as `Held`.
+        let old = unsafe { core::mem::replace(d.waker.assume_init_mut(), waker.open()) };
+        Held::new(old)
+    }
+}
+
 /// Where a [`Waiter`] stands, as seen by its future's poll.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Turn {
@@ -330,6 +392,11 @@ pub(crate) struct Waiter {
     queued: bool,
 }
 
+// SAFETY: (quiet.rs, QS2) its safe methods (`new`, `is_queued`) touch no waker; the
+// methods that clone one take a `&mut WaitList` and a `&Waker`, which no `Inert` value
+// lends out; it has no drop glue.
+unsafe impl Inert for Waiter {}
+
 impl Waiter {
     /// A waiter that is in no list.
     #[inline]
@@ -345,6 +412,19 @@ impl Waiter {
     #[inline]
     pub(crate) fn is_queued(&self) -> bool {
         self.queued
+    }
+
+    /// Restates, after the lock, that this waiter is in no list (so the compiler can fold
+    /// the owner's `Drop` check, which a lock's memory barrier hides from it).
+    ///
+    /// # Safety
+    ///
+    /// The waiter is not queued: its last `poll_turn*` under the lock returned `Fresh` or
+    /// `Granted` and it was not enqueued again.
+    #[inline(always)]
+    pub(crate) unsafe fn restate_idle(&mut self) {
+        debug_assert!(!self.queued);
+        self.queued = false;
     }
 
     /// Reports this waiter's [`Turn`]; takes the grant if there is one.
@@ -451,6 +531,91 @@ impl Waiter {
             }
             NodeState::Idle => false,
         }
+    }
+
+    /// [`poll_turn`](Self::poll_turn) on a [`QuietList`], for a poll whose `waker` was
+    /// cloned before the lock. For `Waiting`, also tells whether the stored waker wakes
+    /// another task (then the caller swaps `waker` in with
+    /// [`swap_waker_quiet`](Self::swap_waker_quiet)); nothing is cloned or dropped here.
+    ///
+    /// # Safety
+    ///
+    /// As for [`poll_turn`](Self::poll_turn), with `list` as the list.
+    #[inline]
+    pub(crate) unsafe fn poll_turn_quiet(
+        &mut self,
+        list: &mut QuietList,
+        waker: &Held<Waker>,
+    ) -> (Turn, bool) {
+        let node = self.node.ptr();
+        // SAFETY: the node is ours (alive), Idle or enqueued in `list`, and the lock is held.
+        match unsafe { list.0.state(node) } {
+            NodeState::Idle => {
+                debug_assert!(!self.queued);
+                (Turn::Fresh, false)
+            }
+            // SAFETY: as above; the node is `Waiting`.
+            NodeState::Waiting => (Turn::Waiting, unsafe { !list.same_waker(node, waker) }),
+            NodeState::Granted => {
+                // SAFETY: as above.
+                unsafe { list.0.acknowledge(node) };
+                self.queued = false;
+                (Turn::Granted, false)
+            }
+        }
+    }
+
+    /// Moves `waker` into this `Waiting` waiter's node and returns the one it replaces
+    /// (to drop after the lock).
+    ///
+    /// # Safety
+    ///
+    /// As for [`poll_turn`](Self::poll_turn), with `list` as the list; the waiter is
+    /// `Waiting` (its last `poll_turn_quiet` said so, under this lock).
+    #[inline]
+    pub(crate) unsafe fn swap_waker_quiet(
+        &mut self,
+        list: &mut QuietList,
+        waker: Held<Waker>,
+    ) -> Held<Waker> {
+        // SAFETY: forwarded contract.
+        unsafe { list.swap_waker(self.node.ptr(), waker) }
+    }
+
+    /// [`enqueue`](Self::enqueue) on a [`QuietList`], moving `waker` into the node.
+    ///
+    /// # Safety
+    ///
+    /// As for [`enqueue`](Self::enqueue), with `list` as the list.
+    #[inline]
+    pub(crate) unsafe fn enqueue_quiet(
+        &mut self,
+        list: &mut QuietList,
+        waker: Held<Waker>,
+        want: usize,
+    ) {
+        debug_assert!(!self.queued);
+        // SAFETY: as in `enqueue`; `open`: the waker moves into the node, which hands it
+        // out again only as `Held` (`QuietList`).
+        unsafe { list.0.enqueue(self.node.ptr(), waker.open(), want) };
+        self.queued = true;
+    }
+
+    /// [`cancel_retire`](Self::cancel_retire) on a [`QuietList`]: returns whether the
+    /// waiter held a grant, and the removed waker (to drop after the lock).
+    ///
+    /// # Safety
+    ///
+    /// As for [`poll_turn`](Self::poll_turn), with `list` as the list.
+    #[inline]
+    pub(crate) unsafe fn cancel_quiet(
+        &mut self,
+        list: &mut QuietList,
+    ) -> (bool, Option<Held<Waker>>) {
+        let mut retired = None;
+        // SAFETY: forwarded contract; the removed waker is moved to `retired`, not dropped.
+        let granted = unsafe { self.cancel_retire(&mut list.0, &mut retired) };
+        (granted, retired.map(Held::new))
     }
 }
 

@@ -71,7 +71,8 @@ use crate::sync::ring::Ring;
 pub use futures::{ReadyToReceiveFuture, ReceiveFuture, SendFuture};
 
 use crate::sync::blocking_mutex::raw::RawMutex;
-use engine::Core;
+use crate::sync::quiet::Held;
+use engine::QuietCore;
 
 /// Error of [`Channel::try_send`]: the value could not be queued and is handed back.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -122,15 +123,17 @@ impl core::error::Error for TryReceiveError {}
 /// assert_eq!(CH.try_receive(), Err(TryReceiveError::Empty));
 /// ```
 pub struct Channel<M: RawMutex, T, const N: usize> {
-    pub(crate) core: Core<M, Ring<T, N>>,
+    /// Quiet lock (`sync/quiet.rs`): the ring only moves values, so no foreign code runs
+    /// under it (see `engine`).
+    pub(crate) core: QuietCore<M, T, N>,
     slots: PollSlots<M>,
 }
 
 impl<M: RawMutex, T, const N: usize> Parts for Channel<M, T, N> {
     type M = M;
-    type Q = Ring<T, N>;
-    type Core = Core<M, Ring<T, N>>;
-    fn core(&self) -> &Core<M, Ring<T, N>> {
+    type Q = Ring<Held<T>, N>;
+    type Core = QuietCore<M, T, N>;
+    fn core(&self) -> &QuietCore<M, T, N> {
         &self.core
     }
     fn slots(&self) -> &PollSlots<M> {
@@ -143,7 +146,7 @@ impl<M: RawMutex, T, const N: usize> Channel<M, T, N> {
     pub const fn new() -> Self {
         const { assert!(N > 0, "a Channel needs a capacity of at least 1") };
         Self {
-            core: Core::new(engine::State::new(Ring::new())),
+            core: QuietCore::new(engine::State::new(Ring::new())),
             slots: PollSlots::new(),
         }
     }
@@ -337,7 +340,7 @@ impl<M: RawMutex, T, const N: usize> Channel<M, T, N> {
 
     /// Number of buffered values (including values promised to woken receivers).
     pub fn len(&self) -> usize {
-        self.core.with(|s| s.queue.len())
+        engine::len(&self.core)
     }
 
     /// The capacity `N`.
@@ -382,6 +385,17 @@ impl<M: RawMutex, T, const N: usize> Channel<M, T, N> {
     /// ```
     pub fn clear(&self) {
         polled::clear(self);
+    }
+}
+
+/// Drops the values still buffered: the ring holds them as `Held` (no drop glue, see
+/// `sync/quiet.rs`), so they are released here.
+impl<M: RawMutex, T, const N: usize> Drop for Channel<M, T, N> {
+    fn drop(&mut self) {
+        let (state, after) = self.core.get_mut();
+        while let Some(v) = state.queue.pop_front() {
+            drop(v.release(&after));
+        }
     }
 }
 

@@ -11,9 +11,10 @@
 
 use core::task::{Context, Poll, Waker};
 
-use super::engine::{self, Core, Queue};
+use super::engine::{self, Core, Queue, State};
 use crate::sync::blocking_mutex::raw::RawMutex;
 use crate::sync::poll_slot::PollSlot;
+use crate::sync::quiet::{Inert, Quiet};
 use crate::sync::wait_list::Waiter;
 
 /// The two `poll_*` waker slots of a channel.
@@ -78,7 +79,10 @@ pub(crate) trait CoreOps {
     fn len(&self) -> usize;
 }
 
-impl<M: RawMutex, Q: Queue> CoreOps for Core<M, Q> {
+/// `CoreOps` for a core type, by the engine's functions (generic over the lock kind).
+macro_rules! core_ops {
+    ($core:ty, $($bounds:tt)*) => {
+impl<M: RawMutex, Q: $($bounds)*> CoreOps for $core {
     type Q = Q;
     #[inline]
     fn try_send(&self, item: Q::Item) -> Result<(), Q::Item> {
@@ -120,9 +124,14 @@ impl<M: RawMutex, Q: Queue> CoreOps for Core<M, Q> {
         engine::unpromised(self)
     }
     fn len(&self) -> usize {
-        self.with(|s| s.queue.len())
+        engine::len(self)
     }
 }
+    };
+}
+
+core_ops!(Core<M, Q>, Queue);
+core_ops!(Quiet<M, State<Q>>, Queue + Inert);
 
 /// An item of the channel `P`.
 pub(crate) type Item<P> = <<P as Parts>::Q as Queue>::Item;

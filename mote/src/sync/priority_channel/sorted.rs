@@ -9,6 +9,7 @@ use core::mem::MaybeUninit;
 use core::ptr;
 
 use crate::sync::channel::engine::Queue;
+use crate::sync::quiet::Held;
 
 pub(crate) struct Sorted<T, const N: usize> {
     buf: [MaybeUninit<T>; N],
@@ -38,10 +39,13 @@ impl<T: Ord, const N: usize> Queue for Sorted<T, N> {
         self.len
     }
 
-    fn push(&mut self, item: T) -> Result<(), T> {
+    fn push(&mut self, item: Held<T>) -> Result<(), Held<T>> {
         if self.len == N {
             return Err(item);
         }
+        // SAFETY: a `Sorted` is never `Inert`, so it is only used in checked sections
+        // (the priority channel's `Shared`), where the value may be used (`Held::open`).
+        let item = unsafe { item.open() };
         // First index whose item is >= `item`: the new item goes below all its equals.
         let (mut lo, mut hi) = (0, self.len);
         while lo < hi {
@@ -64,17 +68,17 @@ impl<T: Ord, const N: usize> Queue for Sorted<T, N> {
         Ok(())
     }
 
-    fn pop(&mut self) -> Option<T> {
+    fn pop(&mut self) -> Option<Held<T>> {
         if self.len == 0 {
             return None;
         }
         self.len -= 1;
         // SAFETY: slot `len` (old `len - 1`) was initialised and is now outside `0..len`,
         // so it is read exactly once.
-        Some(unsafe { self.buf[self.len].assume_init_read() })
+        Some(Held::new(unsafe { self.buf[self.len].assume_init_read() }))
     }
 
-    fn pop_last(&mut self) -> Option<T> {
+    fn pop_last(&mut self) -> Option<Held<T>> {
         if self.len == 0 {
             return None;
         }
@@ -87,7 +91,7 @@ impl<T: Ord, const N: usize> Queue for Sorted<T, N> {
             item
         };
         self.len -= 1;
-        Some(item)
+        Some(Held::new(item))
     }
 }
 
