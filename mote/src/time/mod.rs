@@ -46,6 +46,8 @@ mod delay;
 pub mod driver;
 pub mod drivers;
 mod duration;
+#[cfg(feature = "embassy-time-driver")]
+pub mod embassy_driver;
 #[doc(hidden)] // a building block of the executors, not a user API
 pub mod executor_timers;
 pub mod fallback;
