@@ -172,10 +172,25 @@ fn write(module: usize, reg: usize, value: u32) {
 /// One alarm slot. All-zero is "disarmed": an armed deadline is always at least 1
 /// (`set_alarm` arms only deadlines after `now() >= 0`).
 struct Slot {
-    /// The armed deadline in ticks; 0 when disarmed.
-    at: Cell<u64>,
+    /// The armed deadline in ticks, low and high words ([`Slot::at`]); 0 when disarmed.
+    /// Two words, not a `u64`: `State` is then 4-byte aligned and has no padding
+    /// (76 bytes, not 80).
+    at_lo: Cell<u32>,
+    at_hi: Cell<u32>,
     /// The callback of the last arming (meaningful only while `at != 0`).
     callback: Cell<Option<AlarmCallback>>,
+}
+
+impl Slot {
+    /// The armed deadline; 0 when disarmed.
+    fn at(&self) -> u64 {
+        (u64::from(self.at_hi.get()) << 32) | u64::from(self.at_lo.get())
+    }
+
+    fn set_at(&self, at: u64) {
+        self.at_lo.set(at as u32);
+        self.at_hi.set((at >> 32) as u32);
+    }
 }
 
 /// The driver state. All-zero, so it lives in `.bss`.
@@ -198,7 +213,8 @@ static STATE: Mutex<State> = Mutex::new(State {
     rem: Cell::new(0),
     slots: [const {
         Slot {
-            at: Cell::new(0),
+            at_lo: Cell::new(0),
+            at_hi: Cell::new(0),
             callback: Cell::new(None),
         }
     }; ALARM_SLOTS],
@@ -269,7 +285,7 @@ fn program(s: &State, now: u64, mut take: bool) -> Option<AlarmCallback> {
         // The earliest armed slot, keyed by `deadline − 1`: a disarmed slot (0) wraps to
         // u64::MAX, never the earliest, never due. Among equal deadlines, the first. Only
         // the slots handed out so far: the others are never armed.
-        let key = |slot: &Slot| slot.at.get().wrapping_sub(1);
+        let key = |slot: &Slot| slot.at().wrapping_sub(1);
         let n = usize::from(s.allocated.get()).min(ALARM_SLOTS);
         let Some((first, rest)) = s.slots[..n].split_first() else {
             break;
@@ -289,7 +305,7 @@ fn program(s: &State, now: u64, mut take: bool) -> Option<AlarmCallback> {
         let cycles = if key < now {
             if take {
                 take = false;
-                slot.at.set(0);
+                slot.set_at(0);
                 taken = slot.callback.get();
                 if rest.is_empty() {
                     break; // the only slot handed out: nothing left to wait for
@@ -395,7 +411,7 @@ impl Driver for Mps2Driver {
             let now = clock(s);
             let armed = at > now;
             // A reached deadline leaves the slot disarmed.
-            slot.at.set(if armed { at } else { 0 });
+            slot.set_at(if armed { at } else { 0 });
             slot.callback.set(Some(callback));
             program(s, now, false);
             armed

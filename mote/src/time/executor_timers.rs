@@ -54,6 +54,7 @@ use critical_section::Mutex;
 use super::alarm_slots::AlarmState;
 use super::driver::{self, AlarmCallback, AlarmHandle};
 use super::timer_queue::{TimerNode, TimerQueue};
+use super::word_u64::WordU64;
 use crate::loom::{AtomicBool, AtomicPtr, Ordering};
 
 /// The driver entry points an executor needs. The only reference to this table (and so
@@ -123,8 +124,9 @@ pub struct ExecutorTimers {
     /// and `schedule` tell whether a new deadline needs a re-arm at all. Once the alarm
     /// fired, the same value with [`FIRED`] set: that deadline has been reached, so the
     /// executor pops up to it without reading the clock ([`take_fired_in_cs`]
-    /// (Self::take_fired_in_cs)).
-    armed: Mutex<Cell<u64>>,
+    /// (Self::take_fired_in_cs)). Two words ([`WordU64`]): a `u64` would make the
+    /// executor 8-byte aligned and pad the Cortex-M `Executor` by 8 bytes.
+    armed: Mutex<WordU64>,
     /// Null until the first `schedule`; then `&DRIVER_FNS` (immutable, `'static`).
     driver: AtomicPtr<DriverFns>,
     /// Set when a deadline may have been reached (the alarm fired, or `arm_alarm` found
@@ -153,7 +155,7 @@ impl ExecutorTimers {
         ExecutorTimers {
             queue: Mutex::new(TimerQueue::new()),
             alarm: Mutex::new(Cell::new(AlarmState::NOT_YET_ALLOCATED)),
-            armed: Mutex::new(Cell::new(0)),
+            armed: Mutex::new(WordU64::new(0)),
             driver: AtomicPtr::new(core::ptr::null_mut()),
             due: AtomicBool::new(false),
             rearm: AtomicBool::new(false),
