@@ -170,7 +170,9 @@ fn write(module: usize, reg: usize, value: u32) {
 }
 
 /// One alarm slot. All-zero is "disarmed": an armed deadline is always at least 1
-/// (`set_alarm` arms only deadlines after `now() >= 0`).
+/// (`set_alarm` arms only deadlines after `now() >= 0`). `repr(C)`: the deadline at
+/// offset 0, where the slot pointer points (shorter code than at offset 8).
+#[repr(C)]
 struct Slot {
     /// The armed deadline in ticks, low and high words ([`Slot::at`]); 0 when disarmed.
     /// Two words, not a `u64`: `State` is then 4-byte aligned and has no padding
