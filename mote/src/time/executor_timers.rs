@@ -53,6 +53,7 @@ use critical_section::Mutex;
 
 use super::alarm_slots::AlarmState;
 use super::driver::{self, AlarmCallback, AlarmHandle};
+use super::fallback::{FallbackQueue, TimerEntry};
 use super::timer_queue::{TimerNode, TimerQueue};
 use super::word_u64::WordU64;
 use crate::loom::{AtomicBool, AtomicPtr, Ordering};
@@ -73,24 +74,48 @@ static DRIVER_FNS: DriverFns = DriverFns {
     idle: driver::idle,
 };
 
-/// Null until a fallback queue first links an entry; then `&DRIVER_FNS`. Lets an
+/// What the first link of a fallback entry makes reachable: the driver (for
+/// [`ExecutorTimers::idle`]) and the fallback queue's unlink (for a dropped entry).
+pub(crate) struct FallbackFns {
+    driver: &'static DriverFns,
+    /// `FallbackQueue::unlink`: see [`fallback_fns`].
+    pub(crate) unlink: fn(&FallbackQueue, &TimerEntry),
+}
+
+static FALLBACK_FNS: FallbackFns = FallbackFns {
+    driver: &DRIVER_FNS,
+    unlink: FallbackQueue::unlink,
+};
+
+/// Null until a fallback queue first links an entry; then `&FALLBACK_FNS`. Lets an
 /// executor whose own queue never held a timer still offer its idle moment to the
-/// driver ([`ExecutorTimers::idle`]) without referring to the driver itself.
-static FALLBACK_DRIVER: AtomicPtr<DriverFns> = AtomicPtr::new(core::ptr::null_mut());
+/// driver ([`ExecutorTimers::idle`]) without referring to the driver itself, and is a
+/// dropped [`TimerEntry`]'s only way to the unlink code ([`fallback_fns`]).
+static FALLBACK: AtomicPtr<FallbackFns> = AtomicPtr::new(core::ptr::null_mut());
 
 /// Called by a fallback queue on the first link of an entry (which already needs the
-/// driver).
+/// driver), before that entry reads as linked.
 pub(crate) fn note_fallback_use() {
-    FALLBACK_DRIVER.store(
-        &DRIVER_FNS as *const DriverFns as *mut DriverFns,
-        Ordering::Release,
-    );
+    // `black_box`: seeing the one value ever stored, LLVM would otherwise read the table
+    // at compile time in `TimerEntry`'s drop, call the unlink code directly, and keep it
+    // in every image; through the pointer, an image in which no entry is ever linked
+    // (this function is not in it) holds neither the table nor the unlink code (126
+    // bytes of the two-LED blinky, thumbv7m, opt-level "s").
+    let fns = core::hint::black_box(&FALLBACK_FNS as *const FallbackFns as *mut FallbackFns);
+    FALLBACK.store(fns, Ordering::Release);
+}
+
+/// `None` until [`note_fallback_use`] ran; always `Some` once any entry was linked
+/// (the store is ordered before the entry's link by `Release`/`Acquire`, on this
+/// thread or through whatever handed the entry over).
+pub(crate) fn fallback_fns() -> Option<&'static FallbackFns> {
+    let p = FALLBACK.load(Ordering::Acquire);
+    // SAFETY: the pointer is null or `&FALLBACK_FNS`, a `'static` immutable table.
+    unsafe { p.cast_const().as_ref() }
 }
 
 fn fallback_driver() -> Option<&'static DriverFns> {
-    let p = FALLBACK_DRIVER.load(Ordering::Acquire);
-    // SAFETY: the pointer is null or `&DRIVER_FNS`, a `'static` immutable table.
-    unsafe { p.cast_const().as_ref() }
+    fallback_fns().map(|f| f.driver)
 }
 
 /// A timer queue plus the alarm slot that wakes its executor. See the
