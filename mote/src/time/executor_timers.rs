@@ -431,7 +431,8 @@ impl ExecutorTimers {
             // Already armed for exactly this deadline and not fired since: nothing to do.
             let armed = self.armed.borrow(cs);
             let value = armed_value(at);
-            if value != 0 && armed.get() == value {
+            let current = armed.get();
+            if current == value && current != 0 {
                 return true;
             }
             let cell = self.alarm.borrow(cs);
