@@ -41,8 +41,9 @@
 //! `allocate_alarm` 48, the `DUALTIMER` vector 24 and handler 42, and the three functions
 //! they share: the clock reading 104, the comparator programming 262, the start-up 86),
 //! plus 8 for `mote::time_driver!`'s default `idle`; 700 on thumbv6m (which calls the
-//! 32-bit `__aeabi_uidiv` for the division by `DEN`); 84 bytes of `.bss` (16 per alarm
-//! slot) and nothing in `.data`. A firmware that never reads the clock links only the
+//! 32-bit `__aeabi_uidiv` for the division by `DEN`); 80 bytes of `.bss` (16 per alarm
+//! slot, 12 of clock state, the handler pointer; 84 while the slots' deadlines were
+//! `u64` fields, which padded the state to 8-byte alignment) and nothing in `.data`. A firmware that never reads the clock links only the
 //! vector (24 bytes) and its handler pointer (4 bytes of `.bss`). The previous version,
 //! which counted 2³²-cycle wraps and converted with a running quotient, took 1 130 bytes
 //! of code and 96 bytes of `.data`, in every firmware. Time: a clock reading is about 30
