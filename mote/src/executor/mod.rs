@@ -32,6 +32,7 @@
 //!   of one core being the only concurrency (see the `cortex-m` feature docs).
 
 pub(crate) mod header;
+mod join;
 pub(crate) mod pool;
 pub mod raw;
 mod run_queue;
@@ -50,6 +51,7 @@ pub use arch::run_main;
 pub use arch::Executor;
 #[cfg(mote_cortex_m)]
 pub use arch::InterruptExecutor;
+pub use join::{JoinError, JoinHandle, Joinable};
 pub use spawner::{ReservedToken, SendSpawner, SpawnError, SpawnToken, Spawnable, Spawner};
 pub use task_meta::TaskSizes;
 
