@@ -147,10 +147,15 @@ type Payload = core::convert::Infallible;
 
 /// Drops a panic payload, swallowing a panic of its own drop (which would otherwise leave
 /// the task's poll by unwinding while a handle is attached).
+#[cfg(mote_std)]
 fn drop_payload(payload: Payload) {
     if let Err(again) = catching(move || drop(payload)) {
         core::mem::forget(again);
     }
+}
+#[cfg(not(mote_std))]
+fn drop_payload(payload: Payload) {
+    match payload {}
 }
 
 impl<F: Future> Future for Joinable<F> {
