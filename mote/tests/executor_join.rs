@@ -137,10 +137,7 @@ fn an_untaken_output_keeps_the_slot_busy_until_taken() {
         "the output sits in the slot"
     );
     drain(exec); // spurious turns change nothing
-    assert_eq!(
-        s.spawn(make_counted(&DROPS, &GATE)),
-        Err(SpawnError::Busy)
-    );
+    assert_eq!(s.spawn(make_counted(&DROPS, &GATE)), Err(SpawnError::Busy));
     assert_eq!(DROPS.load(Ordering::SeqCst), 0);
     let Poll::Ready(Ok(out)) = poll_once(&mut handle) else {
         panic!("finished task gives its output")
@@ -150,7 +147,11 @@ fn an_untaken_output_keeps_the_slot_busy_until_taken() {
     assert_eq!(drain(exec), 1, "one turn frees the slot");
     drop(out);
     drop(handle);
-    assert_eq!(DROPS.load(Ordering::SeqCst), 1, "dropped exactly once, by the taker");
+    assert_eq!(
+        DROPS.load(Ordering::SeqCst),
+        1,
+        "dropped exactly once, by the taker"
+    );
     let h2 = s.spawn_with_handle(make_counted(&DROPS, &GATE)).unwrap();
     drop(h2);
     drain(exec);
@@ -182,7 +183,10 @@ fn handle_dropped_after_finish_drops_the_output_once_on_the_executor() {
     assert!(make_counted_b(&DROPS, &GATE).reserved().is_err());
     assert_eq!(drain(exec), 1);
     assert_eq!(DROPS.load(Ordering::SeqCst), 1);
-    assert!(make_counted_b(&DROPS, &GATE).reserved().is_ok(), "slot freed");
+    assert!(
+        make_counted_b(&DROPS, &GATE).reserved().is_ok(),
+        "slot freed"
+    );
     drain(exec);
     assert_eq!(DROPS.load(Ordering::SeqCst), 1, "never twice");
 }
@@ -204,7 +208,10 @@ fn handle_dropped_before_finish_detaches() {
     assert!(!handle.is_finished());
     drop(handle);
     assert_eq!(drain(exec), 0, "detaching does not wake a running task");
-    assert!(make_counted_c(&DROPS, &GATE).reserved().is_err(), "still running");
+    assert!(
+        make_counted_c(&DROPS, &GATE).reserved().is_err(),
+        "still running"
+    );
     GATE.open();
     assert_eq!(drain(exec), 1, "finishes and frees in one turn");
     assert_eq!(DROPS.load(Ordering::SeqCst), 1, "output dropped once");
@@ -239,9 +246,13 @@ fn a_panic_reaches_the_handle_and_the_slot_is_reusable() {
     let s = exec.spawner();
     let mut handle = s.spawn_with_handle(boom(&GATE)).unwrap();
     // Attached: the panic is delivered to the handle, the executor goes on.
-    let polled = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| drain(exec))).expect("not raised in the executor");
+    let polled = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| drain(exec)))
+        .expect("not raised in the executor");
     assert_eq!(polled, 1);
-    assert_eq!(poll_once(&mut handle), Poll::Ready(Err(JoinError::Panicked)));
+    assert_eq!(
+        poll_once(&mut handle),
+        Poll::Ready(Err(JoinError::Panicked))
+    );
     drain(exec);
     assert!(boom(&GATE).reserved().is_ok(), "slot freed");
     // Detached: the panic reaches the executor's caller, and the slot is freed.
@@ -271,7 +282,10 @@ fn join_from_another_thread_while_the_task_finishes() {
         mote::futures::block_on(handle)
     });
     exec.run_until(
-        |s| tx.send(s.spawn_with_handle(slow_square(6, &GATE)).unwrap()).unwrap(),
+        |s| {
+            tx.send(s.spawn_with_handle(slow_square(6, &GATE)).unwrap())
+                .unwrap()
+        },
         // The slot is free once the output was taken and the task ran its last turn.
         || slow_square(0, &GATE).reserved().is_ok(),
     );

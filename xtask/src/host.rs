@@ -155,7 +155,8 @@ pub const MIRI_TESTS: &[&[&str]] = &[
 /// runs under Miri once per seed of `MIRI_SEEDS` (`-Zmiri-many-seeds`), with the flags
 /// below. The std executor's park/wake ping-pong lost a wake on seeds 0 and 63 before its
 /// fences.
-pub const MIRI_SEEDED_TESTS: &[&[&str]] = &[&["--test", "executor_std"]];
+pub const MIRI_SEEDED_TESTS: &[&[&str]] =
+    &[&["--test", "executor_std"], &["--test", "executor_join"]];
 
 /// The seeds of [`MIRI_SEEDED_TESTS`].
 const MIRI_SEEDS: &str = "0..64";
