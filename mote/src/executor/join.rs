@@ -394,27 +394,50 @@ impl<T> fmt::Debug for JoinHandle<T> {
     }
 }
 
-/// Takes the claimed task out of `token` and attaches a handle to it (before it runs).
-fn attach<F: Future + 'static>(
-    token: SpawnToken<Joinable<F>>,
-) -> Result<(TaskRef, JoinHandle<F::Output>), SpawnError> {
-    let task = token.take()?;
-    // SAFETY: the token's slot holds an initialised `Joinable<F>` (its type parameter).
-    let joinable = unsafe { future_ptr::<Joinable<F>>(task) };
-    // SAFETY: claimed, not yet spawned: the slot is exclusively ours; the spawn's
-    // Release store publishes this write.
-    unsafe { *(*joinable).flags.get() = HANDLE };
-    // SAFETY: non-null (inside a 'static slot).
-    let target: NonNull<dyn JoinTarget<F::Output>> =
-        unsafe { NonNull::new_unchecked(joinable.cast_mut()) };
-    Ok((
-        task,
-        JoinHandle {
+/// The token of a task that returns a value: what [`Spawner::spawn_with_handle`]
+/// accepts (a [`SpawnToken`] of a [`Joinable`]). Sealed.
+#[diagnostic::on_unimplemented(
+    message = "only a task that returns a value has a `JoinHandle`",
+    label = "this task's token has no output to join",
+    note = "spawn a task that returns `()` with `Spawner::spawn`, or give it a return type \
+            (`async fn task() -> T`)"
+)]
+pub trait JoinableToken: sealed::Sealed {
+    /// The task's output.
+    type Output;
+    #[doc(hidden)]
+    fn attach(self) -> Result<(TaskRef, JoinHandle<Self::Output>), SpawnError>;
+}
+
+mod sealed {
+    pub trait Sealed {}
+    impl<F: core::future::Future> Sealed for super::SpawnToken<super::Joinable<F>> {}
+}
+
+impl<F: Future + 'static> JoinableToken for SpawnToken<Joinable<F>> {
+    type Output = F::Output;
+
+    /// Takes the claimed task out of the token and attaches a handle to it (before it
+    /// runs).
+    fn attach(self) -> Result<(TaskRef, JoinHandle<F::Output>), SpawnError> {
+        let task = self.take()?;
+        // SAFETY: the token's slot holds an initialised `Joinable<F>` (its type parameter).
+        let joinable = unsafe { future_ptr::<Joinable<F>>(task) };
+        // SAFETY: claimed, not yet spawned: the slot is exclusively ours; the spawn's
+        // Release store publishes this write.
+        unsafe { *(*joinable).flags.get() = HANDLE };
+        // SAFETY: non-null (inside a 'static slot).
+        let target: NonNull<dyn JoinTarget<F::Output>> =
+            unsafe { NonNull::new_unchecked(joinable.cast_mut()) };
+        Ok((
             task,
-            target: Some(target),
-            _output: PhantomData,
-        },
-    ))
+            JoinHandle {
+                task,
+                target: Some(target),
+                _output: PhantomData,
+            },
+        ))
+    }
 }
 
 impl Spawner {
@@ -434,11 +457,11 @@ impl Spawner {
     /// }
     /// # let _ = parent;
     /// ```
-    pub fn spawn_with_handle<F: Future + 'static>(
+    pub fn spawn_with_handle<T: JoinableToken>(
         &self,
-        token: SpawnToken<Joinable<F>>,
-    ) -> Result<JoinHandle<F::Output>, SpawnError> {
-        let (task, handle) = attach(token)?;
+        token: T,
+    ) -> Result<JoinHandle<T::Output>, SpawnError> {
+        let (task, handle) = token.attach()?;
         // SAFETY: the token held a claimed, unspawned task; `take` consumed it.
         unsafe { self.executor.spawn(task) };
         Ok(handle)
@@ -457,14 +480,14 @@ impl SendSpawner {
     /// }
     /// # let _ = start;
     /// ```
-    pub fn spawn_with_handle<F: Future + Send + 'static>(
+    pub fn spawn_with_handle<T: JoinableToken + Send>(
         &self,
-        token: SpawnToken<Joinable<F>>,
-    ) -> Result<JoinHandle<F::Output>, SpawnError>
+        token: T,
+    ) -> Result<JoinHandle<T::Output>, SpawnError>
     where
-        F::Output: Send,
+        T::Output: Send,
     {
-        let (task, handle) = attach(token)?;
+        let (task, handle) = token.attach()?;
         // SAFETY: as in `Spawner::spawn_with_handle`; the future is Send, and spawning
         // is thread-safe.
         unsafe { self.executor.spawn(task) };
