@@ -291,3 +291,138 @@ fn join_from_another_thread_while_the_task_finishes() {
     );
     assert_eq!(joiner.join().unwrap(), Ok(36));
 }
+
+// ---------------------------------------------------------------- abort
+
+use mote::sync::blocking_mutex::raw::CriticalSectionRawMutex;
+use mote::sync::channel::Channel;
+use mote::sync::mutex::Mutex as AsyncMutex;
+
+static LOCK: AsyncMutex<CriticalSectionRawMutex, u32> = AsyncMutex::new(0);
+static CH: Channel<CriticalSectionRawMutex, u32, 1> = Channel::new();
+
+/// Holds the async mutex's guard across a wait that never ends.
+#[mote::task]
+async fn hold_lock(gate: &'static Gate) -> u32 {
+    let mut guard = LOCK.lock().await;
+    *guard += 1;
+    gate.wait().await;
+    *guard
+}
+
+#[test]
+fn abort_releases_a_held_mutex_guard_on_the_executor() {
+    static GATE: Gate = Gate::new();
+    let exec = leak_executor();
+    let s = exec.spawner();
+    let mut handle = s.spawn_with_handle(hold_lock(&GATE)).unwrap();
+    drain(exec);
+    assert!(LOCK.try_lock().is_err(), "the task holds the guard");
+    handle.abort();
+    assert!(LOCK.try_lock().is_err(), "not dropped by abort itself");
+    assert_eq!(drain(exec), 1, "dropped at the task's next turn");
+    assert_eq!(*LOCK.try_lock().unwrap(), 1, "guard released");
+    assert_eq!(poll_once(&mut handle), Poll::Ready(Err(JoinError::Aborted)));
+    handle.abort(); // after the output was taken: nothing
+    drain(exec);
+    assert!(hold_lock(&GATE).reserved().is_ok(), "slot freed");
+}
+
+/// Sends into the full channel: the send waits.
+#[mote::task]
+async fn send_two() -> u32 {
+    CH.send(2).await;
+    2
+}
+
+#[test]
+fn abort_cancels_a_pending_channel_send() {
+    let exec = leak_executor();
+    let s = exec.spawner();
+    CH.try_send(1).unwrap();
+    let handle = s.spawn_with_handle(send_two()).unwrap();
+    drain(exec);
+    assert!(!handle.is_finished(), "blocked on the full channel");
+    handle.abort();
+    drain(exec);
+    assert!(handle.is_finished());
+    assert_eq!(CH.try_receive(), Ok(1));
+    drain(exec);
+    assert!(
+        CH.try_receive().is_err(),
+        "the cancelled send delivered nothing"
+    );
+    // The channel's wait list holds no trace of the dropped send: it works on.
+    CH.try_send(3).unwrap();
+    assert_eq!(CH.try_receive(), Ok(3));
+    assert_eq!(mote::futures::block_on(handle), Err(JoinError::Aborted));
+}
+
+static SELF_HANDLE: Mutex<Option<JoinHandle<u32>>> = Mutex::new(None);
+static SELF_POLLS: AtomicUsize = AtomicUsize::new(0);
+
+/// Aborts itself from inside its own poll, then keeps running that poll.
+#[mote::task]
+async fn self_abort() -> u32 {
+    loop {
+        SELF_POLLS.fetch_add(1, Ordering::SeqCst);
+        if let Some(h) = SELF_HANDLE.lock().unwrap().as_ref() {
+            h.abort();
+        }
+        mote::futures::yield_now().await;
+    }
+}
+
+#[test]
+fn abort_from_inside_the_task_takes_effect_at_its_next_turn() {
+    let exec = leak_executor();
+    let s = exec.spawner();
+    let handle = s.spawn_with_handle(self_abort()).unwrap();
+    *SELF_HANDLE.lock().unwrap() = Some(handle);
+    drain(exec);
+    assert_eq!(
+        SELF_POLLS.load(Ordering::SeqCst),
+        1,
+        "the poll that aborted ran to its end; the next turn dropped the body"
+    );
+    let mut handle = SELF_HANDLE.lock().unwrap().take().unwrap();
+    assert_eq!(poll_once(&mut handle), Poll::Ready(Err(JoinError::Aborted)));
+}
+
+#[test]
+fn abort_after_finish_keeps_the_output() {
+    let exec = leak_executor();
+    let s = exec.spawner();
+    #[mote::task]
+    async fn five() -> u32 {
+        5
+    }
+    let mut handle = s.spawn_with_handle(five()).unwrap();
+    drain(exec);
+    handle.abort();
+    drain(exec);
+    assert_eq!(poll_once(&mut handle), Poll::Ready(Ok(5)));
+}
+
+#[test]
+fn abort_from_another_thread() {
+    static GATE: Gate = Gate::new();
+    #[mote::task]
+    async fn waits(gate: &'static Gate) -> u32 {
+        gate.wait().await;
+        1
+    }
+    use mote::executor::Executor;
+    let exec: &'static Executor = Box::leak(Box::new(Executor::new()));
+    let (tx, rx) = std::sync::mpsc::channel::<JoinHandle<u32>>();
+    let other = std::thread::spawn(move || {
+        let handle = rx.recv().unwrap();
+        handle.abort();
+        mote::futures::block_on(handle)
+    });
+    exec.run_until(
+        |s| tx.send(s.spawn_with_handle(waits(&GATE)).unwrap()).unwrap(),
+        || waits(&GATE).reserved().is_ok(),
+    );
+    assert_eq!(other.join().unwrap(), Err(JoinError::Aborted));
+}

@@ -27,6 +27,11 @@
 //! - (2) `JoinHandle::poll`: in a critical section, if `DONE` it moves the output out and
 //!   clears `HANDLE`, else it stores the joiner's waker. After taking the output it wakes
 //!   the task, whose next poll sees `DONE` without `HANDLE` and returns `Ready`.
+//! - (4) `JoinHandle::abort`: sets `ABORT` (unless `DONE`) in a critical section and
+//!   wakes the task. The task's next poll, on its own executor and never during a poll
+//!   (an abort from inside the task's own poll, or from an interrupt that preempted it,
+//!   only sets the flag), drops the body in place, running its destructors there, and
+//!   finishes as in (1) with [`JoinError::Aborted`].
 //! - (3) `JoinHandle::drop` (detach): clears `HANDLE` in a critical section; if `DONE`
 //!   was set it wakes the task, which frees its slot (dropping the output) at its next
 //!   poll.
@@ -65,6 +70,8 @@ use super::waker::wake_task;
 const HANDLE: u8 = 1 << 0;
 /// The body finished: `stage` holds its result (or the result was taken).
 const DONE: u8 = 1 << 1;
+/// The handle asked for an abort: the task's executor drops the body at its next turn.
+const ABORT: u8 = 1 << 2;
 
 /// Why a joined task gave no output.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -74,12 +81,16 @@ pub enum JoinError {
     /// The task panicked (only where panics unwind: with `std`). Its future was dropped
     /// on its executor and its slot freed.
     Panicked,
+    /// The task was aborted ([`JoinHandle::abort`]) before it finished: its future was
+    /// dropped on its executor, running its destructors there.
+    Aborted,
 }
 
 impl fmt::Display for JoinError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             JoinError::Panicked => f.write_str("the joined task panicked"),
+            JoinError::Aborted => f.write_str("the joined task was aborted"),
         }
     }
 }
@@ -175,6 +186,13 @@ impl<F: Future> Future for Joinable<F> {
         }
         let stage = this.stage.get();
         let step = catching(|| {
+            if flags & ABORT != 0 {
+                // Aborted (4): drop the body in place, on this executor, between polls
+                // (a panic of its drop is caught below as for a poll).
+                // SAFETY: DONE is clear, so the stage is this executor's.
+                unsafe { *stage = Stage::Finished(Err(JoinError::Aborted)) };
+                return Poll::Ready(());
+            }
             // SAFETY: DONE is clear, so the stage is this executor's (Join Ownership
             // Invariant); it is `Running` until this poll finishes it. The body is pinned:
             // the slot is never moved, and it is dropped in place below.
@@ -247,6 +265,8 @@ trait JoinTarget<T> {
     fn detach(&self) -> bool;
     /// Whether the task finished.
     fn is_done(&self) -> bool;
+    /// (4): asks for an abort; `true` if the task must be woken for it.
+    fn abort(&self) -> bool;
 }
 
 impl<F: Future> JoinTarget<F::Output> for Joinable<F> {
@@ -294,6 +314,20 @@ impl<F: Future> JoinTarget<F::Output> for Joinable<F> {
     fn is_done(&self) -> bool {
         // SAFETY: `flags` only in a critical section.
         critical_section::with(|_| unsafe { *self.flags.get() & DONE != 0 })
+    }
+
+    fn abort(&self) -> bool {
+        critical_section::with(|_| {
+            // SAFETY: `flags` only in a critical section.
+            unsafe {
+                let flags = &mut *self.flags.get();
+                let wake = *flags & (DONE | ABORT) == 0;
+                if *flags & DONE == 0 {
+                    *flags |= ABORT;
+                }
+                wake
+            }
+        })
     }
 }
 
@@ -351,6 +385,46 @@ impl<T> JoinHandle<T> {
     pub fn is_finished(&self) -> bool {
         // SAFETY: attached, so the Joinable is alive (Join Ownership Invariant).
         self.target.is_some_and(|t| unsafe { t.as_ref() }.is_done())
+    }
+}
+
+impl<T> JoinHandle<T> {
+    /// Aborts the task: its executor drops its future at the task's next turn (never in
+    /// the middle of a poll, so an abort from inside the task itself or from an interrupt
+    /// handler that preempted it is safe), running its destructors there: a held
+    /// [`Mutex`](crate::sync::Mutex) guard is released, a pending channel send is
+    /// cancelled. The handle then gives [`JoinError::Aborted`]. A task that already
+    /// finished keeps its output; aborting twice, or after the output was taken, does
+    /// nothing. Callable from any context that can reach the handle (`&self`; the handle
+    /// is `Sync` when `T: Send`), e.g. an interrupt handler through a static
+    /// `critical_section::Mutex`.
+    ///
+    /// The slot is freed once the handle let go (awaited or dropped) as for a finished
+    /// task; until then, a timer the task was waiting on may still wake it once (a
+    /// spurious turn that does nothing).
+    ///
+    /// ```
+    /// #[mote::task]
+    /// async fn forever() -> u32 {
+    ///     core::future::pending::<()>().await;
+    ///     0
+    /// }
+    ///
+    /// #[mote::task]
+    /// async fn parent(spawner: mote::Spawner) {
+    ///     let handle = spawner.spawn_with_handle(forever()).unwrap();
+    ///     handle.abort();
+    ///     assert_eq!(handle.await, Err(mote::executor::JoinError::Aborted));
+    /// }
+    /// # let _ = parent;
+    /// ```
+    pub fn abort(&self) {
+        if let Some(target) = self.target {
+            // SAFETY: attached, so the Joinable is alive.
+            if unsafe { target.as_ref() }.abort() {
+                wake_task(self.task);
+            }
+        }
     }
 }
 
