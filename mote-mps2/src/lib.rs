@@ -20,6 +20,7 @@
 //!   interfaces as bit-banged async and blocking I2C masters ([`i2c::I2c`]), and
 //!   handles that share one bus between drivers behind Mote's mutexes (`shared_bus`,
 //!   feature `time`, on by default);
+//! - the LAN9118 Ethernet controller as an `embassy-net-driver` [`eth::Lan9118`];
 //! - with the default `time-driver` feature, Mote's time driver on the CMSDK dual timer
 //!   ([`time_driver`]): `mote::time::Instant::now()`, `Timer` and `Ticker` just work;
 //! - [`exit`], which ends the QEMU run with a status through semihosting, and
@@ -50,6 +51,7 @@
 #![warn(missing_docs)]
 
 pub mod binding;
+pub mod eth;
 pub mod exit;
 pub mod fpgaio;
 pub mod i2c;

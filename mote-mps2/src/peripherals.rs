@@ -7,6 +7,7 @@
 
 use core::sync::atomic::{AtomicBool, Ordering};
 
+use crate::eth::ETH;
 use crate::fpgaio::Led;
 use crate::i2c::{I2C0, I2C1, I2C2, I2C3};
 use crate::serial::{UART0, UART1, UART2, UART3, UART4};
@@ -57,6 +58,8 @@ pub struct Peripherals {
     pub I2C2: I2C2,
     /// SBCon I2C interface 3 (`0x4002_A000`; QEMU's `-device tmp105` lands here).
     pub I2C3: I2C3,
+    /// The LAN9118 Ethernet controller.
+    pub ETH: ETH,
     /// User LED 0 of the FPGA I/O block.
     pub LED0: Led<0>,
     /// User LED 1 of the FPGA I/O block.
@@ -101,6 +104,7 @@ impl Peripherals {
             I2C1: I2C1 { _private: () },
             I2C2: I2C2 { _private: () },
             I2C3: I2C3 { _private: () },
+            ETH: ETH { _private: () },
             LED0: Led { _private: () },
             LED1: Led { _private: () },
         }

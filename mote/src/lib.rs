@@ -86,6 +86,7 @@
 //! | `std` | the host backend: a thread-parking `Executor`, the OS-clock time driver, `block_on`, `StdRawMutex` |
 //! | `time` | [`time`]: `Instant`, `Duration`, `Timer`, `Ticker`, timeouts, `Delay`, the timer queue |
 //! | `tick-1khz`, `tick-32768hz`, `tick-1mhz` | the tick rate of `Instant`/`Duration`: the finest enabled one (1 MHz when none is) |
+//! | `embassy-time-driver` | implies `time`; registers Mote's clock as the program's `embassy-time-driver`, so `embassy_time`'s `Timer`, `Ticker`, `with_timeout`, `Delay` (and crates built on them) run on Mote's driver and timer queues (`time::embassy_driver`); its tick rate must match embassy-time's `tick-hz-*` (a compile error says which to set) |
 //! | `trace` | per-task names and statistics, a long-poll hook (`trace` module) |
 //! | `defmt`, `log` | `defmt::Format` for the error types; ready-made long-poll hooks |
 //! | `alloc` | reserved for features that allocate (none of the core does) |

@@ -28,6 +28,7 @@ use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use crate::cmd::{self, Error};
+use crate::net;
 use crate::report::{Outcome, Report};
 use crate::setup::QEMU;
 
@@ -86,7 +87,8 @@ pub struct Package {
 /// `mote-examples-microbit-systick` runs mote's SysTick driver on it with the board's own
 /// driver off; `mote-examples-trace` turns on `mote/trace` (a larger task header) for its
 /// binaries only; `mote-examples-defmt` brings defmt and its semihosting logger, which no
-/// other example carries. Binary names are unique across packages (they share one target folder, and
+/// other example carries; `mote-examples-embassy-time` turns on `mote/embassy-time-driver` and
+/// brings embassy-time for its test only. Binary names are unique across packages (they share one target folder, and
 /// golden output is looked up by name).
 pub const PACKAGES: &[Package] = &[
     Package {
@@ -117,6 +119,12 @@ pub const PACKAGES: &[Package] = &[
         name: "mote-examples-microbit-systick",
         dir: "examples/microbit-systick/src/bin",
         runs: MICROBIT_TARGETS,
+        defmt: false,
+    },
+    Package {
+        name: "mote-examples-embassy-time",
+        dir: "examples/embassy-time/src/bin",
+        runs: TEST_TARGETS,
         defmt: false,
     },
     Package {
@@ -250,6 +258,12 @@ pub enum Run {
     /// ([`KEYBOARD_EXAMPLES`]): the console, with time following the host clock, so
     /// blinking and key presses happen at a human pace.
     ConsoleRealTime,
+    /// A test of a networked binary ([`crate::net`]): like [`Run::Test`], but with the
+    /// default `sleep=on`, so an idle guest waits for the host's packets in real time
+    /// instead of jumping to its next timer deadline (which would fire TCP's
+    /// retransmission timers before any answer could arrive). Instruction counts of busy
+    /// code stay exact (`shift=0`).
+    Network,
 }
 
 /// Examples that read keys from UART0: interactive runs give them real time.
@@ -282,6 +296,10 @@ pub fn qemu(machine: &str, elf: &Path, run: Run, defmt: bool) -> Command {
         Run::Test => {
             cmd.args(["-display", "none", "-monitor", "none", "-serial", "stdio"]);
             cmd.args(["-icount", "shift=0,sleep=off"]);
+        }
+        Run::Network => {
+            cmd.args(["-display", "none", "-monitor", "none", "-serial", "stdio"]);
+            cmd.args(["-icount", "shift=0"]);
         }
         Run::Console => {
             cmd.arg("-nographic");
@@ -381,6 +399,12 @@ pub fn test_all(root: &Path, report: &mut Report) {
         for (machine, bin, defmt) in runs {
             let name = format!("firmware: {machine} {target} {bin}");
             let elf = elf_dir.join(bin);
+            if net::NETWORK_BINARIES.contains(&bin.as_str()) {
+                if machine != "mps2-an500" {
+                    report.push(network_run(machine, &elf, bin, name, timeout));
+                }
+                continue;
+            }
             if crate::qmp::QMP_TESTS.contains(&bin.as_str()) {
                 report.step(name, || crate::qmp::run(machine, bin, &elf).map(drop));
                 continue;
@@ -406,6 +430,41 @@ pub fn test_all(root: &Path, report: &mut Report) {
                 elapsed,
             });
         }
+    }
+}
+
+/// One run of a networked binary with its host client ([`crate::net`]): it passes when
+/// the client's transfers all checked out and, for a `test_*` binary, QEMU exited with 0
+/// (an example serving forever is stopped after the transfers).
+fn network_run(machine: &str, elf: &Path, bin: &str, name: String, timeout: Duration) -> Outcome {
+    let run = net::free_port().and_then(|port| {
+        let mut qemu = qemu(machine, elf, Run::Network, false);
+        net::add_nic(&mut qemu, port);
+        net::run(&mut qemu, bin, port, timeout)
+    });
+    let (result, elapsed) = match run {
+        Ok((captured, client)) => {
+            let result = client.and_then(|()| match captured.status {
+                Some(status) if !status.success() => Err(format!("exited with {status}")),
+                None if bin.starts_with("test_") => {
+                    Err(format!("killed after the {} s time-out", timeout.as_secs()))
+                }
+                _ => Ok(()),
+            });
+            if result.is_err() {
+                eprintln!("--- {bin}: output (UART0) ---\n{}", captured.stdout);
+                if !captured.stderr.is_empty() {
+                    eprintln!("--- {bin}: QEMU stderr ---\n{}", captured.stderr);
+                }
+            }
+            (result, captured.elapsed)
+        }
+        Err(e) => (Err(e), Duration::ZERO),
+    };
+    Outcome {
+        name,
+        result,
+        elapsed,
     }
 }
 
@@ -648,10 +707,13 @@ mod tests {
     }
 
     #[test]
-    fn every_binary_given_devices_or_a_qmp_harness_exists() {
+    fn every_binary_given_devices_or_a_qmp_or_network_harness_exists() {
         let bins = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/src/bin");
         let named = DEVICES.iter().flat_map(|(bins, _)| bins.iter());
-        for bin in named.chain(crate::qmp::QMP_TESTS) {
+        for bin in named
+            .chain(crate::qmp::QMP_TESTS)
+            .chain(crate::net::NETWORK_BINARIES)
+        {
             assert!(
                 bins.join(format!("{bin}.rs")).is_file(),
                 "{bin}: no such binary"

@@ -110,6 +110,45 @@ pub const HOST_TESTS: &[(&str, &[&str])] = &[
             "trace",
         ],
     ),
+    // `embassy_time` on Mote's clock (feature `embassy-time-driver`): in Mote tasks on
+    // simulated time, with foreign wakers on the std driver, and the module's doc tests.
+    (
+        "host: mote embassy-time bridge (std,time,embassy-time-driver)",
+        &[
+            "test",
+            "-p",
+            "mote",
+            "--features",
+            "std,time,embassy-time-driver",
+            "--test",
+            "embassy_time_*",
+        ],
+    ),
+    (
+        "host: mote embassy-time bridge doc tests",
+        &[
+            "test",
+            "-p",
+            "mote",
+            "--features",
+            "std,time,embassy-time-driver",
+            "--doc",
+            "embassy_driver",
+        ],
+    ),
+    // ... and at 1 kHz, with embassy-time-driver's matching rate feature.
+    (
+        "host: mote embassy-time bridge at 1 kHz ticks",
+        &[
+            "test",
+            "-p",
+            "mote",
+            "--features",
+            "std,time,embassy-time-driver,tick-1khz,embassy-time-driver/tick-hz-1_000",
+            "--test",
+            "embassy_time_sim",
+        ],
+    ),
     // Without a backend feature `ThreadModeRawMutex` must not exist (nothing could tell
     // thread mode apart): the raw mutex module's doc tests, built with no feature of
     // `mote`, include a compile-fail test that imports it (and one that imports the
@@ -148,6 +187,12 @@ pub const MIRI_TESTS: &[&[&str]] = &[
     &["--test", "time_executor"],
     &["--test", "time_fallback"],
     &["--test", "time_std_scale"],
+    &[
+        "--features",
+        "embassy-time-driver",
+        "--test",
+        "embassy_time_*",
+    ],
     &["--features", "trace", "--test", "trace"],
 ];
 
@@ -218,6 +263,31 @@ pub const CLIPPY: &[(&str, &str, &[&str])] = &[
             "mote",
             "--features",
             "cortex-m,std,time,trace,tick-1khz,tick-32768hz",
+            "--target",
+            "thumbv7m-none-eabi",
+        ],
+    ),
+    (
+        "clippy: mote host (embassy-time-driver)",
+        ".",
+        &[
+            "clippy",
+            "-p",
+            "mote",
+            "--all-targets",
+            "--features",
+            "std,time,embassy-time-driver",
+        ],
+    ),
+    (
+        "clippy: mote thumbv7m (cortex-m, embassy-time-driver)",
+        ".",
+        &[
+            "clippy",
+            "-p",
+            "mote",
+            "--features",
+            "cortex-m,embassy-time-driver",
             "--target",
             "thumbv7m-none-eabi",
         ],
@@ -294,6 +364,19 @@ pub const CLIPPY: &[(&str, &str, &[&str])] = &[
         ],
     ),
     (
+        "clippy: examples/embassy-time thumbv7m",
+        "examples",
+        &[
+            "clippy",
+            "--release",
+            "-p",
+            "mote-examples-embassy-time",
+            "--bins",
+            "--target",
+            "thumbv7m-none-eabi",
+        ],
+    ),
+    (
         "clippy: examples/defmt thumbv7m",
         "examples",
         &[
@@ -334,11 +417,41 @@ pub const CLIPPY: &[(&str, &str, &[&str])] = &[
     ),
 ];
 
-/// Runs every [`HOST_TESTS`] entry.
+/// Runs every [`HOST_TESTS`] entry, then [`tick_mismatch`].
 pub fn tests(root: &Path, report: &mut Report) {
     for (name, args) in HOST_TESTS {
         report.step(*name, || cmd::run(cmd::cargo(root).args(*args)));
     }
+    report.step(
+        "host: embassy-time tick-rate mismatch is a compile error naming the features",
+        || tick_mismatch(root),
+    );
+}
+
+/// `mote` with `embassy-time-driver` at 1 kHz while embassy-time-driver keeps its
+/// 1 MHz default must fail to build, with the message that names both crates' features.
+fn tick_mismatch(root: &Path) -> Result<(), Error> {
+    let mut cmd = cmd::cargo(root);
+    cmd.args([
+        "check",
+        "-p",
+        "mote",
+        "--features",
+        "std,embassy-time-driver,tick-1khz",
+    ]);
+    cmd::echo(&cmd);
+    let out = cmd
+        .output()
+        .map_err(|e| format!("cannot start cargo: {e}"))?;
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    if out.status.success() {
+        return Err("the mismatched tick rates built".to_string());
+    }
+    if !stderr.contains("embassy_time_driver::TICK_HZ differs") || !stderr.contains("tick-hz-1_000")
+    {
+        return Err(format!("failed without the tick-rate message:\n{stderr}"));
+    }
+    Ok(())
 }
 
 /// Loom model checks, built with `--cfg loom` in a target directory of their own (the
@@ -380,6 +493,17 @@ pub const DOCS: &[(&str, &[&str])] = &[
             "--no-deps",
             "--features",
             "std,time,trace",
+        ],
+    ),
+    (
+        "docs: mote (std,time,embassy-time-driver)",
+        &[
+            "doc",
+            "-p",
+            "mote",
+            "--no-deps",
+            "--features",
+            "std,time,embassy-time-driver",
         ],
     ),
     (

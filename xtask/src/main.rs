@@ -23,6 +23,7 @@ mod bench;
 mod cmd;
 mod firmware;
 mod host;
+mod net;
 mod qmp;
 mod report;
 mod setup;
@@ -173,12 +174,23 @@ fn interactive(
         eprintln!("Running {example} on {machine} under its QMP harness");
         return qmp::run(machine, example, &elf).map(|transcript| eprint!("{transcript}"));
     }
-    let run = if firmware::KEYBOARD_EXAMPLES.contains(&example) {
+    let run = if firmware::KEYBOARD_EXAMPLES.contains(&example)
+        || net::NETWORK_BINARIES.contains(&example)
+    {
         firmware::Run::ConsoleRealTime
     } else {
         firmware::Run::Console
     };
     let mut qemu = firmware::qemu(machine, &elf, run, defmt);
+    if net::NETWORK_BINARIES.contains(&example) {
+        let port = net::free_port()?;
+        net::add_nic(&mut qemu, port);
+        eprintln!(
+            "Running {example} on {machine} (quit QEMU with Ctrl-A then X); \
+             once it listens, connect with: nc 127.0.0.1 {port}"
+        );
+        return cmd::run(&mut qemu);
+    }
     if !defmt {
         eprintln!("Running {example} on {machine} (quit QEMU with Ctrl-A then X)");
         return cmd::run(&mut qemu);

@@ -46,6 +46,8 @@ mod delay;
 pub mod driver;
 pub mod drivers;
 mod duration;
+#[cfg(feature = "embassy-time-driver")]
+pub mod embassy_driver;
 #[doc(hidden)] // a building block of the executors, not a user API
 pub mod executor_timers;
 pub mod fallback;
@@ -56,6 +58,7 @@ mod timeout;
 mod timer;
 #[doc(hidden)] // the executors' and fallback queue's heap, not a user API
 pub mod timer_queue;
+mod word_u64;
 
 pub use delay::{block_for, Delay};
 pub use duration::Duration;
