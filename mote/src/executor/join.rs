@@ -392,7 +392,7 @@ impl<T> JoinHandle<T> {
     /// Aborts the task: its executor drops its future at the task's next turn (never in
     /// the middle of a poll, so an abort from inside the task itself or from an interrupt
     /// handler that preempted it is safe), running its destructors there: a held
-    /// [`Mutex`](crate::sync::Mutex) guard is released, a pending channel send is
+    /// [`Mutex`](crate::sync::mutex::Mutex) guard is released, a pending channel send is
     /// cancelled. The handle then gives [`JoinError::Aborted`]. A task that already
     /// finished keeps its output; aborting twice, or after the output was taken, does
     /// nothing. Callable from any context that can reach the handle (`&self`; the handle
