@@ -238,6 +238,8 @@ pub const MIRI_SEEDED_TESTS: &[&[&str]] = &[
         "--",
         "another_thread",
     ],
+    // A join or an abort from another thread while the task runs or finishes.
+    &["--test", "executor_join", "--", "another_thread"],
 ];
 
 /// The seeds of [`MIRI_SEEDED_TESTS`].

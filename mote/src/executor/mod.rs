@@ -30,13 +30,19 @@
 //! - A stale waker (kept after its task finished) causes at most a spurious poll of the
 //!   slot's next occupant: never a lost, duplicated or misplaced run-queue entry or timer.
 //! - A panicking task (with `panic = unwind`) is finished and its slot freed; the rest of
-//!   its batch runs on the next poll ([`raw`] module docs).
+//!   its batch runs on the next poll ([`raw`] module docs). A task joined through a
+//!   [`JoinHandle`] reports its panic to the handle instead.
+//! - Task output and join: a task that returns a value keeps its output in its own slot
+//!   until its [`JoinHandle`] takes it or is dropped; [`JoinHandle::abort`] has the
+//!   task's executor drop its future between polls. Tasks returning `()` or `!` are
+//!   stored and run exactly as without this (`join.rs` draws the state machine).
 //! - The Cortex-M backend is single-core: its task state and run queue rely on interrupts
 //!   of one core being the only concurrency (see the `cortex-m` feature docs).
 
 pub(crate) mod header;
 #[cfg(all(feature = "alloc", not(loom)))]
 pub(crate) mod heap_task;
+mod join;
 pub(crate) mod pool;
 pub mod raw;
 mod run_queue;
@@ -55,6 +61,7 @@ pub use arch::run_main;
 pub use arch::Executor;
 #[cfg(mote_cortex_m)]
 pub use arch::InterruptExecutor;
+pub use join::{JoinError, JoinHandle, Joinable, JoinableToken};
 pub use spawner::{ReservedToken, SendSpawner, SpawnError, SpawnToken, Spawnable, Spawner};
 pub use task_meta::TaskSizes;
 

@@ -116,7 +116,7 @@ impl<S> SpawnToken<S> {
         self.task.map(|_| ()).ok_or(SpawnError::Busy)
     }
 
-    fn take(mut self) -> Result<TaskRef, SpawnError> {
+    pub(super) fn take(mut self) -> Result<TaskRef, SpawnError> {
         let task = self.task.take().ok_or(SpawnError::Busy)?;
         #[cfg(feature = "trace")]
         crate::trace::task_trace::spawning(task);
@@ -263,7 +263,7 @@ impl<S> fmt::Debug for SpawnToken<S> {
 /// ```
 #[derive(Clone, Copy)]
 pub struct Spawner {
-    executor: &'static RawExecutor,
+    pub(super) executor: &'static RawExecutor,
     _not_send: super::raw::UseSendSpawnerAcrossContexts,
 }
 
@@ -435,7 +435,7 @@ fn current_executor(task: TaskRef) -> Option<&'static RawExecutor> {
 /// thread, an interrupt handler.
 #[derive(Clone, Copy)]
 pub struct SendSpawner {
-    executor: &'static RawExecutor,
+    pub(super) executor: &'static RawExecutor,
 }
 
 // SAFETY: a SendSpawner only spawns `Send` futures, through the thread-safe part of the
