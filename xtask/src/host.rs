@@ -221,6 +221,7 @@ pub const MIRI_TESTS: &[&[&str]] = &[
     ],
     &["--features", "trace", "--test", "trace"],
     &["--features", "alloc", "--test", "heap_tasks"],
+    &["--test", "executor_join"],
 ];
 
 /// Cross-thread races that weak-memory emulation finds only under some schedules: each
