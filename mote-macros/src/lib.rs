@@ -2,8 +2,8 @@
 //! through `mote`, not directly.
 //!
 //! Misuse is a compile error that says what to write instead: a non-async function,
-//! generics, `impl Trait` arguments, `self` receivers, non-`'static` references, a
-//! return type other than `-> !`, or a pool size of 0.
+//! generics, `impl Trait` arguments, `self` receivers, non-`'static` references, or a
+//! pool size of 0.
 
 use proc_macro::TokenStream;
 
@@ -11,10 +11,12 @@ mod main_macro;
 mod task_macro;
 
 /// Declares a task: `#[mote::task]` or `#[mote::task(pool_size = N)]` on an `async fn`
-/// whose arguments are owned or `'static`, returning `()` or never (`-> !`, a body that
-/// loops forever, as Embassy tasks often are). The function then returns a
+/// whose arguments are owned or `'static`, returning `()`, never (`-> !`, a body that
+/// loops forever, as Embassy tasks often are) or a value. The function then returns a
 /// `mote::SpawnToken` to pass to `Spawner::spawn`; up to `N` instances (default 1) run at
-/// once, each in exactly-sized static storage.
+/// once, each in exactly-sized static storage. A task that returns a value may also be
+/// spawned with `Spawner::spawn_with_handle`, whose `JoinHandle` gives the output (kept in
+/// the task's slot until taken); tasks returning `()` or `!` are stored exactly as before.
 #[proc_macro_attribute]
 pub fn task(args: TokenStream, item: TokenStream) -> TokenStream {
     task_macro::expand(args.into(), item.into())

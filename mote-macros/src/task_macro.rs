@@ -37,6 +37,7 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> syn::Result<TokenS
         arg_types.push(ty.clone());
     }
 
+    let krate = quote!(::mote);
     // The future the pool stores has `Output = ()`; a `-> !` body (checked by rustc to
     // diverge) is awaited inside one, whose `()` the never type coerces to.
     let task_fn = if returns_never(&f.sig) {
@@ -46,17 +47,33 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> syn::Result<TokenS
                 __mote_body(#(#arg_names),*).await
             }
         }
+    } else if let Some(ret) = returned_value(&f.sig) {
+        // A task that returns a value: its body's future is wrapped in a `Joinable`
+        // (still `Output = ()` for the pool), which keeps the output for a `JoinHandle`.
+        quote! {
+            fn __mote_task(#(#outer_params),*)
+                -> #krate::_export::Joinable<impl ::core::future::Future<Output = #ret>>
+            {
+                async fn __mote_body(#(#inner_params),*) -> #ret #body
+                #krate::_export::Joinable::new(__mote_body(#(#arg_names),*))
+            }
+        }
     } else {
         quote!(async fn __mote_task(#(#inner_params),*) #body)
+    };
+    let token_type = match returned_value(&f.sig) {
+        Some(ret) => quote!(#krate::SpawnToken<
+            #krate::_export::Joinable<impl ::core::future::Future<Output = #ret>>
+        >),
+        None => quote!(#krate::SpawnToken<impl ::core::marker::Sized>),
     };
 
     // `r#type` is named `type`.
     let name_str = syn::ext::IdentExt::unraw(name).to_string();
-    let krate = quote!(::mote);
     let sizes = task_sizes(&krate, &name_str);
     Ok(quote! {
         #(#attrs)*
-        #vis fn #name(#(#outer_params),*) -> #krate::SpawnToken<impl ::core::marker::Sized> {
+        #vis fn #name(#(#outer_params),*) -> #token_type {
             #task_fn
 
             // Carries the future type of `__mote_task` into a const context.
@@ -140,6 +157,19 @@ fn task_sizes(krate: &TokenStream, name_str: &str) -> TokenStream {
     }
 }
 
+/// The type a task returns, unless it is `()` (written or not) or `!`: such a task is
+/// joinable (its output waits for a `JoinHandle`).
+fn returned_value(sig: &syn::Signature) -> Option<&Type> {
+    match &sig.output {
+        ReturnType::Type(_, ty) => match &**ty {
+            Type::Never(_) => None,
+            Type::Tuple(t) if t.elems.is_empty() => None,
+            ty => Some(ty),
+        },
+        ReturnType::Default => None,
+    }
+}
+
 /// True for `-> !` (a task that never returns, as Embassy writes it).
 fn returns_never(sig: &syn::Signature) -> bool {
     matches!(&sig.output, ReturnType::Type(_, ty) if matches!(**ty, Type::Never(_)))
@@ -202,17 +232,6 @@ fn check_signature(f: &ItemFn) -> syn::Result<()> {
             "task functions cannot be generic: each task gets one static pool of one concrete \
              type; write a task per concrete type, or pass a `&'static dyn Trait`",
         ));
-    }
-    if let ReturnType::Type(_, ty) = &sig.output {
-        let is_unit = matches!(&**ty, Type::Tuple(t) if t.elems.is_empty());
-        if !is_unit && !returns_never(sig) {
-            push(Error::new(
-                ty.span(),
-                "task functions return nothing: remove the return type (report results \
-                 through a channel or signal); only `-> !` is allowed, for a task that \
-                 never returns",
-            ));
-        }
     }
     if sig.variadic.is_some()
         || sig.abi.is_some()

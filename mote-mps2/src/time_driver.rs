@@ -41,8 +41,9 @@
 //! `allocate_alarm` 48, the `DUALTIMER` vector 24 and handler 42, and the three functions
 //! they share: the clock reading 104, the comparator programming 262, the start-up 86),
 //! plus 8 for `mote::time_driver!`'s default `idle`; 700 on thumbv6m (which calls the
-//! 32-bit `__aeabi_uidiv` for the division by `DEN`); 84 bytes of `.bss` (16 per alarm
-//! slot) and nothing in `.data`. A firmware that never reads the clock links only the
+//! 32-bit `__aeabi_uidiv` for the division by `DEN`); 80 bytes of `.bss` (16 per alarm
+//! slot, 12 of clock state, the handler pointer; 84 while the slots' deadlines were
+//! `u64` fields, which padded the state to 8-byte alignment) and nothing in `.data`. A firmware that never reads the clock links only the
 //! vector (24 bytes) and its handler pointer (4 bytes of `.bss`). The previous version,
 //! which counted 2³²-cycle wraps and converted with a running quotient, took 1 130 bytes
 //! of code and 96 bytes of `.data`, in every firmware. Time: a clock reading is about 30
@@ -170,12 +171,29 @@ fn write(module: usize, reg: usize, value: u32) {
 }
 
 /// One alarm slot. All-zero is "disarmed": an armed deadline is always at least 1
-/// (`set_alarm` arms only deadlines after `now() >= 0`).
+/// (`set_alarm` arms only deadlines after `now() >= 0`). `repr(C)`: the deadline at
+/// offset 0, where the slot pointer points (shorter code than at offset 8).
+#[repr(C)]
 struct Slot {
-    /// The armed deadline in ticks; 0 when disarmed.
-    at: Cell<u64>,
+    /// The armed deadline in ticks, low and high words ([`Slot::at`]); 0 when disarmed.
+    /// Two words, not a `u64`: `State` is then 4-byte aligned and has no padding
+    /// (76 bytes, not 80).
+    at_lo: Cell<u32>,
+    at_hi: Cell<u32>,
     /// The callback of the last arming (meaningful only while `at != 0`).
     callback: Cell<Option<AlarmCallback>>,
+}
+
+impl Slot {
+    /// The armed deadline; 0 when disarmed.
+    fn at(&self) -> u64 {
+        (u64::from(self.at_hi.get()) << 32) | u64::from(self.at_lo.get())
+    }
+
+    fn set_at(&self, at: u64) {
+        self.at_lo.set(at as u32);
+        self.at_hi.set((at >> 32) as u32);
+    }
 }
 
 /// The driver state. All-zero, so it lives in `.bss`.
@@ -198,7 +216,8 @@ static STATE: Mutex<State> = Mutex::new(State {
     rem: Cell::new(0),
     slots: [const {
         Slot {
-            at: Cell::new(0),
+            at_lo: Cell::new(0),
+            at_hi: Cell::new(0),
             callback: Cell::new(None),
         }
     }; ALARM_SLOTS],
@@ -269,7 +288,7 @@ fn program(s: &State, now: u64, mut take: bool) -> Option<AlarmCallback> {
         // The earliest armed slot, keyed by `deadline − 1`: a disarmed slot (0) wraps to
         // u64::MAX, never the earliest, never due. Among equal deadlines, the first. Only
         // the slots handed out so far: the others are never armed.
-        let key = |slot: &Slot| slot.at.get().wrapping_sub(1);
+        let key = |slot: &Slot| slot.at().wrapping_sub(1);
         let n = usize::from(s.allocated.get()).min(ALARM_SLOTS);
         let Some((first, rest)) = s.slots[..n].split_first() else {
             break;
@@ -289,7 +308,7 @@ fn program(s: &State, now: u64, mut take: bool) -> Option<AlarmCallback> {
         let cycles = if key < now {
             if take {
                 take = false;
-                slot.at.set(0);
+                slot.set_at(0);
                 taken = slot.callback.get();
                 if rest.is_empty() {
                     break; // the only slot handed out: nothing left to wait for
@@ -395,7 +414,7 @@ impl Driver for Mps2Driver {
             let now = clock(s);
             let armed = at > now;
             // A reached deadline leaves the slot disarmed.
-            slot.at.set(if armed { at } else { 0 });
+            slot.set_at(if armed { at } else { 0 });
             slot.callback.set(Some(callback));
             program(s, now, false);
             armed

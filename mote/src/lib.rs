@@ -89,7 +89,7 @@
 //! | `embassy-time-driver` | implies `time`; registers Mote's clock as the program's `embassy-time-driver`, so `embassy_time`'s `Timer`, `Ticker`, `with_timeout`, `Delay` (and crates built on them) run on Mote's driver and timer queues (`time::embassy_driver`); its tick rate must match embassy-time's `tick-hz-*` (a compile error says which to set) |
 //! | `trace` | per-task names and statistics, a long-poll hook (`trace` module) |
 //! | `defmt`, `log` | `defmt::Format` for the error types; ready-made long-poll hooks |
-//! | `alloc` | reserved for features that allocate (none of the core does) |
+//! | `alloc` | heap tasks: `Spawner::spawn_boxed` spawns an `async` block with its captures in one allocation, freed when it finishes; a full heap is [`SpawnError::HeapFull`]. Needs a `#[global_allocator]` (e.g. `embedded-alloc`); static tasks pay nothing for it |
 //!
 //! With neither backend, only [`executor::raw::RawExecutor`] is available (bring your
 //! own loop).
@@ -146,6 +146,7 @@ pub mod _export {
     pub use crate::executor::pool::{poll_in_pool, pool_layout, spawn_in_pool, PoolStorage};
     pub use crate::executor::spawner::name_token;
     pub use crate::executor::task_meta::{task_sizes, TaskMeta, TaskSizes, RECORD_MAGIC};
+    pub use crate::executor::Joinable;
     #[cfg(feature = "time")]
     pub use crate::time::check_driver_rate;
 }

@@ -86,9 +86,12 @@ pub struct Package {
 /// `mote-examples-microbit` is another board altogether, and
 /// `mote-examples-microbit-systick` runs mote's SysTick driver on it with the board's own
 /// driver off; `mote-examples-trace` turns on `mote/trace` (a larger task header) for its
-/// binaries only; `mote-examples-defmt` brings defmt and its semihosting logger, which no
-/// other example carries; `mote-examples-embassy-time` turns on `mote/embassy-time-driver` and
-/// brings embassy-time for its test only; `mote-examples-net` does the same for embassy-net. Binary names are unique across packages (they share one target folder, and
+/// binaries only; `mote-examples-heap` turns on `mote/alloc` (heap tasks) with
+/// `embedded-alloc` as the global allocator; `mote-examples-defmt` brings defmt and its
+/// semihosting logger, which no other example carries; `mote-examples-embassy-time` turns
+/// on `mote/embassy-time-driver` and brings embassy-time for its test only;
+/// `mote-examples-net` does the same for embassy-net. Binary names
+/// are unique across packages (they share one target folder, and
 /// golden output is looked up by name).
 pub const PACKAGES: &[Package] = &[
     Package {
@@ -106,6 +109,12 @@ pub const PACKAGES: &[Package] = &[
     Package {
         name: "mote-examples-trace",
         dir: "examples/trace/src/bin",
+        runs: TEST_TARGETS,
+        defmt: false,
+    },
+    Package {
+        name: "mote-examples-heap",
+        dir: "examples/heap/src/bin",
         runs: TEST_TARGETS,
         defmt: false,
     },

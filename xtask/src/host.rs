@@ -17,6 +17,32 @@ pub const HOST_TESTS: &[(&str, &[&str])] = &[
         "host: cargo test --workspace (std,time)",
         &["test", "--workspace", "--features", HOST_FEATURES],
     ),
+    // Heap tasks (feature `alloc`): adversary tests against a counting, failing global
+    // allocator, and the `spawn_boxed` doc tests.
+    (
+        "host: mote heap tasks (std,time,alloc)",
+        &[
+            "test",
+            "-p",
+            "mote",
+            "--features",
+            "std,time,alloc",
+            "--test",
+            "heap_tasks",
+        ],
+    ),
+    (
+        "host: mote spawn_boxed doc tests (std,time,alloc)",
+        &[
+            "test",
+            "-p",
+            "mote",
+            "--features",
+            "std,time,alloc",
+            "--doc",
+            "spawn_boxed",
+        ],
+    ),
     // The time module's exact tick conversions, at the two other tick rates.
     (
         "host: mote time tests at 1 kHz ticks",
@@ -194,13 +220,28 @@ pub const MIRI_TESTS: &[&[&str]] = &[
         "embassy_time_*",
     ],
     &["--features", "trace", "--test", "trace"],
+    &["--features", "alloc", "--test", "heap_tasks"],
+    &["--test", "executor_join"],
 ];
 
 /// Cross-thread races that weak-memory emulation finds only under some schedules: each
 /// runs under Miri once per seed of `MIRI_SEEDS` (`-Zmiri-many-seeds`), with the flags
 /// below. The std executor's park/wake ping-pong lost a wake on seeds 0 and 63 before its
 /// fences.
-pub const MIRI_SEEDED_TESTS: &[&[&str]] = &[&["--test", "executor_std"]];
+pub const MIRI_SEEDED_TESTS: &[&[&str]] = &[
+    &["--test", "executor_std"],
+    // A heap task's waker woken from another thread while the task finishes and frees.
+    &[
+        "--features",
+        "alloc",
+        "--test",
+        "heap_tasks",
+        "--",
+        "another_thread",
+    ],
+    // A join or an abort from another thread while the task runs or finishes.
+    &["--test", "executor_join", "--", "another_thread"],
+];
 
 /// The seeds of [`MIRI_SEEDED_TESTS`].
 const MIRI_SEEDS: &str = "0..64";
@@ -302,6 +343,44 @@ pub const CLIPPY: &[(&str, &str, &[&str])] = &[
             "cortex-m",
             "--target",
             "thumbv6m-none-eabi",
+        ],
+    ),
+    (
+        "clippy: mote thumbv6m (time, alloc)",
+        ".",
+        &[
+            "clippy",
+            "-p",
+            "mote",
+            "--features",
+            "cortex-m,time,alloc",
+            "--target",
+            "thumbv6m-none-eabi",
+        ],
+    ),
+    (
+        "clippy: mote host (std, time, alloc)",
+        ".",
+        &[
+            "clippy",
+            "-p",
+            "mote",
+            "--all-targets",
+            "--features",
+            "std,time,alloc",
+        ],
+    ),
+    (
+        "clippy: examples/heap thumbv7m",
+        "examples",
+        &[
+            "clippy",
+            "--release",
+            "-p",
+            "mote-examples-heap",
+            "--bins",
+            "--target",
+            "thumbv7m-none-eabi",
         ],
     ),
     (
@@ -517,6 +596,17 @@ pub const DOCS: &[(&str, &[&str])] = &[
             "--no-deps",
             "--features",
             "std,time,embassy-time-driver",
+        ],
+    ),
+    (
+        "docs: mote (std,time,alloc)",
+        &[
+            "doc",
+            "-p",
+            "mote",
+            "--no-deps",
+            "--features",
+            "std,time,alloc",
         ],
     ),
     (

@@ -23,6 +23,11 @@
 //! **Header Valid Invariant**: a `TaskRef` points to a header inside a `'static` task pool
 //! (statically allocated, never moved or freed), so it may be dereferenced from any
 //! context at any time; only the fields' own access rules above restrict what is read.
+//! The one exception is a heap task (feature `alloc`, `heap_task.rs`): its header is
+//! freed once its reference count drops to zero, so a `TaskRef` to it is only
+//! dereferenced by a holder of one of its references (a waker, its run-queue entry, its
+//! executor while it is spawned); such a `TaskRef` never enters the timer queue or the
+//! trace registry.
 
 use core::cell::UnsafeCell;
 use core::ptr::NonNull;

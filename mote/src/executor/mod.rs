@@ -11,7 +11,10 @@
 //!
 //! Invariants (each tested):
 //! - No heap: each `#[mote::task(pool_size = N)]` has one exactly-sized static pool
-//!   (`pool.rs`), sized on stable Rust.
+//!   (`pool.rs`), sized on stable Rust. With feature `alloc`, heap tasks
+//!   (`Spawner::spawn_boxed`, `heap_task.rs`) run beside them in the same run queue:
+//!   their wakers are reference-counted, so a stale waker keeps the memory alive instead
+//!   of reaching freed memory, and a full heap is an error value.
 //! - No fixed capacity and nothing scans all tasks: spawning claims a slot in O(1); the
 //!   run queue is intrusive; 1 or 10 000 tasks need no configuration.
 //! - A wake polls only the woken task, and a task is in the run queue at most once
@@ -27,11 +30,19 @@
 //! - A stale waker (kept after its task finished) causes at most a spurious poll of the
 //!   slot's next occupant: never a lost, duplicated or misplaced run-queue entry or timer.
 //! - A panicking task (with `panic = unwind`) is finished and its slot freed; the rest of
-//!   its batch runs on the next poll ([`raw`] module docs).
+//!   its batch runs on the next poll ([`raw`] module docs). A task joined through a
+//!   [`JoinHandle`] reports its panic to the handle instead.
+//! - Task output and join: a task that returns a value keeps its output in its own slot
+//!   until its [`JoinHandle`] takes it or is dropped; [`JoinHandle::abort`] has the
+//!   task's executor drop its future between polls. Tasks returning `()` or `!` are
+//!   stored and run exactly as without this (`join.rs` draws the state machine).
 //! - The Cortex-M backend is single-core: its task state and run queue rely on interrupts
 //!   of one core being the only concurrency (see the `cortex-m` feature docs).
 
 pub(crate) mod header;
+#[cfg(all(feature = "alloc", not(loom)))]
+pub(crate) mod heap_task;
+mod join;
 pub(crate) mod pool;
 pub mod raw;
 mod run_queue;
@@ -50,6 +61,7 @@ pub use arch::run_main;
 pub use arch::Executor;
 #[cfg(mote_cortex_m)]
 pub use arch::InterruptExecutor;
+pub use join::{JoinError, JoinHandle, Joinable, JoinableToken};
 pub use spawner::{ReservedToken, SendSpawner, SpawnError, SpawnToken, Spawnable, Spawner};
 pub use task_meta::TaskSizes;
 

@@ -478,6 +478,18 @@ where
     }
 }
 
+/// The future of the slot `task`.
+///
+/// # Safety
+/// `task` is a slot of a pool of `F` futures (the pointer is only valid to use under the
+/// rules of the caller's own state machine; see `join.rs`).
+pub(crate) unsafe fn future_ptr<F>(task: TaskRef) -> *const F {
+    let storage = task.as_ptr() as *const TaskStorage<F>;
+    // SAFETY: per the contract the header heads a `TaskStorage<F>` in a 'static pool;
+    // only the field's address is taken.
+    unsafe { ptr::addr_of!((*storage).future) }.cast()
+}
+
 /// Drops the future of a claimed but never spawned task and releases its slot. Out of
 /// line: a dropped token is rare, and this keeps the drop glue out of every spawn.
 ///

@@ -24,6 +24,9 @@ pub enum SpawnError {
     /// Every slot of the task's pool is in use (`pool_size` instances are running).
     /// Nothing changed: running tasks go on, the arguments were dropped.
     Busy,
+    /// The allocator could not provide a heap task's memory
+    /// (`Spawner::spawn_boxed`, feature `alloc`). Nothing changed: the future was dropped.
+    HeapFull,
 }
 
 impl fmt::Display for SpawnError {
@@ -32,6 +35,9 @@ impl fmt::Display for SpawnError {
             SpawnError::Busy => f.write_str(
                 "task pool full: every instance is running; raise `pool_size` or wait for one to finish",
             ),
+            SpawnError::HeapFull => {
+                f.write_str("heap full: the allocator could not provide the task's memory")
+            }
         }
     }
 }
@@ -110,7 +116,7 @@ impl<S> SpawnToken<S> {
         self.task.map(|_| ()).ok_or(SpawnError::Busy)
     }
 
-    fn take(mut self) -> Result<TaskRef, SpawnError> {
+    pub(super) fn take(mut self) -> Result<TaskRef, SpawnError> {
         let task = self.task.take().ok_or(SpawnError::Busy)?;
         #[cfg(feature = "trace")]
         crate::trace::task_trace::spawning(task);
@@ -257,7 +263,7 @@ impl<S> fmt::Debug for SpawnToken<S> {
 /// ```
 #[derive(Clone, Copy)]
 pub struct Spawner {
-    executor: &'static RawExecutor,
+    pub(super) executor: &'static RawExecutor,
     _not_send: super::raw::UseSendSpawnerAcrossContexts,
 }
 
@@ -291,6 +297,58 @@ impl Spawner {
             // SAFETY: the token held a claimed, unspawned task; `take` consumed it.
             unsafe { self.executor.spawn(task) }
         })
+    }
+
+    /// Spawns `future` as a heap task (feature `alloc`): the future and its captures go
+    /// into one heap allocation, which is freed when the task has finished and its last
+    /// waker is dropped. Heap tasks run beside static tasks on the same executor, in the
+    /// same run queue. A full heap is an error value ([`SpawnError::HeapFull`], the
+    /// future dropped), never a panic or an abort.
+    ///
+    /// `name` labels the task at the call site; heap tasks are not listed by
+    /// `mote::trace` (its registry keeps `'static` tasks only), so the name is
+    /// not recorded today. Costs and soundness: the `heap_task` module docs (one
+    /// allocation and one free per task; a waker clone or drop is one atomic update of a
+    /// reference count).
+    ///
+    /// ```
+    /// use core::sync::atomic::{AtomicU32, Ordering};
+    ///
+    /// #[mote::main]
+    /// async fn main(spawner: mote::Spawner) {
+    ///     static DONE: AtomicU32 = AtomicU32::new(0);
+    ///     for led in 0..3u32 {
+    ///         let (on, off) = (led * 10, led * 10 + 5); // captured by value
+    ///         spawner
+    ///             .spawn_boxed("led", async move {
+    ///                 DONE.fetch_add(on + off, Ordering::Relaxed);
+    ///             })
+    ///             .unwrap();
+    ///     }
+    ///     mote::futures::yield_now().await;
+    ///     assert_eq!(DONE.load(Ordering::Relaxed), 5 + 25 + 45);
+    /// #   std::process::exit(0);
+    /// }
+    /// ```
+    ///
+    /// The future owns what it uses (`async move`): borrowing a local does not compile.
+    ///
+    /// ```compile_fail
+    /// fn start(spawner: mote::Spawner) {
+    ///     let local = 5u32;
+    ///     let r = &local;
+    ///     let _ = spawner.spawn_boxed("borrows", async move { drop(r) });
+    /// }
+    /// ```
+    #[cfg(feature = "alloc")]
+    pub fn spawn_boxed<F>(&self, name: &'static str, future: F) -> Result<(), SpawnError>
+    where
+        F: Future<Output = ()> + 'static,
+    {
+        let _ = name;
+        // SAFETY: a `Spawner` is used in its executor's context only (it is `!Send`), so
+        // the future, `Send` or not, stays in that context.
+        unsafe { super::heap_task::spawn_boxed(self.executor, future) }
     }
 
     /// Like [`spawn`](Self::spawn), for start-up code where a full pool is a bug.
@@ -336,7 +394,7 @@ impl Spawner {
     #[cfg(any(feature = "cortex-m", feature = "std"))]
     pub fn for_current_executor() -> impl Future<Output = Spawner> {
         poll_fn(|cx| {
-            let task = task_from_waker(cx.waker())
+            let task = any_task_from_waker(cx.waker())
                 .expect("Spawner::for_current_executor awaited outside a Mote task");
             let executor = current_executor(task).expect(
                 "Spawner::for_current_executor: waker used outside its executor's context; \
@@ -351,6 +409,15 @@ impl fmt::Debug for Spawner {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Spawner").finish_non_exhaustive()
     }
+}
+
+/// The task of a static or (feature `alloc`) heap task waker. A heap task stays alive
+/// while `waker` is borrowed; callers read its executor at once and keep nothing else.
+fn any_task_from_waker(waker: &core::task::Waker) -> Option<TaskRef> {
+    let task = task_from_waker(waker);
+    #[cfg(all(feature = "alloc", not(loom)))]
+    let task = task.or_else(|| super::heap_task::heap_task_from_waker(waker));
+    task
 }
 
 /// The executor of `task` if the calling context is the one polling it, else `None`.
@@ -368,7 +435,7 @@ fn current_executor(task: TaskRef) -> Option<&'static RawExecutor> {
 /// thread, an interrupt handler.
 #[derive(Clone, Copy)]
 pub struct SendSpawner {
-    executor: &'static RawExecutor,
+    pub(super) executor: &'static RawExecutor,
 }
 
 // SAFETY: a SendSpawner only spawns `Send` futures, through the thread-safe part of the
@@ -390,6 +457,36 @@ impl SendSpawner {
             // thread-safe (release store of the state, lock-free push).
             unsafe { self.executor.spawn(task) }
         })
+    }
+
+    /// [`Spawner::spawn_boxed`] from any context: the future must be `Send`.
+    ///
+    /// ```
+    /// fn start(spawner: mote::SendSpawner, n: u32) -> Result<(), mote::SpawnError> {
+    ///     spawner.spawn_boxed("worker", async move {
+    ///         let _ = n;
+    ///     })
+    /// }
+    /// # let _ = start;
+    /// ```
+    ///
+    /// A future that is not `Send` does not compile here (use the executor's own
+    /// `Spawner`):
+    ///
+    /// ```compile_fail
+    /// fn start(spawner: mote::SendSpawner) {
+    ///     let rc = std::rc::Rc::new(1u32);
+    ///     let _ = spawner.spawn_boxed("local", async move { drop(rc) });
+    /// }
+    /// ```
+    #[cfg(feature = "alloc")]
+    pub fn spawn_boxed<F>(&self, name: &'static str, future: F) -> Result<(), SpawnError>
+    where
+        F: Future<Output = ()> + Send + 'static,
+    {
+        let _ = name;
+        // SAFETY: the future is `Send`, so it may move to the executor's context.
+        unsafe { super::heap_task::spawn_boxed(self.executor, future) }
     }
 
     /// Like [`spawn`](Self::spawn), panicking if the pool is full.
@@ -420,7 +517,7 @@ impl SendSpawner {
     /// ```
     pub fn for_current_executor() -> impl Future<Output = SendSpawner> {
         poll_fn(|cx| {
-            let task = task_from_waker(cx.waker())
+            let task = any_task_from_waker(cx.waker())
                 .expect("SendSpawner::for_current_executor awaited outside a Mote task");
             let executor = task.header().executor_ptr();
             // SAFETY: a non-null executor pointer was set from a `&'static RawExecutor`

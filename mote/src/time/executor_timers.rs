@@ -53,7 +53,9 @@ use critical_section::Mutex;
 
 use super::alarm_slots::AlarmState;
 use super::driver::{self, AlarmCallback, AlarmHandle};
+use super::fallback::{FallbackQueue, TimerEntry};
 use super::timer_queue::{TimerNode, TimerQueue};
+use super::word_u64::WordU64;
 use crate::loom::{AtomicBool, AtomicPtr, Ordering};
 
 /// The driver entry points an executor needs. The only reference to this table (and so
@@ -72,24 +74,48 @@ static DRIVER_FNS: DriverFns = DriverFns {
     idle: driver::idle,
 };
 
-/// Null until a fallback queue first links an entry; then `&DRIVER_FNS`. Lets an
+/// What the first link of a fallback entry makes reachable: the driver (for
+/// [`ExecutorTimers::idle`]) and the fallback queue's unlink (for a dropped entry).
+pub(crate) struct FallbackFns {
+    driver: &'static DriverFns,
+    /// `FallbackQueue::unlink`: see [`fallback_fns`].
+    pub(crate) unlink: fn(&FallbackQueue, &TimerEntry),
+}
+
+static FALLBACK_FNS: FallbackFns = FallbackFns {
+    driver: &DRIVER_FNS,
+    unlink: FallbackQueue::unlink,
+};
+
+/// Null until a fallback queue first links an entry; then `&FALLBACK_FNS`. Lets an
 /// executor whose own queue never held a timer still offer its idle moment to the
-/// driver ([`ExecutorTimers::idle`]) without referring to the driver itself.
-static FALLBACK_DRIVER: AtomicPtr<DriverFns> = AtomicPtr::new(core::ptr::null_mut());
+/// driver ([`ExecutorTimers::idle`]) without referring to the driver itself, and is a
+/// dropped [`TimerEntry`]'s only way to the unlink code ([`fallback_fns`]).
+static FALLBACK: AtomicPtr<FallbackFns> = AtomicPtr::new(core::ptr::null_mut());
 
 /// Called by a fallback queue on the first link of an entry (which already needs the
-/// driver).
+/// driver), before that entry reads as linked.
 pub(crate) fn note_fallback_use() {
-    FALLBACK_DRIVER.store(
-        &DRIVER_FNS as *const DriverFns as *mut DriverFns,
-        Ordering::Release,
-    );
+    // `black_box`: seeing the one value ever stored, LLVM would otherwise read the table
+    // at compile time in `TimerEntry`'s drop, call the unlink code directly, and keep it
+    // in every image; through the pointer, an image in which no entry is ever linked
+    // (this function is not in it) holds neither the table nor the unlink code (126
+    // bytes of the two-LED blinky, thumbv7m, opt-level "s").
+    let fns = core::hint::black_box(&FALLBACK_FNS as *const FallbackFns as *mut FallbackFns);
+    FALLBACK.store(fns, Ordering::Release);
+}
+
+/// `None` until [`note_fallback_use`] ran; always `Some` once any entry was linked
+/// (the store is ordered before the entry's link by `Release`/`Acquire`, on this
+/// thread or through whatever handed the entry over).
+pub(crate) fn fallback_fns() -> Option<&'static FallbackFns> {
+    let p = FALLBACK.load(Ordering::Acquire);
+    // SAFETY: the pointer is null or `&FALLBACK_FNS`, a `'static` immutable table.
+    unsafe { p.cast_const().as_ref() }
 }
 
 fn fallback_driver() -> Option<&'static DriverFns> {
-    let p = FALLBACK_DRIVER.load(Ordering::Acquire);
-    // SAFETY: the pointer is null or `&DRIVER_FNS`, a `'static` immutable table.
-    unsafe { p.cast_const().as_ref() }
+    fallback_fns().map(|f| f.driver)
 }
 
 /// A timer queue plus the alarm slot that wakes its executor. See the
@@ -123,8 +149,9 @@ pub struct ExecutorTimers {
     /// and `schedule` tell whether a new deadline needs a re-arm at all. Once the alarm
     /// fired, the same value with [`FIRED`] set: that deadline has been reached, so the
     /// executor pops up to it without reading the clock ([`take_fired_in_cs`]
-    /// (Self::take_fired_in_cs)).
-    armed: Mutex<Cell<u64>>,
+    /// (Self::take_fired_in_cs)). Two words ([`WordU64`]): a `u64` would make the
+    /// executor 8-byte aligned and pad the Cortex-M `Executor` by 8 bytes.
+    armed: Mutex<WordU64>,
     /// Null until the first `schedule`; then `&DRIVER_FNS` (immutable, `'static`).
     driver: AtomicPtr<DriverFns>,
     /// Set when a deadline may have been reached (the alarm fired, or `arm_alarm` found
@@ -153,7 +180,7 @@ impl ExecutorTimers {
         ExecutorTimers {
             queue: Mutex::new(TimerQueue::new()),
             alarm: Mutex::new(Cell::new(AlarmState::NOT_YET_ALLOCATED)),
-            armed: Mutex::new(Cell::new(0)),
+            armed: Mutex::new(WordU64::new(0)),
             driver: AtomicPtr::new(core::ptr::null_mut()),
             due: AtomicBool::new(false),
             rearm: AtomicBool::new(false),
@@ -404,7 +431,8 @@ impl ExecutorTimers {
             // Already armed for exactly this deadline and not fired since: nothing to do.
             let armed = self.armed.borrow(cs);
             let value = armed_value(at);
-            if value != 0 && armed.get() == value {
+            let current = armed.get();
+            if current == value && current != 0 {
                 return true;
             }
             let cell = self.alarm.borrow(cs);

@@ -57,6 +57,9 @@
 //!    live entry, and the queue may take its waker out when it pops it.
 //! 3. An entry is in at most one queue, the one its `queue` field names; only the
 //!    owner reads or writes that field.
+//! 4. A dropped entry reaches the unlink code only through the table that
+//!    `executor_timers::fallback_fns` returns, which is published before any entry's
+//!    `queue` is `Some` (`link` does it first) and never withdrawn.
 //!
 //! Costs (n = entries queued): registering O(1) (insert or decrease-key) plus, only
 //! when it becomes the earliest deadline, one alarm re-arm; dropping a never-linked
@@ -250,7 +253,13 @@ impl TimerEntry {
 impl Drop for TimerEntry {
     fn drop(&mut self) {
         if let Some(queue) = self.queue.get() {
-            queue.unlink(self);
+            // Linked at least once, so the first link published the table before
+            // setting `queue` (Entry Link Invariant 4).
+            let fns = super::executor_timers::fallback_fns();
+            debug_assert!(fns.is_some());
+            if let Some(fns) = fns {
+                (fns.unlink)(queue, self);
+            }
         }
     }
 }
@@ -346,7 +355,8 @@ impl FallbackQueue {
                 entry.queue.set(self);
             }
             None => {
-                // First link: nobody else can see the entry yet.
+                // First link: nobody else can see the entry yet. Published before
+                // `queue` is set (Entry Link Invariant 4).
                 super::executor_timers::note_fallback_use();
                 entry.node.write(TimerNode::new());
                 entry.waker.get_mut().write(None);
@@ -383,7 +393,8 @@ impl FallbackQueue {
 
     /// Removes `entry` (if queued here) and releases its waker. The alarm may stay
     /// armed for the removed deadline: it then fires once for nothing and re-arms.
-    fn unlink(&self, entry: &TimerEntry) {
+    /// A dropped entry reaches it through a table (Entry Link Invariant 4).
+    pub(crate) fn unlink(&self, entry: &TimerEntry) {
         let node = entry.node_ptr();
         let waker = critical_section::with(|cs| {
             let inner = self.inner.borrow(cs);

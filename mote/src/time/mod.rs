@@ -58,6 +58,7 @@ mod timeout;
 mod timer;
 #[doc(hidden)] // the executors' and fallback queue's heap, not a user API
 pub mod timer_queue;
+mod word_u64;
 
 pub use delay::{block_for, Delay};
 pub use duration::Duration;

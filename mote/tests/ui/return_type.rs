@@ -1,5 +1,0 @@
-#[mote::task]
-async fn answer() -> u32 {
-    42
-}
-fn main() {}
