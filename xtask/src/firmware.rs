@@ -535,17 +535,12 @@ fn check_budgets(
 ) -> Result<(), Error> {
     let budgets = crate::size::budgets(root)?;
     let mut errors = Vec::new();
-    for (package, bins) in PACKAGES.iter().zip(bins) {
-        if !package.runs.iter().any(|(t, _)| *t == target) {
-            continue;
-        }
-        for bin in bins.iter().filter(|b| !b.starts_with("test_")) {
-            let checked = crate::size::sections(&elf_dir.join(bin))
-                .and_then(|sections| crate::size::check(&budgets, bin, target, sections));
-            match checked {
-                Ok(summary) => eprintln!("size {target} {bin}: {summary}"),
-                Err(e) => errors.push(e),
-            }
+    for bin in bins_on(target, bins).filter(|b| !b.starts_with("test_")) {
+        let checked = crate::size::sections(&elf_dir.join(bin))
+            .and_then(|sections| crate::size::check(&budgets, bin, target, sections));
+        match checked {
+            Ok(summary) => eprintln!("size {target} {bin}: {summary}"),
+            Err(e) => errors.push(e),
         }
     }
     if errors.is_empty() {
@@ -568,27 +563,22 @@ fn check_task_sizes(
     use crate::task_sizes;
     let budgets = crate::size::budgets(root)?;
     let mut errors = Vec::new();
-    for (package, bins) in PACKAGES.iter().zip(bins) {
-        if !package.runs.iter().any(|(t, _)| *t == target) {
-            continue;
-        }
-        for bin in bins {
-            let elf = elf_dir.join(bin);
-            let checked = task_sizes::read(&elf).and_then(|records| {
-                task_sizes::cross_check(&records, &task_sizes::pool_symbols(&elf)?)?;
-                let largest = records
-                    .first()
-                    .map(|r| (r.name.as_str(), u64::from(r.pool_bytes)));
-                if bin.starts_with("test_") {
-                    return Ok(String::new());
-                }
-                crate::size::check_task(&budgets, bin, target, largest)
-            });
-            match checked {
-                Ok(summary) if summary.is_empty() => {}
-                Ok(summary) => eprintln!("task sizes {target} {bin}: {summary}"),
-                Err(e) => errors.push(format!("{bin}: {e}")),
+    for bin in bins_on(target, bins) {
+        let elf = elf_dir.join(bin);
+        let checked = task_sizes::read(&elf).and_then(|records| {
+            task_sizes::cross_check(&records, &task_sizes::pool_symbols(&elf)?)?;
+            let largest = records
+                .first()
+                .map(|r| (r.name.as_str(), u64::from(r.pool_bytes)));
+            if bin.starts_with("test_") {
+                return Ok(String::new());
             }
+            crate::size::check_task(&budgets, bin, target, largest)
+        });
+        match checked {
+            Ok(summary) if summary.is_empty() => {}
+            Ok(summary) => eprintln!("task sizes {target} {bin}: {summary}"),
+            Err(e) => errors.push(format!("{bin}: {e}")),
         }
     }
     if errors.is_empty() {
@@ -596,6 +586,16 @@ fn check_task_sizes(
     } else {
         Err(errors.join("\n"))
     }
+}
+
+/// The binaries (of `bins`, listed per entry of [`PACKAGES`]) of the packages that run on
+/// `target`.
+fn bins_on<'a>(target: &'a str, bins: &'a [Vec<String>]) -> impl Iterator<Item = &'a String> {
+    PACKAGES
+        .iter()
+        .zip(bins)
+        .filter(move |(package, _)| package.runs.iter().any(|(t, _)| *t == target))
+        .flat_map(|(_, bins)| bins)
 }
 
 /// Standard input for a run of `bin`: `examples/input/<bin>.txt` if it exists, else none.
