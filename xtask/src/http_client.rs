@@ -194,8 +194,56 @@ fn settled(port: u16) -> Result<String, Error> {
     ))
 }
 
-/// The checks of `examples/net` (binary `net`), once it listens; `Ok` with a summary.
-pub fn check_net(ports: Ports, deadline: Instant) -> Result<(), Error> {
+/// The guest's address as QEMU's DHCP server hands it out, as the `listening` line
+/// names it when the address came from a lease.
+const DHCP_ADDRESS: &str = "listening on 10.0.2.15 (dhcp)";
+
+/// The task table's rows on the page (after its `tasks:` line and the header): (name,
+/// polls) of each task slot.
+pub fn task_rows(page: &str) -> Vec<(&str, u64)> {
+    page.lines()
+        .skip_while(|line| *line != "tasks:")
+        .skip(2)
+        .filter_map(|line| {
+            let mut words = line.split_whitespace();
+            let (name, _state, polls) = (words.next()?, words.next()?, words.next()?);
+            Some((name, polls.parse().ok()?))
+        })
+        .collect()
+}
+
+/// Checks the page's task table (the `net` binary has Mote's `trace` on): one row per
+/// task slot, every server's socket task listed, each polled at least once.
+fn check_task_table(page: &str) -> Result<(), Error> {
+    let rows = task_rows(page);
+    let count = |name: &str| rows.iter().filter(|(n, _)| *n == name).count();
+    let want = [
+        ("runner", 1),
+        ("http_server", CONCURRENT),
+        ("echo_server", 2),
+        ("keep_clock", 1),
+        ("announce", 1),
+    ];
+    for (name, n) in want {
+        if count(name) != n {
+            return Err(format!(
+                "task table: {} rows of {name}, expected {n}:\n{page}",
+                count(name)
+            ));
+        }
+    }
+    if rows.len() != want.iter().map(|(_, n)| n).sum::<usize>() {
+        return Err(format!("task table: unexpected rows:\n{page}"));
+    }
+    if let Some((name, _)) = rows.iter().find(|(_, polls)| *polls == 0) {
+        return Err(format!("task table: {name} never polled:\n{page}"));
+    }
+    Ok(())
+}
+
+/// The checks of `examples/net` (binary `net`), once it printed its `listening` line;
+/// `Ok` with a summary.
+pub fn check_net(ports: Ports, listening: &str, deadline: Instant) -> Result<(), Error> {
     let step = |what: &str| -> Result<(), Error> {
         if Instant::now() >= deadline {
             return Err(format!("time-out before {what}"));
@@ -203,13 +251,18 @@ pub fn check_net(ports: Ports, deadline: Instant) -> Result<(), Error> {
         eprintln!("  net: {what}");
         Ok(())
     };
-    step("GET / shows uptime, LEDs off")?;
+    step("address from QEMU's DHCP server")?;
+    if !listening.contains(DHCP_ADDRESS) {
+        return Err(format!("expected {DHCP_ADDRESS:?}, got {listening:?}"));
+    }
+    step("GET / shows uptime, LEDs off, the task table")?;
     let first = get_page(ports.http)?;
     for want in ["led0: off", "led1: off", "http: 1 open of 16 sockets"] {
         if !first.contains(want) {
             return Err(format!("GET /: no {want:?} in {first:?}"));
         }
     }
+    check_task_table(&first)?;
     let t0 = uptime_ms(&first)?;
 
     step("POST /led/1 toggles LED 1, and the page says so")?;
@@ -271,7 +324,10 @@ pub fn check_net(ports: Ports, deadline: Instant) -> Result<(), Error> {
     }
     eprintln!("  net: page at the end:\n{page}");
     step("bench: instructions per HTTP request and per echoed KiB")?;
-    let (per_request, per_kib) = bench(ports)?;
+    let NetFigures {
+        per_request,
+        per_kib,
+    } = bench(ports)?;
     eprintln!(
         "  bench net: {per_request} instructions per HTTP request (GET /), \
          {per_kib} per echoed KiB (1 MiB), in task polls under -icount shift=0"
@@ -289,11 +345,20 @@ fn instructions(page: &str) -> Result<u64, Error> {
         .ok_or_else(|| format!("no instruction count in {page:?}"))
 }
 
+/// The bench figures of a `net` firmware: instructions in task polls.
+#[derive(Clone, Copy, Debug)]
+pub struct NetFigures {
+    /// Per `GET /` (one connection, one request, the page).
+    pub per_request: u64,
+    /// Per KiB of a 1 MiB echo.
+    pub per_kib: u64,
+}
+
 /// Instructions per `GET /` and per echoed KiB, from the page's count (firmware
 /// [`meter`](../../examples/net/src/meter.rs)). Between the moments two pages are rendered
 /// lie the rest of the first request, whatever ran in between, and the start of the
 /// second: one whole request plus what ran in between.
-fn bench(ports: Ports) -> Result<(u64, u64), Error> {
+pub fn bench(ports: Ports) -> Result<NetFigures, Error> {
     // The 16 sockets of the previous step may all still be closing (a SYN that finds no
     // listening socket is reset): retry, bounded, until one listens again.
     let mut first = get_page(ports.http);
@@ -318,7 +383,10 @@ fn bench(ports: Ports) -> Result<(u64, u64), Error> {
             "instruction counts did not grow: {before}, {after}, {echoed}"
         ));
     }
-    Ok((per_request, per_kib))
+    Ok(NetFigures {
+        per_request,
+        per_kib,
+    })
 }
 
 #[cfg(test)]
@@ -332,6 +400,17 @@ mod tests {
         assert!(parse_response(b"HTTP/1.0 200 OK\r\nContent-Length: 6\r\n\r\nhello").is_err());
         assert!(parse_response(b"HTTP/1.0 200 OK\r\n").is_err());
         assert!(parse_response(b"SMTP 200\r\n\r\n").is_err());
+    }
+
+    #[test]
+    fn reads_the_task_table() {
+        let page = "uptime: 1.000 s\ntasks:\n\
+                    task                 state     polls    wakes  longest poll us\n\
+                    runner               sleeping     12       11               40\n\
+                    http_server          running       3        2                9\n";
+        assert_eq!(task_rows(page), vec![("runner", 12), ("http_server", 3)]);
+        assert!(task_rows("uptime: 1.000 s\n").is_empty());
+        assert!(check_task_table(page).is_err());
     }
 
     #[test]
