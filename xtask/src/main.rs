@@ -20,6 +20,8 @@
 //!                                table, aborted clients), N times in a row (default 1)
 //! cargo xtask bench [--host]     Mote against Embassy in QEMU (and tokio/Embassy on the
 //!                                host with --host); writes bench/REPORT.md
+//! cargo xtask bench --net         only the networked firmware's rows, printed (no file
+//!                                written)
 //! ```
 
 mod bench;
@@ -60,7 +62,8 @@ usage: cargo xtask <command>
   trace <example> [--target T]      timeline of a run: target/trace/<example>.json (Perfetto)
                                     and .svg (examples with a `timeline` feature: starvation)
   net-test [--runs N] [--target T]  the `net` firmware's network test, N times (1 to 100)
-  bench [--host]                    benchmarks against Embassy (and tokio with --host)";
+  bench [--host]                    benchmarks against Embassy (and tokio with --host)
+  bench --net                       only the networked firmware's rows (prints, writes nothing)";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -116,7 +119,14 @@ fn run(args: &[String]) -> Result<(), Error> {
             setup::firmware()?;
             firmware::net_test(&root, &target, runs)
         }
-        "bench" => bench::run(&root, parse_flags(rest, &["--host"])?.contains(&"--host")),
+        "bench" => {
+            let flags = parse_flags(rest, &["--host", "--net"])?;
+            if flags.contains(&"--net") {
+                setup::firmware()?;
+                return bench::net_only(&root);
+            }
+            bench::run(&root, flags.contains(&"--host"))
+        }
         "help" | "--help" | "-h" => {
             println!("{USAGE}");
             Ok(())
