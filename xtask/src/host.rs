@@ -469,6 +469,20 @@ pub const CLIPPY: &[(&str, &str, &[&str])] = &[
         ],
     ),
     (
+        "clippy: examples/net thumbv7m (library without Mote, as bench/fw's Embassy build)",
+        "examples",
+        &[
+            "clippy",
+            "--release",
+            "-p",
+            "mote-examples-net",
+            "--lib",
+            "--no-default-features",
+            "--target",
+            "thumbv7m-none-eabi",
+        ],
+    ),
+    (
         "clippy: examples/defmt thumbv7m",
         "examples",
         &[

@@ -39,6 +39,7 @@
 //! - The Cortex-M backend is single-core: its task state and run queue rely on interrupts
 //!   of one core being the only concurrency (see the `cortex-m` feature docs).
 
+mod forever;
 pub(crate) mod header;
 #[cfg(all(feature = "alloc", not(loom)))]
 pub(crate) mod heap_task;
@@ -61,6 +62,8 @@ pub use arch::run_main;
 pub use arch::Executor;
 #[cfg(mote_cortex_m)]
 pub use arch::InterruptExecutor;
+#[doc(hidden)]
+pub use forever::Forever;
 pub use join::{JoinError, JoinHandle, Joinable, JoinableToken};
 pub use spawner::{ReservedToken, SendSpawner, SpawnError, SpawnToken, Spawnable, Spawner};
 pub use task_meta::TaskSizes;
