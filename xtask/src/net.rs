@@ -72,13 +72,20 @@ pub fn free_ports() -> Result<Ports, Error> {
 }
 
 /// Adds the LAN9118 on a restricted user network to `qemu`, with 127.0.0.1:`ports.echo`
-/// forwarded to the guest's TCP port 7 and 127.0.0.1:`ports.http` to its port 80.
+/// forwarded to the guest's TCP port 7 and 127.0.0.1:`ports.http` to its port 80. With
+/// `XTASK_NET_PCAP=<folder>` set, QEMU also writes every frame of the guest's link to
+/// `<folder>/<http port>.pcap` (its `filter-dump`), for diagnosing a failed run.
 pub fn add_nic(qemu: &mut Command, ports: Ports) {
     let Ports { echo, http } = ports;
     qemu.arg("-nic").arg(format!(
-        "user,model=lan9118,restrict=on,mac={MAC},\
+        "user,id=net0,model=lan9118,restrict=on,mac={MAC},\
          hostfwd=tcp:127.0.0.1:{echo}-:7,hostfwd=tcp:127.0.0.1:{http}-:80"
     ));
+    if let Ok(dir) = std::env::var("XTASK_NET_PCAP") {
+        qemu.arg("-object").arg(format!(
+            "filter-dump,id=dump0,netdev=net0,file={dir}/{http}.pcap"
+        ));
+    }
 }
 
 /// One echo transfer of `size` pattern bytes to 127.0.0.1:`port`.
