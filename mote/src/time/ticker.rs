@@ -152,16 +152,16 @@ impl Ticker {
     #[cold]
     #[inline(never)]
     fn catch_up(&mut self, now: Instant) {
+        let now = now.as_ticks();
         let p = self.period.as_ticks();
-        self.next = match self.missed {
-            MissedTickBehavior::Delay => now + self.period,
-            _ => {
-                // now = next + q·p + rem (0 <= rem < p); the first grid point after now
-                // is next + (q + 1)·p = now - rem + p.
-                let rem = remainder(now.duration_since(self.next).as_ticks(), p);
-                Instant::from_ticks(now.as_ticks() - rem) + self.period
-            }
+        // The point one period before the new deadline. Delay: now. Skip: the last grid
+        // point at or before now: with now = next + q·p + rem (0 <= rem < p; `next <=
+        // now` here, so the subtraction does not wrap), that is now - rem.
+        let base = match self.missed {
+            MissedTickBehavior::Delay => now,
+            _ => now - remainder(now - self.next.as_ticks(), p),
         };
+        self.next = Instant::from_ticks(base) + self.period;
     }
 }
 
