@@ -70,7 +70,8 @@ struct DriverFns {
 static DRIVER_FNS: DriverFns = DriverFns {
     now: driver::now,
     allocate_alarm: driver::allocate_alarm,
-    set_alarm: driver::set_alarm,
+    // The symbol itself, not `driver::set_alarm`, which LLVM links as a 20-byte thunk.
+    set_alarm: driver::_mote_time_set_alarm,
     idle: driver::idle,
 };
 
