@@ -15,9 +15,9 @@
 //! slots, the slot passes are compiled for `N` (for one slot they are gone), and the
 //! `DUALTIMER` vector calls the driver directly (no handler pointer). Measured on the
 //! bench's two-LED blinky (`bench/fw`, opt-level "s", thumbv7m), one slot against
-//! feature `time-driver`: flash 2812 against 2924 bytes, static RAM 324 against 376,
-//! peak stack 144 against 164; a timer scheduled and expired (`bench_timer`) 739
-//! instructions against 746.
+//! feature `time-driver`: flash 2736 against 2852 bytes, static RAM 308 against 360,
+//! peak stack 144 against 164; a timer scheduled and expired (`bench_timer`) 729
+//! instructions against 736.
 //!
 //! Guarantees:
 //! - **Exact, monotonic, never wraps.** Module 1 of the dual timer counts down,
