@@ -1160,7 +1160,9 @@ fn write_report(root: &Path, rows: &[Row], table: &str, host: bool) -> Result<()
          instructions executed outside that loop (elapsed - 4 x iterations), i.e. the \
          runtime's and its time driver's work per `Timer::after_ticks(100).await`, not the \
          100 us wait; runs of 100 and 1100 timers. Mote uses mote-mps2's driver (CMSDK dual \
-         timer); Embassy uses embassy-time with the driver in \
+         timer), registered by `bench/fw` with one alarm slot \
+         (`mote_mps2::time_driver!(alarm_slots = 1)`: every workload's timers are on one \
+         executor; the board crate's `time-driver` feature registers four); Embassy uses embassy-time with the driver in \
          `bench/fw/src/embassy_time_driver.rs` (CMSDK TIMER0/TIMER1, \
          embassy-time-queue-utils' integrated queue). Latency rows (6): CMSDK TIMER0 raises \
          its interrupt 100 timer cycles after being armed; the figure is the period of the \
