@@ -156,6 +156,7 @@ fn test(root: &Path, quick: bool) -> Result<(), Error> {
         host::miri_seeded(root, &mut report);
         host::loom(root, &mut report);
     }
+    host::fmt(root, &mut report);
     host::clippy(root, &mut report);
     host::msrv(root, &mut report);
     host::docs(root, &mut report);
