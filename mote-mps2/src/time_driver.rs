@@ -26,7 +26,11 @@
 //!   one critical section (one clock reading), then runs that callback outside the
 //!   critical section; a further due slot gets the comparator loaded with one cycle, so
 //!   the handler runs again at once: every due callback runs once, earliest first.
-//!   Deadlines beyond one counter period are reached in several hops.
+//!   Deadlines beyond one counter period are reached in several hops. **No clock reading
+//!   when the comparator expired for the deadline it was loaded for** (its last hop, and
+//!   no counter wrap pending): that slot is due by construction (the count ends at the
+//!   deadline's first cycle or later), so the handler takes it and reads the clock only
+//!   if another slot is armed (`take_target`).
 //! - **No lost alarm.** `set_alarm` reads the clock, returns `false` if the deadline has
 //!   been reached, and otherwise loads the comparator with the exact number of cycles
 //!   from that reading to the first cycle of the deadline's tick, all in one critical
@@ -51,8 +55,10 @@
 //! passes cover the slots handed out so far, not all [`ALARM_SLOTS`]; when only one slot
 //! was handed out, the alarm interrupt skips the pass that follows taking it). A timer
 //! scheduled and expired on an interrupt executor (`bench/fw` `bench_timer`, n = 1) costs
-//! 748 instructions in all, runtime included (762 before that skip, 788 before the
-//! runtime's second issue-11 pass, 903 before the first, 911 with the previous driver).
+//! 687 instructions in all, runtime included (715 before the alarm interrupt's path
+//! without a clock reading, 748 before the first `Timer` poll stopped reading the clock,
+//! 762 before that skip, 788 before the runtime's second issue-11 pass, 903 before the
+//! first, 911 with the previous driver).
 //!
 //! Resources it takes: the dual timer and its interrupt line (binding `DUALTIMER`
 //! yourself, with `bind_interrupts!` or `#[interrupt]`, is a duplicate-symbol link error),
@@ -206,6 +212,11 @@ struct State {
     /// Of the last clock reading: cycles since the start of its tick-`NUM` step (below
     /// `DEN`); see [`clock`].
     rem: Cell<u32>,
+    /// One more than the index of the slot the comparator was last loaded for, when it
+    /// was loaded to expire at that slot's deadline or later (a final hop, or one cycle
+    /// for a slot found due); 0 while it is stopped or on an intermediate hop. The alarm
+    /// interrupt then knows, without reading the clock, that this slot is due.
+    target: Cell<u8>,
     slots: [Slot; ALARM_SLOTS],
 }
 
@@ -214,6 +225,7 @@ static STATE: Mutex<State> = Mutex::new(State {
     allocated: Cell::new(0),
     wraps: Cell::new(0),
     rem: Cell::new(0),
+    target: Cell::new(0),
     slots: [const {
         Slot {
             at_lo: Cell::new(0),
@@ -283,6 +295,7 @@ fn program(s: &State, now: u64, mut take: bool) -> Option<AlarmCallback> {
     // Stop and acknowledge: a stale expiry must not interrupt again.
     write(ALARM, CONTROL, ALARM_MODE);
     write(ALARM, INTCLR, 1);
+    s.target.set(0);
     let mut taken = None;
     loop {
         // The earliest armed slot, keyed by `deadline − 1`: a disarmed slot (0) wraps to
@@ -305,6 +318,9 @@ fn program(s: &State, now: u64, mut take: bool) -> Option<AlarmCallback> {
         if key >= u64::MAX - 1 {
             break;
         }
+        // The slot's index: `slot` is an element of `s.slots`, below `n <= ALARM_SLOTS`.
+        let index = (ptr::from_ref(slot).addr() - s.slots.as_ptr().addr()) / size_of::<Slot>();
+        let mut target = index as u8 + 1;
         let cycles = if key < now {
             if take {
                 take = false;
@@ -328,6 +344,7 @@ fn program(s: &State, now: u64, mut take: bool) -> Option<AlarmCallback> {
             };
             let dt = key + 1 - anchor;
             let cycles = if dt >= u64::from(WRAP_TICKS) {
+                target = 0; // an intermediate hop: the deadline is not reached when it expires
                 WRAP_CYCLES
             } else if NUM == 1 {
                 dt as u32 * DEN
@@ -341,9 +358,34 @@ fn program(s: &State, now: u64, mut take: bool) -> Option<AlarmCallback> {
         };
         write(ALARM, LOAD, cycles);
         write(ALARM, CONTROL, ALARM_MODE | CTRL_ENABLE);
+        s.target.set(target);
         break;
     }
     taken
+}
+
+/// The alarm interrupt's path without a clock reading: if the comparator has expired
+/// (and the counter has no wrap pending, which only [`clock`] may count), and it was
+/// loaded for `s.target`'s deadline, that slot is due (the loaded count ends at its
+/// deadline's first cycle or later: never early). Disarms it and returns its callback;
+/// the comparator stays stopped unless another slot is armed (then [`program`] runs,
+/// with a clock reading). `None`: take the general path.
+fn take_target(s: &State) -> Option<Option<AlarmCallback>> {
+    let target = usize::from(s.target.get());
+    let slot = s.slots.get(target.checked_sub(1)?)?;
+    if read(ALARM, RIS) & 1 == 0 || read(COUNTER, RIS) & 1 != 0 {
+        return None;
+    }
+    write(ALARM, CONTROL, ALARM_MODE);
+    write(ALARM, INTCLR, 1);
+    s.target.set(0);
+    slot.set_at(0);
+    let callback = slot.callback.get();
+    let n = usize::from(s.allocated.get()).min(ALARM_SLOTS);
+    if s.slots[..n].iter().any(|other| other.at() != 0) {
+        program(s, clock(s), false);
+    }
+    Some(callback)
 }
 
 /// The `DUALTIMER` interrupt: counts a wrap, takes the earliest due slot's callback and
@@ -356,7 +398,7 @@ fn program(s: &State, now: u64, mut take: bool) -> Option<AlarmCallback> {
 fn on_interrupt() {
     let due = critical_section::with(|cs| {
         let s = STATE.borrow(cs);
-        program(s, clock(s), true)
+        take_target(s).unwrap_or_else(|| program(s, clock(s), true))
     });
     if let Some(callback) = due {
         callback.call();
