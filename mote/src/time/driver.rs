@@ -320,6 +320,13 @@ pub fn allocate_alarm() -> Option<AlarmHandle> {
     unsafe { _mote_time_allocate_alarm() }
 }
 
+/// The registered driver's [`Driver::set_alarm`] symbol itself, for a table of entry
+/// points: calling through it skips [`set_alarm`]'s forwarding frame (its `u64` and
+/// callback arguments are passed on the stack, which a wrapper copies). Calling it is
+/// sound by the Registered Driver Invariant.
+pub(crate) const SET_ALARM: unsafe fn(AlarmHandle, u64, AlarmCallback) -> bool =
+    _mote_time_set_alarm;
+
 /// Arms an alarm slot of the registered driver ([`Driver::set_alarm`]); `false` if `at`
 /// has already been reached.
 pub fn set_alarm(alarm: AlarmHandle, at: u64, callback: AlarmCallback) -> bool {

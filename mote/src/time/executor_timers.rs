@@ -63,14 +63,15 @@ use crate::loom::{AtomicBool, AtomicPtr, Ordering};
 struct DriverFns {
     now: fn() -> u64,
     allocate_alarm: fn() -> Option<AlarmHandle>,
-    set_alarm: fn(AlarmHandle, u64, AlarmCallback) -> bool,
+    /// [`driver::SET_ALARM`]: sound to call (Registered Driver Invariant).
+    set_alarm: unsafe fn(AlarmHandle, u64, AlarmCallback) -> bool,
     idle: fn() -> bool,
 }
 
 static DRIVER_FNS: DriverFns = DriverFns {
     now: driver::now,
     allocate_alarm: driver::allocate_alarm,
-    set_alarm: driver::set_alarm,
+    set_alarm: driver::SET_ALARM,
     idle: driver::idle,
 };
 
@@ -441,7 +442,8 @@ impl ExecutorTimers {
             }
             match cell.get().handle() {
                 Some(h) => {
-                    let ok = (drv.set_alarm)(h, at, callback);
+                    // SAFETY: the driver's own symbol (Registered Driver Invariant).
+                    let ok = unsafe { (drv.set_alarm)(h, at, callback) };
                     armed.set(if ok { value } else { 0 });
                     ok
                 }
