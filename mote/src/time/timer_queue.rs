@@ -309,6 +309,7 @@ impl TimerQueue {
     /// # Safety
     ///
     /// Queue Access Invariant (module docs).
+    #[inline]
     pub unsafe fn pop_due(&self, now: u64) -> Option<NonNull<TimerNode>> {
         // SAFETY: forwarded contract.
         match unsafe { self.next_deadline() } {
@@ -323,6 +324,7 @@ impl TimerQueue {
     /// # Safety
     ///
     /// The queue is non-empty; Queue Access Invariant.
+    #[inline(never)]
     unsafe fn pop_root(&self) -> NonNull<TimerNode> {
         let r = self.root.get();
         // SAFETY: non-empty queue: `r` is a queued node.
