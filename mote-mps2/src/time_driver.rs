@@ -215,7 +215,10 @@ struct State {
     /// One more than the index of the slot the comparator was last loaded for, when it
     /// was loaded to expire at that slot's deadline or later (a final hop, or one cycle
     /// for a slot found due); 0 while it is stopped or on an intermediate hop. The alarm
-    /// interrupt then knows, without reading the clock, that this slot is due.
+    /// interrupt then knows, without reading the clock, that this slot is due. Kept true
+    /// by every write of a slot's deadline being followed, in the same critical section,
+    /// by a new comparator load that sets it ([`program`], [`load`]) or by clearing it
+    /// ([`take_target`]).
     target: Cell<u8>,
     slots: [Slot; ALARM_SLOTS],
 }
@@ -318,10 +321,7 @@ fn program(s: &State, now: u64, mut take: bool) -> Option<AlarmCallback> {
         if key >= u64::MAX - 1 {
             break;
         }
-        // The slot's index: `slot` is an element of `s.slots`, below `n <= ALARM_SLOTS`.
-        let index = (ptr::from_ref(slot).addr() - s.slots.as_ptr().addr()) / size_of::<Slot>();
-        let mut target = index as u8 + 1;
-        let cycles = if key < now {
+        if key < now {
             if take {
                 take = false;
                 slot.set_at(0);
@@ -331,37 +331,59 @@ fn program(s: &State, now: u64, mut take: bool) -> Option<AlarmCallback> {
                 }
                 continue;
             }
-            1
+            // Due: one cycle, so that the interrupt runs at once and takes it.
+            write(ALARM, LOAD, 1);
+            write(ALARM, CONTROL, ALARM_MODE | CTRL_ENABLE);
+            s.target.set(slot_index(s, slot) + 1);
         } else {
-            // From the anchor (the reading's tick at its last whole `NUM`-tick step,
-            // `rem` cycles ago) to the deadline: at least 1 tick; a deadline a period or
-            // more away is reached in hops of one period.
-            let rem = s.rem.get();
-            let anchor = if NUM == 1 {
-                now
-            } else {
-                now - u64::from(rem * NUM / DEN)
-            };
-            let dt = key + 1 - anchor;
-            let cycles = if dt >= u64::from(WRAP_TICKS) {
-                target = 0; // an intermediate hop: the deadline is not reached when it expires
-                WRAP_CYCLES
-            } else if NUM == 1 {
-                dt as u32 * DEN
-            } else {
-                // The first cycle of tick `anchor + dt`, from the anchor's:
-                // `ceil(dt · DEN / NUM)` (`NUM` is a power of two: a shift).
-                (dt * u64::from(DEN)).div_ceil(u64::from(NUM)) as u32
-            };
-            // `cycles > rem`: the deadline's first cycle is after the reading.
-            cycles - rem
-        };
-        write(ALARM, LOAD, cycles);
-        write(ALARM, CONTROL, ALARM_MODE | CTRL_ENABLE);
-        s.target.set(target);
+            load(s, slot_index(s, slot), key + 1, now);
+        }
         break;
     }
     taken
+}
+
+/// The index of `slot`, an element of `s.slots` (below [`ALARM_SLOTS`], so it fits).
+fn slot_index(s: &State, slot: &Slot) -> u8 {
+    ((ptr::from_ref(slot).addr() - s.slots.as_ptr().addr()) / size_of::<Slot>()) as u8
+}
+
+/// Starts the (stopped) comparator for slot `index`'s deadline `at`, ahead of the clock
+/// reading `now` (the last [`clock`] call): the exact number of cycles from that reading
+/// to the first cycle of `at`'s tick, or one counter period (a hop) if `at` is a period
+/// or more away. Records the slot as the comparator's target on its last hop.
+fn load(s: &State, index: u8, at: u64, now: u64) {
+    // From the anchor (the reading's tick at its last whole `NUM`-tick step, `rem`
+    // cycles ago) to the deadline: at least 1 tick.
+    let rem = s.rem.get();
+    let anchor = if NUM == 1 {
+        now
+    } else {
+        now - u64::from(rem * NUM / DEN)
+    };
+    let dt = at - anchor;
+    let (cycles, target) = if dt >= u64::from(WRAP_TICKS) {
+        if at == u64::MAX {
+            // Never (a disarmed slot): leave the comparator stopped.
+            s.target.set(0);
+            return;
+        }
+        // An intermediate hop: the deadline is not reached when it expires.
+        (WRAP_CYCLES, 0)
+    } else if NUM == 1 {
+        (dt as u32 * DEN, index + 1)
+    } else {
+        // The first cycle of tick `anchor + dt`, from the anchor's: `ceil(dt · DEN /
+        // NUM)` (`NUM` is a power of two: a shift).
+        (
+            (dt * u64::from(DEN)).div_ceil(u64::from(NUM)) as u32,
+            index + 1,
+        )
+    };
+    // `cycles > rem`: the deadline's first cycle is after the reading.
+    write(ALARM, LOAD, cycles - rem);
+    write(ALARM, CONTROL, ALARM_MODE | CTRL_ENABLE);
+    s.target.set(target);
 }
 
 /// The alarm interrupt's path without a clock reading: if the comparator has expired
@@ -458,7 +480,16 @@ impl Driver for Mps2Driver {
             // A reached deadline leaves the slot disarmed.
             slot.set_at(if armed { at } else { 0 });
             slot.callback.set(Some(callback));
-            program(s, now, false);
+            let n = usize::from(s.allocated.get()).min(ALARM_SLOTS);
+            if armed && s.slots[..n].iter().all(|o| o.at() == 0 || o.at() >= at) {
+                // The earliest armed slot now (most often the only one): load the
+                // comparator for it directly, without `program`'s pass over the slots.
+                write(ALARM, CONTROL, ALARM_MODE);
+                write(ALARM, INTCLR, 1);
+                load(s, i as u8, at, now);
+            } else {
+                program(s, now, false);
+            }
             armed
         })
     }
