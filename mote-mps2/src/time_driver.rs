@@ -352,6 +352,7 @@ fn slot_index(s: &State, slot: &Slot) -> u8 {
 /// reading `now` (the last [`clock`] call): the exact number of cycles from that reading
 /// to the first cycle of `at`'s tick, or one counter period (a hop) if `at` is a period
 /// or more away. Records the slot as the comparator's target on its last hop.
+#[inline(never)]
 fn load(s: &State, index: u8, at: u64, now: u64) {
     // From the anchor (the reading's tick at its last whole `NUM`-tick step, `rem`
     // cycles ago) to the deadline: at least 1 tick.
@@ -390,24 +391,24 @@ fn load(s: &State, index: u8, at: u64, now: u64) {
 /// (and the counter has no wrap pending, which only [`clock`] may count), and it was
 /// loaded for `s.target`'s deadline, that slot is due (the loaded count ends at its
 /// deadline's first cycle or later: never early). Disarms it and returns its callback;
-/// the comparator stays stopped unless another slot is armed (then [`program`] runs,
-/// with a clock reading). `None`: take the general path.
+/// the comparator stays stopped when it was the only slot handed out (most firmware: one
+/// executor with timers), else [`program`] runs for the others, with a clock reading.
+/// `None`: take the general path.
 fn take_target(s: &State) -> Option<Option<AlarmCallback>> {
     let target = usize::from(s.target.get());
     let slot = s.slots.get(target.checked_sub(1)?)?;
     if read(ALARM, RIS) & 1 == 0 || read(COUNTER, RIS) & 1 != 0 {
         return None;
     }
-    write(ALARM, CONTROL, ALARM_MODE);
-    write(ALARM, INTCLR, 1);
     s.target.set(0);
     slot.set_at(0);
-    let callback = slot.callback.get();
-    let n = usize::from(s.allocated.get()).min(ALARM_SLOTS);
-    if s.slots[..n].iter().any(|other| other.at() != 0) {
+    if s.allocated.get() == 1 {
+        write(ALARM, CONTROL, ALARM_MODE);
+        write(ALARM, INTCLR, 1);
+    } else {
         program(s, clock(s), false);
     }
-    Some(callback)
+    Some(slot.callback.get())
 }
 
 /// The `DUALTIMER` interrupt: counts a wrap, takes the earliest due slot's callback and
@@ -480,10 +481,9 @@ impl Driver for Mps2Driver {
             // A reached deadline leaves the slot disarmed.
             slot.set_at(if armed { at } else { 0 });
             slot.callback.set(Some(callback));
-            let n = usize::from(s.allocated.get()).min(ALARM_SLOTS);
-            if armed && s.slots[..n].iter().all(|o| o.at() == 0 || o.at() >= at) {
-                // The earliest armed slot now (most often the only one): load the
-                // comparator for it directly, without `program`'s pass over the slots.
+            if armed && s.allocated.get() == 1 {
+                // The only slot handed out (most firmware: one executor with timers):
+                // load the comparator for it directly, without `program`'s pass.
                 write(ALARM, CONTROL, ALARM_MODE);
                 write(ALARM, INTCLR, 1);
                 load(s, i as u8, at, now);
