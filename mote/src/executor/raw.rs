@@ -260,26 +260,17 @@ impl RawExecutor {
         self.timers.allow_sleep(self)
     }
 
-    /// [`poll`](Self::poll) for an executor run in an interrupt handler: timers
-    /// registered during the batch need no pend (the batch's end re-arms), and it pends
-    /// itself again if a deadline may have been reached (module `timers`).
-    ///
-    /// # Safety
-    /// As for [`poll`](Self::poll).
-    #[allow(dead_code)] // interrupt executor only
-    #[inline(always)]
-    pub(crate) unsafe fn poll_in_handler(&'static self) {
-        self.timers.set_in_batch(true);
-        // SAFETY: forwarded contract.
-        unsafe { self.poll() };
-        self.timers.set_in_batch(false);
-        self.timers.pend_if_due(self);
-    }
-
     /// True when the calling context is the one that polls this executor.
     #[cfg(any(feature = "cortex-m", feature = "std"))]
     pub(crate) fn is_current_context(&self) -> bool {
         self.context.load(Ordering::Relaxed) == super::arch::context_id()
+    }
+
+    /// Without a backend no context is known: never.
+    #[cfg(not(any(feature = "cortex-m", feature = "std")))]
+    #[allow(dead_code)] // only with `time`
+    pub(crate) fn is_current_context(&self) -> bool {
+        false
     }
 }
 

@@ -15,8 +15,7 @@ use crate::time::timer_queue::TimerNode;
 /// The timer node in every task header (20 bytes on 32-bit targets).
 pub(crate) type TaskTimer = TimerNode;
 
-/// An executor's timers: its timer queue with its alarm slot (and the `in_batch` flag of
-/// an interrupt executor's handler).
+/// An executor's timers: its timer queue with its alarm slot.
 pub(crate) struct Timers {
     queue: ExecutorTimers,
 }
@@ -40,25 +39,21 @@ impl Timers {
         }
     }
 
-    /// Around the polls of an executor run in an interrupt handler: timers registered
-    /// while `in_batch` is set need no pend, since the handler re-arms after its batch
-    /// ([`after_batch`](Self::after_batch)) and then checks [`pend_if_due`]
-    /// (Self::pend_if_due). Executors in thread mode leave the flag clear: a pend from a
-    /// registration costs them nothing (no pender on Cortex-M, where any interrupt ends
-    /// WFI; a load of the `parked` flag on std), and they arm before sleeping anyway.
-    #[allow(dead_code)] // interrupt executor only
-    #[inline(always)]
-    pub(crate) fn set_in_batch(&self, polling: bool) {
-        self.queue.set_in_batch(polling);
-    }
-
     /// After a batch: if a deadline earlier than the armed one was scheduled, or timers
     /// were popped, arm the alarm for the earliest one now, so it fires on time even if
-    /// the executor never goes idle.
+    /// the executor never goes idle. If that finds a deadline reached (or no alarm slot),
+    /// pends the executor, so that it runs again and pops it: an interrupt executor's
+    /// handler would otherwise return with the deadline unserved (a thread-mode executor
+    /// re-checks before sleeping anyway, and its pend is free or a load).
+    ///
+    /// So "the `due` flag is set and nobody will run the executor" cannot happen: `due`
+    /// is set by the alarm callback, which pends the executor itself, and by an arming
+    /// that failed, here (pend) or before sleeping (the loop polls again). The handler
+    /// needs no check of its own after the batch.
     #[inline(always)]
     pub(crate) fn after_batch(&self, exec: &'static RawExecutor) {
         if self.queue.take_rearm() {
-            arm(exec);
+            rearm(exec);
         }
     }
 
@@ -67,28 +62,6 @@ impl Timers {
     #[allow(dead_code)] // not every backend sleeps
     pub(crate) fn allow_sleep(&self, exec: &'static RawExecutor) -> bool {
         arm(exec) && !self.queue.idle()
-    }
-
-    /// For executors that run in an interrupt handler, after [`RawExecutor::poll`]:
-    /// pends the executor again if a deadline may have been reached, so its timers are
-    /// popped in the next handler run instead of the handler returning to sleep.
-    ///
-    /// No `arm_alarm` here (that would be a critical section per handler run to find the
-    /// alarm already armed): `poll` has just re-armed if anything could have moved the
-    /// earliest deadline. Every such change requests a re-arm — a deadline scheduled
-    /// earlier than the armed one sets `rearm` (and, outside a batch, pends the
-    /// executor), and popping (after the alarm fired or a deadline was found passed)
-    /// goes through `take_due`, which sets `rearm` too — and `poll` ends with
-    /// `take_rearm` → `arm_alarm`. An `arm_alarm` that could not arm (deadline reached,
-    /// or no alarm slot) sets `due`, which this check sees; an alarm firing from now on
-    /// sets `due` and pends by itself. So "`due` is clear" here means the alarm is armed
-    /// for the earliest deadline or no timer is queued: the handler may return.
-    #[allow(dead_code)] // interrupt executor only
-    #[inline(always)]
-    pub(crate) fn pend_if_due(&self, exec: &'static RawExecutor) {
-        if self.queue.is_due() {
-            exec.pend();
-        }
     }
 }
 
@@ -129,6 +102,16 @@ fn wake_due(exec: &'static RawExecutor) {
             crate::executor::waker::wake_task_from_poller(task, exec);
         }
     });
+}
+
+/// [`Timers::after_batch`]'s re-arm: arms the alarm, and pends the executor if a deadline
+/// was found reached. Out of line: the batch's hot path (no re-arm) then needs few
+/// registers, which shortens the interrupt executor's handler.
+#[inline(never)]
+fn rearm(exec: &'static RawExecutor) {
+    if !arm(exec) {
+        exec.pend();
+    }
 }
 
 /// Arms `exec`'s alarm for its earliest timer. `false`: a deadline has already passed,
@@ -173,7 +156,9 @@ pub(crate) fn schedule_wake(at: u64, waker: &Waker) -> bool {
                 // and 'static.
                 let exec = unsafe { header.executor() };
                 let timers = &exec.timers;
-                let busy = || timers.queue.in_batch();
+                // Registered from the executor's own context (one of its tasks' polls):
+                // it re-arms after the batch (`after_batch`), no pend needed.
+                let busy = || exec.is_current_context();
                 // SAFETY: the header is 'static; its node is only queued on the executor
                 // of the slot's live task (the check above, and the finish path).
                 unsafe { timers.queue.schedule_in_cs(cs, timer_node(task), at, busy) }

@@ -163,10 +163,6 @@ pub struct ExecutorTimers {
     /// re-arms after its batch ([`take_rearm`](Self::take_rearm)), so timers fire on time
     /// even on an executor that never goes idle.
     rearm: AtomicBool,
-    /// Set by the owning executor while it runs a batch after which it re-arms anyway
-    /// (an interrupt executor's handler): a new earliest deadline then needs no pend
-    /// ([`set_in_batch`](Self::set_in_batch)). Fills padding: no RAM.
-    in_batch: AtomicBool,
 }
 
 impl Default for ExecutorTimers {
@@ -185,7 +181,6 @@ impl ExecutorTimers {
             driver: AtomicPtr::new(core::ptr::null_mut()),
             due: AtomicBool::new(false),
             rearm: AtomicBool::new(false),
-            in_batch: AtomicBool::new(false),
         }
     }
 
@@ -215,9 +210,9 @@ impl ExecutorTimers {
     /// [`pop_due`](Self::pop_due) returns is this one, with its provenance). Returns
     /// `true` if the owning executor must be pended to re-arm its alarm: `at` is now the
     /// earliest deadline, earlier than what the alarm is armed for (or it is not armed),
-    /// and `busy()` — evaluated in
-    /// the same critical section — says the executor is not in a batch of polls already
-    /// (after which it re-arms anyway). O(1).
+    /// and `busy()` — evaluated in the same critical section — says the executor will
+    /// not re-arm by itself (the executor passes "called from my own context", i.e. from
+    /// a poll of my batch, after which I re-arm). O(1).
     ///
     /// # Safety
     ///
@@ -301,21 +296,6 @@ impl ExecutorTimers {
     #[inline]
     pub fn take_rearm(&self) -> bool {
         take_flag(&self.rearm)
-    }
-
-    /// The owning executor runs a batch after which it calls
-    /// [`take_rearm`](Self::take_rearm) (`true`), or no longer (`false`). A `busy`
-    /// closure passed to [`schedule`](Self::schedule) may return [`in_batch`]
-    /// (Self::in_batch).
-    #[inline]
-    pub fn set_in_batch(&self, in_batch: bool) {
-        self.in_batch.store(in_batch, Ordering::Relaxed);
-    }
-
-    /// What [`set_in_batch`](Self::set_in_batch) last stored.
-    #[inline]
-    pub fn in_batch(&self) -> bool {
-        self.in_batch.load(Ordering::Relaxed)
     }
 
     /// Records that the alarm fired (call it from the alarm callback): the next

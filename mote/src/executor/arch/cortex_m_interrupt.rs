@@ -252,9 +252,9 @@ impl InterruptExecutor {
         compiler_fence(Ordering::SeqCst);
         // SAFETY: state POLLING excludes every other poll until the store below: a nested
         // call (a task, a preempting context) sees POLLING and panics instead of polling.
-        // `poll_in_handler` re-arms the alarm for the earliest timer if that changed,
-        // and if a deadline may have been reached already, pends to run again.
-        unsafe { self.raw().poll_in_handler() };
+        // `poll` re-arms the alarm for the earliest timer if that changed, and if a
+        // deadline has been reached already, pends to run again (module `timers`).
+        unsafe { self.raw().poll() };
         compiler_fence(Ordering::SeqCst);
         self.state.store(RUNNING, Ordering::Relaxed);
     }
