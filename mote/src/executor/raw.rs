@@ -221,6 +221,18 @@ impl RawExecutor {
     pub unsafe fn poll(&'static self) -> usize {
         #[cfg(any(feature = "cortex-m", feature = "std"))]
         self.record_context();
+        // SAFETY: forwarded contract.
+        unsafe { self.poll_batch() }
+    }
+
+    /// [`poll`](Self::poll) without recording the polling context: for backends that
+    /// record it once, before their loop ([`record_context`](Self::record_context)) or at
+    /// start ([`set_context`](Self::set_context)), so that no batch pays the check.
+    ///
+    /// # Safety
+    /// As for [`poll`](Self::poll), and the context that calls it has been recorded.
+    #[inline(always)]
+    pub(crate) unsafe fn poll_batch(&'static self) -> usize {
         // Timer work, only if a deadline may have been reached (module `timers`).
         self.timers.batch_begin(self);
         let mut batch = BatchGuard {
@@ -245,7 +257,7 @@ impl RawExecutor {
     /// Records the polling context on the first poll (a load and a branch afterwards).
     #[cfg(any(feature = "cortex-m", feature = "std"))]
     #[inline(always)]
-    fn record_context(&self) {
+    pub(crate) fn record_context(&self) {
         if self.context.load(Ordering::Relaxed) == 0 {
             self.context
                 .store(super::arch::context_id(), Ordering::Relaxed);
@@ -258,6 +270,13 @@ impl RawExecutor {
     #[inline]
     pub(crate) fn timers_allow_sleep(&'static self) -> bool {
         self.timers.allow_sleep(self)
+    }
+
+    /// Records `id` ([`arch::context_id`](super::arch) of the context that will poll this
+    /// executor) before its first poll: an interrupt executor knows its line at start.
+    #[cfg(feature = "cortex-m")]
+    pub(crate) fn set_context(&self, id: usize) {
+        self.context.store(id, Ordering::Relaxed);
     }
 
     /// True when the calling context is the one that polls this executor.

@@ -201,9 +201,12 @@ impl InterruptExecutor {
                 Pender::new(pend_line, usize::from(line) as *const ())
             }
         };
+        let raw = RawExecutor::new(pender);
+        // Its handler is its only poller (checked there): recorded once, here.
+        raw.set_context(super::context_of_exception(u32::from(line) + 16));
         // SAFETY: winning NEW → STARTING makes this call the only writer, and no reader
         // looks at `raw` before RUNNING is published below.
-        unsafe { (*self.raw.get()).write(RawExecutor::new(pender)) };
+        unsafe { (*self.raw.get()).write(raw) };
         self.line.store(u32::from(line), Ordering::Relaxed);
         self.state.store(RUNNING, Ordering::Release);
 
@@ -251,10 +254,11 @@ impl InterruptExecutor {
         self.state.store(POLLING, Ordering::Relaxed);
         compiler_fence(Ordering::SeqCst);
         // SAFETY: state POLLING excludes every other poll until the store below: a nested
-        // call (a task, a preempting context) sees POLLING and panics instead of polling.
+        // call (a task, a preempting context) sees POLLING and panics instead of polling;
+        // `start` recorded this handler's context (checked above).
         // `poll` re-arms the alarm for the earliest timer if that changed, and if a
         // deadline has been reached already, pends to run again (module `timers`).
-        unsafe { self.raw().poll() };
+        unsafe { self.raw().poll_batch() };
         compiler_fence(Ordering::SeqCst);
         self.state.store(RUNNING, Ordering::Relaxed);
     }
