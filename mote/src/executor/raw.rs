@@ -183,9 +183,9 @@ impl RawExecutor {
     }
 
     /// Publishes a claimed task as spawned on this executor and queues it: the task is
-    /// marked spawned, then woken through the one out-of-line wake function every waker
-    /// uses, so spawning links no second copy of the queue push and pend (a few
-    /// instructions more per spawn than an inline push, tens of bytes less code).
+    /// marked spawned with its run-queue entry taken (so no waker can queue it), then
+    /// pushed, and the executor pended if its queue was empty. No wake: its checks
+    /// (spawned? queued already?) have known answers here.
     ///
     /// # Safety
     /// `task` was claimed from its pool, holds its future, and is not spawned yet.
@@ -193,11 +193,19 @@ impl RawExecutor {
     pub(crate) unsafe fn spawn(&'static self, task: TaskRef) {
         // The unspawned slot is exclusively ours; the `SPAWNED` store publishes it.
         task.header().set_executor(self);
-        task.header().state.spawn();
         #[cfg(not(feature = "trace"))]
-        super::waker::wake_task_out_of_line(task);
+        {
+            task.header().state.spawn_queued();
+            // SAFETY: `spawn_queued` took the run-queue entry for this context.
+            if unsafe { self.run_queue.push(task) } {
+                self.pend();
+            }
+        }
         #[cfg(feature = "trace")]
-        super::waker::wake_spawned(task);
+        {
+            task.header().state.spawn();
+            super::waker::wake_spawned(task);
+        }
     }
 
     /// The run queue (for the wake path).
