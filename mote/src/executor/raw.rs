@@ -208,6 +208,19 @@ impl RawExecutor {
         }
     }
 
+    /// [`spawn`](Self::spawn), out of line: for [`SendSpawner`](super::SendSpawner)
+    /// (spawning across contexts, seldom in a hot loop), so that the spawning code, often
+    /// a big state machine, keeps its registers (inlined there, it cost the
+    /// interrupt-latency benchmark's measuring task 4 instructions per interrupt).
+    ///
+    /// # Safety
+    /// As for [`spawn`](Self::spawn).
+    #[inline(never)]
+    pub(crate) unsafe fn spawn_out_of_line(&'static self, task: TaskRef) {
+        // SAFETY: forwarded contract.
+        unsafe { self.spawn(task) }
+    }
+
     /// The run queue (for the wake path).
     #[inline]
     pub(crate) fn run_queue(&self) -> &RunQueue {
@@ -241,7 +254,23 @@ impl RawExecutor {
     /// As for [`poll`](Self::poll), and the context that calls it has been recorded.
     #[inline(always)]
     pub(crate) unsafe fn poll_batch(&'static self) -> usize {
-        // Timer work, only if a deadline may have been reached (module `timers`).
+        // SAFETY: forwarded contract.
+        let polled = unsafe { self.poll_batch_in_loop() };
+        // Re-arm if the earliest deadline moved during the batch.
+        self.timers.after_batch(self);
+        polled
+    }
+
+    /// [`poll_batch`](Self::poll_batch) for a loop that, right after, either calls it
+    /// again or goes to sleep through [`timers_allow_sleep`](Self::timers_allow_sleep):
+    /// the re-arm a batch may need is then done at the start of the next one, or before
+    /// sleeping, and no batch pays a check after it (module `timers`).
+    ///
+    /// # Safety
+    /// As for [`poll_batch`](Self::poll_batch), and the caller loops as said above.
+    #[inline(always)]
+    pub(crate) unsafe fn poll_batch_in_loop(&'static self) -> usize {
+        // Timer work, only if there is some (module `timers`).
         self.timers.batch_begin(self);
         let mut batch = BatchGuard {
             executor: self,
@@ -256,9 +285,6 @@ impl RawExecutor {
             polled += 1;
         }
         drop(batch); // an empty rest: nothing to re-queue
-
-        // Re-arm if the earliest deadline moved during the batch.
-        self.timers.after_batch(self);
         polled
     }
 

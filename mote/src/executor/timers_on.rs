@@ -30,38 +30,64 @@ impl Timers {
     }
 
     /// Before a batch: due timers are popped (their tasks join the batch taken next) if
-    /// the alarm fired or a deadline was found passed. Otherwise one flag load: no clock
-    /// read, no critical section.
+    /// the alarm fired or a deadline was found passed; otherwise the alarm is armed if a
+    /// re-arm was asked for (a registration from another context, or a thread-mode loop's
+    /// previous batch). With no timer work, one load: no clock read, no critical section.
     #[inline(always)]
     pub(crate) fn batch_begin(&self, exec: &'static RawExecutor) {
-        if self.queue.take_due() {
-            wake_due(exec);
+        if self.queue.has_work() {
+            begin_work(exec);
         }
     }
 
-    /// After a batch: if a deadline earlier than the armed one was scheduled, or timers
-    /// were popped, arm the alarm for the earliest one now, so it fires on time even if
-    /// the executor never goes idle. If that finds a deadline reached (or no alarm slot),
-    /// pends the executor, so that it runs again and pops it: an interrupt executor's
-    /// handler would otherwise return with the deadline unserved (a thread-mode executor
-    /// re-checks before sleeping anyway, and its pend is free or a load).
+    /// After a batch (an executor that does not loop back to [`batch_begin`]
+    /// (Self::batch_begin) at once: an interrupt executor's handler, std's loop): if a
+    /// deadline earlier than the armed one was scheduled, or timers were popped, arm the
+    /// alarm for the earliest one now, so it fires on time even if the executor never
+    /// goes idle. If that finds a deadline reached (or no alarm slot), pends the
+    /// executor, so that it runs again and pops it. One load when there is nothing to do.
     ///
-    /// So "the `due` flag is set and nobody will run the executor" cannot happen: `due`
+    /// So "the `DUE` flag is set and nobody will run the executor" cannot happen: `DUE`
     /// is set by the alarm callback, which pends the executor itself, and by an arming
-    /// that failed, here (pend) or before sleeping (the loop polls again). The handler
-    /// needs no check of its own after the batch.
+    /// that failed, here (pend), at the start of a batch (the batch's end or the loop
+    /// runs again) or before sleeping (the loop polls again). A handler needs no check of
+    /// its own after the batch.
     #[inline(always)]
     pub(crate) fn after_batch(&self, exec: &'static RawExecutor) {
-        if self.queue.take_rearm() {
-            rearm(exec);
+        if self.queue.has_work() {
+            rearm_if_asked(exec);
         }
     }
 
-    /// Before the executor sleeps: arms the alarm for the earliest timer. `false`: a
-    /// deadline has passed, or the simulated driver moved time: poll again instead.
+    /// Before the executor sleeps: arms the alarm for the earliest timer (which answers
+    /// any pending re-arm request). `false`: a deadline has passed, or the simulated
+    /// driver moved time: poll again instead.
     #[allow(dead_code)] // not every backend sleeps
     pub(crate) fn allow_sleep(&self, exec: &'static RawExecutor) -> bool {
         arm(exec) && !self.queue.idle()
+    }
+}
+
+/// [`Timers::batch_begin`] with work to do: pops due timers (which clears `DUE` and asks
+/// for a re-arm, answered at the batch's end, where the woken tasks' new timers are
+/// known), or re-arms.
+#[inline(always)]
+fn begin_work(exec: &'static RawExecutor) {
+    if exec.timers.queue.is_due() {
+        wake_due(exec);
+    } else {
+        rearm_if_asked(exec);
+    }
+}
+
+/// Arms the alarm if a re-arm was asked for (`arm_alarm` clears the request in its
+/// critical section), and pends the executor if a deadline was found reached. Out of
+/// line: the batch's hot path then needs few registers, which shortens the interrupt
+/// executor's handler.
+#[inline(never)]
+fn rearm_if_asked(exec: &'static RawExecutor) {
+    if exec.timers.queue.wants_rearm() && !arm(exec) {
+        exec.pend();
     }
 }
 
@@ -84,6 +110,9 @@ fn timer_node(task: TaskRef) -> NonNull<TimerNode> {
 fn wake_due(exec: &'static RawExecutor) {
     let timers = &exec.timers.queue;
     critical_section::with(|cs| {
+        // Clears `DUE` (a deadline reached from now on sets it again) and asks for a
+        // re-arm after the pops.
+        timers.take_due_in_cs(cs);
         // Up to the deadline the alarm fired for (reached: no clock reading), else now.
         let Some(now) = timers.take_fired_in_cs(cs).or_else(|| timers.now()) else {
             return; // no timer ever scheduled here
@@ -102,16 +131,6 @@ fn wake_due(exec: &'static RawExecutor) {
             crate::executor::waker::wake_task_from_poller(task, exec);
         }
     });
-}
-
-/// [`Timers::after_batch`]'s re-arm: arms the alarm, and pends the executor if a deadline
-/// was found reached. Out of line: the batch's hot path (no re-arm) then needs few
-/// registers, which shortens the interrupt executor's handler.
-#[inline(never)]
-fn rearm(exec: &'static RawExecutor) {
-    if !arm(exec) {
-        exec.pend();
-    }
 }
 
 /// Arms `exec`'s alarm for its earliest timer. `false`: a deadline has already passed,

@@ -126,8 +126,9 @@ impl Executor {
         self.raw.record_context();
         loop {
             // SAFETY: `started` makes this loop the executor's only poller, and tasks can't
-            // re-enter it; its context is recorded above.
-            unsafe { self.raw.poll_batch() };
+            // re-enter it; its context is recorded above; it polls again or sleeps
+            // through `timers_allow_sleep` below.
+            unsafe { self.raw.poll_batch_in_loop() };
             if !self.raw.is_idle() {
                 continue;
             }
