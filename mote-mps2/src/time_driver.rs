@@ -27,10 +27,10 @@
 //!   critical section; a further due slot gets the comparator loaded with one cycle, so
 //!   the handler runs again at once: every due callback runs once, earliest first.
 //!   Deadlines beyond one counter period are reached in several hops. **No clock reading
-//!   when the comparator expired for the deadline it was loaded for** (its last hop, and
-//!   no counter wrap pending): that slot is due by construction (the count ends at the
-//!   deadline's first cycle or later), so the handler takes it and reads the clock only
-//!   if another slot is armed (`take_target`).
+//!   when one slot was handed out and the comparator expired at the end of its last hop**
+//!   (and no counter wrap is pending): the slot is due by construction (the count ends at
+//!   the deadline's first cycle or later), so the handler takes it (`take_only`); and
+//!   `set_alarm` of the only slot loads the comparator without a pass over the slots.
 //! - **No lost alarm.** `set_alarm` reads the clock, returns `false` if the deadline has
 //!   been reached, and otherwise loads the comparator with the exact number of cycles
 //!   from that reading to the first cycle of the deadline's tick, all in one critical
@@ -212,14 +212,13 @@ struct State {
     /// Of the last clock reading: cycles since the start of its tick-`NUM` step (below
     /// `DEN`); see [`clock`].
     rem: Cell<u32>,
-    /// One more than the index of the slot the comparator was last loaded for, when it
-    /// was loaded to expire at that slot's deadline or later (a final hop, or one cycle
-    /// for a slot found due); 0 while it is stopped or on an intermediate hop. The alarm
-    /// interrupt then knows, without reading the clock, that this slot is due. Kept true
-    /// by every write of a slot's deadline being followed, in the same critical section,
-    /// by a new comparator load that sets it ([`program`], [`load`]) or by clearing it
-    /// ([`take_target`]).
-    target: Cell<u8>,
+    /// The comparator was last loaded to expire at the earliest slot's deadline or later
+    /// (its last hop, or one cycle for a slot found due); false while it is stopped or on
+    /// an intermediate hop. With one slot handed out, the alarm interrupt then knows,
+    /// without reading the clock, that the slot is due. Kept true by every write of a
+    /// slot's deadline being followed, in the same critical section, by a new comparator
+    /// load that sets it ([`program`], [`load`]) or by clearing it ([`take_only`]).
+    final_hop: Cell<bool>,
     slots: [Slot; ALARM_SLOTS],
 }
 
@@ -228,7 +227,7 @@ static STATE: Mutex<State> = Mutex::new(State {
     allocated: Cell::new(0),
     wraps: Cell::new(0),
     rem: Cell::new(0),
-    target: Cell::new(0),
+    final_hop: Cell::new(false),
     slots: [const {
         Slot {
             at_lo: Cell::new(0),
@@ -298,7 +297,7 @@ fn program(s: &State, now: u64, mut take: bool) -> Option<AlarmCallback> {
     // Stop and acknowledge: a stale expiry must not interrupt again.
     write(ALARM, CONTROL, ALARM_MODE);
     write(ALARM, INTCLR, 1);
-    s.target.set(0);
+    s.final_hop.set(false);
     let mut taken = None;
     loop {
         // The earliest armed slot, keyed by `deadline − 1`: a disarmed slot (0) wraps to
@@ -321,93 +320,85 @@ fn program(s: &State, now: u64, mut take: bool) -> Option<AlarmCallback> {
         if key >= u64::MAX - 1 {
             break;
         }
-        if key < now {
-            if take {
-                take = false;
-                slot.set_at(0);
-                taken = slot.callback.get();
-                if rest.is_empty() {
-                    break; // the only slot handed out: nothing left to wait for
-                }
-                continue;
+        if key < now && take {
+            take = false;
+            slot.set_at(0);
+            taken = slot.callback.get();
+            if rest.is_empty() {
+                break; // the only slot handed out: nothing left to wait for
             }
-            // Due: one cycle, so that the interrupt runs at once and takes it.
-            write(ALARM, LOAD, 1);
-            write(ALARM, CONTROL, ALARM_MODE | CTRL_ENABLE);
-            s.target.set(slot_index(s, slot) + 1);
-        } else {
-            load(s, slot_index(s, slot), key + 1, now);
+            continue;
         }
+        load(s, key + 1, now);
         break;
     }
     taken
 }
 
-/// The index of `slot`, an element of `s.slots` (below [`ALARM_SLOTS`], so it fits).
-fn slot_index(s: &State, slot: &Slot) -> u8 {
-    ((ptr::from_ref(slot).addr() - s.slots.as_ptr().addr()) / size_of::<Slot>()) as u8
-}
-
-/// Starts the (stopped) comparator for slot `index`'s deadline `at`, ahead of the clock
-/// reading `now` (the last [`clock`] call): the exact number of cycles from that reading
-/// to the first cycle of `at`'s tick, or one counter period (a hop) if `at` is a period
-/// or more away. Records the slot as the comparator's target on its last hop.
+/// Starts the (stopped) comparator for the earliest armed deadline `at`, from the clock
+/// reading `now` (the last [`clock`] call): one cycle if `at` has been reached (the
+/// interrupt then runs at once), else the exact number of cycles from that reading to the
+/// first cycle of `at`'s tick, or one counter period (a hop) if `at` is a period or more
+/// away. Records whether this load ends at the deadline ([`State::final_hop`]).
 #[inline(never)]
-fn load(s: &State, index: u8, at: u64, now: u64) {
+fn load(s: &State, at: u64, now: u64) {
+    s.final_hop.set(false);
     // From the anchor (the reading's tick at its last whole `NUM`-tick step, `rem`
-    // cycles ago) to the deadline: at least 1 tick.
+    // cycles ago) to the deadline.
     let rem = s.rem.get();
     let anchor = if NUM == 1 {
         now
     } else {
         now - u64::from(rem * NUM / DEN)
     };
-    let dt = at - anchor;
-    let (cycles, target) = if dt >= u64::from(WRAP_TICKS) {
-        if at == u64::MAX {
-            // Never (a disarmed slot): leave the comparator stopped.
-            s.target.set(0);
+    let cycles = if at <= now {
+        1
+    } else {
+        let dt = at - anchor;
+        if dt >= u64::from(WRAP_TICKS) {
+            if at == u64::MAX {
+                // Never (a disarmed slot): leave the comparator stopped.
+                return;
+            }
+            // An intermediate hop: the deadline is not reached when it expires.
+            write(ALARM, LOAD, WRAP_CYCLES - rem);
+            write(ALARM, CONTROL, ALARM_MODE | CTRL_ENABLE);
             return;
         }
-        // An intermediate hop: the deadline is not reached when it expires.
-        (WRAP_CYCLES, 0)
-    } else if NUM == 1 {
-        (dt as u32 * DEN, index + 1)
-    } else {
-        // The first cycle of tick `anchor + dt`, from the anchor's: `ceil(dt · DEN /
-        // NUM)` (`NUM` is a power of two: a shift).
-        (
-            (dt * u64::from(DEN)).div_ceil(u64::from(NUM)) as u32,
-            index + 1,
-        )
+        let cycles = if NUM == 1 {
+            dt as u32 * DEN
+        } else {
+            // The first cycle of tick `anchor + dt`, from the anchor's: `ceil(dt · DEN /
+            // NUM)` (`NUM` is a power of two: a shift).
+            (dt * u64::from(DEN)).div_ceil(u64::from(NUM)) as u32
+        };
+        // `cycles > rem`: the deadline's first cycle is after the reading.
+        cycles - rem
     };
-    // `cycles > rem`: the deadline's first cycle is after the reading.
-    write(ALARM, LOAD, cycles - rem);
+    write(ALARM, LOAD, cycles);
     write(ALARM, CONTROL, ALARM_MODE | CTRL_ENABLE);
-    s.target.set(target);
+    s.final_hop.set(true);
 }
 
-/// The alarm interrupt's path without a clock reading: if the comparator has expired
-/// (and the counter has no wrap pending, which only [`clock`] may count), and it was
-/// loaded for `s.target`'s deadline, that slot is due (the loaded count ends at its
-/// deadline's first cycle or later: never early). Disarms it and returns its callback;
-/// the comparator stays stopped when it was the only slot handed out (most firmware: one
-/// executor with timers), else [`program`] runs for the others, with a clock reading.
-/// `None`: take the general path.
-fn take_target(s: &State) -> Option<Option<AlarmCallback>> {
-    let target = usize::from(s.target.get());
-    let slot = s.slots.get(target.checked_sub(1)?)?;
-    if read(ALARM, RIS) & 1 == 0 || read(COUNTER, RIS) & 1 != 0 {
+/// The alarm interrupt's path without a clock reading, when one slot was handed out
+/// (most firmware: one executor with timers): if the comparator has expired (and the
+/// counter has no wrap pending, which only [`clock`] may count) at the end of its last
+/// hop, the slot is due (the loaded count ends at its deadline's first cycle or later:
+/// never early). Disarms it, stops the comparator and returns the callback. `None`: take
+/// the general path.
+fn take_only(s: &State) -> Option<Option<AlarmCallback>> {
+    if !s.final_hop.get()
+        || s.allocated.get() != 1
+        || read(ALARM, RIS) & 1 == 0
+        || read(COUNTER, RIS) & 1 != 0
+    {
         return None;
     }
-    s.target.set(0);
+    write(ALARM, CONTROL, ALARM_MODE);
+    write(ALARM, INTCLR, 1);
+    s.final_hop.set(false);
+    let slot = &s.slots[0];
     slot.set_at(0);
-    if s.allocated.get() == 1 {
-        write(ALARM, CONTROL, ALARM_MODE);
-        write(ALARM, INTCLR, 1);
-    } else {
-        program(s, clock(s), false);
-    }
     Some(slot.callback.get())
 }
 
@@ -421,7 +412,7 @@ fn take_target(s: &State) -> Option<Option<AlarmCallback>> {
 fn on_interrupt() {
     let due = critical_section::with(|cs| {
         let s = STATE.borrow(cs);
-        take_target(s).unwrap_or_else(|| program(s, clock(s), true))
+        take_only(s).unwrap_or_else(|| program(s, clock(s), true))
     });
     if let Some(callback) = due {
         callback.call();
@@ -486,7 +477,7 @@ impl Driver for Mps2Driver {
                 // load the comparator for it directly, without `program`'s pass.
                 write(ALARM, CONTROL, ALARM_MODE);
                 write(ALARM, INTCLR, 1);
-                load(s, i as u8, at, now);
+                load(s, at, now);
             } else {
                 program(s, now, false);
             }
