@@ -40,12 +40,15 @@
 //!   operation is one critical section.
 //! - The clock starts at 0 on first use (the first `now()` or `set_alarm`), not at reset.
 //!
-//! Costs, measured in `examples/`' `blinky` (release: opt-level `s`, LTO) with
-//! `llvm-nm --size-sort`: 706 bytes of code on thumbv7m (`now` 24, `set_alarm` 116,
-//! `allocate_alarm` 48, the `DUALTIMER` vector 24 and handler 42, and the three functions
-//! they share: the clock reading 104, the comparator programming 262, the start-up 86),
-//! plus 8 for `mote::time_driver!`'s default `idle`; 700 on thumbv6m (which calls the
-//! 32-bit `__aeabi_uidiv` for the division by `DEN`); 80 bytes of `.bss` (16 per alarm
+//! Costs, measured in `bench/fw`'s `blinky` (release: opt-level `s`, LTO) with
+//! `llvm-nm --size-sort`: 900 bytes of code on thumbv7m (`now` 24, `set_alarm` 158,
+//! `allocate_alarm` 48, the `DUALTIMER` vector 24 and handler 110, and the four functions
+//! they share: the clock reading 104, the comparator pass 242, the comparator load 104,
+//! the start-up 86), plus 8 for `mote::time_driver!`'s default `idle`. The one-slot
+//! paths without a clock reading or a pass (issue 11) cost 194 of them: before, 706
+//! bytes (`set_alarm` 116, handler 42, pass and load in one function of 262; 700 on
+//! thumbv6m, which calls the 32-bit `__aeabi_uidiv` for the division by `DEN`), measured
+//! in `examples/`' `blinky`; 80 bytes of `.bss` (16 per alarm
 //! slot, 12 of clock state, the handler pointer; 84 while the slots' deadlines were
 //! `u64` fields, which padded the state to 8-byte alignment) and nothing in `.data`. A firmware that never reads the clock links only the
 //! vector (24 bytes) and its handler pointer (4 bytes of `.bss`). The previous version,
@@ -55,7 +58,8 @@
 //! passes cover the slots handed out so far, not all [`ALARM_SLOTS`]; when only one slot
 //! was handed out, the alarm interrupt skips the pass that follows taking it). A timer
 //! scheduled and expired on an interrupt executor (`bench/fw` `bench_timer`, n = 1) costs
-//! 687 instructions in all, runtime included (715 before the alarm interrupt's path
+//! 593 instructions in all, runtime included (687 before `set_alarm`'s one-slot load and
+//! the runtime's other issue-11 changes, 715 before the alarm interrupt's path
 //! without a clock reading, 748 before the first `Timer` poll stopped reading the clock,
 //! 762 before that skip, 788 before the runtime's second issue-11 pass, 903 before the
 //! first, 911 with the previous driver).
