@@ -37,7 +37,11 @@
 //!   one critical section (one clock reading), then runs that callback outside the
 //!   critical section; a further due slot gets the comparator loaded with one cycle, so
 //!   the handler runs again at once: every due callback runs once, earliest first.
-//!   Deadlines beyond one counter period are reached in several hops.
+//!   Deadlines beyond one counter period are reached in several hops. **No clock reading
+//!   when one slot was handed out and the comparator expired at the end of its last hop**
+//!   (and no counter wrap is pending): the slot is due by construction (the count ends at
+//!   the deadline's first cycle or later), so the handler takes it (`take_only`); and
+//!   `set_alarm` of the only slot loads the comparator without a pass over the slots.
 //! - **No lost alarm.** `set_alarm` reads the clock, returns `false` if the deadline has
 //!   been reached, and otherwise loads the comparator with the exact number of cycles
 //!   from that reading to the first cycle of the deadline's tick, all in one critical
@@ -47,23 +51,23 @@
 //!   operation is one critical section.
 //! - The clock starts at 0 on first use (the first `now()` or `set_alarm`), not at reset.
 //!
-//! Costs, measured in `examples/`' `blinky` (release: opt-level `s`, LTO) with
-//! `llvm-nm --size-sort`: 706 bytes of code on thumbv7m (`now` 24, `set_alarm` 116,
-//! `allocate_alarm` 48, the `DUALTIMER` vector 24 and handler 42, and the three functions
-//! they share: the clock reading 104, the comparator programming 262, the start-up 86),
-//! plus 8 for `mote::time_driver!`'s default `idle`; 700 on thumbv6m (which calls the
-//! 32-bit `__aeabi_uidiv` for the division by `DEN`); 80 bytes of `.bss` (16 per alarm
-//! slot, 12 of clock state, the handler pointer; 84 while the slots' deadlines were
-//! `u64` fields, which padded the state to 8-byte alignment) and nothing in `.data`. A firmware that never reads the clock links only the
-//! vector (24 bytes) and its handler pointer (4 bytes of `.bss`). The previous version,
-//! which counted 2³²-cycle wraps and converted with a running quotient, took 1 130 bytes
-//! of code and 96 bytes of `.data`, in every firmware. Time: a clock reading is about 30
-//! instructions; the comparator programming about 30 plus 12 per allocated slot (the
-//! passes cover the slots handed out so far, not all [`ALARM_SLOTS`]; when only one slot
-//! was handed out, the alarm interrupt skips the pass that follows taking it). A timer
-//! scheduled and expired on an interrupt executor (`bench/fw` `bench_timer`, n = 1) costs
-//! 748 instructions in all, runtime included (762 before that skip, 788 before the
-//! runtime's second issue-11 pass, 903 before the first, 911 with the previous driver).
+//! Costs, measured in `bench/fw`'s `blinky` (one slot, `time_driver!(alarm_slots = 1)`;
+//! release: opt-level `s`, LTO; thumbv7m) with `llvm-nm --size-sort`: 848 bytes of code
+//! (`now` 24, `set_alarm` 198, `allocate_alarm` 40, `idle` 8, the `DUALTIMER` vector
+//! with the handler and its path without a clock reading 130, the clock reading 124, the
+//! comparator pass 158 and load 110, the start-up 56); `.bss` 12 bytes of clock state
+//! plus 16 per slot, nothing in `.data`. The one-slot paths without a clock reading or a
+//! pass (issue 11) cost about 190 of those bytes. With feature `time-driver` (4 slots,
+//! the vector through a handler pointer), a firmware that never reads the clock links
+//! only the vector (24 bytes) and its handler pointer (4 bytes of `.bss`). The previous
+//! version, which counted 2³²-cycle wraps and converted with a running quotient, took
+//! 1 130 bytes of code and 96 bytes of `.data`, in every firmware. Time: a clock reading
+//! is about 30 instructions; the comparator pass about 30 plus 12 per allocated slot. A
+//! timer scheduled and expired on an interrupt executor (`bench/fw` `bench_timer`, n =
+//! 1, one slot) costs 604 instructions in all, runtime included (729 before the one-slot
+//! paths and the first `Timer` poll without a clock reading, 748 before the one-slot
+//! registration, 788 before the runtime's second issue-11 pass, 903 before the first, 911
+//! with the previous driver).
 //!
 //! Resources it takes: the dual timer and its interrupt line (binding `DUALTIMER`
 //! yourself, with `bind_interrupts!` or `#[interrupt]`, is a duplicate-symbol link error),
@@ -224,6 +228,13 @@ struct State<const N: usize> {
     /// Of the last clock reading: cycles since the start of its tick-`NUM` step (below
     /// `DEN`); see [`clock`].
     rem: Cell<u32>,
+    /// The comparator was last loaded to expire at the earliest slot's deadline or later
+    /// (its last hop, or one cycle for a slot found due); false while it is stopped or on
+    /// an intermediate hop. With one slot handed out, the alarm interrupt then knows,
+    /// without reading the clock, that the slot is due. Kept true by every write of a
+    /// slot's deadline being followed, in the same critical section, by a new comparator
+    /// load that sets it ([`program`], [`load`]) or by clearing it ([`take_only`]).
+    final_hop: Cell<bool>,
     slots: [Slot; N],
 }
 
@@ -252,6 +263,7 @@ impl<const N: usize> DriverState<N> {
             allocated: Cell::new(0),
             wraps: Cell::new(0),
             rem: Cell::new(0),
+            final_hop: Cell::new(false),
             slots: [const {
                 Slot {
                     at_lo: Cell::new(0),
@@ -366,6 +378,7 @@ fn program<const N: usize>(s: &State<N>, now: u64, mut take: bool) -> Option<Ala
     // Stop and acknowledge: a stale expiry must not interrupt again.
     write(ALARM, CONTROL, ALARM_MODE);
     write(ALARM, INTCLR, 1);
+    s.final_hop.set(false);
     let mut taken = None;
     loop {
         // The earliest armed slot, keyed by `deadline − 1`: a disarmed slot (0) wraps to
@@ -388,45 +401,86 @@ fn program<const N: usize>(s: &State<N>, now: u64, mut take: bool) -> Option<Ala
         if key >= u64::MAX - 1 {
             break;
         }
-        let cycles = if key < now {
-            if take {
-                take = false;
-                slot.set_at(0);
-                taken = slot.callback.get();
-                if rest.is_empty() {
-                    break; // the only slot handed out: nothing left to wait for
-                }
-                continue;
+        if key < now && take {
+            take = false;
+            slot.set_at(0);
+            taken = slot.callback.get();
+            if rest.is_empty() {
+                break; // the only slot handed out: nothing left to wait for
             }
-            1
-        } else {
-            // From the anchor (the reading's tick at its last whole `NUM`-tick step,
-            // `rem` cycles ago) to the deadline: at least 1 tick; a deadline a period or
-            // more away is reached in hops of one period.
-            let rem = s.rem.get();
-            let anchor = if NUM == 1 {
-                now
-            } else {
-                now - u64::from(rem * NUM / DEN)
-            };
-            let dt = key + 1 - anchor;
-            let cycles = if dt >= u64::from(WRAP_TICKS) {
-                WRAP_CYCLES
-            } else if NUM == 1 {
-                dt as u32 * DEN
-            } else {
-                // The first cycle of tick `anchor + dt`, from the anchor's:
-                // `ceil(dt · DEN / NUM)` (`NUM` is a power of two: a shift).
-                (dt * u64::from(DEN)).div_ceil(u64::from(NUM)) as u32
-            };
-            // `cycles > rem`: the deadline's first cycle is after the reading.
-            cycles - rem
-        };
-        write(ALARM, LOAD, cycles);
-        write(ALARM, CONTROL, ALARM_MODE | CTRL_ENABLE);
+            continue;
+        }
+        load(s, key + 1, now);
         break;
     }
     taken
+}
+
+/// Starts the (stopped) comparator for the earliest armed deadline `at`, from the clock
+/// reading `now` (the last [`clock`] call): one cycle if `at` has been reached (the
+/// interrupt then runs at once), else the exact number of cycles from that reading to the
+/// first cycle of `at`'s tick, or one counter period (a hop) if `at` is a period or more
+/// away. Records whether this load ends at the deadline ([`State::final_hop`]).
+#[inline(never)]
+fn load<const N: usize>(s: &State<N>, at: u64, now: u64) {
+    s.final_hop.set(false);
+    // From the anchor (the reading's tick at its last whole `NUM`-tick step, `rem`
+    // cycles ago) to the deadline.
+    let rem = s.rem.get();
+    let anchor = if NUM == 1 {
+        now
+    } else {
+        now - u64::from(rem * NUM / DEN)
+    };
+    let cycles = if at <= now {
+        1
+    } else {
+        let dt = at - anchor;
+        if dt >= u64::from(WRAP_TICKS) {
+            if at == u64::MAX {
+                // Never (a disarmed slot): leave the comparator stopped.
+                return;
+            }
+            // An intermediate hop: the deadline is not reached when it expires.
+            write(ALARM, LOAD, WRAP_CYCLES - rem);
+            write(ALARM, CONTROL, ALARM_MODE | CTRL_ENABLE);
+            return;
+        }
+        let cycles = if NUM == 1 {
+            dt as u32 * DEN
+        } else {
+            // The first cycle of tick `anchor + dt`, from the anchor's: `ceil(dt · DEN /
+            // NUM)` (`NUM` is a power of two: a shift).
+            (dt * u64::from(DEN)).div_ceil(u64::from(NUM)) as u32
+        };
+        // `cycles > rem`: the deadline's first cycle is after the reading.
+        cycles - rem
+    };
+    write(ALARM, LOAD, cycles);
+    write(ALARM, CONTROL, ALARM_MODE | CTRL_ENABLE);
+    s.final_hop.set(true);
+}
+
+/// The alarm interrupt's path without a clock reading, when one slot was handed out
+/// (most firmware: one executor with timers): if the comparator has expired (and the
+/// counter has no wrap pending, which only [`clock`] may count) at the end of its last
+/// hop, the slot is due (the loaded count ends at its deadline's first cycle or later:
+/// never early). Disarms it, stops the comparator and returns the callback. `None`: take
+/// the general path.
+fn take_only<const N: usize>(s: &State<N>) -> Option<Option<AlarmCallback>> {
+    if !s.final_hop.get()
+        || (N != 1 && s.allocated.get() != 1)
+        || read(ALARM, RIS) & 1 == 0
+        || read(COUNTER, RIS) & 1 != 0
+    {
+        return None;
+    }
+    write(ALARM, CONTROL, ALARM_MODE);
+    write(ALARM, INTCLR, 1);
+    s.final_hop.set(false);
+    let slot = &s.slots[0];
+    slot.set_at(0);
+    Some(slot.callback.get())
 }
 
 /// The `DUALTIMER` interrupt: counts a wrap, takes the earliest due slot's callback and
@@ -453,7 +507,7 @@ fn program<const N: usize>(s: &State<N>, now: u64, mut take: bool) -> Option<Ala
 pub fn on_interrupt<const N: usize, I: Instance<N>>() {
     let due = critical_section::with(|cs| {
         let s = I::state().0.borrow(cs);
-        program(s, clock::<N, I>(s), true)
+        take_only(s).unwrap_or_else(|| program(s, clock::<N, I>(s), true))
     });
     if let Some(callback) = due {
         callback.call();
@@ -548,7 +602,16 @@ impl<const N: usize, I: Instance<N>> Driver for Mps2Driver<N, I> {
             // A reached deadline leaves the slot disarmed.
             slot.set_at(if armed { at } else { 0 });
             slot.callback.set(Some(callback));
-            program(s, now, false);
+            // The only slot handed out (most firmware: one executor with timers; with
+            // `N == 1`, the slot found above is the only one there is): load the
+            // comparator for it directly, without `program`'s pass.
+            if armed && (N == 1 || s.allocated.get() == 1) {
+                write(ALARM, CONTROL, ALARM_MODE);
+                write(ALARM, INTCLR, 1);
+                load(s, at, now);
+            } else {
+                program(s, now, false);
+            }
             armed
         })
     }

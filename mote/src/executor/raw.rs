@@ -183,9 +183,9 @@ impl RawExecutor {
     }
 
     /// Publishes a claimed task as spawned on this executor and queues it: the task is
-    /// marked spawned, then woken through the one out-of-line wake function every waker
-    /// uses, so spawning links no second copy of the queue push and pend (a few
-    /// instructions more per spawn than an inline push, tens of bytes less code).
+    /// marked spawned with its run-queue entry taken (so no waker can queue it), then
+    /// pushed, and the executor pended if its queue was empty. No wake: its checks
+    /// (spawned? queued already?) have known answers here.
     ///
     /// # Safety
     /// `task` was claimed from its pool, holds its future, and is not spawned yet.
@@ -193,11 +193,32 @@ impl RawExecutor {
     pub(crate) unsafe fn spawn(&'static self, task: TaskRef) {
         // The unspawned slot is exclusively ours; the `SPAWNED` store publishes it.
         task.header().set_executor(self);
-        task.header().state.spawn();
         #[cfg(not(feature = "trace"))]
-        super::waker::wake_task_out_of_line(task);
+        {
+            task.header().state.spawn_queued();
+            // SAFETY: `spawn_queued` took the run-queue entry for this context.
+            if unsafe { self.run_queue.push(task) } {
+                self.pend();
+            }
+        }
         #[cfg(feature = "trace")]
-        super::waker::wake_spawned(task);
+        {
+            task.header().state.spawn();
+            super::waker::wake_spawned(task);
+        }
+    }
+
+    /// [`spawn`](Self::spawn), out of line: for [`SendSpawner`](super::SendSpawner)
+    /// (spawning across contexts, seldom in a hot loop), so that the spawning code, often
+    /// a big state machine, keeps its registers (inlined there, it cost the
+    /// interrupt-latency benchmark's measuring task 4 instructions per interrupt).
+    ///
+    /// # Safety
+    /// As for [`spawn`](Self::spawn).
+    #[inline(never)]
+    pub(crate) unsafe fn spawn_out_of_line(&'static self, task: TaskRef) {
+        // SAFETY: forwarded contract.
+        unsafe { self.spawn(task) }
     }
 
     /// The run queue (for the wake path).
@@ -221,7 +242,35 @@ impl RawExecutor {
     pub unsafe fn poll(&'static self) -> usize {
         #[cfg(any(feature = "cortex-m", feature = "std"))]
         self.record_context();
-        // Timer work, only if a deadline may have been reached (module `timers`).
+        // SAFETY: forwarded contract.
+        unsafe { self.poll_batch() }
+    }
+
+    /// [`poll`](Self::poll) without recording the polling context: for backends that
+    /// record it once, before their loop ([`record_context`](Self::record_context)) or at
+    /// start ([`set_context`](Self::set_context)), so that no batch pays the check.
+    ///
+    /// # Safety
+    /// As for [`poll`](Self::poll), and the context that calls it has been recorded.
+    #[inline(always)]
+    pub(crate) unsafe fn poll_batch(&'static self) -> usize {
+        // SAFETY: forwarded contract.
+        let polled = unsafe { self.poll_batch_in_loop() };
+        // Re-arm if the earliest deadline moved during the batch.
+        self.timers.after_batch(self);
+        polled
+    }
+
+    /// [`poll_batch`](Self::poll_batch) for a loop that, right after, either calls it
+    /// again or goes to sleep through [`timers_allow_sleep`](Self::timers_allow_sleep):
+    /// the re-arm a batch may need is then done at the start of the next one, or before
+    /// sleeping, and no batch pays a check after it (module `timers`).
+    ///
+    /// # Safety
+    /// As for [`poll_batch`](Self::poll_batch), and the caller loops as said above.
+    #[inline(always)]
+    pub(crate) unsafe fn poll_batch_in_loop(&'static self) -> usize {
+        // Timer work, only if there is some (module `timers`).
         self.timers.batch_begin(self);
         let mut batch = BatchGuard {
             executor: self,
@@ -236,16 +285,13 @@ impl RawExecutor {
             polled += 1;
         }
         drop(batch); // an empty rest: nothing to re-queue
-
-        // Re-arm if the earliest deadline moved during the batch.
-        self.timers.after_batch(self);
         polled
     }
 
     /// Records the polling context on the first poll (a load and a branch afterwards).
     #[cfg(any(feature = "cortex-m", feature = "std"))]
     #[inline(always)]
-    fn record_context(&self) {
+    pub(crate) fn record_context(&self) {
         if self.context.load(Ordering::Relaxed) == 0 {
             self.context
                 .store(super::arch::context_id(), Ordering::Relaxed);
@@ -260,26 +306,24 @@ impl RawExecutor {
         self.timers.allow_sleep(self)
     }
 
-    /// [`poll`](Self::poll) for an executor run in an interrupt handler: timers
-    /// registered during the batch need no pend (the batch's end re-arms), and it pends
-    /// itself again if a deadline may have been reached (module `timers`).
-    ///
-    /// # Safety
-    /// As for [`poll`](Self::poll).
-    #[allow(dead_code)] // interrupt executor only
-    #[inline(always)]
-    pub(crate) unsafe fn poll_in_handler(&'static self) {
-        self.timers.set_in_batch(true);
-        // SAFETY: forwarded contract.
-        unsafe { self.poll() };
-        self.timers.set_in_batch(false);
-        self.timers.pend_if_due(self);
+    /// Records `id` ([`arch::context_id`](super::arch) of the context that will poll this
+    /// executor) before its first poll: an interrupt executor knows its line at start.
+    #[cfg(feature = "cortex-m")]
+    pub(crate) fn set_context(&self, id: usize) {
+        self.context.store(id, Ordering::Relaxed);
     }
 
     /// True when the calling context is the one that polls this executor.
     #[cfg(any(feature = "cortex-m", feature = "std"))]
     pub(crate) fn is_current_context(&self) -> bool {
         self.context.load(Ordering::Relaxed) == super::arch::context_id()
+    }
+
+    /// Without a backend no context is known: never.
+    #[cfg(not(any(feature = "cortex-m", feature = "std")))]
+    #[allow(dead_code)] // only with `time`
+    pub(crate) fn is_current_context(&self) -> bool {
+        false
     }
 }
 

@@ -37,8 +37,8 @@ impl RunQueue {
     /// # Safety
     /// The caller owns `task`'s run-queue entry (it just set `RUN_QUEUED`).
     ///
-    /// Wakes go through [`wake_and_push`]; this direct push puts back a batch that a
-    /// panicking task interrupted (cold, and unused with `panic = abort`).
+    /// Wakes go through [`wake_and_push`]; this direct push queues a task being spawned
+    /// (`RawExecutor::spawn`) and puts back a batch that a panicking task interrupted.
     pub(crate) unsafe fn push(&self, task: TaskRef) -> bool {
         // SAFETY: forwarded contract; the critical section is held.
         critical_section::with(|_| unsafe { self.push_in_cs(task) })

@@ -455,7 +455,7 @@ impl SendSpawner {
         token.spawn_with(|task| {
             // SAFETY: as in `Spawner::spawn`; the future is Send, and spawning is
             // thread-safe (release store of the state, lock-free push).
-            unsafe { self.executor.spawn(task) }
+            unsafe { self.executor.spawn_out_of_line(task) }
         })
     }
 

@@ -39,11 +39,21 @@ impl State {
 
     /// (1) Publishes a freshly claimed task as spawned. The caller wakes it right after
     /// (which sets `RUN_QUEUED` and pushes it).
+    #[cfg_attr(not(feature = "trace"), allow(dead_code))] // `spawn_queued` without `trace`
     #[inline]
     pub(crate) fn spawn(&self) {
         // Release: the header fields (executor, pool) and the future written before are
         // visible to whoever observes SPAWNED with Acquire (a waker, then the executor).
         self.0.store(SPAWNED, Ordering::Release);
+    }
+
+    /// (1+2) Publishes a freshly claimed task as spawned **and queued**: the caller owns
+    /// its run-queue entry and pushes it right after; wakers back off from then on.
+    #[cfg_attr(feature = "trace", allow(dead_code))]
+    #[inline]
+    pub(crate) fn spawn_queued(&self) {
+        // Release: as in `spawn`.
+        self.0.store(SPAWNED | RUN_QUEUED, Ordering::Release);
     }
 
     /// (2) Marks the task queued. Returns `true` if the caller must enqueue it.

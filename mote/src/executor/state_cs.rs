@@ -79,8 +79,23 @@ impl State {
         self.queued.store(0, Ordering::Relaxed);
     }
 
+    /// (1+2) Publishes a freshly claimed task as spawned **and queued**: the caller owns
+    /// its run-queue entry and pushes it right after. Wakers back off from then on (the
+    /// entry is taken), exactly as after [`spawn`](Self::spawn) and a wake, without the
+    /// wake's checks: nobody else can have queued a task that was not spawned.
+    #[allow(dead_code)] // unused with `trace`, and where host tests compile this file
+    #[inline]
+    pub(crate) fn spawn_queued(&self) {
+        // As in `spawn`: the header and the future are written before; the push's
+        // critical section orders them for the executor.
+        compiler_fence(Ordering::Release);
+        self.queued.store(1, Ordering::Relaxed);
+        self.spawned.store(1, Ordering::Relaxed);
+    }
+
     /// (1) Publishes a freshly claimed task as spawned; wake it right after (which sets
     /// `RUN_QUEUED` and pushes it).
+    #[cfg_attr(not(feature = "trace"), allow(dead_code))] // `spawn_queued` without `trace`
     #[inline]
     pub(crate) fn spawn(&self) {
         // A waker (the spawner's own wake right after, or a stale waker of the slot's

@@ -25,18 +25,21 @@
 //!                                          otherwise one flag load
 //!                       poll the batch
 //!                       T.after_batch(E)   re-arm if the earliest deadline moved
-//!                                          (otherwise one flag load)
+//!                                          (otherwise one flag load); a deadline
+//!                                          found reached: pend E, to run again
 //!   before sleeping:    T.allow_sleep(E)   arm the alarm; false: poll again instead
-//!   interrupt executor: T.set_in_batch(true), poll, T.set_in_batch(false),
-//!                       T.pend_if_due(E)   run again if a deadline may be due
 //!   a task finished:    finish_small(task) / finish_in_cs(cs, task), see below
 //! ```
 //!
+//! An interrupt executor's handler is `poll` and nothing more: it returns with the alarm
+//! armed for the earliest deadline, or pended to run again (`after_batch`), or with the
+//! alarm callback bound to pend it.
+//!
 //! A timer registered with a task waker pends the task's executor when its deadline is
-//! the new earliest one, so that it re-arms, except while an interrupt executor runs its
-//! batch (`in_batch`: it re-arms right after). Thread-mode executors pay nothing for the
-//! flag: their pend is free (Cortex-M: no pender, any interrupt ends WFI) or a load (std:
-//! only a parked thread is signalled), and they arm before sleeping.
+//! the new earliest one, so that it re-arms, except when it is registered from the
+//! executor's own context (`RawExecutor::is_current_context`: one of its tasks' polls,
+//! after which the batch re-arms). Only registrations from elsewhere (a task waker
+//! handed to code polled in another context) pay the pend.
 //!
 //! **Finishing a task that may have a queued timer node.** A finished task's node must
 //! not stay queued: its slot may be spawned again, possibly on another executor (one

@@ -25,10 +25,6 @@ impl Timers {
     #[inline(always)]
     pub(crate) fn batch_begin(&self, _: &'static RawExecutor) {}
 
-    #[allow(dead_code)] // interrupt executor only
-    #[inline(always)]
-    pub(crate) fn set_in_batch(&self, _: bool) {}
-
     #[inline(always)]
     pub(crate) fn after_batch(&self, _: &'static RawExecutor) {}
 
@@ -37,10 +33,6 @@ impl Timers {
     pub(crate) fn allow_sleep(&self, _: &'static RawExecutor) -> bool {
         true
     }
-
-    #[allow(dead_code)] // interrupt executor only
-    #[inline(always)]
-    pub(crate) fn pend_if_due(&self, _: &'static RawExecutor) {}
 }
 
 /// Finishes a task of a small pool: one state change, which also frees the slot.

@@ -15,8 +15,7 @@ use crate::time::timer_queue::TimerNode;
 /// The timer node in every task header (20 bytes on 32-bit targets).
 pub(crate) type TaskTimer = TimerNode;
 
-/// An executor's timers: its timer queue with its alarm slot (and the `in_batch` flag of
-/// an interrupt executor's handler).
+/// An executor's timers: its timer queue with its alarm slot.
 pub(crate) struct Timers {
     queue: ExecutorTimers,
 }
@@ -31,64 +30,64 @@ impl Timers {
     }
 
     /// Before a batch: due timers are popped (their tasks join the batch taken next) if
-    /// the alarm fired or a deadline was found passed. Otherwise one flag load: no clock
-    /// read, no critical section.
+    /// the alarm fired or a deadline was found passed; otherwise the alarm is armed if a
+    /// re-arm was asked for (a registration from another context, or a thread-mode loop's
+    /// previous batch). With no timer work, one load: no clock read, no critical section.
     #[inline(always)]
     pub(crate) fn batch_begin(&self, exec: &'static RawExecutor) {
-        if self.queue.take_due() {
-            wake_due(exec);
+        if self.queue.has_work() {
+            begin_work(exec);
         }
     }
 
-    /// Around the polls of an executor run in an interrupt handler: timers registered
-    /// while `in_batch` is set need no pend, since the handler re-arms after its batch
-    /// ([`after_batch`](Self::after_batch)) and then checks [`pend_if_due`]
-    /// (Self::pend_if_due). Executors in thread mode leave the flag clear: a pend from a
-    /// registration costs them nothing (no pender on Cortex-M, where any interrupt ends
-    /// WFI; a load of the `parked` flag on std), and they arm before sleeping anyway.
-    #[allow(dead_code)] // interrupt executor only
-    #[inline(always)]
-    pub(crate) fn set_in_batch(&self, polling: bool) {
-        self.queue.set_in_batch(polling);
-    }
-
-    /// After a batch: if a deadline earlier than the armed one was scheduled, or timers
-    /// were popped, arm the alarm for the earliest one now, so it fires on time even if
-    /// the executor never goes idle.
+    /// After a batch (an executor that does not loop back to [`batch_begin`]
+    /// (Self::batch_begin) at once: an interrupt executor's handler, std's loop): if a
+    /// deadline earlier than the armed one was scheduled, or timers were popped, arm the
+    /// alarm for the earliest one now, so it fires on time even if the executor never
+    /// goes idle. If that finds a deadline reached (or no alarm slot), pends the
+    /// executor, so that it runs again and pops it. One load when there is nothing to do.
+    ///
+    /// So "the `DUE` flag is set and nobody will run the executor" cannot happen: `DUE`
+    /// is set by the alarm callback, which pends the executor itself, and by an arming
+    /// that failed, here (pend), at the start of a batch (the batch's end or the loop
+    /// runs again) or before sleeping (the loop polls again). A handler needs no check of
+    /// its own after the batch.
     #[inline(always)]
     pub(crate) fn after_batch(&self, exec: &'static RawExecutor) {
-        if self.queue.take_rearm() {
-            arm(exec);
+        if self.queue.has_work() {
+            rearm_if_asked(exec);
         }
     }
 
-    /// Before the executor sleeps: arms the alarm for the earliest timer. `false`: a
-    /// deadline has passed, or the simulated driver moved time: poll again instead.
+    /// Before the executor sleeps: arms the alarm for the earliest timer (which answers
+    /// any pending re-arm request). `false`: a deadline has passed, or the simulated
+    /// driver moved time: poll again instead.
     #[allow(dead_code)] // not every backend sleeps
     pub(crate) fn allow_sleep(&self, exec: &'static RawExecutor) -> bool {
         arm(exec) && !self.queue.idle()
     }
+}
 
-    /// For executors that run in an interrupt handler, after [`RawExecutor::poll`]:
-    /// pends the executor again if a deadline may have been reached, so its timers are
-    /// popped in the next handler run instead of the handler returning to sleep.
-    ///
-    /// No `arm_alarm` here (that would be a critical section per handler run to find the
-    /// alarm already armed): `poll` has just re-armed if anything could have moved the
-    /// earliest deadline. Every such change requests a re-arm — a deadline scheduled
-    /// earlier than the armed one sets `rearm` (and, outside a batch, pends the
-    /// executor), and popping (after the alarm fired or a deadline was found passed)
-    /// goes through `take_due`, which sets `rearm` too — and `poll` ends with
-    /// `take_rearm` → `arm_alarm`. An `arm_alarm` that could not arm (deadline reached,
-    /// or no alarm slot) sets `due`, which this check sees; an alarm firing from now on
-    /// sets `due` and pends by itself. So "`due` is clear" here means the alarm is armed
-    /// for the earliest deadline or no timer is queued: the handler may return.
-    #[allow(dead_code)] // interrupt executor only
-    #[inline(always)]
-    pub(crate) fn pend_if_due(&self, exec: &'static RawExecutor) {
-        if self.queue.is_due() {
-            exec.pend();
-        }
+/// [`Timers::batch_begin`] with work to do: pops due timers (which clears `DUE` and asks
+/// for a re-arm, answered at the batch's end, where the woken tasks' new timers are
+/// known), or re-arms.
+#[inline(always)]
+fn begin_work(exec: &'static RawExecutor) {
+    if exec.timers.queue.is_due() {
+        wake_due(exec);
+    } else {
+        rearm_if_asked(exec);
+    }
+}
+
+/// Arms the alarm if a re-arm was asked for (`arm_alarm` clears the request in its
+/// critical section), and pends the executor if a deadline was found reached. Out of
+/// line: the batch's hot path then needs few registers, which shortens the interrupt
+/// executor's handler.
+#[inline(never)]
+fn rearm_if_asked(exec: &'static RawExecutor) {
+    if exec.timers.queue.wants_rearm() && !arm(exec) {
+        exec.pend();
     }
 }
 
@@ -111,6 +110,9 @@ fn timer_node(task: TaskRef) -> NonNull<TimerNode> {
 fn wake_due(exec: &'static RawExecutor) {
     let timers = &exec.timers.queue;
     critical_section::with(|cs| {
+        // Clears `DUE` (a deadline reached from now on sets it again) and asks for a
+        // re-arm after the pops.
+        timers.take_due_in_cs(cs);
         // Up to the deadline the alarm fired for (reached: no clock reading), else now.
         let Some(now) = timers.take_fired_in_cs(cs).or_else(|| timers.now()) else {
             return; // no timer ever scheduled here
@@ -173,7 +175,9 @@ pub(crate) fn schedule_wake(at: u64, waker: &Waker) -> bool {
                 // and 'static.
                 let exec = unsafe { header.executor() };
                 let timers = &exec.timers;
-                let busy = || timers.queue.in_batch();
+                // Registered from the executor's own context (one of its tasks' polls):
+                // it re-arms after the batch (`after_batch`), no pend needed.
+                let busy = || exec.is_current_context();
                 // SAFETY: the header is 'static; its node is only queued on the executor
                 // of the slot's live task (the check above, and the finish path).
                 unsafe { timers.queue.schedule_in_cs(cs, timer_node(task), at, busy) }

@@ -55,14 +55,6 @@ pub(crate) fn task_from_waker(waker: &Waker) -> Option<TaskRef> {
     }
 }
 
-/// [`wake_task`] through the waker vtable's function: one shared copy of the wake path.
-#[cfg(not(feature = "trace"))]
-#[inline]
-pub(crate) fn wake_task_out_of_line(task: TaskRef) {
-    // SAFETY: `task` is a valid TaskRef, which is all `wake` needs of its data pointer.
-    unsafe { wake(task.as_ptr().cast()) }
-}
-
 /// Wakes a task: queues it on its executor unless it is queued already or not alive.
 #[inline]
 pub(crate) fn wake_task(task: TaskRef) {

@@ -22,7 +22,8 @@ use core::task::{Context, Poll};
 /// A [`Timer`](crate::time::Timer) (feature `time`) yields the same way when its
 /// deadline has already passed on its first poll: `Timer::after_ticks(0).await` (the
 /// yield point of code ported from Embassy) returns `Pending` once, then completes. It
-/// reads the clock on each poll; `yield_now` does not.
+/// reads the clock twice (in `Timer::after` and in the completing poll); `yield_now`
+/// never does.
 ///
 /// Cancel safety: yes. Dropping the future at any point has no effect beyond the one
 /// wake it may already have sent.

@@ -22,10 +22,14 @@
 //! - **Time costs nothing until it is due.** An executor pass touches the clock and the
 //!   queue only when [`take_due`](ExecutorTimers::take_due) says a deadline may have been
 //!   reached (the alarm fired, or `arm_alarm` found the deadline passed); every other pass
-//!   costs one flag load. It re-arms only when a deadline earlier than the armed one was
+//!   costs one flag load ([`has_work`](ExecutorTimers::has_work): the `DUE` and `REARM`
+//!   flags share a byte). It re-arms only when a deadline earlier than the armed one was
 //!   scheduled, or after popping ([`take_rearm`](ExecutorTimers::take_rearm)).
 //!
-//! How an executor uses it (one loop iteration):
+//! How an executor uses it (one loop iteration; Mote's own executors check `has_work`
+//! first, and clear the flags inside the critical sections they take anyway:
+//! [`take_due_in_cs`](ExecutorTimers::take_due_in_cs) in the pop, `arm_alarm` for
+//! `REARM`):
 //!
 //! ```text
 //!   if timers.take_due():              // alarm fired / deadline found passed
@@ -56,7 +60,7 @@ use super::driver::{self, AlarmCallback, AlarmHandle};
 use super::fallback::{FallbackQueue, TimerEntry};
 use super::timer_queue::{TimerNode, TimerQueue};
 use super::word_u64::WordU64;
-use crate::loom::{AtomicBool, AtomicPtr, Ordering};
+use crate::loom::{AtomicPtr, AtomicU8, Ordering};
 
 /// The driver entry points an executor needs. The only reference to this table (and so
 /// to the driver's symbols) is in [`ExecutorTimers::schedule`].
@@ -155,19 +159,22 @@ pub struct ExecutorTimers {
     armed: Mutex<WordU64>,
     /// Null until the first `schedule`; then `&DRIVER_FNS` (immutable, `'static`).
     driver: AtomicPtr<DriverFns>,
-    /// Set when a deadline may have been reached (the alarm fired, or `arm_alarm` found
-    /// the earliest deadline passed or had no alarm): the executor pops due timers on its
-    /// next pass, and only then ([`take_due`](Self::take_due)).
-    due: AtomicBool,
-    /// Set when `schedule` made a deadline earlier than the armed one: the executor
-    /// re-arms after its batch ([`take_rearm`](Self::take_rearm)), so timers fire on time
-    /// even on an executor that never goes idle.
-    rearm: AtomicBool,
-    /// Set by the owning executor while it runs a batch after which it re-arms anyway
-    /// (an interrupt executor's handler): a new earliest deadline then needs no pend
-    /// ([`set_in_batch`](Self::set_in_batch)). Fills padding: no RAM.
-    in_batch: AtomicBool,
+    /// The executor's timer work, as flag bits, so that a pass with none costs one load
+    /// ([`has_work`](Self::has_work)): [`DUE`] when a deadline may have been reached (the
+    /// alarm fired, or `arm_alarm` found the earliest deadline passed or had no alarm):
+    /// the executor pops due timers on its next pass, and only then
+    /// ([`take_due`](Self::take_due)); [`REARM`] when `schedule` made a deadline earlier
+    /// than the armed one, or timers were popped: the executor re-arms
+    /// ([`take_rearm`](Self::take_rearm)), so timers fire on time even on an executor
+    /// that never goes idle. Written only inside critical sections, so no bit set by one
+    /// context is lost to another's update; read without.
+    work: AtomicU8,
 }
+
+/// [`ExecutorTimers::work`]: a deadline may have been reached.
+const DUE: u8 = 1;
+/// [`ExecutorTimers::work`]: the alarm must be armed again.
+const REARM: u8 = 2;
 
 impl Default for ExecutorTimers {
     fn default() -> Self {
@@ -183,9 +190,7 @@ impl ExecutorTimers {
             alarm: Mutex::new(Cell::new(AlarmState::NOT_YET_ALLOCATED)),
             armed: Mutex::new(WordU64::new(0)),
             driver: AtomicPtr::new(core::ptr::null_mut()),
-            due: AtomicBool::new(false),
-            rearm: AtomicBool::new(false),
-            in_batch: AtomicBool::new(false),
+            work: AtomicU8::new(0),
         }
     }
 
@@ -219,9 +224,9 @@ impl ExecutorTimers {
     /// [`pop_due`](Self::pop_due) returns is this one, with its provenance). Returns
     /// `true` if the owning executor must be pended to re-arm its alarm: `at` is now the
     /// earliest deadline, earlier than what the alarm is armed for (or it is not armed),
-    /// and `busy()` — evaluated in
-    /// the same critical section — says the executor is not in a batch of polls already
-    /// (after which it re-arms anyway). O(1).
+    /// and `busy()` — evaluated in the same critical section — says the executor will
+    /// not re-arm by itself (the executor passes "called from my own context", i.e. from
+    /// a poll of my batch, after which I re-arm). O(1).
     ///
     /// # Safety
     ///
@@ -268,58 +273,82 @@ impl ExecutorTimers {
             None => true,
         };
         if earliest && earlier_than_armed {
-            self.rearm.store(true, Ordering::Relaxed);
+            self.add_work_in_cs(cs, REARM);
             !busy()
         } else {
             false
         }
     }
 
+    /// `true` if the executor has timer work: a deadline may have been reached, or the
+    /// alarm must be armed again (one load). Only then does it call
+    /// [`take_due`](Self::take_due) and [`take_rearm`](Self::take_rearm).
+    #[inline]
+    pub fn has_work(&self) -> bool {
+        self.work.load(Ordering::Relaxed) != 0
+    }
+
     /// `true` (once) if a deadline may have been reached since the last call: the
     /// executor then pops due timers ([`pop_due`](Self::pop_due)); otherwise it need not
     /// read the clock at all. Only the owning executor calls it. A `true` also requests a
     /// re-arm ([`take_rearm`](Self::take_rearm)) for the deadline after the popped ones.
-    ///
-    /// A load and a store, not a swap (which ARMv6-M would make a critical section): a
-    /// flag set between the two is lost only for an alarm whose deadline the caller's
-    /// following clock read already covers, since it pops after clearing.
+    /// A load, and a critical section only when set (an executor that pops in a critical
+    /// section anyway checks [`is_due`](Self::is_due) and clears the flag in it with
+    /// [`take_due_in_cs`](Self::take_due_in_cs)).
     #[inline]
     pub fn take_due(&self) -> bool {
-        let due = take_flag(&self.due);
-        if due {
-            self.rearm.store(true, Ordering::Relaxed);
-        }
-        due
+        self.is_due() && critical_section::with(|cs| self.take_due_in_cs(cs))
+    }
+
+    /// [`take_due`](Self::take_due) inside a critical section the caller holds.
+    #[inline]
+    pub fn take_due_in_cs(&self, cs: critical_section::CriticalSection<'_>) -> bool {
+        let w = self.work.load(Ordering::Relaxed);
+        self.set_work_in_cs(cs, (w & !DUE) | REARM);
+        w & DUE != 0
     }
 
     /// `true` if a deadline may have been reached and [`take_due`](Self::take_due) has not
     /// reported it yet (a load; the flag stays set).
     #[inline]
     pub fn is_due(&self) -> bool {
-        self.due.load(Ordering::Relaxed)
+        self.work.load(Ordering::Relaxed) & DUE != 0
     }
 
-    /// `true` (once) if a new earliest deadline was scheduled since the last call: the
-    /// executor then calls [`arm_alarm`](Self::arm_alarm). Only the owning executor calls
-    /// it.
+    /// `true` if a re-arm has been asked for (a load; the flag stays set until
+    /// [`arm_alarm`](Self::arm_alarm) or [`take_rearm`](Self::take_rearm)).
+    #[inline]
+    pub fn wants_rearm(&self) -> bool {
+        self.work.load(Ordering::Relaxed) & REARM != 0
+    }
+
+    /// `true` (once) if a new earliest deadline was scheduled, or timers were popped,
+    /// since the last call: the executor then calls [`arm_alarm`](Self::arm_alarm) (which
+    /// clears the request itself: an executor that arms anyway checks
+    /// [`wants_rearm`](Self::wants_rearm) instead). Only the owning executor calls it. A
+    /// load, and a critical section only when set.
     #[inline]
     pub fn take_rearm(&self) -> bool {
-        take_flag(&self.rearm)
+        self.wants_rearm()
+            && critical_section::with(|cs| {
+                let w = self.work.load(Ordering::Relaxed);
+                self.set_work_in_cs(cs, w & !REARM);
+                w & REARM != 0
+            })
     }
 
-    /// The owning executor runs a batch after which it calls
-    /// [`take_rearm`](Self::take_rearm) (`true`), or no longer (`false`). A `busy`
-    /// closure passed to [`schedule`](Self::schedule) may return [`in_batch`]
-    /// (Self::in_batch).
+    /// Stores `work`, inside a critical section: every write of `work` holds one, so no
+    /// bit one context sets is lost to another's update.
     #[inline]
-    pub fn set_in_batch(&self, in_batch: bool) {
-        self.in_batch.store(in_batch, Ordering::Relaxed);
+    fn set_work_in_cs(&self, _cs: critical_section::CriticalSection<'_>, work: u8) {
+        self.work.store(work, Ordering::Relaxed);
     }
 
-    /// What [`set_in_batch`](Self::set_in_batch) last stored.
+    /// Sets `bits` of `work`, inside a critical section.
     #[inline]
-    pub fn in_batch(&self) -> bool {
-        self.in_batch.load(Ordering::Relaxed)
+    fn add_work_in_cs(&self, cs: critical_section::CriticalSection<'_>, bits: u8) {
+        let w = self.work.load(Ordering::Relaxed);
+        self.set_work_in_cs(cs, w | bits);
     }
 
     /// Records that the alarm fired (call it from the alarm callback): the next
@@ -329,8 +358,8 @@ impl ExecutorTimers {
             // Keep the deadline it fired for (reached, per the driver contract).
             let armed = self.armed.borrow(cs);
             armed.set(armed.get() | FIRED);
+            self.add_work_in_cs(cs, DUE);
         });
-        self.due.store(true, Ordering::Relaxed);
     }
 
     /// Inside a critical section, before popping: the deadline the alarm was armed for
@@ -416,15 +445,21 @@ impl ExecutorTimers {
     /// already been reached (pop due timers again first), or if the driver had no
     /// alarm slot for this executor (then it must poll its timers).
     pub fn arm_alarm(&self, callback: AlarmCallback) -> bool {
-        let may_sleep = self.arm_alarm_in_cs(callback);
-        if !may_sleep {
-            self.due.store(true, Ordering::Relaxed);
-        }
-        may_sleep
+        critical_section::with(|cs| {
+            // The request is answered here (whatever the outcome).
+            let w = self.work.load(Ordering::Relaxed) & !REARM;
+            let may_sleep = self.arm_alarm_in_cs(cs, callback);
+            self.set_work_in_cs(cs, if may_sleep { w } else { w | DUE });
+            may_sleep
+        })
     }
 
-    fn arm_alarm_in_cs(&self, callback: AlarmCallback) -> bool {
-        critical_section::with(|cs| {
+    fn arm_alarm_in_cs(
+        &self,
+        cs: critical_section::CriticalSection<'_>,
+        callback: AlarmCallback,
+    ) -> bool {
+        {
             // SAFETY: as in `pop_due`.
             let Some(at) = (unsafe { self.queue.borrow(cs).next_deadline() }) else {
                 return true;
@@ -452,7 +487,7 @@ impl ExecutorTimers {
                 }
                 None => false,
             }
-        })
+        }
     }
 }
 
@@ -474,15 +509,4 @@ fn armed_value(at: u64) -> u64 {
 fn armed_at(v: u64) -> Option<u64> {
     let at = v.wrapping_sub(1);
     (at < FIRED - 1).then_some(at)
-}
-
-/// Clears `flag` and returns whether it was set: a load and (only when set) a store, no
-/// read-modify-write, for flags that one context clears and others only set.
-#[inline]
-fn take_flag(flag: &AtomicBool) -> bool {
-    let set = flag.load(Ordering::Relaxed);
-    if set {
-        flag.store(false, Ordering::Relaxed);
-    }
-    set
 }

@@ -143,8 +143,8 @@ pub struct TimerEntry {
     /// the first link) whenever `queue` is `Some`.
     waker: UnsafeCell<MaybeUninit<Option<Waker>>>,
     /// The queue this entry was last linked into (owner-only; Entry Link Invariant 3);
-    /// none: never linked, `node` and `waker` uninitialised. Its spare low bit is the
-    /// owner's "polled once" flag ([`TimerEntry::first_poll`]).
+    /// none: never linked, `node` and `waker` uninitialised. Its two spare low bits are
+    /// the owner's "polled once" and "reached when built" flags ([`TimerEntry::first_poll`]).
     queue: QueueLink,
     _pinned: PhantomPinned,
 }
@@ -158,35 +158,44 @@ unsafe impl Sync for TimerEntry {}
 // set from one), and `FallbackQueue` is `Sync`; the other fields are `Send`.
 unsafe impl Send for TimerEntry {}
 
-/// An `Option<&'static FallbackQueue>` with one flag in the pointer's low bit (a queue
-/// is at least 8-byte aligned): `Timer`'s "polled once" state costs no RAM.
+/// An `Option<&'static FallbackQueue>` with two flags in the pointer's low bits (a queue
+/// is at least 4-byte aligned): `Timer`'s "polled once" and "reached when built" states
+/// cost no RAM.
 #[derive(Clone, Copy)]
 struct QueueLink(*const FallbackQueue);
 
+/// The owner has been polled once.
 const POLLED: usize = 1;
-const _: () = assert!(core::mem::align_of::<FallbackQueue>() > POLLED);
+/// The owner's deadline had been reached when it was built (`Timer::after` of zero
+/// ticks): its first poll need not read the clock.
+const REACHED: usize = 2;
+const FLAGS: usize = POLLED | REACHED;
+const _: () = assert!(core::mem::align_of::<FallbackQueue>() > FLAGS);
 
 impl QueueLink {
     const NONE: QueueLink = QueueLink(ptr::null());
 
     fn get(self) -> Option<&'static FallbackQueue> {
-        // SAFETY: without its flag bit the pointer is null or was made from a
+        // SAFETY: without its flag bits the pointer is null or was made from a
         // `&'static FallbackQueue` (`set`), keeping its provenance (`map_addr`).
-        unsafe { self.0.map_addr(|a| a & !POLLED).as_ref() }
+        unsafe { self.0.map_addr(|a| a & !FLAGS).as_ref() }
     }
 
     fn set(&mut self, queue: &'static FallbackQueue) {
-        let flag = self.0.addr() & POLLED;
-        self.0 = ptr::from_ref(queue).map_addr(|a| a | flag);
+        let flags = self.0.addr() & FLAGS;
+        self.0 = ptr::from_ref(queue).map_addr(|a| a | flags);
     }
+}
 
-    fn polled(self) -> bool {
-        self.0.addr() & POLLED != 0
-    }
-
-    fn set_polled(&mut self) {
-        self.0 = self.0.map_addr(|a| a | POLLED);
-    }
+/// What [`TimerEntry::first_poll`] tells its owner.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum FirstPoll {
+    /// The first poll, of an entry built with [`TimerEntry::new`].
+    First,
+    /// The first poll, of an entry built with [`TimerEntry::new_reached`].
+    FirstReached,
+    /// Polled before.
+    Again,
 }
 
 impl Default for TimerEntry {
@@ -214,6 +223,18 @@ impl TimerEntry {
         }
     }
 
+    /// An entry that is not linked anywhere, for a timer whose deadline had been reached
+    /// when it was built: [`first_poll`](Self::first_poll) says so, and its owner yields
+    /// without reading the clock.
+    pub(crate) const fn new_reached() -> TimerEntry {
+        TimerEntry {
+            node: MaybeUninit::uninit(),
+            waker: UnsafeCell::new(MaybeUninit::uninit()),
+            queue: QueueLink(ptr::without_provenance(REACHED)),
+            _pinned: PhantomPinned,
+        }
+    }
+
     /// Asks for `waker` to be woken once the clock reaches `at`: the single entry point
     /// of every timer future. A Mote task waker puts the task's own timer node on its
     /// executor's queue (and leaves this entry alone); any other waker links this entry
@@ -229,18 +250,24 @@ impl TimerEntry {
         }
     }
 
-    /// `true` on the first call for this entry, `false` on every later one: the
-    /// [`Timer`](super::Timer) future's "yielded once" flag, kept in a spare bit (no
+    /// [`FirstPoll::First`] or [`FirstPoll::FirstReached`] (as built) on the first call
+    /// for this entry, [`FirstPoll::Again`] on every later one: the
+    /// [`Timer`](super::Timer) future's "yielded once" flag, kept in spare bits (no
     /// RAM). A plain read and write of the owner's own field.
     #[inline]
-    pub(crate) fn first_poll(self: Pin<&mut Self>) -> bool {
+    pub(crate) fn first_poll(self: Pin<&mut Self>) -> FirstPoll {
         // SAFETY: only the `queue` field (not pinned, a plain pointer) is written.
         let this = unsafe { self.get_unchecked_mut() };
-        let first = !this.queue.polled();
-        if first {
-            this.queue.set_polled();
+        let bits = this.queue.0.addr();
+        if bits & POLLED != 0 {
+            return FirstPoll::Again;
         }
-        first
+        this.queue.0 = this.queue.0.map_addr(|a| (a | POLLED) & !REACHED);
+        if bits & REACHED != 0 {
+            FirstPoll::FirstReached
+        } else {
+            FirstPoll::First
+        }
     }
 
     /// The node pointer the queue stores, derived from a pointer to the whole entry

@@ -1,17 +1,23 @@
 //! [`Timer`]: a future that completes once the clock reaches a deadline.
 //!
 //! Guarantees: never completes before its deadline (the deadline is compared with
-//! [`Instant::now`] at every poll); **always yields at least once**: the first poll
-//! returns `Pending` even if the deadline has already passed (it then wakes its waker
-//! at once), so `Timer::after_ticks(0).await` lets the other ready tasks run, as
+//! [`Instant::now`] at every poll but the first, which never completes); **always
+//! yields at least once**: the first poll returns `Pending` even if the deadline has
+//! already passed, so `Timer::after_ticks(0).await` lets the other ready tasks run, as
 //! Embassy's timer and [`yield_now`](crate::futures::yield_now) do; while pending it has
 //! registered its deadline with [`TimerEntry::schedule_wake`], so the polling task (or
 //! foreign waker) is woken by an alarm, not by polling, however many timers are pending.
 //!
+//! The first poll does not read the clock (`Timer::after` has just done so): it
+//! registers the deadline, and a deadline that has passed meanwhile is woken by the
+//! timer queue at once (the executor finds it due when it arms its alarm). A timer built
+//! by `Timer::after` of zero ticks is known reached: its first poll wakes its waker
+//! itself, without the queue.
+//!
 //! ```text
-//!           first poll, now >= deadline: wake_by_ref, Pending
+//!           first poll, built reached (after 0 ticks): wake_by_ref, Pending
 //!   FRESH ──────────────────────────────────────────────────────────┐
-//!     │ first poll, now < deadline: schedule_wake, Pending          │
+//!     │ first poll: schedule_wake, Pending                          │
 //!     ▼                                                             ▼
 //!   PENDING ◄── poll, now < deadline: schedule_wake, Pending ─── PENDING
 //!      │ poll, now >= deadline
@@ -19,21 +25,25 @@
 //!   READY (polling again stays Ready)
 //! ```
 //!
-//! The "polled once" flag lives in a spare bit of the timer's [`TimerEntry`]: no RAM.
+//! The "polled once" and "built reached" flags live in spare bits of the timer's
+//! [`TimerEntry`]: no RAM.
 
 use core::fmt;
 use core::future::Future;
 use core::pin::Pin;
 use core::task::{Context, Poll};
 
+use super::fallback::FirstPoll;
 use super::{Duration, Instant, TimerEntry};
 
 /// A future that completes at (or after) a deadline.
 ///
 /// **It always yields at least once**: a deadline that has already passed on the first
 /// poll (`Timer::after_ticks(0)`, `Timer::at(Instant::MIN)`, a deadline computed late)
-/// makes that poll return `Pending` after waking the task, so the task goes to the back
-/// of the run queue and every task ready before it runs first; the next poll completes.
+/// still makes that poll return `Pending`, with the task woken (by the poll itself for
+/// `after` zero ticks, else by the timer queue when the executor next arms its alarm),
+/// so the task goes to the back of the run queue and every task ready before it runs
+/// first; the next poll completes. The first poll reads no clock.
 /// This is what Embassy's `Timer` does, so yield points ported from Embassy
 /// (`Timer::after_ticks(0).await` in a busy loop) keep the other tasks running. Use
 /// [`yield_now`](crate::futures::yield_now) to yield without reading the clock.
@@ -141,7 +151,16 @@ impl Timer {
     /// than `d` − 1 tick; use [`Delay`](super::Delay) when at least `d` is required.
     /// Saturates: a huge `d` gives a timer that never completes.
     pub fn after(d: Duration) -> Timer {
-        Timer::at(Instant::now() + d)
+        let deadline = Instant::now() + d;
+        if d.as_ticks() == 0 {
+            // Reached already: the first poll yields without reading the clock again.
+            Timer {
+                deadline,
+                entry: TimerEntry::new_reached(),
+            }
+        } else {
+            Timer::at(deadline)
+        }
     }
 
     /// [`Timer::after`] `ticks` ticks.
@@ -180,12 +199,23 @@ impl Future for Timer {
         let this = unsafe { self.get_unchecked_mut() };
         // SAFETY: see above: the entry is pinned whenever the timer is.
         let mut entry = unsafe { Pin::new_unchecked(&mut this.entry) };
-        let first = entry.as_mut().first_poll();
-        if Instant::now() >= this.deadline {
-            if !first {
-                return Poll::Ready(());
+        let reached = match entry.as_mut().first_poll() {
+            // Built reached (`after` zero ticks): yield once, no clock reading.
+            FirstPoll::FirstReached => true,
+            // The first poll registers without reading the clock (as Embassy's timer
+            // does): `Timer::after` has just read it, so the deadline is almost always
+            // ahead. One that has passed meanwhile is found by the executor when it arms
+            // its alarm (the driver refuses a reached deadline) and woken from there.
+            FirstPoll::First => false,
+            FirstPoll::Again => {
+                if Instant::now() >= this.deadline {
+                    return Poll::Ready(());
+                }
+                false
             }
-            // Due on the first poll: yield once (module docs), as Embassy's timer does.
+        };
+        // One call site of `schedule_wake`, so that it is inlined.
+        if reached {
             cx.waker().wake_by_ref();
         } else {
             entry.schedule_wake(this.deadline, cx.waker());

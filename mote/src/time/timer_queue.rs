@@ -309,6 +309,7 @@ impl TimerQueue {
     /// # Safety
     ///
     /// Queue Access Invariant (module docs).
+    #[inline]
     pub unsafe fn pop_due(&self, now: u64) -> Option<NonNull<TimerNode>> {
         // SAFETY: forwarded contract.
         match unsafe { self.next_deadline() } {
@@ -323,6 +324,7 @@ impl TimerQueue {
     /// # Safety
     ///
     /// The queue is non-empty; Queue Access Invariant.
+    #[inline(never)]
     unsafe fn pop_root(&self) -> NonNull<TimerNode> {
         let r = self.root.get();
         // SAFETY: non-empty queue: `r` is a queued node.
@@ -410,6 +412,17 @@ unsafe fn meld(a: *const TimerNode, b: *const TimerNode) -> *const TimerNode {
 /// `first` is null or the first node of a sibling list of live nodes; Queue Access
 /// Invariant.
 unsafe fn merge_pairs(first: *const TimerNode) -> *const TimerNode {
+    if first.is_null() {
+        return first;
+    }
+    // SAFETY: `first` is a live node of the sibling list (contract).
+    let fnode = unsafe { node(first) };
+    if fnode.next.get().is_null() {
+        // One sibling (a root with one child: a popped root whose queue held two
+        // timers, the common case): it is the result, detached, with no pairing.
+        fnode.prev.set(ptr::null());
+        return first;
+    }
     let mut stack: *const TimerNode = ptr::null();
     let mut cur = first;
     while !cur.is_null() {

@@ -122,10 +122,13 @@ impl Executor {
         }
         self.flags.store(flags | STARTED, Ordering::Relaxed);
         init(self.raw.spawner());
+        // Once here, not in every batch: this loop is the executor's only poller.
+        self.raw.record_context();
         loop {
             // SAFETY: `started` makes this loop the executor's only poller, and tasks can't
-            // re-enter it.
-            unsafe { self.raw.poll() };
+            // re-enter it; its context is recorded above; it polls again or sleeps
+            // through `timers_allow_sleep` below.
+            unsafe { self.raw.poll_batch_in_loop() };
             if !self.raw.is_idle() {
                 continue;
             }
@@ -175,7 +178,13 @@ pub fn run_main(init: impl FnOnce(Spawner)) -> ! {
 pub(crate) fn context_id() -> usize {
     // SAFETY: a read of the always-present ICSR register, without side effects.
     let icsr = unsafe { core::ptr::read_volatile(0xE000_ED04 as *const u32) };
-    (icsr & 0x1FF) as usize + 1
+    context_of_exception(icsr & 0x1FF)
+}
+
+/// The [`context_id`] of the handler of exception number `n` (16 + interrupt line).
+#[inline]
+pub(crate) const fn context_of_exception(n: u32) -> usize {
+    n as usize + 1
 }
 
 /// True when running in thread mode (no exception or interrupt is active) on this core.

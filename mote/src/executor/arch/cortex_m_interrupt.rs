@@ -135,9 +135,10 @@ unsafe extern "C" fn pend_line(context: *const ()) {
 pub struct InterruptExecutor {
     /// `NEW`, `STARTING`, `RUNNING` or `POLLING` (see the module docs).
     state: AtomicU32,
-    /// The line, written once by `start` before `state` becomes `RUNNING` (for the debug
-    /// check of `on_interrupt`'s caller).
-    line: AtomicU32,
+    /// The line's exception number (16 + line), written once by `start` before `state`
+    /// becomes `RUNNING` (for the check of `on_interrupt`'s caller: stored ready to
+    /// compare with the active exception, one instruction fewer per interrupt).
+    exception: AtomicU32,
     /// Written once by `start` (state `STARTING`, exclusive), read only once `state` is
     /// `RUNNING` (observed with Acquire after the Release that published it).
     raw: UnsafeCell<MaybeUninit<RawExecutor>>,
@@ -166,7 +167,7 @@ impl InterruptExecutor {
     pub const fn new() -> Self {
         Self {
             state: AtomicU32::new(NEW),
-            line: AtomicU32::new(0),
+            exception: AtomicU32::new(0),
             raw: UnsafeCell::new(MaybeUninit::uninit()),
         }
     }
@@ -201,10 +202,14 @@ impl InterruptExecutor {
                 Pender::new(pend_line, usize::from(line) as *const ())
             }
         };
+        let raw = RawExecutor::new(pender);
+        // Its handler is its only poller (checked there): recorded once, here.
+        raw.set_context(super::context_of_exception(u32::from(line) + 16));
         // SAFETY: winning NEW → STARTING makes this call the only writer, and no reader
         // looks at `raw` before RUNNING is published below.
-        unsafe { (*self.raw.get()).write(RawExecutor::new(pender)) };
-        self.line.store(u32::from(line), Ordering::Relaxed);
+        unsafe { (*self.raw.get()).write(raw) };
+        self.exception
+            .store(u32::from(line) + 16, Ordering::Relaxed);
         self.state.store(RUNNING, Ordering::Release);
 
         // SAFETY: cortex-m's `Peripherals::steal` only hands out register handles; the
@@ -242,7 +247,7 @@ impl InterruptExecutor {
         if state != RUNNING {
             return not_running(state);
         }
-        if active_exception() != self.line.load(Ordering::Relaxed) + 16 {
+        if active_exception() != self.exception.load(Ordering::Relaxed) {
             wrong_context();
         }
         // Load and store only (no read-modify-write, which thumbv6m would turn into a
@@ -251,10 +256,11 @@ impl InterruptExecutor {
         self.state.store(POLLING, Ordering::Relaxed);
         compiler_fence(Ordering::SeqCst);
         // SAFETY: state POLLING excludes every other poll until the store below: a nested
-        // call (a task, a preempting context) sees POLLING and panics instead of polling.
-        // `poll_in_handler` re-arms the alarm for the earliest timer if that changed,
-        // and if a deadline may have been reached already, pends to run again.
-        unsafe { self.raw().poll_in_handler() };
+        // call (a task, a preempting context) sees POLLING and panics instead of polling;
+        // `start` recorded this handler's context (checked above).
+        // `poll` re-arms the alarm for the earliest timer if that changed, and if a
+        // deadline has been reached already, pends to run again (module `timers`).
+        unsafe { self.raw().poll_batch() };
         compiler_fence(Ordering::SeqCst);
         self.state.store(RUNNING, Ordering::Relaxed);
     }

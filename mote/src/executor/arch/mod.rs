@@ -23,7 +23,9 @@
 mod cortex_m;
 #[cfg(mote_cortex_m)]
 #[allow(unused_imports)]
-pub(crate) use self::cortex_m::{context_id, in_thread_mode, not_thread_mode};
+pub(crate) use self::cortex_m::{
+    context_id, context_of_exception, in_thread_mode, not_thread_mode,
+};
 #[cfg(mote_cortex_m)]
 pub use self::cortex_m::{run_main, Executor};
 #[cfg(mote_cortex_m)]
