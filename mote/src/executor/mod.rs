@@ -61,7 +61,7 @@ pub use arch::run_main;
 pub use arch::Executor;
 #[cfg(mote_cortex_m)]
 pub use arch::InterruptExecutor;
-pub use join::{JoinError, JoinHandle, Joinable, JoinableToken};
+pub use join::{AbortHandle, JoinError, JoinHandle, Joinable, JoinableToken};
 pub use spawner::{ReservedToken, SendSpawner, SpawnError, SpawnToken, Spawnable, Spawner};
 pub use task_meta::TaskSizes;
 
