@@ -108,10 +108,16 @@ async fn check_all(spawner: Spawner) {
         LOCKED_AFTER_ABORT.load(Acquire),
     );
     yield_now().await;
-    checks.check("guard released at the task's next turn", LOCK.try_lock().is_ok());
+    checks.check(
+        "guard released at the task's next turn",
+        LOCK.try_lock().is_ok(),
+    );
     let handle = critical_section::with(|cs| HANDLE.borrow_ref_mut(cs).take());
     match handle {
-        Some(handle) => checks.check("joiner sees Aborted", handle.await == Err(JoinError::Aborted)),
+        Some(handle) => checks.check(
+            "joiner sees Aborted",
+            handle.await == Err(JoinError::Aborted),
+        ),
         None => checks.check("handle back", false),
     }
     yield_now().await;
@@ -129,17 +135,29 @@ async fn abort_handle_in_a_static(spawner: Spawner, checks: &mut Checks) {
     critical_section::with(|cs| *ABORT.borrow_ref_mut(cs) = Some(first.abort_handle()));
     drop(first); // detached: only the static abort handle names the task now
     interrupt_now();
-    checks.check("abort handle used in the handler", ABORT_HANDLE_USES.load(Acquire) == 1);
-    checks.check("the abort handle dropped nothing in the handler", DROPS_IN_HANDLER.load(Acquire) == 0);
+    checks.check(
+        "abort handle used in the handler",
+        ABORT_HANDLE_USES.load(Acquire) == 1,
+    );
+    checks.check(
+        "the abort handle dropped nothing in the handler",
+        DROPS_IN_HANDLER.load(Acquire) == 0,
+    );
     yield_now().await;
-    checks.check("detached task dropped at its next turn", SLEEPER_DROPS.load(Acquire) == 1);
+    checks.check(
+        "detached task dropped at its next turn",
+        SLEEPER_DROPS.load(Acquire) == 1,
+    );
     // Pool of one: the new sleeper takes the freed slot.
     let Ok(second) = spawner.spawn_with_handle(sleeper(2)) else {
         return checks.check("slot reused by a new spawn", false);
     };
     yield_now().await;
     interrupt_now(); // aborts through the now stale handle
-    checks.check("stale abort handle used", ABORT_HANDLE_USES.load(Acquire) == 2);
+    checks.check(
+        "stale abort handle used",
+        ABORT_HANDLE_USES.load(Acquire) == 2,
+    );
     yield_now().await;
     yield_now().await;
     checks.check(
@@ -147,11 +165,17 @@ async fn abort_handle_in_a_static(spawner: Spawner, checks: &mut Checks) {
         !second.is_finished() && SLEEPER_DROPS.load(Acquire) == 1,
     );
     let stale_finished = critical_section::with(|cs| {
-        ABORT.borrow_ref_mut(cs).take().is_some_and(|h| h.is_finished())
+        ABORT
+            .borrow_ref_mut(cs)
+            .take()
+            .is_some_and(|h| h.is_finished())
     });
     checks.check("the stale handle reports finished", stale_finished);
     second.abort();
-    checks.check("the new task aborts through its own handle", second.await == Err(JoinError::Aborted));
+    checks.check(
+        "the new task aborts through its own handle",
+        second.await == Err(JoinError::Aborted),
+    );
     checks.check("and is dropped once", SLEEPER_DROPS.load(Acquire) == 2);
 }
 
