@@ -758,6 +758,20 @@ pub fn check_against_stats(
         }
     }
     let mut errors = Vec::new();
+    // Executor tracks: each executor was busy at some point, and when the firmware named
+    // tasks' executors, every task of the table has one.
+    for executor in timeline.executors() {
+        if timeline.busy(executor).is_empty() {
+            errors.push(format!("{executor}: no busy span in the timeline"));
+        }
+    }
+    if !timeline.task_executors.is_empty() {
+        for task in stats.keys() {
+            if timeline.executor_of(task).is_none() {
+                errors.push(format!("`{task}`: the timeline names no executor for it"));
+            }
+        }
+    }
     for (task, want) in stats {
         let Some(&tid) = names.iter().find(|(_, n)| *n == task).map(|(t, _)| t) else {
             errors.push(format!("`{task}`: no track in the JSON"));
