@@ -35,7 +35,6 @@
 //! - (3) `JoinHandle::drop` (detach): clears `HANDLE` in a critical section; if `DONE`
 //!   was set it wakes the task, which frees its slot (dropping the output) at its next
 //!   poll.
-//!
 //! - (4') [`AbortHandle::abort`]: as (4), from anywhere, in one critical section that
 //!   first checks the handle's epoch against the slot's (below) and wakes the task
 //!   inside it.
@@ -78,8 +77,11 @@
 //! (detached), the panic is raised again after the body was dropped, as for any task.
 //!
 //! Cost: a joinable task's slot holds the larger of its future and its output, one flag
-//! byte, the epoch word and an `Option<Waker>` (two words); finishing costs one more poll of the task
-//! (after the handle lets go), and each step a short critical section.
+//! byte, the epoch word and an `Option<Waker>` (two words); finishing costs one more
+//! poll of the task (after the handle lets go), and each step a short critical section.
+//! The task header does not grow, and tasks that return `()` pay nothing: no epoch, no
+//! flags (`bench/ANALYSIS.md`: spawn + run + join of a `u32` task, 421 instructions in
+//! configuration (c), against 226 for a `()` task without a handle).
 
 use core::cell::UnsafeCell;
 use core::fmt;
