@@ -465,8 +465,8 @@ where
 
 /// [`spawn_in_pool`] for a task that returns a value (a [`Joinable`] future): the
 /// future is moved in field by field, leaving the slot's epoch word as the previous
-/// occupant left it (see [`join`](super::join): stale abort handles may read it while
-/// the slot is re-initialised).
+/// occupant left it (module `executor::join`, Epoch Invariant: stale abort handles may
+/// read it while the slot is re-initialised).
 ///
 /// # Safety
 /// As for [`spawn_in_pool`].

@@ -31,19 +31,20 @@
 //! - **Executors too**: a thread-mode executor records [`Idle`](EventKind::Idle) as it
 //!   goes to sleep (interrupts masked, just before WFI; on `std`, before it parks) and
 //!   [`Busy`](EventKind::Busy) once it woke (after the interrupt that woke it ran); an
-//!   [`InterruptExecutor`](crate::executor::InterruptExecutor) records
+//!   `InterruptExecutor` (Cortex-M) records
 //!   [`Interrupt`](EventKind::Interrupt) as its handler starts a batch and `Idle` as it
 //!   returns. These events name the executor (its address) in
 //!   [`TimelineEvent::task`], and [`print`](Timeline::print) lists each task's executor,
 //!   so a reader can group tasks under executors. With `trace` off none of this is
-//!   compiled; with `trace` on and no timeline started, each executor event costs a
-//!   critical section that finds no timeline.
+//!   compiled; with `trace` on and no timeline started, each executor event costs an
+//!   atomic load and a branch, and no recording code is linked.
 
 use core::cell::{Cell, RefCell};
 
 use critical_section::Mutex;
 
 use super::events::{self, EventHooks, TaskId};
+use crate::loom::{AtomicPtr, Ordering};
 
 /// What happened to a task.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -180,6 +181,10 @@ impl<const N: usize> Timeline<N> {
             ACTIVE.borrow(cs).set(Some(self));
         });
         events::set_event_hooks(&HOOKS);
+        EXECUTOR_EVENTS.store(
+            core::ptr::from_ref(&EXECUTOR_HOOK).cast_mut(),
+            Ordering::Release,
+        );
     }
 
     /// Events held (at most `N`).
@@ -349,6 +354,7 @@ impl<const N: usize> Recorder for Timeline<N> {
 /// ```
 pub fn stop() {
     events::clear_event_hooks();
+    EXECUTOR_EVENTS.store(core::ptr::null_mut(), Ordering::Release);
     critical_section::with(|cs| ACTIVE.borrow(cs).set(None));
 }
 
@@ -363,10 +369,26 @@ fn record(task: TaskId, kind: EventKind) {
     });
 }
 
+/// Where executor events go while a timeline is started: set by [`Timeline::start`],
+/// cleared by [`stop`]. A pointer rather than a direct call, so that a program that
+/// never starts a timeline pays one load and a branch per executor event and links no
+/// recording code.
+struct ExecutorHook {
+    record: fn(TaskId, EventKind),
+}
+
+static EXECUTOR_HOOK: ExecutorHook = ExecutorHook { record };
+static EXECUTOR_EVENTS: AtomicPtr<ExecutorHook> = AtomicPtr::new(core::ptr::null_mut());
+
 /// Records an executor event (module docs) for the executor at `executor`, if a
 /// timeline is started.
+#[inline]
 pub(crate) fn executor_event(executor: &crate::executor::raw::RawExecutor, kind: EventKind) {
-    record(TaskId(core::ptr::from_ref(executor).addr()), kind);
+    let hook = EXECUTOR_EVENTS.load(Ordering::Acquire);
+    // SAFETY: null or `&EXECUTOR_HOOK`, a `'static` (stored by `start`).
+    if let Some(hook) = unsafe { hook.cast_const().as_ref() } {
+        (hook.record)(TaskId(core::ptr::from_ref(executor).addr()), kind);
+    }
 }
 
 fn on_ready(task: TaskId) {
