@@ -65,6 +65,13 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> syn::Result<TokenS
     } else {
         quote!(async fn __mote_task(#(#inner_params),*) #body)
     };
+    // A joinable task's future is moved into its slot field by field, keeping the slot's
+    // epoch word (mote's `executor/join.rs`, Epoch Invariant).
+    let spawn_fn = if returned_value(&f.sig).is_some() {
+        quote!(spawn_joinable_in_pool)
+    } else {
+        quote!(spawn_in_pool)
+    };
     let token_type = match returned_value(&f.sig) {
         Some(ret) => quote!(#krate::SpawnToken<
             #krate::_export::Joinable<impl ::core::future::Future<Output = #ret>>
@@ -108,7 +115,7 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> syn::Result<TokenS
             // SAFETY: `__MOTE_POOL` is declared for this task function only, so it only ever
             // holds `__mote_task` futures, with this pool size.
             let token = unsafe {
-                #krate::_export::spawn_in_pool::<_, __MOTE_POOL_SIZE, { __MOTE_LAYOUT.0 }, { __MOTE_LAYOUT.1 }>(
+                #krate::_export::#spawn_fn::<_, __MOTE_POOL_SIZE, { __MOTE_LAYOUT.0 }, { __MOTE_LAYOUT.1 }>(
                     &__MOTE_POOL,
                     __mote_poll,
                     move || __mote_task(#(#arg_names),*),

@@ -143,7 +143,9 @@ pub use mote_macros::{main, task};
 #[doc(hidden)]
 pub mod _export {
     pub use crate::executor::header::TaskRef;
-    pub use crate::executor::pool::{poll_in_pool, pool_layout, spawn_in_pool, PoolStorage};
+    pub use crate::executor::pool::{
+        poll_in_pool, pool_layout, spawn_in_pool, spawn_joinable_in_pool, PoolStorage,
+    };
     pub use crate::executor::spawner::name_token;
     pub use crate::executor::task_meta::{task_sizes, TaskMeta, TaskSizes, RECORD_MAGIC};
     pub use crate::executor::Forever;

@@ -525,6 +525,79 @@ mod timing {
         assert_eq!(cols, ["summarised", "free", "1", "0", "1234", "1234", "0"]);
     }
 
+    static EXEC_TIMELINE: mote::trace::timeline::Timeline<32> =
+        mote::trace::timeline::Timeline::new();
+    static GO: Signal<CriticalSectionRawMutex, ()> = Signal::new();
+
+    #[test]
+    fn the_timeline_records_the_executor_going_idle_and_waking() {
+        use mote::trace::timeline::{self, EventKind::*};
+        let _s = serial();
+        EXEC_TIMELINE.start();
+        let other = std::thread::spawn(|| {
+            // Signal only once the executor went to sleep (its Idle is recorded).
+            loop {
+                let mut idle = false;
+                EXEC_TIMELINE.for_each(|e| idle |= e.kind == Idle);
+                if idle {
+                    break;
+                }
+                std::thread::yield_now();
+            }
+            GO.signal(());
+        });
+        static DONE: AtomicBool = AtomicBool::new(false);
+        #[mote::task]
+        async fn waiter_then_done() {
+            GO.wait().await;
+            DONE.store(true, Ordering::SeqCst);
+        }
+        executor().run_until(
+            |s| s.must_spawn(waiter_then_done()),
+            || DONE.load(Ordering::SeqCst),
+        );
+        other.join().unwrap();
+        timeline::stop();
+        let mut events = Vec::new();
+        EXEC_TIMELINE.for_each(|e| events.push(*e));
+        let id = task("waiter_then_done").id;
+        let of_task: Vec<_> = events
+            .iter()
+            .filter(|e| e.task == id)
+            .map(|e| e.kind)
+            .collect();
+        assert_eq!(
+            of_task,
+            [Ready, PollBegin, PollEnd, Ready, PollBegin, PollEnd]
+        );
+        // (A spurious unpark may add Busy/Idle pairs; the order below holds anyway.)
+        let pos = |pred: &dyn Fn(&mote::trace::timeline::TimelineEvent) -> bool, from: usize| {
+            from + events[from..].iter().position(pred).expect("found")
+        };
+        let first_end = pos(&|e| e.kind == PollEnd, 0);
+        let idle = pos(&|e| e.kind == Idle, 0);
+        let woken = pos(&|e| e.kind == Ready, first_end);
+        let busy = pos(&|e| e.kind == Busy, idle);
+        let second_poll = pos(&|e| e.kind == PollBegin, first_end);
+        assert!(first_end < idle && idle < woken, "{events:?}");
+        assert!(woken < busy && busy < second_poll, "{events:?}");
+        let executor = events[idle].task;
+        assert_ne!(executor, id);
+        assert!(events
+            .iter()
+            .filter(|e| e.kind.is_executor())
+            .all(|e| e.task == executor));
+        let mut text = String::new();
+        EXEC_TIMELINE.print(&mut text).unwrap();
+        let name = format!("executor@{:x}", executor.0);
+        assert!(
+            text.contains(&format!("timeline: task {name} waiter_then_done\n")),
+            "{text}"
+        );
+        assert!(text.contains(&format!(" I {name}\n")), "{text}");
+        assert!(text.contains(&format!(" U {name}\n")), "{text}");
+    }
+
     static TIMELINE: mote::trace::timeline::Timeline<4> = mote::trace::timeline::Timeline::new();
     static STEPPER_DONE: AtomicBool = AtomicBool::new(false);
 
@@ -573,12 +646,17 @@ mod timing {
         let mut text = String::new();
         TIMELINE.print(&mut text).unwrap();
         let lines: Vec<&str> = text.lines().collect();
-        assert_eq!(lines.len(), 6);
+        assert_eq!(lines.len(), 7);
         assert_eq!(
             lines[0],
             format!("timeline: begin {} 4 5", mote::time::TICK_HZ)
         );
-        assert_eq!(lines[4], format!("timeline: {} E stepper", events[3].at));
-        assert_eq!(lines[5], "timeline: end");
+        assert!(
+            lines[1].starts_with("timeline: task executor@") && lines[1].ends_with(" stepper"),
+            "{}",
+            lines[1]
+        );
+        assert_eq!(lines[5], format!("timeline: {} E stepper", events[3].at));
+        assert_eq!(lines[6], "timeline: end");
     }
 }

@@ -73,6 +73,9 @@ struct FwWorkload {
     /// The row's label in the README's headline table, if it is there (for a workload
     /// measured in three configurations: its configuration (c) row).
     headline: Option<&'static str>,
+    /// For an operation the peer does not have (task handles): the (binary, `BENCH`
+    /// name) whose figure, in the same build, fills the peer's column instead.
+    peer: Option<(&'static str, &'static str)>,
 }
 
 const fn w(bin: &'static str, name: &'static str, label: &'static str) -> FwWorkload {
@@ -84,6 +87,7 @@ const fn w(bin: &'static str, name: &'static str, label: &'static str) -> FwWork
         label,
         configs: true,
         headline: None,
+        peer: None,
     }
 }
 
@@ -120,6 +124,9 @@ const HEADLINE_CONFIG: &str = "c";
 /// Extra features of the timer workload.
 const TIMERS: &str = "timers,irq-executor";
 
+/// Extra features of the task-handle workloads: configuration (c) only.
+const HANDLES: &str = "timers,live";
+
 /// Firmware workloads, in table order.
 const FW_WORKLOADS: &[FwWorkload] = &[
     FwWorkload {
@@ -145,6 +152,28 @@ const FW_WORKLOADS: &[FwWorkload] = &[
     FwWorkload {
         headline: Some("spawn + run a trivial task"),
         ..w("bench_spawn", "spawn", "4. spawn + run trivial task,")
+    },
+    FwWorkload {
+        features: HANDLES,
+        configs: false,
+        peer: Some(("bench_spawn", "spawn")),
+        ..w(
+            "bench_handles",
+            "spawn_join",
+            "4. spawn + run + join (`JoinHandle`) of a task returning a u32, (c); \
+             embassy (no handles): spawn + run trivial task, (c)",
+        )
+    },
+    FwWorkload {
+        features: HANDLES,
+        configs: false,
+        peer: Some(("bench_spawn", "spawn")),
+        ..w(
+            "bench_handles",
+            "spawn_abort",
+            "4. spawn + abort + join of a task returning a u32, (c); \
+             embassy (no abort): spawn + run trivial task, (c)",
+        )
     },
     FwWorkload {
         features: TIMERS,
@@ -657,14 +686,19 @@ fn fw_figures(dir: &Path, rt: &str, runs: &[FwRun]) -> BTreeMap<String, Result<f
         let mut outputs: BTreeMap<&str, Result<Vec<Line>, Error>> = BTreeMap::new();
         for run in &group {
             let wl = run.wl;
-            let lines = outputs.entry(wl.bin).or_insert_with(|| {
-                run_fw(&elf_dir.join(wl.bin), rt).and_then(|lines| {
+            // The peer's stand-in for an operation it does not have.
+            let (bin, name) = match wl.peer {
+                Some(peer) if rt != RUNTIMES[0] => peer,
+                _ => (wl.bin, wl.name),
+            };
+            let lines = outputs.entry(bin).or_insert_with(|| {
+                run_fw(&elf_dir.join(bin), rt).and_then(|lines| {
                     check_calibration(&lines)?;
                     Ok(lines)
                 })
             });
             let result = lines.clone().and_then(|lines| {
-                let own = per_op(&lines, wl.name)?;
+                let own = per_op(&lines, name)?;
                 match wl.baseline {
                     Some(base) => Ok(own - per_op(&lines, base)?),
                     None => Ok(own),
@@ -1183,6 +1217,15 @@ fn write_report(root: &Path, rows: &[Row], table: &str, host: bool) -> Result<()
          instructions: under 0.3 instruction per operation in rows 1-4; in the latency \
          rows a tick mostly runs while the core waits for the next interrupt, so it \
          counts only where it delays one). \
+         Task handles (4, Mote only: Embassy has neither join nor abort, so its column \
+         there is its spawn + run of a trivial task in (c), the same figure as the \
+         row above): `bench/fw/src/bin/bench_handles.rs` in (c), a task returning a u32 \
+         (pool of two) spawned with `spawn_with_handle`; `spawn_join` awaits the handle \
+         (spawn, the task's poll to completion, the join, the task's last turn freeing \
+         its slot), `spawn_abort` aborts it before its first poll and awaits \
+         `JoinError::Aborted` (spawn, abort, the turn dropping its future, the join, the \
+         last turn). A binary of its own, so the `spawn` row's measuring task is \
+         unchanged. \
          Footprint: `llvm-size -A` of `bench/fw/src/bin/footprint.rs` built with \
          `--no-default-features --features <rt>,panic-halt` (and `pool2`), profiles \
          `release` (\"s\") and `release-z` (\"z\"); the time-on task header from the \

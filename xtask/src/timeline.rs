@@ -6,10 +6,14 @@
 //! the same timeline on every run), and its `timeline: ...` lines become:
 //!
 //! - `target/trace/<example>.json`: Chrome trace-event JSON, which the Perfetto UI
-//!   (ui.perfetto.dev) and `chrome://tracing` open: one track per task, a slice per poll,
-//!   an instant event per ready (spawn or wake);
-//! - `target/trace/<example>.svg`: the same as a picture (a row per task, a bar per poll,
-//!   a tick per ready), for a browser or a README.
+//!   (ui.perfetto.dev) and `chrome://tracing` open: one process per executor, holding a
+//!   track of its busy time (a slice from waking, or from an interrupt executor's entry,
+//!   to going idle; an instant per interrupt entry) and one track per task spawned on
+//!   it, with a slice per poll and an instant event per ready (spawn or wake); tasks of
+//!   no known executor under a process named after the firmware;
+//! - `target/trace/<example>.svg`: the same as a picture (per executor a row of busy
+//!   bars, then a row per task with a bar per poll and a tick per ready), for a browser
+//!   or a README.
 //!
 //! [`check_against_stats`] is the test: the timeline must agree with the per-task
 //! statistics (`mote::trace`) the firmware prints in the same run: as many finished poll
@@ -30,10 +34,19 @@ use crate::firmware;
 pub struct Event {
     /// Ticks of the firmware's time driver.
     pub at: u64,
-    /// `R` ready, `B` poll begin, `E` poll end.
+    /// `R` ready, `B` poll begin, `E` poll end (task events); `I` idle, `U` busy (woke),
+    /// `X` interrupt-executor entry (executor events).
     pub kind: char,
-    /// Task name as printed (`name`, `name#2`, `?`).
+    /// Task name as printed (`name`, `name#2`, `?`); for an executor event, the
+    /// executor (`executor@<hex address>`).
     pub task: String,
+}
+
+impl Event {
+    /// Whether this is an executor event (`I`, `U`, `X`).
+    pub fn is_executor(&self) -> bool {
+        matches!(self.kind, 'I' | 'U' | 'X')
+    }
 }
 
 /// A parsed timeline.
@@ -45,6 +58,8 @@ pub struct Timeline {
     pub events: Vec<Event>,
     /// Events the firmware's buffer lost (overwritten when full).
     pub overwritten: u64,
+    /// (task, executor) from the `timeline: task <executor> <task>` lines.
+    pub task_executors: Vec<(String, String)>,
 }
 
 /// One poll of one task: begin and end ticks (`None`: still running when the timeline
@@ -61,12 +76,86 @@ impl Timeline {
     /// Task names in order of first appearance.
     pub fn tasks(&self) -> Vec<&str> {
         let mut tasks: Vec<&str> = Vec::new();
-        for e in &self.events {
+        for e in self.events.iter().filter(|e| !e.is_executor()) {
             if !tasks.contains(&e.task.as_str()) {
                 tasks.push(&e.task);
             }
         }
         tasks
+    }
+
+    /// Executor names in order of first appearance (task lines, then events).
+    pub fn executors(&self) -> Vec<&str> {
+        let mut executors: Vec<&str> = Vec::new();
+        let named = self.task_executors.iter().map(|(_, x)| x.as_str());
+        let seen = self
+            .events
+            .iter()
+            .filter(|e| e.is_executor())
+            .map(|e| e.task.as_str());
+        for x in named.chain(seen) {
+            if !executors.contains(&x) {
+                executors.push(x);
+            }
+        }
+        executors
+    }
+
+    /// The executor `task` was spawned on, if the firmware said.
+    pub fn executor_of(&self, task: &str) -> Option<&str> {
+        self.task_executors
+            .iter()
+            .find(|(t, _)| t == task)
+            .map(|(_, x)| x.as_str())
+    }
+
+    /// Whether `executor` is an interrupt executor (it recorded interrupt entries).
+    pub fn is_interrupt_executor(&self, executor: &str) -> bool {
+        self.events
+            .iter()
+            .any(|e| e.kind == 'X' && e.task == executor)
+    }
+
+    /// The busy spans of `executor`: from a wake (`U`) or an interrupt entry (`X`) to
+    /// the next idle (`I`); an executor whose first event is `I` was busy from the
+    /// timeline's start; `end: None` for a span still open at its end.
+    pub fn busy(&self, executor: &str) -> Vec<Poll> {
+        let mut spans: Vec<Poll> = Vec::new();
+        let mut first = true;
+        for e in self
+            .events
+            .iter()
+            .filter(|e| e.task == executor && e.is_executor())
+        {
+            let open = spans.last().is_some_and(|p| p.end.is_none());
+            match e.kind {
+                'U' | 'X' if !open => spans.push(Poll {
+                    begin: e.at,
+                    end: None,
+                }),
+                'I' if open => {
+                    if let Some(p) = spans.last_mut() {
+                        p.end = Some(e.at);
+                    }
+                }
+                'I' if first => spans.push(Poll {
+                    begin: self.span().0,
+                    end: Some(e.at),
+                }),
+                _ => {}
+            }
+            first = false;
+        }
+        spans
+    }
+
+    /// The interrupt entries (`X`) of `executor` (ticks).
+    pub fn interrupt_entries(&self, executor: &str) -> Vec<u64> {
+        self.events
+            .iter()
+            .filter(|e| e.task == executor && e.kind == 'X')
+            .map(|e| e.at)
+            .collect()
     }
 
     /// The polls of `task`, in order.
@@ -115,6 +204,7 @@ impl Timeline {
 pub fn parse(output: &str) -> Result<Timeline, Error> {
     let mut header = None;
     let mut events = Vec::new();
+    let mut task_executors = Vec::new();
     let mut ended = false;
     for line in output.lines() {
         let Some(rest) = line.trim_end().strip_prefix("timeline: ") else {
@@ -133,9 +223,12 @@ pub fn parse(output: &str) -> Result<Timeline, Error> {
         let words: Vec<&str> = rest.splitn(3, ' ').collect();
         match words[..] {
             ["end"] => ended = true,
+            ["task", executor, task] if header.is_some() && !ended => {
+                task_executors.push((task.to_string(), executor.to_string()));
+            }
             [at, kind, task] if header.is_some() && !ended => {
                 let kind = match kind {
-                    "R" | "B" | "E" => kind.chars().next().unwrap_or('?'),
+                    "R" | "B" | "E" | "I" | "U" | "X" => kind.chars().next().unwrap_or('?'),
                     _ => return Err(bad()),
                 };
                 events.push(Event {
@@ -168,6 +261,7 @@ pub fn parse(output: &str) -> Result<Timeline, Error> {
         tick_hz,
         events,
         overwritten,
+        task_executors,
     })
 }
 
@@ -189,37 +283,75 @@ fn json_string(s: &str) -> String {
 }
 
 /// The Chrome trace-event JSON of `timeline` (see the module docs); `title` names the
-/// process (the firmware).
+/// process of the tasks of no known executor (and so the firmware). Track ids (`tid`)
+/// are unique across processes.
 pub fn to_json(timeline: &Timeline, title: &str) -> String {
     let mut events = vec![format!(
         r#"{{"ph":"M","pid":1,"tid":0,"name":"process_name","args":{{"name":{}}}}}"#,
         json_string(title)
     )];
     let (_, last) = timeline.span();
-    for (i, task) in timeline.tasks().into_iter().enumerate() {
-        let tid = i + 1;
+    let executors = timeline.executors();
+    let pid_of = |executor: Option<&str>| {
+        executor
+            .and_then(|x| executors.iter().position(|e| *e == x))
+            .map_or(1, |i| i + 2)
+    };
+    let mut tid = 0;
+    let slice = |pid: usize, tid: usize, name: &str, cat: &str, span: Poll| {
+        let end = span.end.unwrap_or(last);
+        format!(
+            r#"{{"ph":"X","pid":{pid},"tid":{tid},"name":"{name}","cat":"{cat}","ts":{:.3},"dur":{:.3}{}}}"#,
+            timeline.micros(span.begin),
+            timeline.micros(end - span.begin),
+            if span.end.is_none() {
+                r#","args":{"unfinished":true}"#
+            } else {
+                ""
+            }
+        )
+    };
+    let instant = |pid: usize, tid: usize, name: &str, cat: &str, at: u64| {
+        format!(
+            r#"{{"ph":"i","s":"t","pid":{pid},"tid":{tid},"name":"{name}","cat":"{cat}","ts":{:.3}}}"#,
+            timeline.micros(at)
+        )
+    };
+    let thread_name = |pid: usize, tid: usize, name: &str| {
+        format!(
+            r#"{{"ph":"M","pid":{pid},"tid":{tid},"name":"thread_name","args":{{"name":{}}}}}"#,
+            json_string(name)
+        )
+    };
+    for executor in &executors {
+        let pid = pid_of(Some(executor));
+        let kind = if timeline.is_interrupt_executor(executor) {
+            "interrupt executor"
+        } else {
+            "thread-mode executor"
+        };
         events.push(format!(
-            r#"{{"ph":"M","pid":1,"tid":{tid},"name":"thread_name","args":{{"name":{}}}}}"#,
-            json_string(task)
+            r#"{{"ph":"M","pid":{pid},"tid":0,"name":"process_name","args":{{"name":{}}}}}"#,
+            json_string(&format!("{executor} ({kind})"))
         ));
+        tid += 1;
+        events.push(thread_name(pid, tid, &format!("{executor}: busy")));
+        for span in timeline.busy(executor) {
+            events.push(slice(pid, tid, "busy", "executor", span));
+        }
+        for at in timeline.interrupt_entries(executor) {
+            events.push(instant(pid, tid, "interrupt entry", "executor", at));
+        }
+    }
+    for task in timeline.tasks() {
+        let pid = pid_of(timeline.executor_of(task));
+        tid += 1;
+        events.push(thread_name(pid, tid, task));
         for poll in timeline.polls(task) {
-            let end = poll.end.unwrap_or(last);
-            events.push(format!(
-                r#"{{"ph":"X","pid":1,"tid":{tid},"name":"poll","cat":"task","ts":{:.3},"dur":{:.3}{}}}"#,
-                timeline.micros(poll.begin),
-                timeline.micros(end - poll.begin),
-                if poll.end.is_none() {
-                    r#","args":{"unfinished":true}"#
-                } else {
-                    ""
-                }
-            ));
+            events.push(slice(pid, tid, "poll", "task", poll));
         }
         for at in timeline.readies(task) {
-            events.push(format!(
-                r#"{{"ph":"i","s":"t","pid":1,"tid":{tid},"name":"ready","cat":"task","ts":{:.3}}}"#,
-                timeline.micros(at)
-            ));
+            events.push(instant(pid, tid, "ready", "task", at));
         }
     }
     format!(
@@ -243,34 +375,88 @@ const LABEL_W: f64 = 110.0;
 /// Height of a task's row.
 const ROW_H: f64 = 28.0;
 
-/// The SVG picture of `timeline`: a row per task, a bar per poll (its length the poll's
-/// duration, at least two pixels), a tick above it per ready event, a millisecond axis.
+/// One row of the SVG: an executor's busy time, or a task.
+enum SvgRow<'a> {
+    Executor(usize, &'a str),
+    Task(&'a str, bool),
+}
+
+/// The SVG picture of `timeline`: per executor a row of busy bars (idle is the gap) over
+/// the rows of its tasks; per task a row with a bar per poll (its length the poll's
+/// duration, at least two pixels) and a tick above it per ready event; a millisecond
+/// axis.
 pub fn to_svg(timeline: &Timeline, title: &str) -> String {
-    let tasks = timeline.tasks();
+    let executors = timeline.executors();
+    let mut rows: Vec<SvgRow> = Vec::new();
+    for (i, executor) in executors.iter().enumerate() {
+        rows.push(SvgRow::Executor(i + 1, executor));
+        for task in timeline.tasks() {
+            if timeline.executor_of(task) == Some(*executor) {
+                rows.push(SvgRow::Task(task, true));
+            }
+        }
+    }
+    for task in timeline.tasks() {
+        if !timeline
+            .executor_of(task)
+            .is_some_and(|x| executors.contains(&x))
+        {
+            rows.push(SvgRow::Task(task, false));
+        }
+    }
     let (first, last) = timeline.span();
     let span = (last - first) as f64;
     let x = |at: u64| LABEL_W + (at - first) as f64 / span * PLOT_W;
     let top = 34.0;
-    let height = top + ROW_H * tasks.len() as f64 + 30.0;
+    let height = top + ROW_H * rows.len() as f64 + 30.0;
     let width = LABEL_W + PLOT_W + 20.0;
     let mut svg = format!(
         r#"<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" viewBox="0 0 {width} {height}" font-family="monospace" font-size="12">
 <rect width="100%" height="100%" fill="white"/>
-<text x="4" y="16" font-size="13">{}: one row per task; bars are polls, ticks are wakes (ready)</text>
+<text x="4" y="16" font-size="13">{}: per executor, busy time (green) over its tasks: bars are polls, ticks are wakes</text>
 "#,
         xml_text(title)
     );
-    for (row, task) in tasks.iter().enumerate() {
+    for (row, what) in rows.iter().enumerate() {
         let y = top + ROW_H * row as f64;
+        let label = match what {
+            SvgRow::Executor(i, executor) => format!(
+                "executor {i}{}",
+                if timeline.is_interrupt_executor(executor) {
+                    " (irq)"
+                } else {
+                    ""
+                }
+            ),
+            SvgRow::Task(task, under) => format!("{}{task}", if *under { "  " } else { "" }),
+        };
         let _ = writeln!(
             svg,
-            r##"<text x="4" y="{:.1}">{}</text><line x1="{LABEL_W}" y1="{:.1}" x2="{:.1}" y2="{:.1}" stroke="#ddd"/>"##,
+            r##"<text x="4" y="{:.1}" xml:space="preserve">{}</text><line x1="{LABEL_W}" y1="{:.1}" x2="{:.1}" y2="{:.1}" stroke="#ddd"/>"##,
             y + 17.0,
-            xml_text(task),
+            xml_text(&label),
             y + ROW_H - 2.0,
             LABEL_W + PLOT_W,
             y + ROW_H - 2.0
         );
+        let task = match what {
+            SvgRow::Executor(_, executor) => {
+                for busy in timeline.busy(executor) {
+                    let end = busy.end.unwrap_or(last);
+                    let w = (x(end) - x(busy.begin)).max(1.0);
+                    let _ = writeln!(
+                        svg,
+                        r##"<rect class="busy" x="{:.2}" y="{:.1}" width="{w:.2}" height="14" fill="#4caf50"><title>{} busy {:.3} ms</title></rect>"##,
+                        x(busy.begin),
+                        y + 8.0,
+                        xml_text(executor),
+                        timeline.micros(end - busy.begin) / 1000.0
+                    );
+                }
+                continue;
+            }
+            SvgRow::Task(task, _) => *task,
+        };
         for poll in timeline.polls(task) {
             let end = poll.end.unwrap_or(last);
             let w = (x(end) - x(poll.begin)).max(2.0);
@@ -299,7 +485,7 @@ pub fn to_svg(timeline: &Timeline, title: &str) -> String {
         }
     }
     // The axis: a label every `step` ms, `step` chosen for about ten labels.
-    let axis_y = top + ROW_H * tasks.len() as f64 + 14.0;
+    let axis_y = top + ROW_H * rows.len() as f64 + 14.0;
     let span_ms = timeline.micros(last - first) / 1000.0;
     let step = [1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0, 200.0, 500.0, 1000.0]
         .into_iter()
@@ -572,6 +758,20 @@ pub fn check_against_stats(
         }
     }
     let mut errors = Vec::new();
+    // Executor tracks: each executor was busy at some point, and when the firmware named
+    // tasks' executors, every task of the table has one.
+    for executor in timeline.executors() {
+        if timeline.busy(executor).is_empty() {
+            errors.push(format!("{executor}: no busy span in the timeline"));
+        }
+    }
+    if !timeline.task_executors.is_empty() {
+        for task in stats.keys() {
+            if timeline.executor_of(task).is_none() {
+                errors.push(format!("`{task}`: the timeline names no executor for it"));
+            }
+        }
+    }
     for (task, want) in stats {
         let Some(&tid) = names.iter().find(|(_, n)| *n == task).map(|(t, _)| t) else {
             errors.push(format!("`{task}`: no track in the JSON"));
@@ -757,7 +957,7 @@ timeline: end
         assert!(parse("timeline: begin 1000 0 0\n")
             .unwrap_err()
             .contains("end"));
-        assert!(parse("timeline: begin 1000 1 0\ntimeline: 5 X a\ntimeline: end\n").is_err());
+        assert!(parse("timeline: begin 1000 1 0\ntimeline: 5 Z a\ntimeline: end\n").is_err());
         let backwards = "timeline: begin 1 2 0\ntimeline: 5 R a\ntimeline: 4 R a\ntimeline: end\n";
         assert!(parse(backwards).unwrap_err().contains("backwards"));
     }
@@ -788,6 +988,75 @@ timeline: end
         );
         // b's only poll is unfinished: no finished poll to compare, longest 0.
         assert!(err.contains("`b`: longest poll slice 0.000 ms"), "{err}");
+    }
+
+    /// A thread-mode executor (busy before the timeline starts, idle at 2, woken at 3,
+    /// busy at the end) running task `a`, and an interrupt executor entered at 6 and
+    /// done at 8.
+    const WITH_EXECUTORS: &str = "\
+timeline: begin 1000 7 0
+timeline: task executor@100 a
+timeline: 2 I executor@100
+timeline: 3 R a
+timeline: 3 U executor@100
+timeline: 3 B a
+timeline: 5 E a
+timeline: 6 X executor@200
+timeline: 8 I executor@200
+timeline: end
+";
+
+    #[test]
+    fn executors_get_busy_spans_and_group_their_tasks() {
+        let t = parse(WITH_EXECUTORS).unwrap();
+        assert_eq!(t.tasks(), ["a"], "executor events name no task");
+        assert_eq!(t.executors(), ["executor@100", "executor@200"]);
+        assert_eq!(t.executor_of("a"), Some("executor@100"));
+        let span = |begin, end| Poll { begin, end };
+        assert_eq!(
+            t.busy("executor@100"),
+            [span(2, Some(2)), span(3, None)],
+            "busy from the timeline's start (2) to its first idle, then from its wake on"
+        );
+        assert_eq!(t.busy("executor@200"), [span(6, Some(8))]);
+        assert!(
+            t.is_interrupt_executor("executor@200") && !t.is_interrupt_executor("executor@100")
+        );
+
+        let json = to_json(&t, "demo");
+        let doc = parse_json(&json).unwrap();
+        let Some(Json::Arr(events)) = doc.get("traceEvents") else {
+            panic!("no traceEvents: {json}");
+        };
+        // The firmware's process; per executor its process and busy track, then its busy
+        // slices (2, then 1 and the interrupt entry); task a's track, poll and ready.
+        assert_eq!(events.len(), 1 + (2 + 2) + (2 + 1 + 1) + 3, "{json}");
+        for line in [
+            r#"{"ph":"M","pid":2,"tid":0,"name":"process_name","args":{"name":"executor@100 (thread-mode executor)"}}"#,
+            r#"{"ph":"M","pid":3,"tid":0,"name":"process_name","args":{"name":"executor@200 (interrupt executor)"}}"#,
+            r#"{"ph":"X","pid":2,"tid":1,"name":"busy","cat":"executor","ts":3000.000,"dur":5000.000,"args":{"unfinished":true}}"#,
+            r#"{"ph":"X","pid":3,"tid":2,"name":"busy","cat":"executor","ts":6000.000,"dur":2000.000}"#,
+            r#"{"ph":"i","s":"t","pid":3,"tid":2,"name":"interrupt entry","cat":"executor","ts":6000.000}"#,
+            r#"{"ph":"M","pid":2,"tid":3,"name":"thread_name","args":{"name":"a"}}"#,
+            r#"{"ph":"X","pid":2,"tid":3,"name":"poll","cat":"task","ts":3000.000,"dur":2000.000}"#,
+        ] {
+            assert!(json.contains(line), "{line} missing from {json}");
+        }
+
+        let svg = to_svg(&t, "demo");
+        assert_eq!(svg.matches(r#"class="busy""#).count(), 3);
+        assert_eq!(svg.matches(r#"class="poll""#).count(), 1);
+        let rows: Vec<&str> = svg
+            .lines()
+            .filter_map(|l| l.strip_prefix("<text x=\"4\" y=\""))
+            .filter_map(|l| l.split_once('>').and_then(|(_, r)| r.split_once("</text>")))
+            .map(|(label, _)| label)
+            .collect();
+        assert_eq!(
+            rows[1..],
+            ["executor 1", "  a", "executor 2 (irq)"],
+            "after the title: {svg}"
+        );
     }
 
     #[test]

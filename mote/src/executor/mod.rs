@@ -64,7 +64,7 @@ pub use arch::Executor;
 pub use arch::InterruptExecutor;
 #[doc(hidden)]
 pub use forever::Forever;
-pub use join::{JoinError, JoinHandle, Joinable, JoinableToken};
+pub use join::{AbortHandle, JoinError, JoinHandle, Joinable, JoinableToken};
 pub use spawner::{ReservedToken, SendSpawner, SpawnError, SpawnToken, Spawnable, Spawner};
 pub use task_meta::TaskSizes;
 

@@ -41,6 +41,7 @@ use core::ptr;
 use core::task::Context;
 
 use super::header::{TaskHeader, TaskRef};
+use super::join::Joinable;
 use super::spawner::SpawnToken;
 use super::timers;
 use super::waker::waker_for;
@@ -454,6 +455,57 @@ where
     Fut: Future<Output = ()> + 'static,
     Align<ALIGN>: Alignment,
 {
+    let write = |slot: *mut Fut, fut| {
+        // SAFETY: the claimed slot's future field, exclusively ours (`spawn_in_pool_by`).
+        unsafe { slot.write(fut) }
+    };
+    // SAFETY: forwarded contract; `write` initialises the whole future.
+    unsafe { spawn_in_pool_by::<Fut, N, SIZE, ALIGN>(storage, poll, make, write) }
+}
+
+/// [`spawn_in_pool`] for a task that returns a value (a [`Joinable`] future): the
+/// future is moved in field by field, leaving the slot's epoch word as the previous
+/// occupant left it (module `executor::join`, Epoch Invariant: stale abort handles may
+/// read it while the slot is re-initialised).
+///
+/// # Safety
+/// As for [`spawn_in_pool`].
+pub unsafe fn spawn_joinable_in_pool<B, const N: usize, const SIZE: usize, const ALIGN: usize>(
+    storage: &'static PoolStorage<SIZE, ALIGN>,
+    poll: PollFn,
+    make: impl FnOnce() -> Joinable<B>,
+) -> SpawnToken<Joinable<B>>
+where
+    B: Future + 'static,
+    Align<ALIGN>: Alignment,
+{
+    let write = |slot: *mut Joinable<B>, fut| {
+        // SAFETY: the claimed slot's future field (`spawn_in_pool_by`), exclusively ours
+        // but for the epoch word, which is initialised: zeroed storage, or left by the
+        // slot's previous occupant (a `u32` in any case).
+        unsafe { Joinable::init_keeping_epoch(slot, fut) }
+    };
+    // SAFETY: forwarded contract; `write` initialises every field but the epoch, which
+    // is already valid.
+    unsafe { spawn_in_pool_by::<Joinable<B>, N, SIZE, ALIGN>(storage, poll, make, write) }
+}
+
+/// The body of both spawns: claim, then `write` the future made by `make` into the
+/// claimed slot's (uninitialised, exclusively owned) future field.
+///
+/// # Safety
+/// As for [`spawn_in_pool`]; `write` leaves the future field initialised.
+#[inline(always)]
+unsafe fn spawn_in_pool_by<Fut, const N: usize, const SIZE: usize, const ALIGN: usize>(
+    storage: &'static PoolStorage<SIZE, ALIGN>,
+    poll: PollFn,
+    make: impl FnOnce() -> Fut,
+    write: impl FnOnce(*mut Fut, Fut),
+) -> SpawnToken<Fut>
+where
+    Fut: Future<Output = ()> + 'static,
+    Align<ALIGN>: Alignment,
+{
     let claimed = if N <= SMALL_POOL {
         // SAFETY: N <= SMALL_POOL, and the storage holds `Fut` futures with pool size N
         // only (forwarded contract).
@@ -466,10 +518,11 @@ where
         Some(task) => {
             let slot = task.as_ptr() as *const TaskStorage<Fut>;
             // SAFETY: the claimed slot is exclusively ours until spawned (state FREE or
-            // CLAIMED, off every list); its future field is uninitialised; the pool
-            // handle is this storage's (forwarded contract).
+            // CLAIMED, off every list); its future field is uninitialised (but for a
+            // joinable's epoch word, which `write` leaves alone); the pool handle is this
+            // storage's (forwarded contract).
             unsafe {
-                (*(*slot).future.get()).write(make());
+                write((*slot).future.get().cast::<Fut>(), make());
                 *task.header().poll.get() = Some(poll);
                 SpawnToken::new(task, storage.pool_ref::<Fut, N>())
             }

@@ -119,6 +119,41 @@ pub use crate::executor::TaskSizes;
 #[cfg(feature = "time")]
 use crate::time::Duration;
 
+/// The executor events of the [`timeline`] (its module docs), called by the executors
+/// in `executor/arch/` (feature `trace`; nothing without `time`, which the timeline
+/// needs).
+pub(crate) mod executor_events {
+    use crate::executor::raw::RawExecutor;
+
+    /// The executor goes to sleep.
+    #[inline]
+    pub(crate) fn idle(executor: &RawExecutor) {
+        #[cfg(feature = "time")]
+        super::timeline::executor_event(executor, super::timeline::EventKind::Idle);
+        #[cfg(not(feature = "time"))]
+        let _ = executor;
+    }
+
+    /// A sleeping executor woke up.
+    #[inline]
+    pub(crate) fn busy(executor: &RawExecutor) {
+        #[cfg(feature = "time")]
+        super::timeline::executor_event(executor, super::timeline::EventKind::Busy);
+        #[cfg(not(feature = "time"))]
+        let _ = executor;
+    }
+
+    /// An interrupt executor's handler starts a batch.
+    #[cfg_attr(not(mote_cortex_m), allow(dead_code))]
+    #[inline]
+    pub(crate) fn interrupt(executor: &RawExecutor) {
+        #[cfg(feature = "time")]
+        super::timeline::executor_event(executor, super::timeline::EventKind::Interrupt);
+        #[cfg(not(feature = "time"))]
+        let _ = executor;
+    }
+}
+
 /// What a task is doing, as seen when its [`TaskInfo`] was taken.
 ///
 /// ```text

@@ -3,6 +3,7 @@
 //!
 //! ```text
 //!   static TIMELINE: Timeline<256>      events: ready (spawn or wake) · poll begin · poll end
+//!                                       (tasks); idle · busy · interrupt entry (executors)
 //!   TIMELINE.start()  ── installs the event hooks; every event: one critical section,
 //!                        one clock read, 16 bytes written (the oldest overwritten when full)
 //!   ... run ...
@@ -12,7 +13,8 @@
 //!
 //! `cargo xtask trace <example>` runs a firmware that prints its timeline in the format
 //! of [`Timeline::print`] and turns it into a Perfetto / Chrome trace-event JSON and an
-//! SVG picture (one track per task).
+//! SVG picture (one track per executor, showing when it is busy, with its tasks' tracks
+//! grouped under it).
 //!
 //! Guarantees:
 //! - **Fixed RAM**: `N` events of 16 bytes plus two words, in the `static` the program
@@ -26,14 +28,23 @@
 //! - **One at a time**: [`start`](Timeline::start) replaces the event hooks a program
 //!   set itself (and a started timeline); [`stop`] removes them.
 //!
-//! What it does not record: executor idle/busy and interrupt-executor entries (the
-//! hooks carry task events only; on a single executor, idle is the gap between polls).
+//! - **Executors too**: a thread-mode executor records [`Idle`](EventKind::Idle) as it
+//!   goes to sleep (interrupts masked, just before WFI; on `std`, before it parks) and
+//!   [`Busy`](EventKind::Busy) once it woke (after the interrupt that woke it ran); an
+//!   `InterruptExecutor` (Cortex-M) records
+//!   [`Interrupt`](EventKind::Interrupt) as its handler starts a batch and `Idle` as it
+//!   returns. These events name the executor (its address) in
+//!   [`TimelineEvent::task`], and [`print`](Timeline::print) lists each task's executor,
+//!   so a reader can group tasks under executors. With `trace` off none of this is
+//!   compiled; with `trace` on and no timeline started, each executor event costs an
+//!   atomic load and a branch, and no recording code is linked.
 
 use core::cell::{Cell, RefCell};
 
 use critical_section::Mutex;
 
 use super::events::{self, EventHooks, TaskId};
+use crate::loom::{AtomicPtr, Ordering};
 
 /// What happened to a task.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -44,10 +55,18 @@ pub enum EventKind {
     PollBegin,
     /// The poll returned.
     PollEnd,
+    /// (Executor event.) The executor goes to sleep: nothing to run.
+    Idle,
+    /// (Executor event.) A sleeping thread-mode executor woke up and runs again.
+    Busy,
+    /// (Executor event.) An interrupt executor's handler starts a batch; its `Idle`
+    /// follows when the handler returns.
+    Interrupt,
 }
 
 impl EventKind {
-    /// One letter per kind, as [`Timeline::print`] writes it: `R`, `B`, `E`.
+    /// One letter per kind, as [`Timeline::print`] writes it: `R`, `B`, `E` (tasks), `I`,
+    /// `U`, `X` (executors).
     ///
     /// ```
     /// assert_eq!(mote::trace::timeline::EventKind::PollBegin.letter(), 'B');
@@ -57,7 +76,24 @@ impl EventKind {
             EventKind::Ready => 'R',
             EventKind::PollBegin => 'B',
             EventKind::PollEnd => 'E',
+            EventKind::Idle => 'I',
+            EventKind::Busy => 'U',
+            EventKind::Interrupt => 'X',
         }
+    }
+
+    /// Whether the event is about an executor (its [`TimelineEvent::task`] is then the
+    /// executor's id) rather than a task.
+    ///
+    /// ```
+    /// use mote::trace::timeline::EventKind;
+    /// assert!(EventKind::Idle.is_executor() && !EventKind::Ready.is_executor());
+    /// ```
+    pub const fn is_executor(self) -> bool {
+        matches!(
+            self,
+            EventKind::Idle | EventKind::Busy | EventKind::Interrupt
+        )
     }
 }
 
@@ -66,7 +102,8 @@ impl EventKind {
 pub struct TimelineEvent {
     /// The time driver's clock when the event was recorded, in ticks.
     pub at: u64,
-    /// The task (the same id as [`TaskInfo::id`](super::TaskInfo::id)).
+    /// The task (the same id as [`TaskInfo::id`](super::TaskInfo::id)); for an executor
+    /// event ([`EventKind::is_executor`]), the executor's address.
     pub task: TaskId,
     /// What happened.
     pub kind: EventKind,
@@ -144,6 +181,10 @@ impl<const N: usize> Timeline<N> {
             ACTIVE.borrow(cs).set(Some(self));
         });
         events::set_event_hooks(&HOOKS);
+        EXECUTOR_EVENTS.store(
+            core::ptr::from_ref(&EXECUTOR_HOOK).cast_mut(),
+            Ordering::Release,
+        );
     }
 
     /// Events held (at most `N`).
@@ -204,10 +245,14 @@ impl<const N: usize> Timeline<N> {
     }
 
     /// Writes the timeline in the text format `cargo xtask trace` reads: a line
-    /// `timeline: begin <tick_hz> <events> <overwritten>`, one line
-    /// `timeline: <ticks> <R|B|E> <task name>` per event (oldest first; tasks not made by
-    /// `#[mote::task]` are `?`, and slots of one task function after its first are
-    /// `name#2`, `name#3`, ...), then `timeline: end`. Call [`stop`] first.
+    /// `timeline: begin <tick_hz> <events> <overwritten>`; one line
+    /// `timeline: task <executor> <task name>` per task the held events name (the
+    /// executor it was last spawned on);
+    /// one line `timeline: <ticks> <R|B|E> <task name>` per task event and
+    /// `timeline: <ticks> <I|U|X> <executor>` per executor event (oldest first); then
+    /// `timeline: end`. Tasks not made by `#[mote::task]` are `?`, slots of one task
+    /// function after its first are `name#2`, `name#3`, ...; an executor is
+    /// `executor@<address in hex>`. Call [`stop`] first.
     ///
     /// ```
     /// static T: mote::trace::timeline::Timeline<4> = mote::trace::timeline::Timeline::new();
@@ -224,12 +269,36 @@ impl<const N: usize> Timeline<N> {
             self.overwritten()
         )?;
         let mut result = Ok(());
+        super::registry::walk(|task| {
+            let executor = task.header().executor_ptr().addr();
+            if result.is_err() || executor == 0 {
+                return;
+            }
+            // Only the tasks the held events name (a scan of the ring per task: the
+            // print runs after the run, and this keeps it free of any allocation).
+            let id = super::task_trace::id_of(task);
+            let mut named = false;
+            self.for_each(|e| named |= !e.kind.is_executor() && e.task == id);
+            if !named {
+                return;
+            }
+            result = write!(out, "timeline: task executor@{executor:x} ")
+                .and_then(|()| write_task_name(out, super::task_trace::id_of(task)))
+                .and_then(|()| out.write_char('\n'));
+        });
+        result?;
         self.for_each(|e| {
             if result.is_err() {
                 return;
             }
             result = write!(out, "timeline: {} {} ", e.at, e.kind.letter())
-                .and_then(|()| write_task_name(out, e.task))
+                .and_then(|()| {
+                    if e.kind.is_executor() {
+                        write!(out, "executor@{:x}", e.task.0)
+                    } else {
+                        write_task_name(out, e.task)
+                    }
+                })
                 .and_then(|()| out.write_char('\n'));
         });
         result?;
@@ -285,6 +354,7 @@ impl<const N: usize> Recorder for Timeline<N> {
 /// ```
 pub fn stop() {
     events::clear_event_hooks();
+    EXECUTOR_EVENTS.store(core::ptr::null_mut(), Ordering::Release);
     critical_section::with(|cs| ACTIVE.borrow(cs).set(None));
 }
 
@@ -297,6 +367,28 @@ fn record(task: TaskId, kind: EventKind) {
             recorder.record(cs, TimelineEvent { at, task, kind });
         }
     });
+}
+
+/// Where executor events go while a timeline is started: set by [`Timeline::start`],
+/// cleared by [`stop`]. A pointer rather than a direct call, so that a program that
+/// never starts a timeline pays one load and a branch per executor event and links no
+/// recording code.
+struct ExecutorHook {
+    record: fn(TaskId, EventKind),
+}
+
+static EXECUTOR_HOOK: ExecutorHook = ExecutorHook { record };
+static EXECUTOR_EVENTS: AtomicPtr<ExecutorHook> = AtomicPtr::new(core::ptr::null_mut());
+
+/// Records an executor event (module docs) for the executor at `executor`, if a
+/// timeline is started.
+#[inline]
+pub(crate) fn executor_event(executor: &crate::executor::raw::RawExecutor, kind: EventKind) {
+    let hook = EXECUTOR_EVENTS.load(Ordering::Acquire);
+    // SAFETY: null or `&EXECUTOR_HOOK`, a `'static` (stored by `start`).
+    if let Some(hook) = unsafe { hook.cast_const().as_ref() } {
+        (hook.record)(TaskId(core::ptr::from_ref(executor).addr()), kind);
+    }
 }
 
 fn on_ready(task: TaskId) {

@@ -133,16 +133,28 @@ impl Executor {
                 continue;
             }
             cortex_m::interrupt::disable();
+            #[cfg(feature = "trace")]
+            let mut slept = false;
             if self.raw.is_idle() && self.timers_allow_sleep() {
                 // Counted before sleeping: no interrupt can run in between (masked), and
                 // the wake-up path stays as short as it can be.
                 bump(&self.flags);
+                #[cfg(feature = "trace")]
+                {
+                    crate::trace::executor_events::idle(&self.raw);
+                    slept = true;
+                }
                 cortex_m::asm::wfi();
             }
             // SAFETY: interrupts were enabled when the loop started (thread mode after
             // reset/`main`), so re-enabling them restores that state; the masked window
             // only holds the emptiness check and WFI.
             unsafe { cortex_m::interrupt::enable() };
+            // After the interrupt that ended the sleep ran (its wakes come first).
+            #[cfg(feature = "trace")]
+            if slept {
+                crate::trace::executor_events::busy(&self.raw);
+            }
         }
     }
 }

@@ -255,12 +255,16 @@ impl InterruptExecutor {
         // this store runs its whole batch and restores RUNNING before we go on.
         self.state.store(POLLING, Ordering::Relaxed);
         compiler_fence(Ordering::SeqCst);
+        #[cfg(feature = "trace")]
+        crate::trace::executor_events::interrupt(self.raw());
         // SAFETY: state POLLING excludes every other poll until the store below: a nested
         // call (a task, a preempting context) sees POLLING and panics instead of polling;
         // `start` recorded this handler's context (checked above).
         // `poll` re-arms the alarm for the earliest timer if that changed, and if a
         // deadline has been reached already, pends to run again (module `timers`).
         unsafe { self.raw().poll_batch() };
+        #[cfg(feature = "trace")]
+        crate::trace::executor_events::idle(self.raw());
         compiler_fence(Ordering::SeqCst);
         self.state.store(RUNNING, Ordering::Relaxed);
     }

@@ -144,7 +144,11 @@ impl Executor {
         // F1 (module docs): orders the announcement before the emptiness check.
         fence(Ordering::SeqCst);
         if self.raw.is_idle() && self.timers_allow_sleep() {
+            #[cfg(feature = "trace")]
+            crate::trace::executor_events::idle(&self.raw);
             thread::park();
+            #[cfg(feature = "trace")]
+            crate::trace::executor_events::busy(&self.raw);
         }
         self.parker.parked.store(false, Ordering::Relaxed);
     }
