@@ -4,6 +4,8 @@
 //! - `sim` (feature `std`): virtual time for tests, one clock per thread, advanced by
 //!   hand or jumped to the next alarm when the executor idles.
 //! - `systick` (feature `cortex-m`): the Cortex-M SysTick timer, tickless, for any core.
+//! - `embassy` (feature `time-driver-embassy`): the clock and alarm of the
+//!   `embassy-time-driver` a HAL registers (embassy-nrf, embassy-rp, ...).
 
 #[cfg(mote_std)]
 pub mod sim;
@@ -11,3 +13,5 @@ pub mod sim;
 pub mod std;
 #[cfg(mote_cortex_m)]
 pub mod systick;
+#[cfg(feature = "time-driver-embassy")]
+pub mod embassy;
