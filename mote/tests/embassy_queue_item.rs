@@ -55,7 +55,12 @@ impl Future for Sleep {
             .lock()
             .unwrap()
             .push((self.id, item as *mut TimerQueueItem as usize));
-        critical_section::with(|cs| QUEUE.borrow(cs).borrow_mut().schedule_wake(self.at, cx.waker()));
+        critical_section::with(|cs| {
+            QUEUE
+                .borrow(cs)
+                .borrow_mut()
+                .schedule_wake(self.at, cx.waker())
+        });
         Poll::Pending
     }
 }
@@ -166,7 +171,10 @@ fn a_finished_tasks_queued_item_costs_the_next_occupant_one_spurious_poll() {
     let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     reset();
     let exec = executor();
-    exec.run_until(|s| s.must_spawn(occupant(100, 100, true)), || POLLS.load(Ordering::SeqCst) == 1);
+    exec.run_until(
+        |s| s.must_spawn(occupant(100, 100, true)),
+        || POLLS.load(Ordering::SeqCst) == 1,
+    );
     STOP.signal(());
     // The first occupant finishes; the slot is spawned again.
     exec.run_until(|_| {}, || QUIT.load(Ordering::SeqCst));

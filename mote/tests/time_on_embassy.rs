@@ -130,7 +130,9 @@ impl Driver for TestDriver {
     }
 }
 
-mote::time_driver!(static DRIVER: TestDriver = TestDriver;);
+mote::time_driver!(
+    static DRIVER: TestDriver = TestDriver;
+);
 
 // ---- scenarios ----
 
@@ -160,14 +162,20 @@ impl std::future::Future for Counted {
         let polls = EMBASSY_POLLS.fetch_add(1, Ordering::SeqCst);
         // Virtual time moves only when the executor idles: a timer that polls instead of
         // sleeping would spin here for ever.
-        assert!(polls < 10_000, "embassy timers are polling instead of sleeping");
+        assert!(
+            polls < 10_000,
+            "embassy timers are polling instead of sleeping"
+        );
         Pin::new(&mut self.0).poll(cx)
     }
 }
 
 #[mote::task(pool_size = 64)]
 async fn embassy_sleeper(ticks: u64) {
-    Counted(embassy_time::Timer::at(embassy_time::Instant::from_ticks(ticks))).await;
+    Counted(embassy_time::Timer::at(embassy_time::Instant::from_ticks(
+        ticks,
+    )))
+    .await;
     log("embassy timer", ticks);
     FINISHED.fetch_add(1, Ordering::SeqCst);
 }
@@ -225,7 +233,10 @@ fn assert_on_time(what: &str) {
     let log = LOG.lock().unwrap();
     assert!(!log.is_empty(), "{what}: nothing ran");
     for (kind, deadline, at) in log.iter() {
-        assert_eq!(at, deadline, "{what}: a {kind} for {deadline} fired at {at}");
+        assert_eq!(
+            at, deadline,
+            "{what}: a {kind} for {deadline} fired at {at}"
+        );
     }
     assert!(
         log.windows(2).all(|w| w[0].2 <= w[1].2),

@@ -56,6 +56,7 @@
 //! use core::task::{Context, Poll};
 //! use embassy_executor_timer_queue::TimerQueueItem;
 //! use futures_test::task::new_count_waker;
+//! use mote as _; // links the symbol (a program that runs Mote tasks links it anyway)
 //!
 //! // A waker that is not a Mote task's gets the spare item and is woken at once, so a
 //! // timer polled with it polls again instead of waiting on a wake that cannot come.

@@ -7,11 +7,11 @@
 //! - `embassy` (feature `time-driver-embassy`): the clock and alarm of the
 //!   `embassy-time-driver` a HAL registers (embassy-nrf, embassy-rp, ...).
 
+#[cfg(feature = "time-driver-embassy")]
+pub mod embassy;
 #[cfg(mote_std)]
 pub mod sim;
 #[cfg(mote_std)]
 pub mod std;
 #[cfg(mote_cortex_m)]
 pub mod systick;
-#[cfg(feature = "time-driver-embassy")]
-pub mod embassy;
