@@ -15,88 +15,19 @@
 //! `cargo test -p mote --features std,time-driver-embassy --test time_on_embassy`.
 #![cfg(all(feature = "std", feature = "time-driver-embassy"))]
 
-use std::cell::{Cell, RefCell};
 use std::pin::Pin;
-use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::Mutex;
 use std::task::{Context, Poll};
 
-use critical_section::CriticalSection;
-use embassy_time_queue_utils::Queue;
 use futures_util::stream::{FuturesUnordered, StreamExt};
 use mote::executor::Executor;
 use mote::time::driver::{AlarmCallback, AlarmHandle, Driver};
 use mote::time::drivers::embassy::{EmbassyDriver, ALARM_SLOTS};
 use mote::time::{Duration, Instant, Ticker, Timer};
 
-// ---- the fake HAL driver (the shape of embassy-nrf 0.11's `time_driver.rs`) ----
-
-struct FakeHal {
-    now: AtomicU64,
-    alarm: critical_section::Mutex<Cell<u64>>,
-    queue: critical_section::Mutex<RefCell<Queue>>,
-}
-
-impl FakeHal {
-    fn set_alarm(&self, cs: CriticalSection<'_>, at: u64) -> bool {
-        let alarm = self.alarm.borrow(cs);
-        if at <= self.now.load(Ordering::SeqCst) {
-            alarm.set(u64::MAX);
-            return false;
-        }
-        alarm.set(at);
-        true
-    }
-
-    /// The alarm interrupt: wakes the due wakers while holding the queue, then re-arms.
-    fn trigger(&self, cs: CriticalSection<'_>) {
-        self.alarm.borrow(cs).set(u64::MAX);
-        let now = self.now.load(Ordering::SeqCst);
-        let mut next = self.queue.borrow(cs).borrow_mut().next_expiration(now);
-        while !self.set_alarm(cs, next) {
-            let now = self.now.load(Ordering::SeqCst);
-            next = self.queue.borrow(cs).borrow_mut().next_expiration(now);
-        }
-    }
-}
-
-impl embassy_time_driver::Driver for FakeHal {
-    fn now(&self) -> u64 {
-        self.now.load(Ordering::SeqCst)
-    }
-
-    fn schedule_wake(&self, at: u64, waker: &std::task::Waker) {
-        HAL_SCHEDULES.fetch_add(1, Ordering::SeqCst);
-        critical_section::with(|cs| {
-            let mut queue = self.queue.borrow(cs).borrow_mut();
-            if queue.schedule_wake(at, waker) {
-                let mut next = queue.next_expiration(self.now());
-                while !self.set_alarm(cs, next) {
-                    next = queue.next_expiration(self.now());
-                }
-            }
-        })
-    }
-}
-
-embassy_time_driver::time_driver_impl!(static HAL: FakeHal = FakeHal {
-    now: AtomicU64::new(0),
-    alarm: critical_section::Mutex::new(Cell::new(u64::MAX)),
-    queue: critical_section::Mutex::new(RefCell::new(Queue::new())),
-});
-
-static HAL_SCHEDULES: AtomicU32 = AtomicU32::new(0);
-
-/// Moves the clock to the HAL's alarm and runs its interrupt; `false` if none is armed.
-fn advance_to_alarm() -> bool {
-    let at = critical_section::with(|cs| HAL.alarm.borrow(cs).get());
-    if at == u64::MAX {
-        return false;
-    }
-    HAL.now.fetch_max(at, Ordering::SeqCst);
-    critical_section::with(|cs| HAL.trigger(cs));
-    true
-}
+mod embassy_support;
+use embassy_support::{advance_to_alarm, hal};
 
 // ---- Mote's driver: EmbassyDriver, plus virtual time on idle for the test ----
 
@@ -247,7 +178,7 @@ fn assert_on_time(what: &str) {
 #[test]
 fn mote_time_runs_on_the_embassy_driver_with_one_clock() {
     // One clock: Mote's `Instant` is the HAL's counter.
-    HAL.now.store(12_345, Ordering::SeqCst);
+    hal().now.store(12_345, Ordering::SeqCst);
     assert_eq!(Instant::now().as_ticks(), 12_345);
     assert_eq!(embassy_time::Instant::now().as_ticks(), 12_345);
     let executor: &'static Executor = Box::leak(Box::new(Executor::new()));

@@ -211,7 +211,7 @@ pub const HOST_TESTS: &[(&str, &[&str])] = &[
             "--features",
             "std,time-driver-embassy",
             "--test",
-            "time_on_embassy",
+            "time_on_embassy*",
         ],
     ),
     (

@@ -47,7 +47,7 @@
 //! (`tests/time_on_embassy.rs` runs it over a simulated embassy driver on the host.)
 //!
 //! Costs: `ALARM_SLOTS` × (a 24-byte queue item and 24 bytes of state) on a 32-bit
-//! target, all zero (`.bss`); `set_alarm` is a critical section plus one HAL
+//! target, 192 bytes, all zero (`.bss`), plus 24 bytes of shared state; `set_alarm` is a critical section plus one HAL
 //! `schedule_wake`; an alarm is the HAL's interrupt plus a critical section.
 
 use core::cell::{Cell, UnsafeCell};
@@ -110,10 +110,12 @@ struct Slot {
 // under its lock, through the `&mut` that `__embassy_time_queue_item_from_waker` returns.
 unsafe impl Sync for Slot {}
 
+/// A slot's arming. All-zero is [`Arming::IDLE`], so the slots start in `.bss`.
 #[derive(Clone, Copy)]
 struct Arming {
-    /// The armed deadline; `u64::MAX` when not armed.
-    at: u64,
+    /// The armed deadline plus one; 0 when not armed (`u64::MAX` is never armed: it
+    /// means "disarm"). Use [`Arming::at`].
+    at_plus_one: u64,
     callback: Option<AlarmCallback>,
     /// Armed while the HAL was on the stack: not handed to it yet (see `flush`).
     deferred: bool,
@@ -121,10 +123,24 @@ struct Arming {
 
 impl Arming {
     const IDLE: Arming = Arming {
-        at: u64::MAX,
+        at_plus_one: 0,
         callback: None,
         deferred: false,
     };
+
+    /// Armed for `at` (`at < u64::MAX`).
+    fn armed(at: u64, callback: AlarmCallback) -> Arming {
+        Arming {
+            at_plus_one: at + 1,
+            callback: Some(callback),
+            deferred: false,
+        }
+    }
+
+    /// The armed deadline; `None` when not armed.
+    fn at(self) -> Option<u64> {
+        self.at_plus_one.checked_sub(1)
+    }
 }
 
 /// What the whole driver shares, in one critical-section cell.
@@ -135,7 +151,8 @@ struct Shared {
     /// How many calls into or from the HAL are on the stack (our `schedule_wake`s, the
     /// HAL's wakes of our slots). While non-zero, nothing may call the HAL.
     in_hal: u8,
-    /// The slot whose `schedule_wake` is in progress, `u8::MAX` if none.
+    /// The index plus one of the slot whose `schedule_wake` is in progress; 0 if none
+    /// (so that the whole state starts all-zero, in `.bss`).
     setting: u8,
     /// The HAL woke `setting` during its own `schedule_wake` (its deadline was reached):
     /// the arming did not happen.
@@ -156,7 +173,7 @@ static SLOTS: [Slot; ALARM_SLOTS] = [const {
 static SHARED: Mutex<Cell<Shared>> = Mutex::new(Cell::new(Shared {
     allocated: 0,
     in_hal: 0,
-    setting: u8::MAX,
+    setting: 0,
     fired_while_setting: false,
     fired_callback: None,
     pending: false,
@@ -210,12 +227,10 @@ fn fire(index: usize) {
     };
     let callback = critical_section::with(|cs| {
         let arming = slot.state.borrow(cs).replace(Arming::IDLE);
-        if arming.at == u64::MAX {
-            return None; // disarmed since it was queued
-        }
+        let at = arming.at()?; // `None`: disarmed since it was queued
         let s = shared(cs).get();
-        if s.setting as usize == index && s.in_hal > 0 {
-            if arming.at <= embassy_time_driver::now() {
+        if usize::from(s.setting) == index + 1 && s.in_hal > 0 {
+            if at <= embassy_time_driver::now() {
                 // Our own `schedule_wake` found the deadline reached: report it to that
                 // caller instead of calling back from inside its `set_alarm`.
                 update(cs, |s| {
@@ -261,7 +276,7 @@ fn schedule(index: usize, at: u64) -> Scheduled {
         let cell = shared(cs);
         let mut s = cell.get();
         s.in_hal -= 1;
-        s.setting = u8::MAX;
+        s.setting = 0;
         let outcome = if s.fired_while_setting {
             Scheduled::Reached(s.fired_callback.take())
         } else {
@@ -292,7 +307,11 @@ fn flush() -> bool {
                 return None;
             };
             arming.deferred = false;
-            if arming.at <= embassy_time_driver::now() {
+            let Some(at) = arming.at() else {
+                slot.state.borrow(cs).set(Arming::IDLE);
+                return Some(Err(None));
+            };
+            if at <= embassy_time_driver::now() {
                 // Reached while deferred: call back now (not from inside the HAL).
                 slot.state.borrow(cs).set(Arming::IDLE);
                 return Some(Err(arming.callback));
@@ -300,9 +319,9 @@ fn flush() -> bool {
             slot.state.borrow(cs).set(arming);
             update(cs, |s| {
                 s.in_hal += 1;
-                s.setting = index as u8;
+                s.setting = index as u8 + 1;
             });
-            Some(Ok((index, arming.at)))
+            Some(Ok((index, at)))
         });
         match step {
             None => return did,
@@ -354,16 +373,12 @@ impl Driver for EmbassyDriver {
                 state.set(Arming::IDLE);
                 return Err(false);
             }
-            let mut arming = Arming {
-                at,
-                callback: Some(callback),
-                deferred: false,
-            };
             if at == u64::MAX {
                 // Disarmed: a queued entry fires for nothing (`fire` ignores it).
                 state.set(Arming::IDLE);
                 return Err(true);
             }
+            let mut arming = Arming::armed(at, callback);
             if s.in_hal > 0 {
                 // Called back from inside the HAL: hand it over later (module docs).
                 arming.deferred = true;
@@ -374,7 +389,7 @@ impl Driver for EmbassyDriver {
             state.set(arming);
             update(cs, |s| {
                 s.in_hal += 1;
-                s.setting = index as u8;
+                s.setting = index as u8 + 1;
             });
             Ok(())
         });
