@@ -716,6 +716,17 @@ pub const DOCS: &[(&str, &[&str])] = &[
         ],
     ),
     (
+        "docs: mote (std,time-driver-embassy)",
+        &[
+            "doc",
+            "-p",
+            "mote",
+            "--no-deps",
+            "--features",
+            "std,time-driver-embassy",
+        ],
+    ),
+    (
         "docs: mote (std,time,alloc)",
         &[
             "doc",

@@ -17,9 +17,9 @@
 //!   gives the same rate (embassy-nrf's RTC: `tick-32768hz`).
 //! - [`ALARM_SLOTS`] alarm slots (one per executor that uses timers, plus one for the
 //!   [fallback queue](crate::time::fallback)). Each slot is one entry in the HAL's timer
-//!   queue: its waker is Mote's own, and its queue item (an integrated queue asks the
-//!   executor for one per waker, [`executor::embassy_queue_item`]
-//!   (crate::executor::embassy_queue_item)) lives in the slot.
+//!   queue: its waker is Mote's own, and its queue item lives in the slot (an
+//!   integrated queue asks the executor for one per waker:
+//!   [`embassy_queue_item`](crate::executor::embassy_queue_item)).
 //! - A slot's callback runs from the HAL's alarm interrupt, once per arming, never
 //!   before its deadline except in one case: a slot re-armed for a **later** deadline
 //!   while its queue entry is still waiting for the earlier one (embassy's queue keeps
