@@ -150,6 +150,37 @@ fn a_foreign_waker_gets_the_spare_item_and_is_woken_at_once() {
     assert_eq!(wakes_a.get(), 3);
 }
 
+unsafe extern "Rust" {
+    // Defined by mote, as embassy-executor 0.10 defines it.
+    fn __try_embassy_time_queue_item_from_waker(
+        waker: &std::task::Waker,
+    ) -> Option<&'static mut TimerQueueItem>;
+}
+
+#[mote::task]
+async fn item_probe() {
+    let waker = core::future::poll_fn(|cx| Poll::Ready(cx.waker().clone())).await;
+    // SAFETY: no other reference to the item is alive.
+    let item = unsafe { __try_embassy_time_queue_item_from_waker(&waker) };
+    PROBED.store(item.is_some() as usize + 1, Ordering::SeqCst);
+}
+
+static PROBED: AtomicUsize = AtomicUsize::new(0);
+
+#[test]
+fn the_fallible_lookup_finds_task_items_and_refuses_foreign_wakers_without_waking() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let (foreign, wakes) = new_count_waker();
+    // SAFETY: no other reference to the item is alive.
+    assert!(unsafe { __try_embassy_time_queue_item_from_waker(&foreign) }.is_none());
+    assert_eq!(wakes.get(), 0);
+    executor().run_until(
+        |s| s.must_spawn(item_probe()),
+        || PROBED.load(Ordering::SeqCst) != 0,
+    );
+    assert_eq!(PROBED.load(Ordering::SeqCst), 2, "a task waker has an item");
+}
+
 static STOP: Signal<CriticalSectionRawMutex, ()> = Signal::new();
 
 /// One slot (a pool of one). The first occupant (`quit`) registers an item at `at`, then

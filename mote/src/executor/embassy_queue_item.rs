@@ -6,7 +6,9 @@
 //! item per task, found from the task's waker.
 //!
 //! Mote defines the symbol `__embassy_time_queue_item_from_waker` that
-//! `TimerQueueItem::from_embassy_waker` calls. For a waker it returns:
+//! `TimerQueueItem::from_embassy_waker` calls (and, as embassy-executor 0.10 does, the
+//! fallible `__try_embassy_time_queue_item_from_waker`, which answers `None` for case 3
+//! below and wakes nothing). For a waker it returns:
 //!
 //! 1. a **Mote task waker** (a task of a static pool, the only kind `#[mote::task]`
 //!    makes): the item in that task's header. O(1), no lock, no capacity.
@@ -99,17 +101,24 @@ unsafe impl Sync for Spare {}
 
 static SPARE: Spare = Spare(UnsafeCell::new(TimerQueueItem::new()));
 
-/// The item for `waker` (module docs); wakes `waker` now if it has none of its own.
-fn item_for(waker: &Waker) -> *mut TimerQueueItem {
+/// The item of `waker` if it has one of its own (module docs, cases 1 and 2).
+fn own_item(waker: &Waker) -> Option<*mut TimerQueueItem> {
     if let Some(task) = super::task_from_waker(waker) {
-        return task.header().embassy_item.get();
+        return Some(task.header().embassy_item.get());
     }
     #[cfg(feature = "time-driver-embassy")]
     if let Some(item) = crate::time::drivers::embassy::alarm_item(waker) {
-        return item;
+        return Some(item);
     }
-    waker.wake_by_ref();
-    SPARE.0.get()
+    None
+}
+
+/// The item for `waker` (module docs); wakes `waker` now if it has none of its own.
+fn item_for(waker: &Waker) -> *mut TimerQueueItem {
+    own_item(waker).unwrap_or_else(|| {
+        waker.wake_by_ref();
+        SPARE.0.get()
+    })
 }
 
 /// The `embassy-executor-timer-queue` entry point: the queue item of `waker` (module
@@ -126,4 +135,19 @@ unsafe fn __embassy_time_queue_item_from_waker(waker: &Waker) -> &'static mut Ti
     // the `'static` spare, each in an `UnsafeCell` that Mote never accesses; exclusivity
     // is the caller's contract above.
     unsafe { &mut *item_for(waker) }
+}
+
+/// The fallible form embassy-executor 0.10 also exports (for queues that handle foreign
+/// wakers themselves): the item of a Mote task or alarm waker, `None` for any other
+/// waker, which is then neither woken nor given the spare item.
+///
+/// # Safety
+///
+/// As for `__embassy_time_queue_item_from_waker`.
+#[unsafe(no_mangle)]
+unsafe fn __try_embassy_time_queue_item_from_waker(
+    waker: &Waker,
+) -> Option<&'static mut TimerQueueItem> {
+    // SAFETY: as in `__embassy_time_queue_item_from_waker`.
+    own_item(waker).map(|item| unsafe { &mut *item })
 }
