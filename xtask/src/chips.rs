@@ -21,11 +21,18 @@ pub struct Chip {
 }
 
 /// The chips known to build (README: "Chips known to build").
-pub const CHIPS: &[Chip] = &[Chip {
-    name: "nRF52840 (embassy-nrf)",
-    dir: "examples/nrf52840",
-    target: "thumbv7em-none-eabihf",
-}];
+pub const CHIPS: &[Chip] = &[
+    Chip {
+        name: "nRF52840 (embassy-nrf)",
+        dir: "examples/nrf52840",
+        target: "thumbv7em-none-eabihf",
+    },
+    Chip {
+        name: "RP2040 (embassy-rp)",
+        dir: "examples/rp2040",
+        target: "thumbv6m-none-eabi",
+    },
+];
 
 /// Builds, lints and size-checks every chip's firmware, one step each.
 pub fn test_all(root: &Path, report: &mut Report) {
