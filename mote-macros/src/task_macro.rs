@@ -40,11 +40,15 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> syn::Result<TokenS
     let krate = quote!(::mote);
     // The future the pool stores has `Output = ()`; a `-> !` body (checked by rustc to
     // diverge) is awaited inside one, whose `()` the never type coerces to.
+    // Not an `async fn` around the body: that would keep the arguments twice (its own
+    // state and the body's), see `mote::executor::Forever`.
     let task_fn = if returns_never(&f.sig) {
         quote! {
-            async fn __mote_task(#(#outer_params),*) {
+            fn __mote_task(#(#outer_params),*)
+                -> #krate::_export::Forever<impl ::core::future::Future>
+            {
                 async fn __mote_body(#(#inner_params),*) -> ! #body
-                __mote_body(#(#arg_names),*).await
+                #krate::_export::Forever::new(__mote_body(#(#arg_names),*))
             }
         }
     } else if let Some(ret) = returned_value(&f.sig) {

@@ -64,8 +64,13 @@ pub mod serial;
 pub mod shared_bus;
 pub mod spi;
 pub mod testing;
-#[cfg(feature = "time-driver")]
+#[cfg(feature = "time")]
 pub mod time_driver;
+
+/// Mote, for the expansion of [`time_driver!`] in crates that name it differently.
+#[cfg(feature = "time")]
+#[doc(hidden)]
+pub use mote as __mote;
 pub mod timer;
 pub mod uart;
 pub mod wakers;

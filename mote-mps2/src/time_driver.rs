@@ -8,6 +8,17 @@
 //! feature off (`default-features = false, features = ["panic-handler"]`) to bring your
 //! own driver or to use the dual timer yourself.
 //!
+//! **Choosing the slot count.** Feature `time-driver` registers [`ALARM_SLOTS`] = 4 slots
+//! (16 bytes of `.bss` each). A firmware that knows how many executors use timers turns
+//! `time-driver` off, keeps `time`, and registers the driver itself with
+//! [`time_driver!`](crate::time_driver!)`(alarm_slots = N)`: the state then holds `N`
+//! slots, the slot passes are compiled for `N` (for one slot they are gone), and the
+//! `DUALTIMER` vector calls the driver directly (no handler pointer). Measured on the
+//! bench's two-LED blinky (`bench/fw`, opt-level "s", thumbv7m), one slot against
+//! feature `time-driver`: flash 2736 against 2852 bytes, static RAM 308 against 360,
+//! peak stack 144 against 164; a timer scheduled and expired (`bench_timer`) 729
+//! instructions against 736.
+//!
 //! Guarantees:
 //! - **Exact, monotonic, never wraps.** Module 1 of the dual timer counts down,
 //!   periodically, over [`WRAP_CYCLES`] cycles: the largest `DEN · 2ᵏ` that fits 32 bits,
@@ -85,7 +96,9 @@
 //! time only once allocated.
 
 use core::cell::Cell;
+use core::marker::PhantomData;
 use core::ptr;
+#[cfg(feature = "time-driver")]
 use core::sync::atomic::{AtomicPtr, Ordering};
 
 use cortex_m::peripheral::NVIC;
@@ -98,7 +111,10 @@ use crate::Interrupt;
 /// Clock of the dual timer (the MPS2 APB clock), in Hz.
 pub const CLOCK_HZ: u64 = 25_000_000;
 
-/// Alarm slots the driver offers: one per executor plus mote's fallback queue.
+/// Alarm slots of the driver that feature `time-driver` registers: one per executor plus
+/// mote's fallback queue (thread mode, two interrupt executors, the fallback queue). A
+/// firmware that needs fewer (or more) registers the driver itself with
+/// [`time_driver!`](crate::time_driver!) instead.
 pub const ALARM_SLOTS: usize = 4;
 
 const BASE: usize = 0x4000_2000;
@@ -112,6 +128,8 @@ const VALUE: usize = 0x04;
 const CONTROL: usize = 0x08;
 const INTCLR: usize = 0x0C;
 const RIS: usize = 0x10;
+/// Used by [`skip_to_counter_wrap`] (feature `time-driver`).
+#[cfg(feature = "time-driver")]
 const BGLOAD: usize = 0x18;
 
 const CTRL_ONESHOT: u32 = 1 << 0;
@@ -196,8 +214,8 @@ impl Slot {
     }
 }
 
-/// The driver state. All-zero, so it lives in `.bss`.
-struct State {
+/// The driver state with `N` alarm slots. All-zero, so it lives in `.bss`.
+struct State<const N: usize> {
     started: Cell<bool>,
     /// Slots handed out so far.
     allocated: Cell<u8>,
@@ -206,34 +224,99 @@ struct State {
     /// Of the last clock reading: cycles since the start of its tick-`NUM` step (below
     /// `DEN`); see [`clock`].
     rem: Cell<u32>,
-    slots: [Slot; ALARM_SLOTS],
+    slots: [Slot; N],
 }
 
-static STATE: Mutex<State> = Mutex::new(State {
-    started: Cell::new(false),
-    allocated: Cell::new(0),
-    wraps: Cell::new(0),
-    rem: Cell::new(0),
-    slots: [const {
-        Slot {
-            at_lo: Cell::new(0),
-            at_hi: Cell::new(0),
-            callback: Cell::new(None),
-        }
-    }; ALARM_SLOTS],
-});
+/// The storage of one registered driver with `N` alarm slots: 12 bytes of clock state
+/// plus 16 per slot, all zero (`.bss`). Defined by [`time_driver!`](crate::time_driver!)
+/// (or by feature `time-driver`), reached through [`Instance::state`].
+///
+/// ```
+/// use mote_mps2::time_driver::DriverState;
+/// static STATE: DriverState<1> = DriverState::new();
+/// # let _ = &STATE;
+/// ```
+pub struct DriverState<const N: usize>(Mutex<State<N>>);
+
+impl<const N: usize> DriverState<N> {
+    const CAPACITY_OK: () = assert!(
+        N >= 1 && N <= 255,
+        "mote-mps2's time driver takes 1 to 255 alarm slots (one per executor that uses timers, plus one for timers polled outside Mote tasks)"
+    );
+
+    /// All slots free, the clock not started.
+    pub const fn new() -> Self {
+        let () = Self::CAPACITY_OK;
+        DriverState(Mutex::new(State {
+            started: Cell::new(false),
+            allocated: Cell::new(0),
+            wraps: Cell::new(0),
+            rem: Cell::new(0),
+            slots: [const {
+                Slot {
+                    at_lo: Cell::new(0),
+                    at_hi: Cell::new(0),
+                    callback: Cell::new(None),
+                }
+            }; N],
+        }))
+    }
+}
+
+impl<const N: usize> Default for DriverState<N> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// Where a registered driver keeps its state: implemented by
+/// [`time_driver!`](crate::time_driver!) for a type of its own, so that the driver's
+/// functions (generic over it) reach one `static` without a pointer in RAM.
+///
+/// ```
+/// use mote_mps2::time_driver::{DriverState, Instance};
+/// static STATE: DriverState<1> = DriverState::new();
+/// struct Board;
+/// impl Instance<1> for Board {
+///     const INDIRECT_VECTOR: bool = false;
+///     fn state() -> &'static DriverState<1> {
+///         &STATE
+///     }
+/// }
+/// # let _ = Board::state();
+/// ```
+pub trait Instance<const N: usize>: 'static {
+    /// `true` if the `DUALTIMER` vector reaches the handler through a pointer the driver
+    /// installs when it starts (feature `time-driver`: a firmware that never reads the
+    /// clock links none of the driver); `false` if the vector calls
+    /// [`on_interrupt`] itself (the [`time_driver!`](crate::time_driver!) macro).
+    const INDIRECT_VECTOR: bool;
+    /// The driver's state.
+    fn state() -> &'static DriverState<N>;
+}
 
 /// Starts the counter (the clock reads 0) and unmasks the interrupt line.
 #[cold]
 #[inline(never)]
-fn start(s: &State) {
+#[cfg_attr(
+    not(feature = "time-driver"),
+    allow(
+        clippy::extra_unused_type_parameters,
+        reason = "`I` says whether to install `HANDLER`, which exists with `time-driver` only"
+    )
+)]
+fn start<const N: usize, I: Instance<N>>(s: &State<N>) {
     s.started.set(true);
-    // Inside the caller's critical section: the store is done before the interrupt can
-    // run (leaving the critical section is a compiler fence, and PRIMASK holds the line).
-    // `black_box`: otherwise LLVM sees the one value ever stored, calls `on_interrupt`
-    // directly from the vector and so links the driver into every firmware.
-    let handler = core::hint::black_box(on_interrupt as fn() as *mut ());
-    HANDLER.store(handler, Ordering::Relaxed);
+    #[cfg(feature = "time-driver")]
+    if I::INDIRECT_VECTOR {
+        // Inside the caller's critical section: the store is done before the interrupt
+        // can run (leaving the critical section is a compiler fence, and PRIMASK holds
+        // the line). `black_box`: otherwise LLVM sees the one value ever stored, calls
+        // `on_interrupt` directly from the vector and so links the driver into every
+        // firmware.
+        let handler = core::hint::black_box(on_interrupt::<N, I> as fn() as *mut ());
+        HANDLER.store(handler, Ordering::Relaxed);
+    }
     // From reset (16-bit free-running, disabled): 32-bit periodic, then LOAD sets the
     // reload value and the count at once (the module is disabled).
     write(COUNTER, CONTROL, COUNTER_MODE);
@@ -251,9 +334,9 @@ fn start(s: &State) {
 /// (its "anchor", tick `ticks − rem · NUM / DEN`, whose first cycle is a whole number):
 /// what [`program`] needs to load the comparator exactly.
 #[inline(never)]
-fn clock(s: &State) -> u64 {
+fn clock<const N: usize, I: Instance<N>>(s: &State<N>) -> u64 {
     if !s.started.get() {
-        start(s);
+        start::<N, I>(s);
     }
     let mut v = read(COUNTER, VALUE);
     if read(COUNTER, RIS) & 1 != 0 {
@@ -279,7 +362,7 @@ fn clock(s: &State) -> u64 {
 /// last [`clock`] call). If that slot is due: with `take`, disarms it, returns its
 /// callback and looks again (the interrupt handler); otherwise loads the comparator with
 /// one cycle, so that the handler runs at once and takes it.
-fn program(s: &State, now: u64, mut take: bool) -> Option<AlarmCallback> {
+fn program<const N: usize>(s: &State<N>, now: u64, mut take: bool) -> Option<AlarmCallback> {
     // Stop and acknowledge: a stale expiry must not interrupt again.
     write(ALARM, CONTROL, ALARM_MODE);
     write(ALARM, INTCLR, 1);
@@ -289,7 +372,7 @@ fn program(s: &State, now: u64, mut take: bool) -> Option<AlarmCallback> {
         // u64::MAX, never the earliest, never due. Among equal deadlines, the first. Only
         // the slots handed out so far: the others are never armed.
         let key = |slot: &Slot| slot.at().wrapping_sub(1);
-        let n = usize::from(s.allocated.get()).min(ALARM_SLOTS);
+        let n = usize::from(s.allocated.get()).min(N);
         let Some((first, rest)) = s.slots[..n].split_first() else {
             break;
         };
@@ -353,49 +436,98 @@ fn program(s: &State, now: u64, mut take: bool) -> Option<AlarmCallback> {
 /// the comparator with one cycle, so this interrupt comes again at once: each run handles
 /// one callback, earliest deadline first, and the common case (one due slot) costs one
 /// lock and one reading.
-fn on_interrupt() {
+///
+/// The `DUALTIMER` vector that [`time_driver!`](crate::time_driver!) defines calls it;
+/// calling it from anywhere else only makes the driver look at its alarms early (a
+/// spurious interrupt: nothing is due, the comparator is programmed again).
+///
+/// ```no_run
+/// struct Board;
+/// # static STATE: mote_mps2::time_driver::DriverState<1> = mote_mps2::time_driver::DriverState::new();
+/// # impl mote_mps2::time_driver::Instance<1> for Board {
+/// #     const INDIRECT_VECTOR: bool = false;
+/// #     fn state() -> &'static mote_mps2::time_driver::DriverState<1> { &STATE }
+/// # }
+/// mote_mps2::time_driver::on_interrupt::<1, Board>();
+/// ```
+pub fn on_interrupt<const N: usize, I: Instance<N>>() {
     let due = critical_section::with(|cs| {
-        let s = STATE.borrow(cs);
-        program(s, clock(s), true)
+        let s = I::state().0.borrow(cs);
+        program(s, clock::<N, I>(s), true)
     });
     if let Some(callback) = due {
         callback.call();
     }
 }
 
-/// [`on_interrupt`], installed by [`start`]. The vector reaches the driver only through
-/// this pointer, so a firmware that never reads the clock (the vector table always names
-/// `DUALTIMER`) links none of the driver's code or state: 24 bytes of vector and 4 of
-/// `.bss` instead of about 440 and 80 (measured in `examples/`' `hello`). Firmware that
-/// does use time pays for the indirection: the vector, the pointer and its store in
-/// `start`, about 50 bytes.
+/// [`on_interrupt`] of the driver that feature `time-driver` registers, installed by
+/// [`start`]. The vector reaches the driver only through this pointer, so a firmware
+/// that never reads the clock (the vector table always names `DUALTIMER`) links none of
+/// the driver's code or state: 24 bytes of vector and 4 of `.bss` instead of about 440
+/// and 80 (measured in `examples/`' `hello`). Firmware that does use time pays for the
+/// indirection: the vector, the pointer and its store in `start`, about 50 bytes. (A
+/// driver registered with [`time_driver!`](crate::time_driver!) has a direct vector.)
+#[cfg(feature = "time-driver")]
 static HANDLER: AtomicPtr<()> = AtomicPtr::new(ptr::null_mut());
 
+#[cfg(feature = "time-driver")]
 #[allow(non_snake_case)]
 #[no_mangle]
 extern "C" fn DUALTIMER() {
     let handler = HANDLER.load(Ordering::Relaxed);
     if !handler.is_null() {
-        // SAFETY: the only non-null value ever stored in `HANDLER` is `on_interrupt`, a
-        // `fn()`, cast to a data pointer of the same size (`start`).
+        // SAFETY: the only non-null value ever stored in `HANDLER` is an `on_interrupt`
+        // instance, a `fn()`, cast to a data pointer of the same size (`start`).
         let handler = unsafe { core::mem::transmute::<*mut (), fn()>(handler) };
         handler();
     }
 }
 
-/// The driver registered with `mote::time_driver!` (its state is a private `static`).
-struct Mps2Driver;
+/// The driver, with `N` alarm slots and its state where `I` says. Register it with
+/// [`time_driver!`](crate::time_driver!) (or feature `time-driver`, which registers
+/// `Mps2Driver<ALARM_SLOTS, _>`); it is a zero-sized handle.
+///
+/// ```
+/// use mote::time::driver::Driver;
+/// use mote_mps2::time_driver::{DriverState, Instance, Mps2Driver};
+/// static STATE: DriverState<2> = DriverState::new();
+/// struct Board;
+/// impl Instance<2> for Board {
+///     const INDIRECT_VECTOR: bool = false;
+///     fn state() -> &'static DriverState<2> {
+///         &STATE
+///     }
+/// }
+/// // Two slots: two executors with timers, or one and the fallback queue.
+/// static DRIVER: Mps2Driver<2, Board> = Mps2Driver::new();
+/// assert_eq!(core::mem::size_of_val(&DRIVER), 0); // the state is `STATE`
+/// # fn _registered_like_this(d: &Mps2Driver<2, Board>) -> u64 { d.now() }
+/// ```
+pub struct Mps2Driver<const N: usize, I>(PhantomData<fn() -> I>);
 
-impl Driver for Mps2Driver {
+impl<const N: usize, I: Instance<N>> Mps2Driver<N, I> {
+    /// The handle (no state of its own).
+    pub const fn new() -> Self {
+        Mps2Driver(PhantomData)
+    }
+}
+
+impl<const N: usize, I: Instance<N>> Default for Mps2Driver<N, I> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<const N: usize, I: Instance<N>> Driver for Mps2Driver<N, I> {
     fn now(&self) -> u64 {
-        critical_section::with(|cs| clock(STATE.borrow(cs)))
+        critical_section::with(|cs| clock::<N, I>(I::state().0.borrow(cs)))
     }
 
     fn allocate_alarm(&self) -> Option<AlarmHandle> {
         critical_section::with(|cs| {
-            let s = STATE.borrow(cs);
+            let s = I::state().0.borrow(cs);
             let n = s.allocated.get();
-            if usize::from(n) >= ALARM_SLOTS {
+            if usize::from(n) >= N {
                 return None;
             }
             s.allocated.set(n + 1);
@@ -405,13 +537,13 @@ impl Driver for Mps2Driver {
 
     fn set_alarm(&self, alarm: AlarmHandle, at: u64, callback: AlarmCallback) -> bool {
         critical_section::with(|cs| {
-            let s = STATE.borrow(cs);
+            let s = I::state().0.borrow(cs);
             let i = alarm.index();
             let slot = match s.slots.get(i as usize) {
                 Some(slot) if i < u32::from(s.allocated.get()) => slot,
                 _ => return false,
             };
-            let now = clock(s);
+            let now = clock::<N, I>(s);
             let armed = at > now;
             // A reached deadline leaves the slot disarmed.
             slot.set_at(if armed { at } else { 0 });
@@ -422,9 +554,78 @@ impl Driver for Mps2Driver {
     }
 }
 
-mote::time_driver!(
-    static DRIVER: Mps2Driver = Mps2Driver;
-);
+/// Registers this crate's time driver with `$n` alarm slots: `time_driver!(alarm_slots
+/// = 1);`, once, in a firmware that depends on this crate with feature `time` and
+/// without `time-driver` (which registers one with [`ALARM_SLOTS`] = 4 slots; both is a
+/// "symbol multiply defined" link error). It defines the driver's state (`.bss`, 12
+/// bytes plus 16 per slot), registers it with `mote::time_driver!`, and defines the
+/// `DUALTIMER` vector, which calls the driver directly.
+///
+/// Give it one slot per executor whose tasks use timers, plus one if timers are polled
+/// outside Mote tasks (a foreign executor, `block_on`, a `FuturesUnordered` in a task).
+/// An executor or queue that finds no slot left does not lose its timers: it polls them
+/// instead of sleeping (`mote::time` documents this), so too few slots cost time, never
+/// correctness. A blinky with one thread-mode executor needs one slot.
+///
+/// ```no_run
+/// // Cargo.toml: mote-mps2 = { ..., default-features = false, features = ["time", "panic-handler"] }
+/// mote_mps2::time_driver!(alarm_slots = 1);
+///
+/// # fn main() {
+/// let t0 = mote::time::Instant::now(); // the dual timer's clock
+/// # let _ = t0;
+/// # }
+/// ```
+#[macro_export]
+macro_rules! time_driver {
+    (alarm_slots = $n:expr) => {
+        const _: () = {
+            static STATE: $crate::time_driver::DriverState<{ $n }> =
+                $crate::time_driver::DriverState::new();
+            struct Board;
+            impl $crate::time_driver::Instance<{ $n }> for Board {
+                const INDIRECT_VECTOR: bool = false;
+                fn state() -> &'static $crate::time_driver::DriverState<{ $n }> {
+                    &STATE
+                }
+            }
+            $crate::__mote::time_driver!(
+                static DRIVER: $crate::time_driver::Mps2Driver<{ $n }, Board> =
+                    $crate::time_driver::Mps2Driver::new();
+            );
+            #[allow(non_snake_case)]
+            #[no_mangle]
+            extern "C" fn DUALTIMER() {
+                $crate::time_driver::on_interrupt::<{ $n }, Board>();
+            }
+        };
+    };
+}
+
+/// The driver that feature `time-driver` registers: [`ALARM_SLOTS`] slots, reached
+/// through [`HANDLER`].
+#[cfg(feature = "time-driver")]
+mod registered {
+    use super::{DriverState, Instance, Mps2Driver, ALARM_SLOTS};
+
+    static STATE: DriverState<ALARM_SLOTS> = DriverState::new();
+
+    pub(super) struct Default;
+
+    impl Instance<ALARM_SLOTS> for Default {
+        const INDIRECT_VECTOR: bool = true;
+        fn state() -> &'static DriverState<ALARM_SLOTS> {
+            &STATE
+        }
+    }
+
+    mote::time_driver!(
+        static DRIVER: Mps2Driver<ALARM_SLOTS, Default> = Mps2Driver::new();
+    );
+}
+
+#[cfg(feature = "time-driver")]
+use registered::Default as Registered;
 
 /// The driver's raw clock: dual-timer cycles (25 MHz) since it started, 64 bits, never
 /// wrapping. `mote::time::Instant::now()` is this value converted to ticks. The counter
@@ -435,10 +636,11 @@ mote::time_driver!(
 /// let b = mote_mps2::time_driver::cycles();
 /// assert!(b >= a);
 /// ```
+#[cfg(feature = "time-driver")]
 pub fn cycles() -> u64 {
     critical_section::with(|cs| {
-        let s = STATE.borrow(cs);
-        let ticks = clock(s);
+        let s = Registered::state().0.borrow(cs);
+        let ticks = clock::<ALARM_SLOTS, Registered>(s);
         let rem = s.rem.get();
         // The anchor is a whole number of `NUM`-tick steps (`NUM` is a power of two).
         let steps = (ticks - u64::from(rem * NUM / DEN)) / u64::from(NUM);
@@ -449,11 +651,12 @@ pub fn cycles() -> u64 {
 /// Test support: moves the counter forward so that it wraps in `cycles_before_wrap`
 /// cycles (no effect if it is already closer to its wrap). Time only moves forward, so
 /// `Instant` stays monotonic; armed alarms whose deadline the jump passed fire at once.
+#[cfg(feature = "time-driver")]
 #[doc(hidden)]
 pub fn skip_to_counter_wrap(cycles_before_wrap: u32) {
     critical_section::with(|cs| {
-        let s = STATE.borrow(cs);
-        let _ = clock(s);
+        let s = Registered::state().0.borrow(cs);
+        let _ = clock::<ALARM_SLOTS, Registered>(s);
         // At least 1: the wrap interrupt is raised by the 1 -> 0 step.
         let value = cycles_before_wrap.max(1);
         if value < read(COUNTER, VALUE) {
@@ -464,6 +667,6 @@ pub fn skip_to_counter_wrap(cycles_before_wrap: u32) {
             write(COUNTER, BGLOAD, WRAP_CYCLES - 1);
             write(COUNTER, CONTROL, COUNTER_MODE | CTRL_ENABLE);
         }
-        program(s, clock(s), false);
+        program(s, clock::<ALARM_SLOTS, Registered>(s), false);
     });
 }

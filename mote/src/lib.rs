@@ -148,6 +148,7 @@ pub mod _export {
     pub use crate::executor::pool::{poll_in_pool, pool_layout, spawn_in_pool, PoolStorage};
     pub use crate::executor::spawner::name_token;
     pub use crate::executor::task_meta::{task_sizes, TaskMeta, TaskSizes, RECORD_MAGIC};
+    pub use crate::executor::Forever;
     pub use crate::executor::Joinable;
     #[cfg(feature = "time")]
     pub use crate::time::check_driver_rate;

@@ -308,6 +308,49 @@ fn never_returning_task_signature_runs() {
     assert_eq!(TURNS.load(Ordering::Relaxed), 3);
 }
 
+/// A never-returning task with a large argument, kept across its `.await`s.
+#[mote::task]
+async fn forever_big(buf: [u8; 1000], turns: &'static AtomicUsize) -> ! {
+    loop {
+        turns.fetch_add(usize::from(buf[999]), Ordering::Relaxed);
+        yield_now().await;
+    }
+}
+
+/// `forever_big`'s body as a plain `async fn`: the future the compiler makes of it.
+async fn forever_big_body(buf: [u8; 1000], turns: &'static AtomicUsize) -> ! {
+    loop {
+        turns.fetch_add(usize::from(buf[999]), Ordering::Relaxed);
+        yield_now().await;
+    }
+}
+
+/// The size of the future a spawn token carries (the compiler's, not the macro's).
+fn future_size<S>(_: &mote::SpawnToken<S>) -> usize {
+    std::mem::size_of::<S>()
+}
+
+#[test]
+fn never_returning_task_stores_nothing_beyond_its_body() {
+    static TURNS: AtomicUsize = AtomicUsize::new(0);
+    let token = forever_big([1; 1000], &TURNS);
+    let body = std::mem::size_of_val(&forever_big_body([1; 1000], &TURNS));
+    // An `async fn` wrapper around the body kept the arguments in its own state too:
+    // 1008 bytes more here.
+    assert_eq!(future_size(&token), body);
+    let exec = leak_executor();
+    exec.spawner().spawn(token).unwrap();
+    for _ in 0..2 {
+        // SAFETY: this test is the only poller of its executor.
+        assert_eq!(unsafe { exec.poll() }, 1);
+    }
+    assert_eq!(
+        TURNS.load(Ordering::Relaxed),
+        2,
+        "the argument arrived whole"
+    );
+}
+
 #[cfg_attr(not(miri), mote::task(pool_size = 10_000))]
 #[cfg_attr(miri, mote::task(pool_size = 200))]
 async fn member(counter: &'static AtomicUsize) {

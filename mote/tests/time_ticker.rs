@@ -79,3 +79,35 @@ fn skip_catches_up_over_a_very_long_gap_exactly() {
     });
     assert_eq!(next, start + period * 1_000_005);
 }
+
+#[test]
+fn period_and_behaviour_share_one_word() {
+    // 16 bytes: the behaviour lives in the period's top bits, not in a padded field.
+    assert_eq!(std::mem::size_of::<Ticker>(), 16);
+    let period = Duration::from_ticks((1 << 62) - 1);
+    let mut ticker = Ticker::every(period);
+    assert_eq!(ticker.missed_tick_behavior(), MissedTickBehavior::Skip);
+    for behavior in [
+        MissedTickBehavior::Delay,
+        MissedTickBehavior::Burst,
+        MissedTickBehavior::Skip,
+        MissedTickBehavior::Delay,
+    ] {
+        ticker.set_missed_tick_behavior(behavior);
+        assert_eq!(ticker.missed_tick_behavior(), behavior);
+        assert_eq!(
+            ticker.period(),
+            period,
+            "the behaviour leaves the period alone"
+        );
+    }
+    assert_eq!(
+        Ticker::every(Duration::MAX).period(),
+        period,
+        "clamped to 2^62 - 1 ticks"
+    );
+    assert_eq!(
+        Ticker::every(Duration::from_ticks(0)).period().as_ticks(),
+        1
+    );
+}

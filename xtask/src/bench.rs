@@ -325,6 +325,21 @@ impl Row {
     }
 }
 
+/// `cargo xtask bench --net`: the networked firmware's rows alone, printed; no file is
+/// written (the report needs every row).
+pub fn net_only(root: &Path) -> Result<(), Error> {
+    let mut rows = Vec::new();
+    net_rows(&root.join(FW_DIR), &mut rows);
+    println!("{}", table(&rows));
+    match rows
+        .iter()
+        .find_map(|r| r.mote.as_ref().err().or(r.other.as_ref().err()))
+    {
+        Some(e) => Err(e.clone()),
+        None => Ok(()),
+    }
+}
+
 /// Runs the benchmarks; `host` adds the host part.
 pub fn run(root: &Path, host: bool) -> Result<(), Error> {
     crate::setup::firmware()?;
@@ -481,6 +496,139 @@ fn firmware(root: &Path, rows: &mut Vec<Row>) {
             mote: pick(0, &|f| Ok(get(f))),
             other: pick(1, &|f| Ok(get(f))),
             headline: Some(headline),
+        });
+    }
+    net_rows(&dir, rows);
+}
+
+// ---------------------------------------------------------------- networked firmware
+
+/// Runs of the networked firmware per runtime; the median figure is reported (TCP timing
+/// on QEMU's user network follows the host's clock, so runs differ by a few percent).
+const NET_RUNS: usize = 3;
+/// Time one networked run may take (the 1 MiB echo of an idle-spinning Embassy build
+/// included).
+const NET_TIMEOUT: Duration = Duration::from_secs(180);
+
+/// The networked firmware's figures on one runtime: instructions per `GET /` and per
+/// echoed KiB (medians of [`NET_RUNS`]), flash and static RAM.
+struct NetFigures {
+    per_request: Result<f64, Error>,
+    per_kib: Result<f64, Error>,
+    sizes: Result<[u64; 4], Error>,
+}
+
+/// Builds `bench/fw`'s `net` for `rt` and measures it (see [`NET_ROWS`]).
+fn net_figures(dir: &Path, rt: &str) -> NetFigures {
+    let elf = cmd::run(cmd::cargo(dir).args([
+        "build",
+        "--release",
+        "--target",
+        FW_TARGET,
+        "--bin",
+        "net",
+        "--features",
+        &fw_features(rt, "net,timers"),
+    ]))
+    .and_then(|()| crate::firmware::target_dir(dir))
+    .map(|t| t.join(FW_TARGET).join("release").join("net"));
+    let elf = match elf {
+        Ok(elf) => elf,
+        Err(e) => {
+            let e = format!("build failed: {e}");
+            return NetFigures {
+                per_request: Err(e.clone()),
+                per_kib: Err(e.clone()),
+                sizes: Err(e),
+            };
+        }
+    };
+    let mut runs = Vec::new();
+    let mut failure = None;
+    for k in 1..=NET_RUNS {
+        match net_run(&elf) {
+            Ok(figures) => {
+                eprintln!(
+                    "net {rt}, run {k} of {NET_RUNS}: {} instructions per GET /, {} per echoed KiB",
+                    figures.per_request, figures.per_kib
+                );
+                runs.push(figures)
+            }
+            Err(e) => failure = Some(e),
+        }
+    }
+    let median = |get: fn(&crate::http_client::NetFigures) -> u64| -> Result<f64, Error> {
+        let mut values: Vec<u64> = runs.iter().map(get).collect();
+        values.sort_unstable();
+        match (&failure, values.get(values.len() / 2)) {
+            (None, Some(&v)) => Ok(v as f64),
+            (Some(e), _) => Err(e.clone()),
+            (None, None) => Err("no run".into()),
+        }
+    };
+    NetFigures {
+        per_request: median(|f| f.per_request),
+        per_kib: median(|f| f.per_kib),
+        sizes: crate::size::sections(&elf),
+    }
+}
+
+/// One run of the networked firmware `elf` on the AN385 with its bench client.
+fn net_run(elf: &Path) -> Result<crate::http_client::NetFigures, Error> {
+    let ports = crate::net::free_ports()?;
+    let mut qemu = crate::firmware::qemu("mps2-an385", elf, crate::firmware::Run::Network, false);
+    crate::net::add_nic(&mut qemu, ports);
+    let (captured, figures) = crate::net::run_bench(&mut qemu, ports, NET_TIMEOUT)?;
+    figures.map_err(|e| format!("{e}; output:\n{}{}", captured.stdout, captured.stderr))
+}
+
+/// Rows of the networked firmware: (label, headline label, unit, figure).
+type NetRow = (
+    &'static str,
+    Option<&'static str>,
+    &'static str,
+    fn(&NetFigures) -> Result<f64, Error>,
+);
+
+/// The networked firmware's rows (`bench/fw/src/bin/net.rs`).
+const NET_ROWS: [NetRow; 4] = [
+    (
+        "9. HTTP server (embassy-net 0.9, LAN9118): instructions in task polls per `GET /`",
+        Some("HTTP server: instructions per GET /"),
+        "instr",
+        |f| f.per_request.clone(),
+    ),
+    (
+        "9. TCP echo (embassy-net 0.9, LAN9118): instructions in task polls per echoed KiB",
+        Some("TCP echo: instructions per echoed KiB"),
+        "instr",
+        |f| f.per_kib.clone(),
+    ),
+    (
+        "9. HTTP + echo firmware: flash (.text + .rodata + .data)",
+        None,
+        "bytes",
+        |f| f.sizes.clone().map(|s| (s[0] + s[1] + s[2]) as f64),
+    ),
+    (
+        "9. HTTP + echo firmware: static RAM (.data + .bss)",
+        None,
+        "bytes",
+        |f| f.sizes.clone().map(|s| (s[2] + s[3]) as f64),
+    ),
+];
+
+/// Measures the networked firmware on both runtimes and adds its rows.
+fn net_rows(dir: &Path, rows: &mut Vec<Row>) {
+    let figures = RUNTIMES.map(|rt| net_figures(dir, rt));
+    for (label, headline, unit, get) in NET_ROWS {
+        rows.push(Row {
+            label: label.into(),
+            unit,
+            peer: "embassy",
+            mote: get(&figures[0]),
+            other: get(&figures[1]),
+            headline,
         });
     }
 }
@@ -1012,7 +1160,9 @@ fn write_report(root: &Path, rows: &[Row], table: &str, host: bool) -> Result<()
          instructions executed outside that loop (elapsed - 4 x iterations), i.e. the \
          runtime's and its time driver's work per `Timer::after_ticks(100).await`, not the \
          100 us wait; runs of 100 and 1100 timers. Mote uses mote-mps2's driver (CMSDK dual \
-         timer); Embassy uses embassy-time with the driver in \
+         timer), registered by `bench/fw` with one alarm slot \
+         (`mote_mps2::time_driver!(alarm_slots = 1)`: every workload's timers are on one \
+         executor; the board crate's `time-driver` feature registers four); Embassy uses embassy-time with the driver in \
          `bench/fw/src/embassy_time_driver.rs` (CMSDK TIMER0/TIMER1, \
          embassy-time-queue-utils' integrated queue). Latency rows (6): CMSDK TIMER0 raises \
          its interrupt 100 timer cycles after being armed; the figure is the period of the \
@@ -1043,7 +1193,23 @@ fn write_report(root: &Path, rows: &[Row], table: &str, host: bool) -> Result<()
          \"s\": flash = .text + .rodata + .data, static RAM = .data + .bss; peak stack: \
          the same source with feature `stack-report` paints the free stack in `main`, \
          and after 5 toggles prints the high-water mark (bytes below the stack top, \
-         interrupt frames and `main`'s own frame included) and exits.\n\n",
+         interrupt frames and `main`'s own frame included) and exits. \
+         Networked firmware (9): `bench/fw/src/bin/net.rs`, `examples/net`'s library (an \
+         HTTP/1.0 server on 16 sockets, a TCP echo server on 2, embassy-net 0.9 over \
+         mote-mps2's LAN9118 driver, static address, no `trace`) with the same tasks on \
+         either runtime, built with `--features <rt>,net,timers`; embassy-time runs on \
+         Mote's clock and timer queue in the Mote build, on the bench's CMSDK driver in \
+         the Embassy build. Run on `mps2-an385` with `-icount shift=0` (`sleep=on`, so the \
+         idle guest waits for the host's packets in real time) and `-nic \
+         user,model=lan9118,restrict=on` forwarding two ports of 127.0.0.1; the host \
+         client (`xtask/src/http_client.rs`, `bench`) reads the page's count of \
+         instructions spent in task polls (SysTick around each poll, interrupt handlers \
+         during a poll included, executor and idle not) before and after 50 `GET /` \
+         (difference / 51) and around one 1 MiB echo (minus one request, / 1024); median \
+         of {NET_RUNS} runs (TCP timing follows the host's clock: single runs differ by a \
+         few percent). Embassy's thread executor idles with WFE, which QEMU does not \
+         implement as a sleep: it spins, which costs host time but no figure (idle is \
+         not counted).\n\n",
         if host { " --host" } else { "" },
         QEMU_ARGS.join(" ")
     );

@@ -449,6 +449,39 @@ pub fn test_all(root: &Path, report: &mut Report) {
     }
 }
 
+/// `cargo xtask net-test`: builds `net` for `target` and runs its network test (the
+/// test command's `net` step, [`crate::http_client::check_net`]) `runs` times in a row,
+/// to see whether a rare failure repeats; fails if any run failed.
+pub fn net_test(root: &Path, target: &str, runs: usize) -> Result<(), Error> {
+    let machine = machine_for(root, "net", target)?;
+    let elf = build(root, target, Some("net"))?.join("net");
+    let timeout = env::var("XTASK_QEMU_TIMEOUT_SECS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .map(Duration::from_secs)
+        .unwrap_or(DEFAULT_TIMEOUT);
+    let mut failed = 0;
+    for k in 1..=runs {
+        let name = format!("net run {k} of {runs} ({machine} {target})");
+        let outcome = network_run(machine, &elf, "net", name, timeout);
+        match &outcome.result {
+            Ok(()) => eprintln!(
+                "{}: ok in {:.1} s",
+                outcome.name,
+                outcome.elapsed.as_secs_f64()
+            ),
+            Err(e) => {
+                failed += 1;
+                eprintln!("{}: FAILED: {e}", outcome.name);
+            }
+        }
+    }
+    match failed {
+        0 => Ok(()),
+        n => Err(format!("{n} of {runs} net runs failed")),
+    }
+}
+
 /// One run of a networked binary with its host client ([`crate::net`]): it passes when
 /// the client's transfers all checked out and, for a `test_*` binary, QEMU exited with 0
 /// (an example serving forever is stopped after the transfers).

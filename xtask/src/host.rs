@@ -557,6 +557,20 @@ pub const CLIPPY: &[(&str, &str, &[&str])] = &[
         ],
     ),
     (
+        "clippy: examples/net thumbv7m (library without Mote, as bench/fw's Embassy build)",
+        "examples",
+        &[
+            "clippy",
+            "--release",
+            "-p",
+            "mote-examples-net",
+            "--lib",
+            "--no-default-features",
+            "--target",
+            "thumbv7m-none-eabi",
+        ],
+    ),
+    (
         "clippy: examples/defmt thumbv7m",
         "examples",
         &[
@@ -826,6 +840,20 @@ pub fn msrv(root: &Path, report: &mut Report) {
             )
         },
     );
+}
+
+/// The Cargo workspaces whose sources `cargo fmt --check` covers (every package of
+/// the repository is a member of one of them).
+const FMT_WORKSPACES: &[&str] = &[".", "examples", "bench/fw", "bench/host"];
+
+/// `cargo fmt --all --check` in every workspace: the standard is rustfmt's output.
+pub fn fmt(root: &Path, report: &mut Report) {
+    for dir in FMT_WORKSPACES {
+        let name = format!("rustfmt --check ({dir})");
+        report.step(name, || {
+            cmd::run(cmd::cargo(&root.join(dir)).args(["fmt", "--all", "--check"]))
+        });
+    }
 }
 
 /// Runs every [`CLIPPY`] entry with warnings denied.

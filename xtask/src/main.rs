@@ -16,8 +16,13 @@
 //! cargo xtask trace <example> [--target <triple>]
 //!                                run a firmware that records its timeline in QEMU and
 //!                                write target/trace/<example>.json (Perfetto) and .svg
+//! cargo xtask net-test [--runs N] [--target <triple>]
+//!                                the test command's `net` run (HTTP, echo, DHCP, task
+//!                                table, aborted clients), N times in a row (default 1)
 //! cargo xtask bench [--host]     Mote against Embassy in QEMU (and tokio/Embassy on the
 //!                                host with --host); writes bench/REPORT.md
+//! cargo xtask bench --net         only the networked firmware's rows, printed (no file
+//!                                written)
 //! ```
 
 mod bench;
@@ -58,7 +63,9 @@ usage: cargo xtask <command>
                                     static RAM of each task function, biggest first)
   trace <example> [--target T]      timeline of a run: target/trace/<example>.json (Perfetto)
                                     and .svg (examples with a `timeline` feature: starvation)
-  bench [--host]                    benchmarks against Embassy (and tokio with --host)";
+  net-test [--runs N] [--target T]  the `net` firmware's network test, N times (1 to 100)
+  bench [--host]                    benchmarks against Embassy (and tokio with --host)
+  bench --net                       only the networked firmware's rows (prints, writes nothing)";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -109,7 +116,19 @@ fn run(args: &[String]) -> Result<(), Error> {
             );
             Ok(())
         }
-        "bench" => bench::run(&root, parse_flags(rest, &["--host"])?.contains(&"--host")),
+        "net-test" => {
+            let (runs, target) = parse_net_test(rest)?;
+            setup::firmware()?;
+            firmware::net_test(&root, &target, runs)
+        }
+        "bench" => {
+            let flags = parse_flags(rest, &["--host", "--net"])?;
+            if flags.contains(&"--net") {
+                setup::firmware()?;
+                return bench::net_only(&root);
+            }
+            bench::run(&root, flags.contains(&"--host"))
+        }
         "help" | "--help" | "-h" => {
             println!("{USAGE}");
             Ok(())
@@ -139,6 +158,7 @@ fn test(root: &Path, quick: bool) -> Result<(), Error> {
         host::miri_seeded(root, &mut report);
         host::loom(root, &mut report);
     }
+    host::fmt(root, &mut report);
     host::clippy(root, &mut report);
     host::msrv(root, &mut report);
     host::docs(root, &mut report);
@@ -262,6 +282,30 @@ fn parse_flags<'a>(args: &'a [String], known: &[&str]) -> Result<Vec<&'a str>, E
             }
         })
         .collect()
+}
+
+/// Parses `[--runs N] [--target T]` of `net-test`.
+fn parse_net_test(args: &[String]) -> Result<(usize, String), Error> {
+    let mut runs = 1;
+    let mut target = DEFAULT_TARGET.to_string();
+    let mut it = args.iter();
+    while let Some(arg) = it.next() {
+        let value = it
+            .next()
+            .ok_or_else(|| format!("`{arg}` needs a value\n{USAGE}"))?;
+        match arg.as_str() {
+            "--runs" => {
+                runs = value
+                    .parse()
+                    .ok()
+                    .filter(|&n| (1..=100).contains(&n))
+                    .ok_or_else(|| format!("`--runs` takes 1 to 100, not `{value}`"))?
+            }
+            "--target" => target = value.clone(),
+            _ => return Err(format!("unexpected argument `{arg}`\n{USAGE}")),
+        }
+    }
+    Ok((runs, target))
 }
 
 struct ExampleOpts {

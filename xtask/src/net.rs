@@ -72,13 +72,20 @@ pub fn free_ports() -> Result<Ports, Error> {
 }
 
 /// Adds the LAN9118 on a restricted user network to `qemu`, with 127.0.0.1:`ports.echo`
-/// forwarded to the guest's TCP port 7 and 127.0.0.1:`ports.http` to its port 80.
+/// forwarded to the guest's TCP port 7 and 127.0.0.1:`ports.http` to its port 80. With
+/// `XTASK_NET_PCAP=<folder>` set, QEMU also writes every frame of the guest's link to
+/// `<folder>/<http port>.pcap` (its `filter-dump`), for diagnosing a failed run.
 pub fn add_nic(qemu: &mut Command, ports: Ports) {
     let Ports { echo, http } = ports;
     qemu.arg("-nic").arg(format!(
-        "user,model=lan9118,restrict=on,mac={MAC},\
+        "user,id=net0,model=lan9118,restrict=on,mac={MAC},\
          hostfwd=tcp:127.0.0.1:{echo}-:7,hostfwd=tcp:127.0.0.1:{http}-:80"
     ));
+    if let Ok(dir) = std::env::var("XTASK_NET_PCAP") {
+        qemu.arg("-object").arg(format!(
+            "filter-dump,id=dump0,netdev=net0,file={dir}/{http}.pcap"
+        ));
+    }
 }
 
 /// One echo transfer of `size` pattern bytes to 127.0.0.1:`port`.
@@ -139,18 +146,35 @@ pub fn run(
         qemu.arg("-monitor")
             .arg(format!("unix:{},server=on,wait=off", path.display()));
     }
-    let result = run_client(qemu, bin, ports, timeout, monitor.as_deref());
+    let serves_forever = !bin.starts_with("test_");
+    let result = run_client(qemu, timeout, serves_forever, |lines, deadline| {
+        let listening = wait_line(lines, "listening on", deadline)?;
+        if bin == "net" {
+            return crate::http_client::check_net(ports, &listening, deadline);
+        }
+        for (k, &size) in transfers(bin).iter().enumerate() {
+            echo(ports.echo, size).map_err(|e| format!("connection {}: {e}", k + 1))?;
+        }
+        match monitor.as_deref() {
+            Some(monitor) => link_test(monitor, lines, deadline),
+            None => Ok(()),
+        }
+    });
     if let Some(path) = &monitor {
         let _ = std::fs::remove_file(path);
     }
     result
 }
 
-/// Waits (until `deadline`) for a line of the firmware containing `what`.
-fn wait_line(lines: &mpsc::Receiver<String>, what: &str, deadline: Instant) -> Result<(), Error> {
+/// Waits (until `deadline`) for a line of the firmware containing `what`; the line.
+fn wait_line(
+    lines: &mpsc::Receiver<String>,
+    what: &str,
+    deadline: Instant,
+) -> Result<String, Error> {
     loop {
         match lines.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
-            Ok(line) if line.contains(what) => return Ok(()),
+            Ok(line) if line.contains(what) => return Ok(line),
             Ok(_) => {}
             Err(_) => return Err(format!("no `{what}` line from the firmware")),
         }
@@ -171,16 +195,32 @@ fn link_test(
     wait_line(lines, "link: down", deadline)?;
     hmp.write_all(format!("set_link {NIC_NAME} on\n").as_bytes())
         .map_err(|e| format!("monitor: {e}"))?;
-    wait_line(lines, "link: up", deadline)
+    wait_line(lines, "link: up", deadline).map(drop)
 }
 
-fn run_client(
+/// Runs the bench client of a `net` firmware (`examples/net`'s library under either
+/// runtime, see [`crate::http_client::bench`]) in `qemu` (its NIC added with [`add_nic`]
+/// on `ports`), within `timeout`: its figures once it listens, then QEMU is stopped.
+pub fn run_bench(
     qemu: &mut Command,
-    bin: &str,
     ports: Ports,
     timeout: Duration,
-    monitor: Option<&std::path::Path>,
-) -> Result<(cmd::Captured, Result<(), Error>), Error> {
+) -> Result<(cmd::Captured, Result<crate::http_client::NetFigures, Error>), Error> {
+    run_client(qemu, timeout, true, |lines, deadline| {
+        wait_line(lines, "listening on", deadline)?;
+        crate::http_client::bench(ports)
+    })
+}
+
+/// Starts `qemu`, runs `client` (given the firmware's UART0 lines and the deadline) and
+/// waits for QEMU: killed at once if `serves_forever` (or the client failed), else until
+/// it exits or `timeout` has passed since the start.
+fn run_client<T>(
+    qemu: &mut Command,
+    timeout: Duration,
+    serves_forever: bool,
+    client: impl FnOnce(&mpsc::Receiver<String>, Instant) -> Result<T, Error>,
+) -> Result<(cmd::Captured, Result<T, Error>), Error> {
     cmd::echo(qemu);
     let start = Instant::now();
     let mut child = qemu
@@ -209,21 +249,8 @@ fn run_client(
     });
 
     let deadline = start + timeout;
-    let client = (|| {
-        wait_line(&lines, "listening on", deadline)?;
-        if bin == "net" {
-            return crate::http_client::check_net(ports, deadline);
-        }
-        for (k, &size) in transfers(bin).iter().enumerate() {
-            echo(ports.echo, size).map_err(|e| format!("connection {}: {e}", k + 1))?;
-        }
-        match monitor {
-            Some(monitor) => link_test(monitor, &lines, deadline),
-            None => Ok(()),
-        }
-    })();
+    let client = client(&lines, deadline);
 
-    let serves_forever = !bin.starts_with("test_");
     let status = loop {
         if let Some(status) = child.try_wait().map_err(|e| e.to_string())? {
             break Some(status);

@@ -37,6 +37,13 @@ pub mod stack;
 
 pub use mote_mps2::{exit, println};
 
+// Mote's time driver with one alarm slot: every workload's timers (and the blinky's
+// two `Ticker`s) live on one executor and are polled by its tasks, so no second executor
+// and no fallback queue asks for a slot. (mote-mps2's `time-driver` feature registers
+// four: thread mode, two interrupt executors and the fallback queue.)
+#[cfg(feature = "mote-time-driver")]
+mote_mps2::time_driver!(alarm_slots = 1);
+
 /// Prints one result line (see the crate docs for the format).
 pub fn report(name: &str, n: u32, counts: u32) {
     println!("BENCH {} {} n={} counts={}", name, rt::NAME, n, counts);

@@ -97,7 +97,7 @@ async fn answer(socket: &mut TcpSocket<'_>) {
     let Some(len) = read_head(socket, &mut head).await else {
         return;
     };
-    let mut body = Text::<768>::new();
+    let mut body = Text::<{ page::PAGE }>::new();
     let status = match parse(&head[..len]) {
         Request::Page => {
             let _ = page::status(&mut body);

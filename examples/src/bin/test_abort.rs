@@ -69,10 +69,16 @@ async fn check_all(spawner: Spawner) {
         LOCKED_AFTER_ABORT.load(Acquire),
     );
     yield_now().await;
-    checks.check("guard released at the task's next turn", LOCK.try_lock().is_ok());
+    checks.check(
+        "guard released at the task's next turn",
+        LOCK.try_lock().is_ok(),
+    );
     let handle = critical_section::with(|cs| HANDLE.borrow_ref_mut(cs).take());
     match handle {
-        Some(handle) => checks.check("joiner sees Aborted", handle.await == Err(JoinError::Aborted)),
+        Some(handle) => checks.check(
+            "joiner sees Aborted",
+            handle.await == Err(JoinError::Aborted),
+        ),
         None => checks.check("handle back", false),
     }
     yield_now().await;

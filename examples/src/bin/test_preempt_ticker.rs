@@ -48,9 +48,7 @@ async fn high_ticker() {
     let mut ticker = Ticker::every(period);
     for k in 1..=TICKS {
         ticker.next().await;
-        let late = Instant::now()
-            .duration_since(start + period * k)
-            .as_ticks();
+        let late = Instant::now().duration_since(start + period * k).as_ticks();
         if late as u32 > WORST_LATE.load(Ordering::Relaxed) {
             WORST_LATE.store(late as u32, Ordering::Relaxed);
         }
@@ -86,7 +84,10 @@ async fn crunch() {
     for _ in 0..steps {
         y = step(y);
     }
-    checks.check("the computation ran long enough to span the ticks", steps > 1000);
+    checks.check(
+        "the computation ran long enough to span the ticks",
+        steps > 1000,
+    );
     checks.check("preemption left the computation's result intact", x == y);
     checks.check(
         "all 50 high-priority ticks ran while thread mode computed",
@@ -94,7 +95,10 @@ async fn crunch() {
     );
     let worst = u64::from(WORST_LATE.load(Ordering::Relaxed));
     mote_mps2::println!("worst tick lateness: {} us", worst);
-    checks.check("every tick within 20 us of its deadline", worst <= MAX_LATE_US);
+    checks.check(
+        "every tick within 20 us of its deadline",
+        worst <= MAX_LATE_US,
+    );
     checks.finish()
 }
 

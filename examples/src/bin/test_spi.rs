@@ -186,7 +186,10 @@ async fn scenario() {
         let done = transfer.await;
         checks.check("the woken transfer completes", done.is_ok());
     }
-    checks.check("the woken transfer read back byte for byte", rx[..64] == tx[..64]);
+    checks.check(
+        "the woken transfer read back byte for byte",
+        rx[..64] == tx[..64],
+    );
 
     // Cost: 16 transfers of 4 KiB; virtual nanoseconds = instructions (icount shift=0).
     for (i, b) in tx.iter_mut().enumerate() {

@@ -41,6 +41,7 @@
 
 #[cfg(feature = "embassy-executor-timer-queue")]
 pub mod embassy_queue_item;
+mod forever;
 pub(crate) mod header;
 #[cfg(all(feature = "alloc", not(loom)))]
 pub(crate) mod heap_task;
@@ -63,6 +64,8 @@ pub use arch::run_main;
 pub use arch::Executor;
 #[cfg(mote_cortex_m)]
 pub use arch::InterruptExecutor;
+#[doc(hidden)]
+pub use forever::Forever;
 pub use join::{JoinError, JoinHandle, Joinable, JoinableToken};
 pub use spawner::{ReservedToken, SendSpawner, SpawnError, SpawnToken, Spawnable, Spawner};
 pub use task_meta::TaskSizes;

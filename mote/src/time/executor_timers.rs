@@ -70,7 +70,8 @@ struct DriverFns {
 static DRIVER_FNS: DriverFns = DriverFns {
     now: driver::now,
     allocate_alarm: driver::allocate_alarm,
-    set_alarm: driver::set_alarm,
+    // The symbol itself, not `driver::set_alarm`, which LLVM links as a 20-byte thunk.
+    set_alarm: driver::_mote_time_set_alarm,
     idle: driver::idle,
 };
 
@@ -188,8 +189,12 @@ impl ExecutorTimers {
         }
     }
 
+    /// `Relaxed`, here and in the store in `schedule_in_cs`: the pointer carries no data
+    /// to synchronise (it is null or a compile-time constant table), and the readers
+    /// that need it set (the pops and `arm_alarm`, which find a queued node) read it in
+    /// a critical section that follows the one that stored it.
     fn driver(&self) -> Option<&'static DriverFns> {
-        let p = self.driver.load(Ordering::Acquire);
+        let p = self.driver.load(Ordering::Relaxed);
         // SAFETY: the pointer is null or `&DRIVER_FNS`, a `'static` immutable table.
         unsafe { p.cast_const().as_ref() }
     }
@@ -249,7 +254,7 @@ impl ExecutorTimers {
         // which orders this store before it) also sees the driver table.
         self.driver.store(
             &DRIVER_FNS as *const DriverFns as *mut DriverFns,
-            Ordering::Release,
+            Ordering::Relaxed,
         );
         let q = self.queue.borrow(cs);
         // SAFETY: access is serialised by the critical section; node liveness and

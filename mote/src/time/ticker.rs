@@ -32,6 +32,9 @@ use super::{Duration, Instant, TimerEntry};
 /// Completes periodically on the fixed grid `start + k·period` (no drift while the
 /// work between ticks stays under a period).
 ///
+/// 16 bytes: the period and the [`MissedTickBehavior`] share one word (periods are
+/// clamped to 2⁶² − 1 ticks).
+///
 /// Catch-up: missed ticks are skipped, not replayed. A `next()` polled after one or
 /// more deadlines have passed completes at once, and the following deadline is the
 /// first grid point strictly after now: a late consumer never sees a burst.
@@ -49,11 +52,30 @@ use super::{Duration, Instant, TimerEntry};
 /// }
 /// # let _ = sample_loop();
 /// ```
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Ticker {
-    period: Duration,
+    /// The period in ticks (bits 0-61, at least 1) and the [`MissedTickBehavior`]
+    /// (bits 62-63, [`MODE_SHIFT`]): one word, so a `Ticker` is 16 bytes, not 24 (a
+    /// separate one-byte field padded it to the `u64` alignment, 8 bytes more in every
+    /// task that owns a ticker).
+    period_mode: u64,
     next: Instant,
-    missed: MissedTickBehavior,
+}
+
+/// Where [`Ticker::period_mode`] keeps the missed-tick behaviour.
+const MODE_SHIFT: u32 = 62;
+/// The period bits of [`Ticker::period_mode`]: periods are clamped to 2⁶² − 1 ticks
+/// (146 000 years at 1 MHz).
+const PERIOD_MASK: u64 = (1 << MODE_SHIFT) - 1;
+
+impl core::fmt::Debug for Ticker {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Ticker")
+            .field("period", &self.period())
+            .field("next", &self.next)
+            .field("missed", &self.missed_tick_behavior())
+            .finish()
+    }
 }
 
 /// What a [`Ticker`] does when `next()` is polled after one or more of its deadlines
@@ -84,35 +106,52 @@ pub enum MissedTickBehavior {
 
 impl Ticker {
     /// A ticker whose first tick is one `period` from now. A zero period is treated as
-    /// one tick.
+    /// one tick, and a period longer than 2⁶² − 1 ticks (146 000 years at 1 MHz) as that.
+    ///
+    /// ```
+    /// # mote::time_driver!(static DRIVER: mote::time::drivers::sim::SimDriver = mote::time::drivers::sim::SimDriver::new(););
+    /// use mote::time::{Duration, Ticker};
+    ///
+    /// assert_eq!(Ticker::every(Duration::from_ticks(0)).period().as_ticks(), 1);
+    /// assert_eq!(Ticker::every(Duration::MAX).period().as_ticks(), (1 << 62) - 1);
+    /// ```
     pub fn every(period: Duration) -> Ticker {
-        let period = period.max(Duration::from_ticks(1));
+        let period = Duration::from_ticks(period.as_ticks().clamp(1, PERIOD_MASK));
         Ticker {
-            period,
+            // Skip is mode 0.
+            period_mode: period.as_ticks(),
             next: Instant::now() + period,
-            missed: MissedTickBehavior::Skip,
         }
     }
 
     /// Chooses what happens when ticks are missed (default:
     /// [`Skip`](MissedTickBehavior::Skip)).
     pub fn set_missed_tick_behavior(&mut self, behavior: MissedTickBehavior) {
-        self.missed = behavior;
+        let mode = match behavior {
+            MissedTickBehavior::Skip => 0,
+            MissedTickBehavior::Burst => 1,
+            MissedTickBehavior::Delay => 2,
+        };
+        self.period_mode = (self.period_mode & PERIOD_MASK) | (mode << MODE_SHIFT);
     }
 
     /// What happens when ticks are missed.
     pub fn missed_tick_behavior(&self) -> MissedTickBehavior {
-        self.missed
+        match self.period_mode >> MODE_SHIFT {
+            0 => MissedTickBehavior::Skip,
+            1 => MissedTickBehavior::Burst,
+            _ => MissedTickBehavior::Delay,
+        }
     }
 
     /// Restarts the grid from now: the next tick is one period from now.
     pub fn reset(&mut self) {
-        self.next = Instant::now() + self.period;
+        self.next = Instant::now() + self.period();
     }
 
     /// The period.
     pub fn period(&self) -> Duration {
-        self.period
+        Duration::from_ticks(self.period_mode & PERIOD_MASK)
     }
 
     /// The deadline of the next tick.
@@ -139,8 +178,8 @@ impl Ticker {
     /// reached: one addition when the tick is on time.
     #[inline]
     fn advance(&mut self, now: Instant) {
-        let next = self.next + self.period;
-        if next > now || self.missed == MissedTickBehavior::Burst {
+        let next = self.next + self.period();
+        if next > now || self.missed_tick_behavior() == MissedTickBehavior::Burst {
             self.next = next;
         } else {
             self.catch_up(now);
@@ -152,16 +191,16 @@ impl Ticker {
     #[cold]
     #[inline(never)]
     fn catch_up(&mut self, now: Instant) {
-        let p = self.period.as_ticks();
-        self.next = match self.missed {
-            MissedTickBehavior::Delay => now + self.period,
-            _ => {
-                // now = next + q·p + rem (0 <= rem < p); the first grid point after now
-                // is next + (q + 1)·p = now - rem + p.
-                let rem = remainder(now.duration_since(self.next).as_ticks(), p);
-                Instant::from_ticks(now.as_ticks() - rem) + self.period
-            }
+        let now = now.as_ticks();
+        let p = self.period().as_ticks();
+        // The point one period before the new deadline. Delay: now. Skip: the last grid
+        // point at or before now: with now = next + q·p + rem (0 <= rem < p; `next <=
+        // now` here, so the subtraction does not wrap), that is now - rem.
+        let base = match self.missed_tick_behavior() {
+            MissedTickBehavior::Delay => now,
+            _ => now - remainder(now - self.next.as_ticks(), p),
         };
+        self.next = Instant::from_ticks(base) + self.period();
     }
 }
 

@@ -53,7 +53,6 @@ static HOG_DONE: AtomicBool = AtomicBool::new(false);
 #[cfg(feature = "timeline")]
 static TIMELINE: trace::timeline::Timeline<512> = trace::timeline::Timeline::new();
 
-
 /// The long-poll hook: runs in the executor's context right after the long poll.
 fn long_poll(task: &TaskInfo, took: Duration) {
     println!(
