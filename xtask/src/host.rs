@@ -843,8 +843,16 @@ pub fn msrv(root: &Path, report: &mut Report) {
 }
 
 /// The Cargo workspaces whose sources `cargo fmt --check` covers (every package of
-/// the repository is a member of one of them).
-const FMT_WORKSPACES: &[&str] = &[".", "examples", "bench/fw", "bench/host"];
+/// the repository is a member of one of them; the real chips' firmware projects are
+/// workspaces of their own, `crate::chips`).
+const FMT_WORKSPACES: &[&str] = &[
+    ".",
+    "examples",
+    "bench/fw",
+    "bench/host",
+    "examples/nrf52840",
+    "examples/rp2040",
+];
 
 /// `cargo fmt --all --check` in every workspace: the standard is rustfmt's output.
 pub fn fmt(root: &Path, report: &mut Report) {
