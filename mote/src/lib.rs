@@ -87,6 +87,8 @@
 //! | `time` | [`time`]: `Instant`, `Duration`, `Timer`, `Ticker`, timeouts, `Delay`, the timer queue |
 //! | `tick-1khz`, `tick-32768hz`, `tick-1mhz` | the tick rate of `Instant`/`Duration`: the finest enabled one (1 MHz when none is) |
 //! | `embassy-time-driver` | implies `time`; registers Mote's clock as the program's `embassy-time-driver`, so `embassy_time`'s `Timer`, `Ticker`, `with_timeout`, `Delay` (and crates built on them) run on Mote's driver and timer queues (`time::embassy_driver`); its tick rate must match embassy-time's `tick-hz-*` (a compile error says which to set) |
+//! | `embassy-executor-timer-queue` | a per-task `TimerQueueItem` (the `embassy-executor-timer-queue` contract), so an embassy HAL time driver with an integrated timer queue times Mote tasks (`executor::embassy_queue_item`); zero bytes per task when off |
+//! | `time-driver-embassy` | implies `time` and `embassy-executor-timer-queue`; `time::drivers::embassy::EmbassyDriver`, Mote's time driver over the HAL's registered `embassy-time-driver` (one clock, one alarm); excludes `embassy-time-driver` (a compile error says so) |
 //! | `trace` | per-task names and statistics, a long-poll hook (`trace` module) |
 //! | `defmt`, `log` | `defmt::Format` for the error types; ready-made long-poll hooks |
 //! | `alloc` | heap tasks: `Spawner::spawn_boxed` spawns an `async` block with its captures in one allocation, freed when it finishes; a full heap is [`SpawnError::HeapFull`]. Needs a `#[global_allocator]` (e.g. `embedded-alloc`); static tasks pay nothing for it |

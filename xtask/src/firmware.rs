@@ -199,7 +199,8 @@ pub fn machine_for(root: &Path, bin: &str, target: &str) -> Result<&'static str,
     ))
 }
 
-fn package_binaries(dir: &Path) -> Result<Vec<String>, Error> {
+/// The binaries in `dir` (a `src/bin` folder): `name.rs` files and `name/main.rs` folders.
+pub fn package_binaries(dir: &Path) -> Result<Vec<String>, Error> {
     let entries = fs::read_dir(dir).map_err(|e| format!("cannot list {}: {e}", dir.display()))?;
     let mut names = Vec::new();
     for entry in entries {

@@ -175,6 +175,57 @@ pub const HOST_TESTS: &[(&str, &[&str])] = &[
             "embassy_time_sim",
         ],
     ),
+    // Mote tasks under an embassy HAL's integrated timer queue (feature
+    // `embassy-executor-timer-queue`, without `time`), and Mote's time over a fake
+    // nRF-shaped embassy-time driver (feature `time-driver-embassy`), with the doc tests.
+    (
+        "host: mote embassy timer-queue items (std,embassy-executor-timer-queue)",
+        &[
+            "test",
+            "-p",
+            "mote",
+            "--features",
+            "std,embassy-executor-timer-queue",
+            "--test",
+            "embassy_queue_item",
+        ],
+    ),
+    (
+        "host: mote embassy timer-queue items doc tests",
+        &[
+            "test",
+            "-p",
+            "mote",
+            "--features",
+            "std,embassy-executor-timer-queue",
+            "--doc",
+            "embassy_queue_item",
+        ],
+    ),
+    (
+        "host: mote time over an embassy driver (std,time-driver-embassy)",
+        &[
+            "test",
+            "-p",
+            "mote",
+            "--features",
+            "std,time-driver-embassy",
+            "--test",
+            "time_on_embassy*",
+        ],
+    ),
+    (
+        "host: mote time over an embassy driver doc tests",
+        &[
+            "test",
+            "-p",
+            "mote",
+            "--features",
+            "std,time-driver-embassy",
+            "--doc",
+            "drivers::embassy",
+        ],
+    ),
     // Without a backend feature `ThreadModeRawMutex` must not exist (nothing could tell
     // thread mode apart): the raw mutex module's doc tests, built with no feature of
     // `mote`, include a compile-fail test that imports it (and one that imports the
@@ -330,6 +381,43 @@ pub const CLIPPY: &[(&str, &str, &[&str])] = &[
             "cortex-m,embassy-time-driver",
             "--target",
             "thumbv7m-none-eabi",
+        ],
+    ),
+    (
+        "clippy: mote host (time-driver-embassy)",
+        ".",
+        &[
+            "clippy",
+            "-p",
+            "mote",
+            "--all-targets",
+            "--features",
+            "std,time-driver-embassy",
+        ],
+    ),
+    (
+        "clippy: mote host (embassy-executor-timer-queue, no time)",
+        ".",
+        &[
+            "clippy",
+            "-p",
+            "mote",
+            "--all-targets",
+            "--features",
+            "std,embassy-executor-timer-queue",
+        ],
+    ),
+    (
+        "clippy: mote thumbv6m (cortex-m, time-driver-embassy)",
+        ".",
+        &[
+            "clippy",
+            "-p",
+            "mote",
+            "--features",
+            "cortex-m,tick-32768hz,time-driver-embassy",
+            "--target",
+            "thumbv6m-none-eabi",
         ],
     ),
     (
@@ -532,6 +620,35 @@ pub fn tests(root: &Path, report: &mut Report) {
         "host: embassy-time tick-rate mismatch is a compile error naming the features",
         || tick_mismatch(root),
     );
+    report.step(
+        "host: embassy-time-driver with time-driver-embassy is a compile error saying so",
+        || both_embassy_directions(root),
+    );
+}
+
+/// `mote` with both `embassy-time-driver` (serve embassy-time) and `time-driver-embassy`
+/// (run on embassy-time's driver) must fail to build with the message naming both.
+fn both_embassy_directions(root: &Path) -> Result<(), Error> {
+    let mut cmd = cmd::cargo(root);
+    cmd.args([
+        "check",
+        "-p",
+        "mote",
+        "--features",
+        "std,embassy-time-driver,time-driver-embassy",
+    ]);
+    cmd::echo(&cmd);
+    let out = cmd
+        .output()
+        .map_err(|e| format!("cannot start cargo: {e}"))?;
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    if out.status.success() {
+        return Err("both embassy features built".to_string());
+    }
+    if !stderr.contains("`embassy-time-driver` and `time-driver-embassy` exclude each other") {
+        return Err(format!("failed without the exclusion message:\n{stderr}"));
+    }
+    Ok(())
 }
 
 /// `mote` with `embassy-time-driver` at 1 kHz while embassy-time-driver keeps its
@@ -610,6 +727,17 @@ pub const DOCS: &[(&str, &[&str])] = &[
             "--no-deps",
             "--features",
             "std,time,embassy-time-driver",
+        ],
+    ),
+    (
+        "docs: mote (std,time-driver-embassy)",
+        &[
+            "doc",
+            "-p",
+            "mote",
+            "--no-deps",
+            "--features",
+            "std,time-driver-embassy",
         ],
     ),
     (
@@ -715,8 +843,16 @@ pub fn msrv(root: &Path, report: &mut Report) {
 }
 
 /// The Cargo workspaces whose sources `cargo fmt --check` covers (every package of
-/// the repository is a member of one of them).
-const FMT_WORKSPACES: &[&str] = &[".", "examples", "bench/fw", "bench/host"];
+/// the repository is a member of one of them; the real chips' firmware projects are
+/// workspaces of their own, `crate::chips`).
+const FMT_WORKSPACES: &[&str] = &[
+    ".",
+    "examples",
+    "bench/fw",
+    "bench/host",
+    "examples/nrf52840",
+    "examples/rp2040",
+];
 
 /// `cargo fmt --all --check` in every workspace: the standard is rustfmt's output.
 pub fn fmt(root: &Path, report: &mut Report) {

@@ -2,7 +2,8 @@
 //!
 //! ```text
 //! cargo xtask test [--quick]     set up, then host tests, Miri (skipped by --quick),
-//!                                Clippy, and every firmware binary in QEMU; prints a table
+//!                                Clippy, every firmware binary in QEMU, and the real
+//!                                chips' firmware built (xtask/src/chips.rs); prints a table
 //! cargo xtask demo               set up, then run the demo firmware in QEMU (interactive)
 //! cargo xtask qemu <example> [--machine mps2-an385|mps2-an386|mps2-an500|microbit]
 //!                  [--target <triple>]
@@ -25,6 +26,7 @@
 //! ```
 
 mod bench;
+mod chips;
 mod cmd;
 mod firmware;
 mod host;
@@ -161,6 +163,7 @@ fn test(root: &Path, quick: bool) -> Result<(), Error> {
     host::msrv(root, &mut report);
     host::docs(root, &mut report);
     firmware::test_all(root, &mut report);
+    chips::test_all(root, &mut report);
     report.step(
         "trace: starvation timeline (JSON + SVG) agrees with its statistics",
         || {

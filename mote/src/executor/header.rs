@@ -19,6 +19,9 @@
 //! - `poll`: written once per spawn before the state publishes `SPAWNED` (Release), read
 //!   after observing it (Acquire).
 //! - `timer` (feature `time`): only inside the executor's timer-queue critical section.
+//! - `embassy_item` (feature `embassy-executor-timer-queue`): never by Mote; only by the
+//!   embassy timer queue that asks for it, under that queue's lock
+//!   ([`embassy_queue_item`](super::embassy_queue_item)).
 //!
 //! **Header Valid Invariant**: a `TaskRef` points to a header inside a `'static` task pool
 //! (statically allocated, never moved or freed), so it may be dereferenced from any
@@ -50,6 +53,10 @@ pub(crate) struct TaskHeader {
     /// Name and statistics (feature `trace`; access rules in `trace/task_trace.rs`).
     #[cfg(feature = "trace")]
     pub(crate) trace: crate::trace::task_trace::TaskTrace,
+    /// The `embassy-executor-timer-queue` item (feature `embassy-executor-timer-queue`;
+    /// access rules in [`embassy_queue_item`](super::embassy_queue_item)).
+    #[cfg(feature = "embassy-executor-timer-queue")]
+    pub(crate) embassy_item: super::embassy_queue_item::TaskQueueItem,
 }
 
 // The header is paid per task: 16 bytes on 32-bit targets without `time` and `trace`
@@ -57,7 +64,8 @@ pub(crate) struct TaskHeader {
 #[cfg(all(
     target_pointer_width = "32",
     not(feature = "time"),
-    not(feature = "trace")
+    not(feature = "trace"),
+    not(feature = "embassy-executor-timer-queue")
 ))]
 const _: () = assert!(core::mem::size_of::<TaskHeader>() == 16);
 
@@ -73,6 +81,8 @@ impl TaskHeader {
             timer: super::timers::TaskTimer::new(),
             #[cfg(feature = "trace")]
             trace: crate::trace::task_trace::TaskTrace::new(),
+            #[cfg(feature = "embassy-executor-timer-queue")]
+            embassy_item: super::embassy_queue_item::TaskQueueItem::new(),
         }
     }
 }

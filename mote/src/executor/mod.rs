@@ -39,6 +39,8 @@
 //! - The Cortex-M backend is single-core: its task state and run queue rely on interrupts
 //!   of one core being the only concurrency (see the `cortex-m` feature docs).
 
+#[cfg(feature = "embassy-executor-timer-queue")]
+pub mod embassy_queue_item;
 mod forever;
 pub(crate) mod header;
 #[cfg(all(feature = "alloc", not(loom)))]
