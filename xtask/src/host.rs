@@ -842,6 +842,41 @@ pub fn msrv(root: &Path, report: &mut Report) {
     );
 }
 
+/// The benchmark firmware, built (and linked: a duplicate vector or symbol shows only
+/// there) for both runtimes with every workload feature on, so that a change the
+/// benchmarks alone would see breaks the test command instead of `cargo xtask bench`.
+const BENCH_BUILDS: &[(&str, &str)] = &[
+    ("mote", "mote,live,timers,mote-time-driver,irq-executor,net"),
+    ("embassy", "embassy,live,timers,irq-executor,net"),
+];
+
+/// Builds [`BENCH_BUILDS`] (release, thumbv7m) with Clippy's warnings denied, then links.
+pub fn bench_builds(root: &Path, report: &mut Report) {
+    let dir = root.join("bench/fw");
+    for (runtime, features) in BENCH_BUILDS {
+        report.step(
+            format!("bench/fw: clippy + build of every benchmark on {runtime}"),
+            || {
+                let args = [
+                    "--release",
+                    "--target",
+                    "thumbv7m-none-eabi",
+                    "--bins",
+                    "--features",
+                    features,
+                ];
+                cmd::run(
+                    cmd::cargo(&dir)
+                        .arg("clippy")
+                        .args(args)
+                        .args(["--", "-D", "warnings"]),
+                )?;
+                cmd::run(cmd::cargo(&dir).arg("build").args(args))
+            },
+        );
+    }
+}
+
 /// The Cargo workspaces whose sources `cargo fmt --check` covers (every package of
 /// the repository is a member of one of them; the real chips' firmware projects are
 /// workspaces of their own, `crate::chips`).

@@ -160,6 +160,7 @@ fn test(root: &Path, quick: bool) -> Result<(), Error> {
     }
     host::fmt(root, &mut report);
     host::clippy(root, &mut report);
+    host::bench_builds(root, &mut report);
     host::msrv(root, &mut report);
     host::docs(root, &mut report);
     firmware::test_all(root, &mut report);
