@@ -308,7 +308,7 @@ impl RawExecutor {
 
     /// Records `id` ([`arch::context_id`](super::arch) of the context that will poll this
     /// executor) before its first poll: an interrupt executor knows its line at start.
-    #[cfg(feature = "cortex-m")]
+    #[cfg(mote_cortex_m)]
     pub(crate) fn set_context(&self, id: usize) {
         self.context.store(id, Ordering::Relaxed);
     }
