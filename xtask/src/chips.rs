@@ -79,24 +79,11 @@ pub fn test_all(root: &Path, report: &mut Report) {
 
 /// Every binary of the project in `dir` against its budget line.
 fn check_budgets(root: &Path, dir: &Path, target: &str) -> Result<(), Error> {
-    let budgets = crate::size::budgets(root)?;
     let elf_dir = crate::firmware::target_dir(dir)?
         .join(target)
         .join("release");
-    let mut errors = Vec::new();
-    for bin in crate::firmware::package_binaries(&dir.join("src/bin"))? {
-        let checked = crate::size::sections(&elf_dir.join(&bin))
-            .and_then(|sections| crate::size::check(&budgets, &bin, target, sections));
-        match checked {
-            Ok(summary) => eprintln!("size {target} {bin}: {summary}"),
-            Err(e) => errors.push(e),
-        }
-    }
-    if errors.is_empty() {
-        Ok(())
-    } else {
-        Err(errors.join("\n"))
-    }
+    let bins = crate::firmware::package_binaries(&dir.join("src/bin"))?;
+    crate::size::check_bins(root, target, &elf_dir, bins.iter().map(String::as_str))
 }
 
 #[cfg(test)]

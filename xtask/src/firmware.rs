@@ -567,21 +567,8 @@ fn check_budgets(
     elf_dir: &Path,
     bins: &[Vec<String>],
 ) -> Result<(), Error> {
-    let budgets = crate::size::budgets(root)?;
-    let mut errors = Vec::new();
-    for bin in bins_on(target, bins).filter(|b| !b.starts_with("test_")) {
-        let checked = crate::size::sections(&elf_dir.join(bin))
-            .and_then(|sections| crate::size::check(&budgets, bin, target, sections));
-        match checked {
-            Ok(summary) => eprintln!("size {target} {bin}: {summary}"),
-            Err(e) => errors.push(e),
-        }
-    }
-    if errors.is_empty() {
-        Ok(())
-    } else {
-        Err(errors.join("\n"))
-    }
+    let examples = bins_on(target, bins).filter(|b| !b.starts_with("test_"));
+    crate::size::check_bins(root, target, elf_dir, examples.map(String::as_str))
 }
 
 /// The task-size report of every binary of the packages that run on `target`, checked

@@ -171,6 +171,31 @@ pub fn check(
     }
 }
 
+/// Checks each of `bins` (ELF files in `elf_dir`, built for `target`) against its budget
+/// line; prints each figure, and fails naming every binary over budget or without one.
+pub fn check_bins<'a>(
+    root: &Path,
+    target: &str,
+    elf_dir: &Path,
+    bins: impl IntoIterator<Item = &'a str>,
+) -> Result<(), Error> {
+    let budgets = budgets(root)?;
+    let mut errors = Vec::new();
+    for bin in bins {
+        let checked = sections(&elf_dir.join(bin))
+            .and_then(|sections| check(&budgets, bin, target, sections));
+        match checked {
+            Ok(summary) => eprintln!("size {target} {bin}: {summary}"),
+            Err(e) => errors.push(e),
+        }
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(errors.join("\n"))
+    }
+}
+
 /// Judges the largest task of `bin` on `target` (its name and pool bytes, `None` if it has
 /// no task) against the sixth column of its budget line: `Ok` with a summary (empty when
 /// the line has no task ceiling), or an error naming the task over its ceiling (or saying
