@@ -18,8 +18,23 @@ use super::raw::RawExecutor;
 use super::waker::task_from_waker;
 
 /// Why a spawn failed.
+///
+/// `#[non_exhaustive]`: a later release may add reasons, so a `match` needs a `_` arm.
+///
+/// ```
+/// use mote::executor::SpawnError;
+///
+/// fn describe(e: SpawnError) -> &'static str {
+///     match e {
+///         SpawnError::Busy => "pool full, try later",
+///         _ => "other",
+///     }
+/// }
+/// assert_eq!(describe(SpawnError::Busy), "pool full, try later");
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
 pub enum SpawnError {
     /// Every slot of the task's pool is in use (`pool_size` instances are running).
     /// Nothing changed: running tasks go on, the arguments were dropped.
