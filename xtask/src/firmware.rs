@@ -90,7 +90,8 @@ pub struct Package {
 /// `embedded-alloc` as the global allocator; `mote-examples-defmt` brings defmt and its
 /// semihosting logger, which no other example carries; `mote-examples-embassy-time` turns
 /// on `mote/embassy-time-driver` and brings embassy-time for its test only;
-/// `mote-examples-net` does the same for embassy-net. Binary names
+/// `mote-examples-net` does the same for embassy-net; `mote-examples-panics` brings its
+/// own panic handler (tests that pass by panicking as announced). Binary names
 /// are unique across packages (they share one target folder, and
 /// golden output is looked up by name).
 pub const PACKAGES: &[Package] = &[
@@ -139,6 +140,12 @@ pub const PACKAGES: &[Package] = &[
     Package {
         name: "mote-examples-net",
         dir: "examples/net/src/bin",
+        runs: TEST_TARGETS,
+        defmt: false,
+    },
+    Package {
+        name: "mote-examples-panics",
+        dir: "examples/panics/src/bin",
         runs: TEST_TARGETS,
         defmt: false,
     },
