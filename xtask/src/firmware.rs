@@ -392,6 +392,10 @@ pub fn test_all(root: &Path, report: &mut Report) {
             }
         }
     }
+    report.step(
+        "firmware: interrupt_executor! misuse fails to build with its message",
+        || compile_fail(root),
+    );
     let timeout = env::var("XTASK_QEMU_TIMEOUT_SECS")
         .ok()
         .and_then(|s| s.parse().ok())
@@ -634,6 +638,55 @@ fn input(root: &Path, bin: &str) -> Result<Stdio, Error> {
     }
     let file = fs::File::open(&path).map_err(|e| format!("cannot open {}: {e}", path.display()))?;
     Ok(file.into())
+}
+
+/// The package of firmware that must not build (`examples/compile-fail`): its correct
+/// use (`bound`) must build; each `cf_*` binary, built with feature `misuse`, must fail
+/// with the message its first line states (`//! error: <text>`).
+fn compile_fail(root: &Path) -> Result<(), Error> {
+    let examples = root.join("examples");
+    let build = |bin: &str| {
+        let mut build = cmd::cargo(&examples);
+        build.args([
+            "build",
+            "--release",
+            "--target",
+            "thumbv7m-none-eabi",
+            "-p",
+            "mote-examples-compile-fail",
+            "--bin",
+            bin,
+        ]);
+        build
+    };
+    cmd::run(&mut build("bound"))?;
+    let dir = examples.join("compile-fail/src/bin");
+    let mut names = package_binaries(&dir)?;
+    names.sort();
+    for name in names.iter().filter(|n| n.starts_with("cf_")) {
+        let path = dir.join(format!("{name}.rs"));
+        let source = fs::read_to_string(&path)
+            .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        let expected = source
+            .lines()
+            .next()
+            .and_then(|line| line.strip_prefix("//! error: "))
+            .ok_or_else(|| format!("{}: no `//! error: ` first line", path.display()))?;
+        let mut cmd = build(name);
+        cmd.args(["--features", "misuse"]);
+        cmd::echo(&cmd);
+        let out = cmd
+            .output()
+            .map_err(|e| format!("cannot start cargo: {e}"))?;
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        if out.status.success() {
+            return Err(format!("{name} built; it must fail with `{expected}`"));
+        }
+        if !stderr.contains(expected) {
+            return Err(format!("{name} failed without `{expected}`:\n{stderr}"));
+        }
+    }
+    Ok(())
 }
 
 /// Pass or fail for one run of `bin`; on failure the output is printed.
