@@ -2,6 +2,16 @@
 //! software pends, at the priority of that line, and so preempt the thread-mode
 //! [`Executor`](super::Executor) and every executor on a lower-priority line.
 //!
+//! Two ways to bind an executor to its line (the same executor inside, the same wakes):
+//! - [`interrupt_executor!`](crate::interrupt_executor) declares a
+//!   [`BoundInterruptExecutor`](super::BoundInterruptExecutor) together with the line's
+//!   vector (`cortex_m_interrupt_bound.rs`). The compiler and the linker check once what
+//!   this file checks on every interrupt, so its handler only returns before `start` and
+//!   polls: about 11 instructions fewer per interrupt (`bench/ANALYSIS.md`, "irqx11").
+//! - [`InterruptExecutor`] (this file), for a handler the user writes, which may do other
+//!   work too: its safe `on_interrupt` checks, on every interrupt, that it runs in its
+//!   line's handler and not inside its own batch (below).
+//!
 //! Guarantees:
 //! - Polls never overlap: [`InterruptExecutor::on_interrupt`] marks the executor `POLLING`
 //!   for the length of a batch and refuses (panics) when it finds it so, which is what a
@@ -100,6 +110,10 @@ unsafe extern "C" fn pend_line(context: *const ()) {
 /// An executor whose tasks run in the handler of an interrupt line, at that line's
 /// priority. Declare it as a `static`, [`start`](Self::start) it once, and call
 /// [`on_interrupt`](Self::on_interrupt) from the line's handler.
+///
+/// When the handler does nothing but poll the executor, prefer
+/// [`interrupt_executor!`](crate::interrupt_executor), which writes the handler and so
+/// needs none of `on_interrupt`'s per-interrupt checks.
 ///
 /// Pick a line no device raises (on the MPS2 boards, for instance `I2S` or `TSC`): every
 /// interrupt on it runs a batch of tasks. Lower priority numbers are more urgent; tasks

@@ -28,7 +28,10 @@
 //!
 //! Cost per interrupt: the handler loads the state word and compares it with `RUNNING`
 //! (the "not started yet" return), then polls the batch; the same wake and pend as
-//! [`InterruptExecutor`](super::InterruptExecutor).
+//! [`InterruptExecutor`](super::InterruptExecutor). Measured (thumbv7m, opt-level "s",
+//! QEMU instruction trace of `bench/fw`'s `bench_irq_executor`, one task per batch): 28
+//! instructions in the handler against 39 with `on_interrupt`, and an interrupt-to-task
+//! latency of 113.1 instructions against 121.1 (`bench/ANALYSIS.md`, section "irqx11").
 
 use core::cell::UnsafeCell;
 use core::mem::MaybeUninit;
