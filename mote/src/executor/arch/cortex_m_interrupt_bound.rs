@@ -8,13 +8,20 @@
 //! |---|---|---|
 //! | polled from its line's handler only | `ICSR` read and compare (panics) | the handler is the macro's `unsafe extern "C" fn`, named after the line: no safe code can call it, and no other vector holds it |
 //! | polls never overlap | `RUNNING`/`POLLING` state word (panics) | only the handler polls, and the NVIC never preempts an active exception with itself |
-//! | the line `start` unmasks and pends is the vector's | the caller's word | both come from the macro's one argument |
+//! | the line `start` unmasks and pends is the vector's | the caller's word | both come from the macro's one argument, and `start` checks that the vector table's entry for the line is the macro's handler (on ARMv7-M and ARMv8-M, where `VTOR` says where the table is) |
 //! | the line is an interrupt of the device | `InterruptNumber` | the argument is a variant of the device's `InterruptNumber` enum, or it does not compile; a second handler for the line (another binding, an `#[interrupt] fn`) is a duplicate-symbol link error |
 //!
 //! The premise, as for cortex-m-rt's `#[interrupt]`: the device crate names each vector
 //! symbol like the enum variant of its line (what svd2rust and cortex-m-rt's `device.x`
-//! convention generate, and `mote_mps2`'s table does), and its `InterruptNumber` numbers
-//! are the lines of those vectors (that trait's `unsafe` contract).
+//! convention generate, and `mote_mps2`'s table does), its `InterruptNumber` numbers are
+//! valid lines (that trait's `unsafe` contract), and no vector other than the line's own
+//! points at the line's handler. `start` checks the first part: it reads the table
+//! entry of the line (`VTOR` + 4 × (16 + line)) and panics if it is not the macro's
+//! handler, so an enum whose numbers disagree with the vector names cannot make an
+//! executor record one context and run in another (`Spawner::for_current_executor`
+//! relies on the recorded context). ARMv6-M has no architectural `VTOR` (it is optional
+//! on a Cortex-M0+ and absent on a Cortex-M0), so there the check is skipped and the
+//! device crate's naming is the premise.
 //!
 //! ```text
 //!            start(priority)                    wake: queue empty → non-empty
@@ -80,6 +87,9 @@ pub struct BoundInterruptExecutor {
     state: AtomicU32,
     /// The number of the line the macro bound (its `InterruptNumber::number`).
     line: fn() -> u16,
+    /// The line's handler, which the macro defined: the vector table entry of `line`
+    /// must be this function (checked by `start`).
+    handler: unsafe extern "C" fn(),
     /// Written once by `start` (state `STARTING`, exclusive), read only once `state` is
     /// `RUNNING` (observed with Acquire, or in the handler after a compiler fence).
     raw: UnsafeCell<MaybeUninit<RawExecutor>>,
@@ -97,13 +107,16 @@ impl BoundInterruptExecutor {
     ///
     /// # Safety
     /// `line` returns the `number()` of an `InterruptNumber` (a valid line of the device),
-    /// the same every time; the vector of that line, and nothing else, calls
-    /// [`__on_interrupt`](Self::__on_interrupt) of the `static` made from this value.
+    /// the same every time; `handler` is the only caller of
+    /// [`__on_interrupt`](Self::__on_interrupt) of the `static` made from this value, and
+    /// only the hardware calls `handler`, as the vector of that line (`start` checks the
+    /// vector table's entry where it can, module docs).
     #[doc(hidden)]
-    pub const unsafe fn __new(line: fn() -> u16) -> Self {
+    pub const unsafe fn __new(line: fn() -> u16, handler: unsafe extern "C" fn()) -> Self {
         Self {
             state: AtomicU32::new(NEW),
             line,
+            handler,
             raw: UnsafeCell::new(MaybeUninit::uninit()),
         }
     }
@@ -123,7 +136,10 @@ impl BoundInterruptExecutor {
     /// ```
     ///
     /// # Panics
-    /// If the executor was started before.
+    /// If the executor was started before; and (ARMv7-M, ARMv8-M) if the vector table's
+    /// entry for the line is not the handler the macro defined: the device crate's
+    /// interrupt enum does not number its vectors as it names them, or the vector table
+    /// is not built from the symbols cortex-m-rt's `device.x` convention provides.
     pub fn start(&'static self, priority: u8) -> SendSpawner {
         let won = self
             .state
@@ -131,6 +147,10 @@ impl BoundInterruptExecutor {
             .is_ok();
         assert!(won, "BoundInterruptExecutor::start called twice");
         let line = (self.line)();
+        #[cfg(target_has_atomic = "32")]
+        if vector_of(line) != self.handler as usize {
+            wrong_vector();
+        }
         // SAFETY: winning NEW → STARTING makes this call the only writer, and no reader
         // looks at `raw` before RUNNING is published below; `line` is a valid line (the
         // contract of `__new`).
@@ -188,6 +208,30 @@ impl BoundInterruptExecutor {
         // after initialising `raw`; `raw` is never written again.
         unsafe { (*self.raw.get()).assume_init_ref() }
     }
+}
+
+/// The vector table entry of `line` (`VTOR` + 4 × (16 + `line`)): the address of the
+/// line's handler, with the Thumb bit set like a function pointer's. ARMv7-M and ARMv8-M
+/// only (targets with 32-bit atomics); ARMv6-M may have no `VTOR`.
+#[cfg(target_has_atomic = "32")]
+fn vector_of(line: u16) -> usize {
+    // SAFETY: a read of VTOR (0xE000_ED08), architectural on ARMv7-M and ARMv8-M, without
+    // side effects.
+    let vtor = unsafe { core::ptr::read_volatile(0xE000_ED08 as *const u32) } as usize;
+    // SAFETY: the active vector table starts at VTOR and has an entry for every line of
+    // the device, which `line` is (the contract of `__new`); a word-aligned read of it.
+    unsafe { core::ptr::read_volatile((vtor + 4 * (16 + usize::from(line))) as *const usize) }
+}
+
+#[cfg(target_has_atomic = "32")]
+#[cold]
+#[inline(never)]
+fn wrong_vector() -> ! {
+    panic!(
+        "BoundInterruptExecutor::start: the vector table entry of the executor's line is not \
+         the handler interrupt_executor! defined; the interrupt enum given to the macro must \
+         be the device crate's, numbering each line as the vector table names it"
+    )
 }
 
 /// Used by [`interrupt_executor!`](crate::interrupt_executor): the line number of `irq`,
@@ -251,25 +295,26 @@ macro_rules! __interrupt_executor_split {
     ([$(#[$attr:meta])* $vis:vis static $name:ident] [$($prefix:tt)*] $line:ident $(;)?) => {
         $(#[$attr])*
         // SAFETY: the closure returns the `number()` of the `InterruptNumber` given (a
-        // valid line, the same each time), and the only caller of `__on_interrupt` is
-        // the handler below, the vector named after that line.
+        // valid line, the same each time); the handler below is the only caller of
+        // `__on_interrupt`, and only the hardware calls it: it has no name outside its
+        // block, and its symbol is the line's vector (checked by `start` where it can).
         $vis static $name: $crate::executor::BoundInterruptExecutor = unsafe {
-            $crate::executor::BoundInterruptExecutor::__new(|| {
-                $crate::executor::__line_number($($prefix)* $line)
-            })
-        };
-
-        const _: () = {
-            /// The line's vector: overrides the device's weak default handler of the
-            /// same name (a second definition is a duplicate-symbol link error).
-            #[allow(non_snake_case)]
-            #[unsafe(no_mangle)]
-            unsafe extern "C" fn $line() {
-                // SAFETY: this function is the vector of the executor's line (its symbol
-                // is the line's name) and has no name in safe code, so it is the only
-                // caller of `__on_interrupt`.
-                unsafe { $name.__on_interrupt() }
-            }
+            $crate::executor::BoundInterruptExecutor::__new(
+                || $crate::executor::__line_number($($prefix)* $line),
+                {
+                    /// The line's vector: overrides the device's weak default handler of
+                    /// the same name (a second definition is a duplicate-symbol error).
+                    #[allow(non_snake_case)]
+                    #[unsafe(no_mangle)]
+                    unsafe extern "C" fn $line() {
+                        // SAFETY: this function is the vector of the executor's line and
+                        // has no name in safe code, so it is the only caller of
+                        // `__on_interrupt`, as the hardware's handler of that line.
+                        unsafe { $name.__on_interrupt() }
+                    }
+                    $line
+                },
+            )
         };
     };
 }
