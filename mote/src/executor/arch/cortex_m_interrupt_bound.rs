@@ -88,7 +88,8 @@ pub struct BoundInterruptExecutor {
     /// The number of the line the macro bound (its `InterruptNumber::number`).
     line: fn() -> u16,
     /// The line's handler, which the macro defined: the vector table entry of `line`
-    /// must be this function (checked by `start`).
+    /// must be this function (checked by `start`; not on ARMv6-M, module docs).
+    #[cfg_attr(not(target_has_atomic = "32"), allow(dead_code))]
     handler: unsafe extern "C" fn(),
     /// Written once by `start` (state `STARTING`, exclusive), read only once `state` is
     /// `RUNNING` (observed with Acquire, or in the handler after a compiler fence).
