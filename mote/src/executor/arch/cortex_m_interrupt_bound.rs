@@ -270,8 +270,12 @@ pub fn __line_number(irq: impl InterruptNumber) -> u16 {
 /// - a value that is not an interrupt number: "the trait bound `...: InterruptNumber` is
 ///   not satisfied";
 /// - a line that already has a handler (a second `interrupt_executor!`, a
-///   `bind_interrupts!` or an `#[interrupt] fn` for it): a duplicate-symbol link error
-///   naming the line.
+///   `bind_interrupts!` or an `#[interrupt] fn` for it): "symbol `I2S` is already
+///   defined" in one crate, a duplicate-symbol link error across crates.
+///
+/// And at run time, [`start`](BoundInterruptExecutor::start) panics if the vector table
+/// entry of the line is not this handler (an enum that numbers the line unlike the vector
+/// it names; ARMv7-M and ARMv8-M).
 ///
 /// The handler is `unsafe extern "C"` and has no name in your code: no safe code can
 /// call it. A crate with `#![forbid(unsafe_code)]` cannot use the macro (it expands to
