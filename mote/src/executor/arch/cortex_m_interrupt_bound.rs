@@ -6,7 +6,7 @@
 //!
 //! | property | `InterruptExecutor::on_interrupt` | bound executor |
 //! |---|---|---|
-//! | polled from its line's handler only | `ICSR` read and compare (panics) | the handler is the macro's `unsafe extern "C" fn`, named after the line: no safe code can call it, and no other vector holds it |
+//! | polled from its line's handler only | `ICSR` read and compare (panics) | the handler is the macro's `unsafe extern "C" fn`, whose symbol is the line's vector name and which has no name in your code: no safe code can call it |
 //! | polls never overlap | `RUNNING`/`POLLING` state word (panics) | only the handler polls, and the NVIC never preempts an active exception with itself |
 //! | the line `start` unmasks and pends is the vector's | the caller's word | both come from the macro's one argument, and `start` checks that the vector table's entry for the line is the macro's handler (on ARMv7-M and ARMv8-M, where `VTOR` says where the table is) |
 //! | the line is an interrupt of the device | `InterruptNumber` | the argument is a variant of the device's `InterruptNumber` enum, or it does not compile; a second handler for the line (another binding, an `#[interrupt] fn`) is a duplicate-symbol link error |
