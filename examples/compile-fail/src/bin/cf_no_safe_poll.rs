@@ -1,4 +1,4 @@
-//! error: no method named `on_interrupt` found for struct `BoundInterruptExecutor`
+//! error: no method named `on_interrupt` found for struct `BoundInterruptExecutor
 //!
 //! A bound executor has no safe poll: its vector is its only poller, so neither a task nor
 //! another handler can run its batch (which would bypass the guard the safe

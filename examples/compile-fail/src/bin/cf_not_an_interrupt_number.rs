@@ -1,4 +1,4 @@
-//! error: the trait bound `Line: cortex_m::interrupt::InterruptNumber` is not satisfied
+//! error: the trait bound `Line: InterruptNumber` is not satisfied
 //!
 //! An enum with the right variant name is not enough: it must be the device's interrupt
 //! enum (an `InterruptNumber`, whose numbers are the lines of its vectors).

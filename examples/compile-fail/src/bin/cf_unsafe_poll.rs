@@ -1,4 +1,4 @@
-//! error: call to unsafe function `BoundInterruptExecutor::__on_interrupt` is unsafe
+//! error: call to unsafe function `BoundInterruptExecutor::<B>::__on_interrupt` is unsafe
 //!
 //! The hidden entry point the vector calls is `unsafe`: safe code cannot reach it.
 #![no_std]

@@ -41,6 +41,7 @@
 //! latency of 113.1 instructions against 121.1 (`bench/ANALYSIS.md`, section "irqx11").
 
 use core::cell::UnsafeCell;
+use core::marker::PhantomData;
 use core::mem::MaybeUninit;
 use core::sync::atomic::compiler_fence;
 
@@ -82,43 +83,51 @@ const RUNNING: u32 = 2;
 /// let spawner = HIGH.start(0x40);
 /// spawner.must_spawn(urgent());
 /// ```
-pub struct BoundInterruptExecutor {
+///
+/// `B` is a zero-sized type the macro defines (named like the `static`), which names the
+/// line and its handler at compile time: the `static` holds nothing but zero-initialised
+/// state (it lives in `.bss`), and `start` compiles for its one line.
+pub struct BoundInterruptExecutor<B: __InterruptBinding> {
     /// `NEW`, `STARTING` or `RUNNING` (module docs).
     state: AtomicU32,
-    /// The number of the line the macro bound (its `InterruptNumber::number`).
-    line: fn() -> u16,
-    /// The line's handler, which the macro defined: the vector table entry of `line`
-    /// must be this function (checked by `start`; not on ARMv6-M, module docs).
-    #[cfg_attr(not(target_has_atomic = "32"), allow(dead_code))]
-    handler: unsafe extern "C" fn(),
     /// Written once by `start` (state `STARTING`, exclusive), read only once `state` is
     /// `RUNNING` (observed with Acquire, or in the handler after a compiler fence).
     raw: UnsafeCell<MaybeUninit<RawExecutor>>,
+    _binding: PhantomData<B>,
+}
+
+/// The line and the handler of a [`BoundInterruptExecutor`], implemented by the type that
+/// [`interrupt_executor!`](crate::interrupt_executor) defines; not public API.
+///
+/// # Safety
+/// [`interrupt`](Self::interrupt) returns the same line every time. [`HANDLER`](Self::HANDLER) is the only caller of
+/// `__on_interrupt` of the one `static` of type `BoundInterruptExecutor<Self>`, and only
+/// the hardware calls it, as the vector of that line (`start` checks the vector table's
+/// entry where it can, module docs).
+#[doc(hidden)]
+pub unsafe trait __InterruptBinding: 'static {
+    /// The line (the device's interrupt enum variant, whose `InterruptNumber` contract
+    /// makes its number a valid line).
+    fn interrupt() -> impl InterruptNumber;
+    /// The line's handler, which polls the executor.
+    const HANDLER: unsafe extern "C" fn();
 }
 
 // SAFETY: `raw` is written once, by the single `start` call that won the NEW → STARTING
 // transition, and only read after RUNNING has been published. It is shared only through
 // its thread-safe parts (the Shared Fields Invariant of `RawExecutor`): `start` hands out
 // a `SendSpawner` only, and polling is confined to the line's handler, the only caller of
-// `__on_interrupt` (the contract of `__new`, which only `interrupt_executor!` calls).
-unsafe impl Sync for BoundInterruptExecutor {}
+// `__on_interrupt` (the contract of `__InterruptBinding`, which only the macro implements).
+unsafe impl<B: __InterruptBinding> Sync for BoundInterruptExecutor<B> {}
 
-impl BoundInterruptExecutor {
+impl<B: __InterruptBinding> BoundInterruptExecutor<B> {
     /// Used by [`interrupt_executor!`](crate::interrupt_executor); not public API.
-    ///
-    /// # Safety
-    /// `line` returns the `number()` of an `InterruptNumber` (a valid line of the device),
-    /// the same every time; `handler` is the only caller of
-    /// [`__on_interrupt`](Self::__on_interrupt) of the `static` made from this value, and
-    /// only the hardware calls `handler`, as the vector of that line (`start` checks the
-    /// vector table's entry where it can, module docs).
     #[doc(hidden)]
-    pub const unsafe fn __new(line: fn() -> u16, handler: unsafe extern "C" fn()) -> Self {
+    pub const fn __new() -> Self {
         Self {
             state: AtomicU32::new(NEW),
-            line,
-            handler,
             raw: UnsafeCell::new(MaybeUninit::uninit()),
+            _binding: PhantomData,
         }
     }
 
@@ -142,24 +151,9 @@ impl BoundInterruptExecutor {
     /// interrupt enum does not number its vectors as it names them, or the vector table
     /// is not built from the symbols cortex-m-rt's `device.x` convention provides.
     pub fn start(&'static self, priority: u8) -> SendSpawner {
-        let won = self
-            .state
-            .compare_exchange(NEW, STARTING, Ordering::Acquire, Ordering::Relaxed)
-            .is_ok();
-        assert!(won, "BoundInterruptExecutor::start called twice");
-        let line = (self.line)();
-        #[cfg(target_has_atomic = "32")]
-        if vector_of(line) != self.handler as usize {
-            wrong_vector();
-        }
-        // SAFETY: winning NEW → STARTING makes this call the only writer, and no reader
-        // looks at `raw` before RUNNING is published below; `line` is a valid line (the
-        // contract of `__new`).
-        unsafe { (*self.raw.get()).write(executor_for_line(line)) };
-        self.state.store(RUNNING, Ordering::Release);
-        // SAFETY: as above, a valid line.
-        unsafe { enable_line(line, priority) };
-        self.raw().spawner().make_send()
+        // SAFETY: the fields, the line and the handler are this executor's, whose handler
+        // is its only poller (the contract of `__InterruptBinding`).
+        unsafe { start(&self.state, &self.raw, B::interrupt(), B::HANDLER, priority) }
     }
 
     /// True once [`start`](Self::start) has completed.
@@ -178,7 +172,7 @@ impl BoundInterruptExecutor {
     ///
     /// # Safety
     /// Called only from the vector of this executor's line (the contract of
-    /// [`__new`](Self::__new)).
+    /// [`__InterruptBinding`]).
     #[doc(hidden)]
     #[inline(always)]
     pub unsafe fn __on_interrupt(&'static self) {
@@ -211,6 +205,42 @@ impl BoundInterruptExecutor {
     }
 }
 
+/// [`BoundInterruptExecutor::start`], one copy per interrupt enum rather than per
+/// executor (its line comes in as a value of the enum, whose range lets the compiler keep
+/// only the pender and the priority write the enum's lines need).
+///
+/// # Safety
+/// `state` and `raw` are the fields of one `BoundInterruptExecutor`, whose binding's
+/// line and handler are `irq` and `handler`.
+#[inline(never)]
+unsafe fn start(
+    state: &'static AtomicU32,
+    raw: &'static UnsafeCell<MaybeUninit<RawExecutor>>,
+    irq: impl InterruptNumber,
+    handler: unsafe extern "C" fn(),
+    priority: u8,
+) -> SendSpawner {
+    let won = state
+        .compare_exchange(NEW, STARTING, Ordering::Acquire, Ordering::Relaxed)
+        .is_ok();
+    assert!(won, "BoundInterruptExecutor::start called twice");
+    let line = irq.number();
+    #[cfg(target_has_atomic = "32")]
+    if vector_of(line) != handler as usize {
+        wrong_vector();
+    }
+    #[cfg(not(target_has_atomic = "32"))]
+    let _ = handler;
+    // SAFETY: winning NEW → STARTING makes this call the only writer, and no reader looks
+    // at `raw` before RUNNING is published below; `line` comes from an `InterruptNumber`,
+    // so it is a valid line.
+    let executor = unsafe { (*raw.get()).write(executor_for_line(line)) };
+    state.store(RUNNING, Ordering::Release);
+    // SAFETY: as above, a valid line.
+    unsafe { enable_line(line, priority) };
+    executor.spawner().make_send()
+}
+
 /// The vector table entry of `line` (`VTOR` + 4 × (16 + `line`)): the address of the
 /// line's handler, with the Thumb bit set like a function pointer's. ARMv7-M and ARMv8-M
 /// only (targets with 32-bit atomics); ARMv6-M may have no `VTOR`.
@@ -233,14 +263,6 @@ fn wrong_vector() -> ! {
          the handler interrupt_executor! defined; the interrupt enum given to the macro must \
          be the device crate's, numbering each line as the vector table names it"
     )
-}
-
-/// Used by [`interrupt_executor!`](crate::interrupt_executor): the line number of `irq`,
-/// which must implement `InterruptNumber` (the device crate's interrupt enum).
-#[doc(hidden)]
-#[inline]
-pub fn __line_number(irq: impl InterruptNumber) -> u16 {
-    irq.number()
 }
 
 /// Declares an interrupt executor together with the handler of its line: a `static` of
@@ -298,28 +320,38 @@ macro_rules! __interrupt_executor_split {
         $crate::__interrupt_executor_split!([$($decl)*] [$($prefix)* ::] $($rest)+);
     };
     ([$(#[$attr:meta])* $vis:vis static $name:ident] [$($prefix:tt)*] $line:ident $(;)?) => {
+        /// The line and handler of the interrupt executor of the same name
+        /// (`mote::interrupt_executor!`).
+        #[doc(hidden)]
+        #[allow(non_camel_case_types)]
+        $vis struct $name {}
+
+        // SAFETY: `interrupt` returns the `InterruptNumber` given, the same each time; `HANDLER` is the only caller of `__on_interrupt` of the
+        // `static` below, the only one of its type, and only the hardware calls it: it has
+        // no name outside its block, and its symbol is the line's vector (checked by
+        // `start` where it can).
+        unsafe impl $crate::executor::__InterruptBinding for $name {
+            #[inline(always)]
+            fn interrupt() -> impl $crate::executor::InterruptNumber {
+                $($prefix)* $line
+            }
+            const HANDLER: unsafe extern "C" fn() = {
+                /// The line's vector: overrides the device's weak default handler of the
+                /// same name (a second definition is a duplicate-symbol error).
+                #[allow(non_snake_case)]
+                #[unsafe(no_mangle)]
+                unsafe extern "C" fn $line() {
+                    // SAFETY: this function is the vector of the executor's line and has
+                    // no name in safe code, so it is the only caller of `__on_interrupt`,
+                    // as the hardware's handler of that line.
+                    unsafe { $name.__on_interrupt() }
+                }
+                $line
+            };
+        }
+
         $(#[$attr])*
-        // SAFETY: the closure returns the `number()` of the `InterruptNumber` given (a
-        // valid line, the same each time); the handler below is the only caller of
-        // `__on_interrupt`, and only the hardware calls it: it has no name outside its
-        // block, and its symbol is the line's vector (checked by `start` where it can).
-        $vis static $name: $crate::executor::BoundInterruptExecutor = unsafe {
-            $crate::executor::BoundInterruptExecutor::__new(
-                || $crate::executor::__line_number($($prefix)* $line),
-                {
-                    /// The line's vector: overrides the device's weak default handler of
-                    /// the same name (a second definition is a duplicate-symbol error).
-                    #[allow(non_snake_case)]
-                    #[unsafe(no_mangle)]
-                    unsafe extern "C" fn $line() {
-                        // SAFETY: this function is the vector of the executor's line and
-                        // has no name in safe code, so it is the only caller of
-                        // `__on_interrupt`, as the hardware's handler of that line.
-                        unsafe { $name.__on_interrupt() }
-                    }
-                    $line
-                },
-            )
-        };
+        $vis static $name: $crate::executor::BoundInterruptExecutor<$name> =
+            $crate::executor::BoundInterruptExecutor::__new();
     };
 }

@@ -36,7 +36,7 @@ pub use self::cortex_m_interrupt::InterruptExecutor;
 mod cortex_m_interrupt_bound;
 #[cfg(mote_cortex_m)]
 #[doc(hidden)]
-pub use self::cortex_m_interrupt_bound::__line_number;
+pub use self::cortex_m_interrupt_bound::__InterruptBinding;
 #[cfg(mote_cortex_m)]
 pub use self::cortex_m_interrupt_bound::BoundInterruptExecutor;
 
