@@ -82,7 +82,7 @@
 //!
 //! | feature | what it adds |
 //! | --- | --- |
-//! | `cortex-m` | the Cortex-M backend: WFI-sleeping thread-mode `Executor`, `InterruptExecutor`s, the SysTick time driver (single core) |
+//! | `cortex-m` | the Cortex-M backend: WFI-sleeping thread-mode `Executor`, interrupt executors (`interrupt_executor!`, `InterruptExecutor`), the SysTick time driver (single core) |
 //! | `std` | the host backend: a thread-parking `Executor`, the OS-clock time driver, `block_on`, `StdRawMutex` |
 //! | `time` | [`time`]: `Instant`, `Duration`, `Timer`, `Ticker`, timeouts, `Delay`, the timer queue |
 //! | `tick-1khz`, `tick-32768hz`, `tick-1mhz` | the tick rate of `Instant`/`Duration`: the finest enabled one (1 MHz when none is) |

@@ -90,7 +90,8 @@ pub struct Package {
 /// `embedded-alloc` as the global allocator; `mote-examples-defmt` brings defmt and its
 /// semihosting logger, which no other example carries; `mote-examples-embassy-time` turns
 /// on `mote/embassy-time-driver` and brings embassy-time for its test only;
-/// `mote-examples-net` does the same for embassy-net. Binary names
+/// `mote-examples-net` does the same for embassy-net; `mote-examples-panics` brings its
+/// own panic handler (tests that pass by panicking as announced). Binary names
 /// are unique across packages (they share one target folder, and
 /// golden output is looked up by name).
 pub const PACKAGES: &[Package] = &[
@@ -139,6 +140,12 @@ pub const PACKAGES: &[Package] = &[
     Package {
         name: "mote-examples-net",
         dir: "examples/net/src/bin",
+        runs: TEST_TARGETS,
+        defmt: false,
+    },
+    Package {
+        name: "mote-examples-panics",
+        dir: "examples/panics/src/bin",
         runs: TEST_TARGETS,
         defmt: false,
     },
@@ -385,6 +392,10 @@ pub fn test_all(root: &Path, report: &mut Report) {
             }
         }
     }
+    report.step(
+        "firmware: interrupt_executor! misuse fails to build with its message",
+        || compile_fail(root),
+    );
     let timeout = env::var("XTASK_QEMU_TIMEOUT_SECS")
         .ok()
         .and_then(|s| s.parse().ok())
@@ -627,6 +638,55 @@ fn input(root: &Path, bin: &str) -> Result<Stdio, Error> {
     }
     let file = fs::File::open(&path).map_err(|e| format!("cannot open {}: {e}", path.display()))?;
     Ok(file.into())
+}
+
+/// The package of firmware that must not build (`examples/compile-fail`): its correct
+/// use (`bound`) must build; each `cf_*` binary, built with feature `misuse`, must fail
+/// with the message its first line states (`//! error: <text>`).
+fn compile_fail(root: &Path) -> Result<(), Error> {
+    let examples = root.join("examples");
+    let build = |bin: &str| {
+        let mut build = cmd::cargo(&examples);
+        build.args([
+            "build",
+            "--release",
+            "--target",
+            "thumbv7m-none-eabi",
+            "-p",
+            "mote-examples-compile-fail",
+            "--bin",
+            bin,
+        ]);
+        build
+    };
+    cmd::run(&mut build("bound"))?;
+    let dir = examples.join("compile-fail/src/bin");
+    let mut names = package_binaries(&dir)?;
+    names.sort();
+    for name in names.iter().filter(|n| n.starts_with("cf_")) {
+        let path = dir.join(format!("{name}.rs"));
+        let source = fs::read_to_string(&path)
+            .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        let expected = source
+            .lines()
+            .next()
+            .and_then(|line| line.strip_prefix("//! error: "))
+            .ok_or_else(|| format!("{}: no `//! error: ` first line", path.display()))?;
+        let mut cmd = build(name);
+        cmd.args(["--features", "misuse"]);
+        cmd::echo(&cmd);
+        let out = cmd
+            .output()
+            .map_err(|e| format!("cannot start cargo: {e}"))?;
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        if out.status.success() {
+            return Err(format!("{name} built; it must fail with `{expected}`"));
+        }
+        if !stderr.contains(expected) {
+            return Err(format!("{name} failed without `{expected}`:\n{stderr}"));
+        }
+    }
+    Ok(())
 }
 
 /// Pass or fail for one run of `bin`; on failure the output is printed.

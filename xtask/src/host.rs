@@ -571,6 +571,33 @@ pub const CLIPPY: &[(&str, &str, &[&str])] = &[
         ],
     ),
     (
+        "clippy: examples/panics thumbv7m",
+        "examples",
+        &[
+            "clippy",
+            "--release",
+            "-p",
+            "mote-examples-panics",
+            "--lib",
+            "--bins",
+            "--target",
+            "thumbv7m-none-eabi",
+        ],
+    ),
+    (
+        "clippy: examples/compile-fail thumbv7m (its correct use)",
+        "examples",
+        &[
+            "clippy",
+            "--release",
+            "-p",
+            "mote-examples-compile-fail",
+            "--bins",
+            "--target",
+            "thumbv7m-none-eabi",
+        ],
+    ),
+    (
         "clippy: examples/defmt thumbv7m",
         "examples",
         &[

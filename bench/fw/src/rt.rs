@@ -2,8 +2,8 @@
 //!
 //! Each runtime provides `NAME`, `Spawner`, `SendSpawner`, `yield_now` (from its own
 //! futures crate), [`run`] (a thread-mode executor in a static, started with an init
-//! closure), [`start_interrupt_executor`] / [`on_interrupt`] (an interrupt executor on one
-//! NVIC line), its own `Channel`, `Signal` and `CriticalSectionRawMutex` (mote::sync /
+//! closure), [`interrupt_executor!`](crate::interrupt_executor) (an interrupt executor on
+//! one NVIC line with its handler, and `start_interrupt_executor`), its own `Channel`, `Signal` and `CriticalSectionRawMutex` (mote::sync /
 //! embassy-sync), with feature `timers` its own `Timer`, `Ticker` and `Duration`
 //! (mote::time / embassy-time), and the [`spawn!`](crate::spawn) macro, which panics if
 //! the pool is full (a failed measurement, never a silent skip). Task functions are
@@ -20,18 +20,19 @@ mod imp {
     pub use mote::time::{Duration, Ticker, Timer};
     pub use mote::{SendSpawner, Spawner};
 
-    static INTERRUPT_EXECUTOR: mote::executor::InterruptExecutor =
-        mote::executor::InterruptExecutor::new();
+    /// Defines the interrupt executor on line `$line` of `mote_mps2::Interrupt` with its
+    /// handler (`mote::interrupt_executor!`, as a Mote user writes it), and
+    /// `start_interrupt_executor(priority) -> SendSpawner`, which starts it.
+    #[macro_export]
+    macro_rules! interrupt_executor {
+        ($line:ident) => {
+            mote::interrupt_executor!(static INTERRUPT_EXECUTOR = mote_mps2::Interrupt::$line);
 
-    /// Starts the interrupt executor on `irq` at NVIC priority `priority`.
-    pub fn start_interrupt_executor(irq: mote_mps2::Interrupt, priority: u8) -> SendSpawner {
-        INTERRUPT_EXECUTOR.start(irq, priority)
-    }
-
-    /// Polls the interrupt executor; call it from the handler of its line.
-    #[inline(always)]
-    pub fn on_interrupt() {
-        INTERRUPT_EXECUTOR.on_interrupt()
+            /// Starts the interrupt executor at NVIC priority `priority`.
+            fn start_interrupt_executor(priority: u8) -> $crate::rt::SendSpawner {
+                INTERRUPT_EXECUTOR.start(priority)
+            }
+        };
     }
 
     /// Name of the runtime in result lines.
@@ -65,29 +66,35 @@ mod imp {
     #[cfg(feature = "timers")]
     pub use embassy_time::{Duration, Ticker, Timer};
 
+    /// Defines embassy-executor's interrupt executor and the handler of line `$line` of
+    /// `mote_mps2::Interrupt` (`#[interrupt]`, as an Embassy user writes it; the caller
+    /// imports `mote_mps2::interrupt`), and `start_interrupt_executor(priority) ->
+    /// SendSpawner`, which sets the priority first, as embassy-executor requires.
     #[cfg(feature = "irq-executor")]
-    static INTERRUPT_EXECUTOR: embassy_executor::InterruptExecutor =
-        embassy_executor::InterruptExecutor::new();
+    #[macro_export]
+    macro_rules! interrupt_executor {
+        ($line:ident) => {
+            static INTERRUPT_EXECUTOR: embassy_executor::InterruptExecutor =
+                embassy_executor::InterruptExecutor::new();
 
-    /// Starts the interrupt executor on `irq` at NVIC priority `priority` (set first, as
-    /// embassy-executor requires).
-    #[cfg(feature = "irq-executor")]
-    pub fn start_interrupt_executor(irq: mote_mps2::Interrupt, priority: u8) -> SendSpawner {
-        // SAFETY: the line is reserved for this executor; nothing relies on its priority.
-        unsafe {
-            cortex_m::Peripherals::steal()
-                .NVIC
-                .set_priority(irq, priority)
+            #[interrupt]
+            fn $line() {
+                // SAFETY: called only from the handler of the line given to `start`.
+                unsafe { INTERRUPT_EXECUTOR.on_interrupt() }
+            }
+
+            /// Starts the interrupt executor at NVIC priority `priority`.
+            fn start_interrupt_executor(priority: u8) -> $crate::rt::SendSpawner {
+                // SAFETY: the line is reserved for this executor; nothing relies on its
+                // priority.
+                unsafe {
+                    cortex_m::Peripherals::steal()
+                        .NVIC
+                        .set_priority(mote_mps2::Interrupt::$line, priority)
+                };
+                INTERRUPT_EXECUTOR.start(mote_mps2::Interrupt::$line)
+            }
         };
-        INTERRUPT_EXECUTOR.start(irq)
-    }
-
-    /// Polls the interrupt executor; call it from the handler of its line.
-    #[cfg(feature = "irq-executor")]
-    #[inline(always)]
-    pub fn on_interrupt() {
-        // SAFETY: called only from the handler of the line given to `start`, after it.
-        unsafe { INTERRUPT_EXECUTOR.on_interrupt() }
     }
 
     /// Name of the runtime in result lines.

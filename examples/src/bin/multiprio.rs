@@ -22,29 +22,20 @@ use core::task::{Poll, Waker};
 use cortex_m::peripheral::syst::SystClkSource;
 use cortex_m_rt::{entry, exception};
 use critical_section::Mutex;
-use mote::executor::{Executor, InterruptExecutor};
+use mote::executor::Executor;
 use mote::SendSpawner;
-use mote_mps2::{interrupt, println, Interrupt};
+use mote_mps2::{println, Interrupt};
 use portable_atomic::{AtomicBool, AtomicU32};
 
 static THREAD: Executor = Executor::new();
-static MEDIUM: InterruptExecutor = InterruptExecutor::new();
-static HIGH: InterruptExecutor = InterruptExecutor::new();
+// Each executor with the handler of its line (the vector polls it; nothing else can).
+mote::interrupt_executor!(static MEDIUM = Interrupt::TSC);
+mote::interrupt_executor!(static HIGH = Interrupt::I2S);
 
 static TICKS: AtomicU32 = AtomicU32::new(0);
 static TICK_WAKER: Mutex<RefCell<Option<Waker>>> = Mutex::new(RefCell::new(None));
 static COUNTED: AtomicU32 = AtomicU32::new(0);
 static COUNTING: AtomicBool = AtomicBool::new(false);
-
-#[interrupt]
-fn TSC() {
-    MEDIUM.on_interrupt();
-}
-
-#[interrupt]
-fn I2S() {
-    HIGH.on_interrupt();
-}
 
 #[exception]
 fn SysTick() {
@@ -124,8 +115,8 @@ async fn low(medium: SendSpawner, high: SendSpawner) {
 
 #[entry]
 fn main() -> ! {
-    let medium = MEDIUM.start(Interrupt::TSC, 0x80);
-    let high = HIGH.start(Interrupt::I2S, 0x40);
+    let medium = MEDIUM.start(0x80);
+    let high = HIGH.start(0x40);
 
     // SAFETY: only this code touches SYST, before its interrupt is enabled.
     let mut syst = unsafe { cortex_m::Peripherals::steal() }.SYST;

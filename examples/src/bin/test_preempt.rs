@@ -1,17 +1,23 @@
-//! Firmware test: a task on a high-priority [`InterruptExecutor`] makes progress while a
-//! thread-mode task computes for a long time without yielding.
+//! Firmware test: a task on a high-priority interrupt executor, bound to its line by
+//! `mote::interrupt_executor!`, makes progress while a thread-mode task computes for a
+//! long time without yielding, and runs at its line's priority.
 //!
 //! ```text
 //! thread mode:  crunch ████████████████████████████████████ (never awaits) ──► checks
 //! SysTick (prio 0):   ↑tick   ↑tick   ↑tick   ...  wake `ticks` task
 //! I2S (prio 0x40):     ├─poll  ├─poll  ├─poll ...   HIGH executor: `ticks` counts,
 //!   crunch spawns `spinner` on HIGH: it yields 20 times, each self-wake re-pends I2S
+//! PORT0_1 (prio 0x20), PORT0_2 (prio 0x60): pended by `spinner`; the first preempts it,
+//!   the second waits until the I2S handler returns
 //! ```
 //!
 //! Checks: the `ticks` task counted at least `WANTED` SysTick wake-ups while `crunch`
 //! ran, and ran inside the I2S handler; the `spinner` task, which only yields, finished
 //! its 20 rounds during the computation (self-wakes re-enter the handler without any
-//! other interrupt); `crunch` ran in thread mode and its result is right. The computation
+//! other interrupt); `spinner` runs at I2S's priority: a line pended from it with a more
+//! urgent priority runs before the pend returns, one with a less urgent priority only
+//! after the I2S handler has returned (and the line's pends, tail-chained, have run);
+//! `crunch` ran in thread mode and its result is right. The computation
 //! stops as soon as the counts are reached, or fails after `MAX_ROUNDS`. Exits 0 when every
 //! check holds.
 #![no_std]
@@ -26,13 +32,14 @@ use core::task::{Poll, Waker};
 use cortex_m::peripheral::syst::SystClkSource;
 use cortex_m_rt::{entry, exception};
 use critical_section::Mutex;
-use mote::executor::{Executor, InterruptExecutor};
+use mote::executor::Executor;
 use mote::SendSpawner;
 use mote_mps2::{interrupt, println, Interrupt};
 use portable_atomic::{AtomicBool, AtomicU32};
 
 static THREAD: Executor = Executor::new();
-static HIGH: InterruptExecutor = InterruptExecutor::new();
+// The executor and the handler of its line, in one: the vector is its only poller.
+mote::interrupt_executor!(static HIGH = Interrupt::I2S);
 
 /// SysTick interrupts so far, and the waker of the task counting them.
 static TICKS: AtomicU32 = AtomicU32::new(0);
@@ -63,9 +70,37 @@ fn SysTick() {
     }
 }
 
+/// Runs of the more urgent (`PORT0_1`) and less urgent (`PORT0_2`) probe lines.
+static URGENT_RUNS: AtomicU32 = AtomicU32::new(0);
+static LAX_RUNS: AtomicU32 = AtomicU32::new(0);
+/// Set when a probe line ran at the wrong moment relative to `spinner`.
+static WRONG_PRIORITY: AtomicBool = AtomicBool::new(false);
+const URGENT_PRIORITY: u8 = 0x20;
+const HIGH_PRIORITY: u8 = 0x40;
+const LAX_PRIORITY: u8 = 0x60;
+
 #[interrupt]
-fn I2S() {
-    HIGH.on_interrupt();
+fn PORT0_1() {
+    URGENT_RUNS.fetch_add(1, Release);
+}
+
+#[interrupt]
+fn PORT0_2() {
+    LAX_RUNS.fetch_add(1, Release);
+}
+
+/// From a task of HIGH: pends both probe lines and checks that only the more urgent one
+/// preempted the task.
+fn probe_priority() {
+    let urgent = URGENT_RUNS.load(Acquire);
+    let lax = LAX_RUNS.load(Acquire);
+    cortex_m::peripheral::NVIC::pend(Interrupt::PORT0_1);
+    cortex_m::peripheral::NVIC::pend(Interrupt::PORT0_2);
+    cortex_m::asm::dsb();
+    cortex_m::asm::isb();
+    if URGENT_RUNS.load(Acquire) != urgent + 1 || LAX_RUNS.load(Acquire) != lax {
+        WRONG_PRIORITY.store(true, Relaxed);
+    }
 }
 
 /// VECTACTIVE: 0 in thread mode, 16 + n in the handler of line n.
@@ -117,6 +152,7 @@ async fn spinner() {
         if !in_i2s_handler() {
             WRONG_CONTEXT.store(true, Relaxed);
         }
+        probe_priority();
         SPINS.fetch_add(1, Relaxed);
         if CRUNCHING.load(Acquire) {
             SPINS_DURING_CRUNCH.fetch_add(1, Relaxed);
@@ -191,6 +227,14 @@ async fn crunch(high: SendSpawner) {
         &mut failures,
     );
     check(
+        "high tasks ran at I2S's priority (a more urgent line preempted them, a less \
+         urgent one waited)",
+        !WRONG_PRIORITY.load(Relaxed)
+            && URGENT_RUNS.load(Relaxed) == SPINNER_ROUNDS
+            && LAX_RUNS.load(Relaxed) >= 1,
+        &mut failures,
+    );
+    check(
         "computation stopped before its bound",
         rounds < MAX_ROUNDS,
         &mut failures,
@@ -218,7 +262,15 @@ async fn crunch(high: SendSpawner) {
 
 #[entry]
 fn main() -> ! {
-    let high = HIGH.start(Interrupt::I2S, 0x40);
+    // SAFETY: the probe lines' handlers only count; no critical section relies on them.
+    unsafe {
+        let mut core = cortex_m::Peripherals::steal();
+        core.NVIC.set_priority(Interrupt::PORT0_1, URGENT_PRIORITY);
+        core.NVIC.set_priority(Interrupt::PORT0_2, LAX_PRIORITY);
+        cortex_m::peripheral::NVIC::unmask(Interrupt::PORT0_1);
+        cortex_m::peripheral::NVIC::unmask(Interrupt::PORT0_2);
+    }
+    let high = HIGH.start(HIGH_PRIORITY);
     high.must_spawn(ticks());
 
     // SAFETY: only this code touches SYST, before any interrupt uses it.

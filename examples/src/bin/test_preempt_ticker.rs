@@ -17,19 +17,14 @@
 use core::hint::black_box;
 
 use cortex_m_rt::entry;
-use mote::executor::{Executor, InterruptExecutor};
+use mote::executor::Executor;
 use mote::time::{Duration, Instant, Ticker};
 use mote_mps2::testing::Checks;
-use mote_mps2::{interrupt, Interrupt};
+use mote_mps2::Interrupt;
 use portable_atomic::{AtomicBool, AtomicU32, Ordering};
 
 static EXECUTOR: Executor = Executor::new();
-static HIGH: InterruptExecutor = InterruptExecutor::new();
-
-#[interrupt]
-fn I2S() {
-    HIGH.on_interrupt();
-}
+mote::interrupt_executor!(static HIGH = Interrupt::I2S);
 
 const TICKS: u32 = 50;
 /// Lateness allowed per tick, in ticks of 1 µs: interrupt entry, the alarm hand-off to
@@ -104,7 +99,7 @@ async fn crunch() {
 
 #[entry]
 fn main() -> ! {
-    let high = HIGH.start(Interrupt::I2S, 0x40);
+    let high = HIGH.start(0x40);
     high.must_spawn(high_ticker());
     EXECUTOR.run(|spawner| spawner.must_spawn(crunch()))
 }

@@ -14,29 +14,19 @@ use core::cell::RefCell;
 
 use cortex_m_rt::entry;
 use critical_section::Mutex;
-use mote::executor::{Executor, InterruptExecutor};
+use mote::executor::Executor;
 use mote::time::{Duration, Instant, Timer};
 use mote_mps2::testing::Checks;
 use mote_mps2::timer::{self, PeriodicTimer, TIMER0};
-use mote_mps2::{bind_interrupts, interrupt, Interrupt};
+use mote_mps2::{bind_interrupts, Interrupt};
 
 bind_interrupts!(struct Irqs {
     TIMER0 => timer::InterruptHandler<TIMER0>;
 });
 
 static THREAD: Executor = Executor::new();
-static MEDIUM: InterruptExecutor = InterruptExecutor::new();
-static HIGH: InterruptExecutor = InterruptExecutor::new();
-
-#[interrupt]
-fn TSC() {
-    MEDIUM.on_interrupt();
-}
-
-#[interrupt]
-fn I2S() {
-    HIGH.on_interrupt();
-}
+mote::interrupt_executor!(static MEDIUM = Interrupt::TSC);
+mote::interrupt_executor!(static HIGH = Interrupt::I2S);
 
 const WAKES_PER_TASK: u64 = 5;
 const EXECUTORS: u64 = 3;
@@ -108,8 +98,8 @@ async fn scenario(base: Instant) {
 
 #[entry]
 fn main() -> ! {
-    let medium = MEDIUM.start(Interrupt::TSC, 0x80);
-    let high = HIGH.start(Interrupt::I2S, 0x40);
+    let medium = MEDIUM.start(0x80);
+    let high = HIGH.start(0x40);
     let base = Instant::now() + Duration::from_millis(5);
     medium.must_spawn(sleeper(base, 1));
     high.must_spawn(sleeper(base, 2));

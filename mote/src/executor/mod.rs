@@ -57,13 +57,19 @@ mod waker;
 
 pub mod arch;
 
+#[cfg(mote_cortex_m)]
+#[doc(hidden)]
+pub use arch::__InterruptBinding;
 #[cfg(any(feature = "cortex-m", feature = "std"))]
 #[doc(hidden)]
 pub use arch::run_main;
 #[cfg(any(feature = "cortex-m", feature = "std"))]
 pub use arch::Executor;
 #[cfg(mote_cortex_m)]
-pub use arch::InterruptExecutor;
+pub use arch::{BoundInterruptExecutor, InterruptExecutor};
+#[cfg(mote_cortex_m)]
+#[doc(hidden)]
+pub use cortex_m::interrupt::InterruptNumber;
 #[doc(hidden)]
 pub use forever::Forever;
 pub use join::{AbortHandle, JoinError, JoinHandle, Joinable, JoinableToken};

@@ -9,7 +9,7 @@
 
 use bench_fw::{busy, clock, irq, rt, spawn};
 use cortex_m_rt::entry;
-use mote_mps2::{interrupt, Interrupt};
+use mote_mps2::interrupt;
 
 #[cfg_attr(feature = "mote", mote::task)]
 #[cfg_attr(feature = "embassy", embassy_executor::task)]
@@ -40,15 +40,12 @@ fn TIMER0() {
     irq::on_interrupt();
 }
 
-#[interrupt]
-fn I2S() {
-    rt::on_interrupt();
-}
+bench_fw::interrupt_executor!(I2S);
 
 #[entry]
 fn main() -> ! {
     clock::start();
-    let spawner = rt::start_interrupt_executor(Interrupt::I2S, 0x80);
+    let spawner = start_interrupt_executor(0x80);
     spawn!(spawner, measure(spawner));
     busy::spin_forever()
 }

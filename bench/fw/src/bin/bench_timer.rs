@@ -14,7 +14,8 @@
 
 use bench_fw::{busy, done::Done, rt, spawn};
 use cortex_m_rt::entry;
-use mote_mps2::{interrupt, Interrupt};
+#[allow(unused_imports)] // used by the Embassy build's handler
+use mote_mps2::interrupt;
 
 /// Sleeping tasks at the last step.
 const MAX_SLEEPERS: u32 = 1000;
@@ -62,15 +63,12 @@ async fn measure(spawner: rt::SendSpawner) {
     bench_fw::exit(0)
 }
 
-#[interrupt]
-fn I2S() {
-    rt::on_interrupt();
-}
+bench_fw::interrupt_executor!(I2S);
 
 #[entry]
 fn main() -> ! {
     bench_fw::clock::start();
-    let spawner = rt::start_interrupt_executor(Interrupt::I2S, EXECUTOR_PRIORITY);
+    let spawner = start_interrupt_executor(EXECUTOR_PRIORITY);
     spawn!(spawner, measure(spawner));
     busy::spin_forever()
 }

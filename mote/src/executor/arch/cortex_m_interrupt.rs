@@ -2,6 +2,16 @@
 //! software pends, at the priority of that line, and so preempt the thread-mode
 //! [`Executor`](super::Executor) and every executor on a lower-priority line.
 //!
+//! Two ways to bind an executor to its line (the same executor inside, the same wakes):
+//! - [`interrupt_executor!`](crate::interrupt_executor) declares a
+//!   [`BoundInterruptExecutor`](super::BoundInterruptExecutor) together with the line's
+//!   vector (`cortex_m_interrupt_bound.rs`). The compiler and the linker check once what
+//!   this file checks on every interrupt, so its handler only returns before `start` and
+//!   polls: about 11 instructions fewer per interrupt (`bench/ANALYSIS.md`, "irqx11").
+//! - [`InterruptExecutor`] (this file), for a handler the user writes, which may do other
+//!   work too: its safe `on_interrupt` checks, on every interrupt, that it runs in its
+//!   line's handler and not inside its own batch (below).
+//!
 //! Guarantees:
 //! - Polls never overlap: [`InterruptExecutor::on_interrupt`] marks the executor `POLLING`
 //!   for the length of a batch and refuses (panics) when it finds it so, which is what a
@@ -101,6 +111,10 @@ unsafe extern "C" fn pend_line(context: *const ()) {
 /// priority. Declare it as a `static`, [`start`](Self::start) it once, and call
 /// [`on_interrupt`](Self::on_interrupt) from the line's handler.
 ///
+/// When the handler does nothing but poll the executor, prefer
+/// [`interrupt_executor!`](crate::interrupt_executor), which writes the handler and so
+/// needs none of `on_interrupt`'s per-interrupt checks.
+///
 /// Pick a line no device raises (on the MPS2 boards, for instance `I2S` or `TSC`): every
 /// interrupt on it runs a batch of tasks. Lower priority numbers are more urgent; tasks
 /// on this executor preempt the thread-mode executor and any interrupt executor with a
@@ -191,35 +205,15 @@ impl InterruptExecutor {
             .is_ok();
         assert!(won, "InterruptExecutor::start called twice");
         let line = irq.number();
-        // SAFETY: `line` comes from an `InterruptNumber`, so it is a valid line; each
-        // pender gets the context its contract asks for (the mask of a line below 32, or
-        // the line number). Either is a single write to a write-one-to-set NVIC register,
-        // callable at any time from any priority.
-        let pender = unsafe {
-            if line < 32 {
-                Pender::new(pend_low_line, (1usize << line) as *const ())
-            } else {
-                Pender::new(pend_line, usize::from(line) as *const ())
-            }
-        };
-        let raw = RawExecutor::new(pender);
-        // Its handler is its only poller (checked there): recorded once, here.
-        raw.set_context(super::context_of_exception(u32::from(line) + 16));
         // SAFETY: winning NEW → STARTING makes this call the only writer, and no reader
-        // looks at `raw` before RUNNING is published below.
-        unsafe { (*self.raw.get()).write(raw) };
+        // looks at `raw` before RUNNING is published below; `line` comes from an
+        // `InterruptNumber`, so it is a valid line.
+        unsafe { (*self.raw.get()).write(executor_for_line(line)) };
         self.exception
             .store(u32::from(line) + 16, Ordering::Relaxed);
         self.state.store(RUNNING, Ordering::Release);
-
-        // SAFETY: cortex-m's `Peripherals::steal` only hands out register handles; the
-        // priority write touches this line's byte alone, which nothing else owns.
-        let mut core = unsafe { cortex_m::Peripherals::steal() };
-        // SAFETY: see the paragraph above `# Panics`: changing this line's priority cannot
-        // break a critical section that does not rely on it.
-        unsafe { core.NVIC.set_priority(Line(line), priority) };
-        // SAFETY: as above, for masking.
-        unsafe { NVIC::unmask(Line(line)) };
+        // SAFETY: as above, a valid line.
+        unsafe { enable_line(line, priority) };
         self.raw().spawner().make_send()
     }
 
@@ -285,6 +279,50 @@ impl InterruptExecutor {
         // (Release) after initialising `raw`; `raw` is never written again.
         unsafe { (*self.raw.get()).assume_init_ref() }
     }
+}
+
+/// The executor of an interrupt executor on `line`: its pender pends the line, and its
+/// context is the line's handler (recorded here, once: the handler is its only poller,
+/// which each executor type enforces in its own way).
+///
+/// # Safety
+/// `line` is a valid interrupt line of the device (the `number()` of an
+/// `InterruptNumber`).
+pub(super) unsafe fn executor_for_line(line: u16) -> RawExecutor {
+    // SAFETY: `line` is a valid line (the contract); each pender gets the context its
+    // contract asks for (the mask of a line below 32, or the line
+    // number). Either is a single write to a write-one-to-set NVIC register, callable at
+    // any time from any priority.
+    let pender = unsafe {
+        if line < 32 {
+            Pender::new(pend_low_line, (1usize << line) as *const ())
+        } else {
+            Pender::new(pend_line, usize::from(line) as *const ())
+        }
+    };
+    let raw = RawExecutor::new(pender);
+    raw.set_context(super::context_of_exception(u32::from(line) + 16));
+    raw
+}
+
+/// Sets `line`'s NVIC priority to `priority` and unmasks it (the last step of `start`).
+///
+/// Changing priorities and unmasking a line is only unsound for code that relies on that
+/// line being masked or on a priority ceiling (BASEPRI-based critical sections); the
+/// `start` functions ask their callers to pick a line no such code uses.
+///
+/// # Safety
+/// `line` is a valid interrupt line of the device (the `number()` of an
+/// `InterruptNumber`).
+pub(super) unsafe fn enable_line(line: u16, priority: u8) {
+    // SAFETY: cortex-m's `Peripherals::steal` only hands out register handles; the
+    // priority write touches this valid line's byte alone, which nothing else owns.
+    let mut core = unsafe { cortex_m::Peripherals::steal() };
+    // SAFETY: see above: changing this line's priority cannot break a critical section
+    // that does not rely on it.
+    unsafe { core.NVIC.set_priority(Line(line), priority) };
+    // SAFETY: as above, for masking.
+    unsafe { NVIC::unmask(Line(line)) };
 }
 
 /// `on_interrupt` found the executor not `RUNNING`: nothing to do before `start`, a panic

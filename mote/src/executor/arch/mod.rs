@@ -32,6 +32,13 @@ pub use self::cortex_m::{run_main, Executor};
 mod cortex_m_interrupt;
 #[cfg(mote_cortex_m)]
 pub use self::cortex_m_interrupt::InterruptExecutor;
+#[cfg(mote_cortex_m)]
+mod cortex_m_interrupt_bound;
+#[cfg(mote_cortex_m)]
+#[doc(hidden)]
+pub use self::cortex_m_interrupt_bound::__InterruptBinding;
+#[cfg(mote_cortex_m)]
+pub use self::cortex_m_interrupt_bound::BoundInterruptExecutor;
 
 #[cfg(mote_std)]
 mod std;
