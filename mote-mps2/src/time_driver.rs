@@ -227,6 +227,9 @@ struct State<const N: usize> {
     /// period (below [`WRAP_CYCLES`]), what [`program`] loads the comparator from.
     cycle: Cell<u32>,
     started: Cell<bool>,
+    /// The comparator was last loaded for the earliest armed deadline (or one cycle for
+    /// a due one), not for a hop: its expiry then proves that deadline reached.
+    final_load: Cell<bool>,
     /// Slots handed out so far.
     allocated: Cell<u8>,
     slots: [Slot; N],
@@ -256,6 +259,7 @@ impl<const N: usize> DriverState<N> {
             wraps: Cell::new(0),
             cycle: Cell::new(0),
             started: Cell::new(false),
+            final_load: Cell::new(false),
             allocated: Cell::new(0),
             slots: [const {
                 Slot {
@@ -454,6 +458,7 @@ fn program<const N: usize>(s: &State<N>, mut take: bool, now: u64) -> Option<Ala
             continue;
         }
         let at = best_key + 1;
+        let mut final_load = true;
         let cycles = if at <= now {
             1
         } else {
@@ -461,11 +466,15 @@ fn program<const N: usize>(s: &State<N>, mut take: bool, now: u64) -> Option<Ala
             // `at > now`: no underflow).
             let ahead = at - (u64::from(s.wraps.get()) << WRAP_TICKS.trailing_zeros());
             if ahead >= u64::from(WRAP_TICKS) {
-                break; // after the counter's wrap: its interrupt comes back here
+                // A later period: a hop to the first cycle of the next one.
+                final_load = false;
+                WRAP_CYCLES - s.cycle.get()
+            } else {
+                // `at > now`, so the deadline's first cycle is after the reading's.
+                first_cycle(ahead as u32) - s.cycle.get()
             }
-            // `at > now`, so the deadline's first cycle is after the reading's.
-            first_cycle(ahead as u32) - s.cycle.get()
         };
+        s.final_load.set(final_load);
         write(ALARM, LOAD, cycles);
         write(ALARM, CONTROL, ALARM_MODE | CTRL_ENABLE);
         break;
@@ -500,6 +509,7 @@ pub fn on_interrupt<const N: usize, I: Instance<N>>() {
     let due = critical_section::with(|cs| {
         let s = state::<N, I>(cs);
         let expired = (N == 1 || s.allocated.get() == 1)
+            && s.final_load.get()
             && read(ALARM, RIS) & 1 != 0
             && read(COUNTER, RIS) & 1 == 0;
         let now = if expired { u64::MAX } else { clock::<N, I>(s) };
