@@ -15,9 +15,7 @@
 //! slots, the slot passes are compiled for `N` (for one slot they are gone), and the
 //! `DUALTIMER` vector calls the driver directly (no handler pointer). Measured on the
 //! bench's two-LED blinky (`bench/fw`, opt-level "s", thumbv7m), one slot against
-//! feature `time-driver`: flash 2736 against 2852 bytes, static RAM 308 against 360,
-//! peak stack 144 against 164; a timer scheduled and expired (`bench_timer`) 729
-//! instructions against 736.
+//! feature `time-driver`: flash 2740 against 2948 bytes, static RAM 308 against 360.
 //!
 //! Guarantees:
 //! - **Exact, monotonic, never wraps.** Module 1 of the dual timer counts down,
@@ -36,12 +34,14 @@
 //!   takes the earliest due slot and re-programs the comparator for the next deadline in
 //!   one critical section (one clock reading), then runs that callback outside the
 //!   critical section; a further due slot gets the comparator loaded with one cycle, so
-//!   the handler runs again at once: every due callback runs once, earliest first.
-//!   Deadlines beyond one counter period are reached in several hops. **No clock reading
-//!   when one slot was handed out and the comparator expired at the end of its last hop**
-//!   (and no counter wrap is pending): the slot is due by construction (the count ends at
-//!   the deadline's first cycle or later), so the handler takes it (`take_only`); and
-//!   `set_alarm` of the only slot loads the comparator without a pass over the slots.
+//!   the handler runs again at once: every due callback runs once, earliest first. The
+//!   comparator is loaded only for a deadline in the reading's counter period; a later
+//!   one gets a hop to the first cycle of the next period, where the handler reads the
+//!   clock and loads again. `set_alarm` and the handler share that one path
+//!   (`program`). **No clock reading when one slot was handed out and the comparator
+//!   expired at a deadline, not a hop** (a flag set with each load), and no counter wrap
+//!   is pending: the slot is due by construction (the count ends at the deadline's first
+//!   cycle or later), so the handler takes it.
 //! - **No lost alarm.** `set_alarm` reads the clock, returns `false` if the deadline has
 //!   been reached, and otherwise loads the comparator with the exact number of cycles
 //!   from that reading to the first cycle of the deadline's tick, all in one critical
@@ -52,22 +52,25 @@
 //! - The clock starts at 0 on first use (the first `now()` or `set_alarm`), not at reset.
 //!
 //! Costs, measured in `bench/fw`'s `blinky` (one slot, `time_driver!(alarm_slots = 1)`;
-//! release: opt-level `s`, LTO; thumbv7m) with `llvm-nm --size-sort`: 848 bytes of code
-//! (`now` 24, `set_alarm` 198, `allocate_alarm` 40, `idle` 8, the `DUALTIMER` vector
-//! with the handler and its path without a clock reading 130, the clock reading 124, the
-//! comparator pass 158 and load 110, the start-up 56); `.bss` 12 bytes of clock state
-//! plus 16 per slot, nothing in `.data`. The one-slot paths without a clock reading or a
-//! pass (issue 11) cost about 190 of those bytes. With feature `time-driver` (4 slots,
-//! the vector through a handler pointer), a firmware that never reads the clock links
-//! only the vector (24 bytes) and its handler pointer (4 bytes of `.bss`). The previous
-//! version, which counted 2³²-cycle wraps and converted with a running quotient, took
-//! 1 130 bytes of code and 96 bytes of `.data`, in every firmware. Time: a clock reading
-//! is about 30 instructions; the comparator pass about 30 plus 12 per allocated slot. A
-//! timer scheduled and expired on an interrupt executor (`bench/fw` `bench_timer`, n =
-//! 1, one slot) costs 604 instructions in all, runtime included (729 before the one-slot
-//! paths and the first `Timer` poll without a clock reading, 748 before the one-slot
-//! registration, 788 before the runtime's second issue-11 pass, 903 before the first, 911
-//! with the previous driver).
+//! release: opt-level `s`, LTO; thumbv7m) with `llvm-nm --size-sort`: 564 bytes of code
+//! (`now` 32, `set_alarm` 110, `allocate_alarm` 40, `idle` 8, the `DUALTIMER` vector
+//! with the handler 94, the clock reading 88, the comparator pass and load 144, the
+//! start-up 48); `.bss` 12 bytes of clock state plus 16 per slot, nothing in `.data`.
+//! With feature `time-driver` (4 slots, the vector through a handler pointer): 760 bytes
+//! (the pass over the slots 268, `on_interrupt` 100, `set_alarm` 120, `start` 76 with the
+//! pointer's store, the vector 24); a firmware that never reads the clock links only the
+//! vector (24 bytes) and its handler pointer (4 bytes of `.bss`). Before issue 11's
+//! `drv11` pass: 848 and 908 bytes (the state split by LLVM into one global per field,
+//! each field's address built at each access; comparator hops and loads in a path of
+//! their own). The version before that, which counted 2³²-cycle wraps and converted with
+//! a running quotient, took 1 130 bytes of code and 96 bytes of `.data`, in every
+//! firmware. Time: a clock reading is about 30 instructions; the comparator pass about
+//! 30 plus 12 per allocated slot. A timer scheduled and expired on an interrupt executor
+//! (`bench/fw` `bench_timer`, n = 1, one slot) costs 598 instructions in all, runtime
+//! included (604 before the `drv11` pass, 729 before the one-slot paths and the first
+//! `Timer` poll without a clock reading, 748 before the one-slot registration, 788 before
+//! the runtime's second issue-11 pass, 903 before the first, 911 with the previous
+//! driver).
 //!
 //! Resources it takes: the dual timer and its interrupt line (binding `DUALTIMER`
 //! yourself, with `bind_interrupts!` or `#[interrupt]`, is a duplicate-symbol link error),
@@ -174,7 +177,8 @@ const _: () = assert!(
     TICK_HZ <= CLOCK_HZ,
     "mote-mps2's time driver needs TICK_HZ <= 25 MHz"
 );
-// `rem · NUM` for `rem < DEN` is computed in 32 bits.
+// `r · NUM` for `r < DEN` ([`ticks_in_period`]) and `b · DEN` for `b < NUM`
+// ([`first_cycle`]) are computed in 32 bits.
 const _: () = assert!((DEN as u64) * (NUM as u64) <= u32::MAX as u64);
 const _: () = assert!(
     WRAP_TICKS.is_power_of_two(),
@@ -309,13 +313,21 @@ pub trait Instance<const N: usize>: 'static {
 /// through, LLVM splits a small state into one global per field and materialises each
 /// field's address (`movw` + `movt`, 8 bytes) at every access; behind the block every
 /// access is one base register plus an offset (`ldr r1, [r0, #4]`, 2 bytes). About 130
-/// bytes of the one-slot driver; no instruction on any path.
+/// bytes of the one-slot driver, and fewer instructions on every path.
 fn state<const N: usize, I: Instance<N>>(cs: CriticalSection<'_>) -> &State<N> {
     let mut p: *const State<N> = I::state().0.borrow(cs);
+    #[allow(
+        clippy::pointers_in_nomem_asm_block,
+        reason = "the block does not touch memory: it only hands the address on"
+    )]
     // SAFETY: the template is a comment: no instruction, `p` comes out as it went in,
     // and `nomem` / `nostack` / `preserves_flags` say that nothing else changes.
     unsafe {
-        core::arch::asm!("/* {0} */", inout(reg) p, options(pure, nomem, nostack, preserves_flags));
+        core::arch::asm!(
+            "/* {0} */",
+            inout(reg) p,
+            options(pure, nomem, nostack, preserves_flags)
+        );
     }
     // SAFETY: `p` is the address of `I::state()`'s `State`, a `'static` borrowed for
     // `cs` as `Mutex::borrow` allows; the block above did not change it.
@@ -375,7 +387,7 @@ const fn first_cycle(tick: u32) -> u32 {
     if NUM == 1 {
         tick * DEN
     } else {
-        (tick / NUM) * DEN + ((tick % NUM) * DEN).div_ceil(NUM)
+        (tick / NUM) * DEN + ((tick & (NUM - 1)) * DEN).div_ceil(NUM)
     }
 }
 
@@ -408,14 +420,18 @@ fn clock<const N: usize, I: Instance<N>>(s: &State<N>) -> u64 {
 /// The comparator is stopped and acknowledged, then loaded only for a deadline in the
 /// reading's counter period: one cycle if it has been reached (the handler then runs at
 /// once and takes it), else the exact number of cycles from the reading to the first
-/// cycle of the deadline's tick. A later deadline leaves it stopped: the counter's wrap
-/// interrupt runs the handler, which calls this again in the next period (so a far
-/// deadline is reached one period at a time, with no comparator hops).
+/// cycle of the deadline's tick. A later deadline gets a hop: the cycles to the first
+/// cycle of the next period, where the handler reads the clock and comes back here (so a
+/// far deadline is reached one period at a time). Each load records in
+/// [`State::final_load`] whether it ends at a deadline. (Leaving the comparator stopped
+/// and waiting for the counter's own wrap interrupt instead was tried: in QEMU it lost a
+/// whole period against the independent TIMER0 in `test_time_wrap`.)
 ///
-/// `now == u64::MAX` (the handler, one slot handed out, the comparator expired and no
-/// wrap pending): the comparator proves the slot due without a clock reading, since it
-/// is only ever loaded for the earliest armed deadline and expires at that deadline's
-/// first cycle or later. Then nothing is loaded: the slot is taken and no other exists.
+/// `now == u64::MAX` (the handler, one slot handed out, the comparator expired at the end
+/// of a final load and no wrap pending): the comparator proves the slot due without a
+/// clock reading, since it is only ever loaded for the earliest armed deadline and
+/// expires at that deadline's first cycle or later. Then nothing is loaded: the slot is
+/// taken and no other exists.
 #[inline(never)]
 fn program<const N: usize>(s: &State<N>, mut take: bool, now: u64) -> Option<AlarmCallback> {
     // Stop and acknowledge: a stale expiry must not interrupt again.
