@@ -13,10 +13,9 @@
 //!    it in two hops: it completes after 200 s (plus the wake-up latency).
 //! 4. the period's edge, on a second alarm slot armed directly through
 //!    `mote::time::driver::set_alarm` 2 ms before a wrap, for the last tick of the period
-//!    (the comparator loaded for it), the wrap's own tick (the first of the next period:
-//!    a hop to it, then nothing left to wait) and the tick after (a hop, then one tick):
-//!    each callback runs at its tick, not before, at most 20 us after, with the
-//!    executor's own slot armed too (the multi-slot pass).
+//!    (the comparator loaded for it), the wrap's own tick (the first of the next period,
+//!    reached by a hop) and the tick after: each callback runs at its tick, not before,
+//!    at most 20 us after, with the executor's own slot armed too (the multi-slot pass).
 //!
 //! Needs deterministic time: xtask runs firmware with `-icount shift=0,sleep=off`, where
 //! the 200 s of idle virtual time pass at once.
