@@ -15,9 +15,7 @@
 //! slots, the slot passes are compiled for `N` (for one slot they are gone), and the
 //! `DUALTIMER` vector calls the driver directly (no handler pointer). Measured on the
 //! bench's two-LED blinky (`bench/fw`, opt-level "s", thumbv7m), one slot against
-//! feature `time-driver`: flash 2736 against 2852 bytes, static RAM 308 against 360,
-//! peak stack 144 against 164; a timer scheduled and expired (`bench_timer`) 729
-//! instructions against 736.
+//! feature `time-driver`: flash 2740 against 2948 bytes, static RAM 308 against 360.
 //!
 //! Guarantees:
 //! - **Exact, monotonic, never wraps.** Module 1 of the dual timer counts down,
@@ -36,12 +34,14 @@
 //!   takes the earliest due slot and re-programs the comparator for the next deadline in
 //!   one critical section (one clock reading), then runs that callback outside the
 //!   critical section; a further due slot gets the comparator loaded with one cycle, so
-//!   the handler runs again at once: every due callback runs once, earliest first.
-//!   Deadlines beyond one counter period are reached in several hops. **No clock reading
-//!   when one slot was handed out and the comparator expired at the end of its last hop**
-//!   (and no counter wrap is pending): the slot is due by construction (the count ends at
-//!   the deadline's first cycle or later), so the handler takes it (`take_only`); and
-//!   `set_alarm` of the only slot loads the comparator without a pass over the slots.
+//!   the handler runs again at once: every due callback runs once, earliest first. The
+//!   comparator is loaded only for a deadline in the reading's counter period; a later
+//!   one gets a hop to the first cycle of the next period, where the handler reads the
+//!   clock and loads again. `set_alarm` and the handler share that one path
+//!   (`program`). **No clock reading when one slot was handed out and the comparator
+//!   expired at a deadline, not a hop** (a flag set with each load), and no counter wrap
+//!   is pending: the slot is due by construction (the count ends at the deadline's first
+//!   cycle or later), so the handler takes it.
 //! - **No lost alarm.** `set_alarm` reads the clock, returns `false` if the deadline has
 //!   been reached, and otherwise loads the comparator with the exact number of cycles
 //!   from that reading to the first cycle of the deadline's tick, all in one critical
@@ -52,22 +52,25 @@
 //! - The clock starts at 0 on first use (the first `now()` or `set_alarm`), not at reset.
 //!
 //! Costs, measured in `bench/fw`'s `blinky` (one slot, `time_driver!(alarm_slots = 1)`;
-//! release: opt-level `s`, LTO; thumbv7m) with `llvm-nm --size-sort`: 848 bytes of code
-//! (`now` 24, `set_alarm` 198, `allocate_alarm` 40, `idle` 8, the `DUALTIMER` vector
-//! with the handler and its path without a clock reading 130, the clock reading 124, the
-//! comparator pass 158 and load 110, the start-up 56); `.bss` 12 bytes of clock state
-//! plus 16 per slot, nothing in `.data`. The one-slot paths without a clock reading or a
-//! pass (issue 11) cost about 190 of those bytes. With feature `time-driver` (4 slots,
-//! the vector through a handler pointer), a firmware that never reads the clock links
-//! only the vector (24 bytes) and its handler pointer (4 bytes of `.bss`). The previous
-//! version, which counted 2³²-cycle wraps and converted with a running quotient, took
-//! 1 130 bytes of code and 96 bytes of `.data`, in every firmware. Time: a clock reading
-//! is about 30 instructions; the comparator pass about 30 plus 12 per allocated slot. A
-//! timer scheduled and expired on an interrupt executor (`bench/fw` `bench_timer`, n =
-//! 1, one slot) costs 604 instructions in all, runtime included (729 before the one-slot
-//! paths and the first `Timer` poll without a clock reading, 748 before the one-slot
-//! registration, 788 before the runtime's second issue-11 pass, 903 before the first, 911
-//! with the previous driver).
+//! release: opt-level `s`, LTO; thumbv7m) with `llvm-nm --size-sort`: 564 bytes of code
+//! (`now` 32, `set_alarm` 110, `allocate_alarm` 40, `idle` 8, the `DUALTIMER` vector
+//! with the handler 94, the clock reading 88, the comparator pass and load 144, the
+//! start-up 48); `.bss` 12 bytes of clock state plus 16 per slot, nothing in `.data`.
+//! With feature `time-driver` (4 slots, the vector through a handler pointer): 760 bytes
+//! (the pass over the slots 268, `on_interrupt` 100, `set_alarm` 120, `start` 76 with the
+//! pointer's store, the vector 24); a firmware that never reads the clock links only the
+//! vector (24 bytes) and its handler pointer (4 bytes of `.bss`). Before issue 11's
+//! `drv11` pass: 848 and 908 bytes (the state split by LLVM into one global per field,
+//! each field's address built at each access; comparator hops and loads in a path of
+//! their own). The version before that, which counted 2³²-cycle wraps and converted with
+//! a running quotient, took 1 130 bytes of code and 96 bytes of `.data`, in every
+//! firmware. Time: a clock reading is about 30 instructions; the comparator pass about
+//! 30 plus 12 per allocated slot. A timer scheduled and expired on an interrupt executor
+//! (`bench/fw` `bench_timer`, n = 1, one slot) costs 598 instructions in all, runtime
+//! included (604 before the `drv11` pass, 729 before the one-slot paths and the first
+//! `Timer` poll without a clock reading, 748 before the one-slot registration, 788 before
+//! the runtime's second issue-11 pass, 903 before the first, 911 with the previous
+//! driver).
 //!
 //! Resources it takes: the dual timer and its interrupt line (binding `DUALTIMER`
 //! yourself, with `bind_interrupts!` or `#[interrupt]`, is a duplicate-symbol link error),
@@ -106,7 +109,7 @@ use core::ptr;
 use core::sync::atomic::{AtomicPtr, Ordering};
 
 use cortex_m::peripheral::NVIC;
-use critical_section::Mutex;
+use critical_section::{CriticalSection, Mutex};
 use mote::time::driver::{AlarmCallback, AlarmHandle, Driver};
 use mote::time::TICK_HZ;
 
@@ -174,7 +177,8 @@ const _: () = assert!(
     TICK_HZ <= CLOCK_HZ,
     "mote-mps2's time driver needs TICK_HZ <= 25 MHz"
 );
-// `rem · NUM` for `rem < DEN` is computed in 32 bits.
+// `r · NUM` for `r < DEN` ([`ticks_in_period`]) and `b · DEN` for `b < NUM`
+// ([`first_cycle`]) are computed in 32 bits.
 const _: () = assert!((DEN as u64) * (NUM as u64) <= u32::MAX as u64);
 const _: () = assert!(
     WRAP_TICKS.is_power_of_two(),
@@ -198,8 +202,7 @@ fn write(module: usize, reg: usize, value: u32) {
 #[repr(C)]
 struct Slot {
     /// The armed deadline in ticks, low and high words ([`Slot::at`]); 0 when disarmed.
-    /// Two words, not a `u64`: `State` is then 4-byte aligned and has no padding
-    /// (76 bytes, not 80).
+    /// Two words, not a `u64`: `State` is then 4-byte aligned and has no padding.
     at_lo: Cell<u32>,
     at_hi: Cell<u32>,
     /// The callback of the last arming (meaningful only while `at != 0`).
@@ -218,23 +221,21 @@ impl Slot {
     }
 }
 
-/// The driver state with `N` alarm slots. All-zero, so it lives in `.bss`.
+/// The driver state with `N` alarm slots. All-zero, so it lives in `.bss`. `repr(C)`:
+/// the words first, no padding between them.
+#[repr(C)]
 struct State<const N: usize> {
-    started: Cell<bool>,
-    /// Slots handed out so far.
-    allocated: Cell<u8>,
     /// Periods of the counter completed so far (`WRAP_CYCLES` cycles each).
     wraps: Cell<u32>,
-    /// Of the last clock reading: cycles since the start of its tick-`NUM` step (below
-    /// `DEN`); see [`clock`].
-    rem: Cell<u32>,
-    /// The comparator was last loaded to expire at the earliest slot's deadline or later
-    /// (its last hop, or one cycle for a slot found due); false while it is stopped or on
-    /// an intermediate hop. With one slot handed out, the alarm interrupt then knows,
-    /// without reading the clock, that the slot is due. Kept true by every write of a
-    /// slot's deadline being followed, in the same critical section, by a new comparator
-    /// load that sets it ([`program`], [`load`]) or by clearing it ([`take_only`]).
-    final_hop: Cell<bool>,
+    /// Of the last clock reading ([`clock`]): cycles since the start of its counter
+    /// period (below [`WRAP_CYCLES`]), what [`program`] loads the comparator from.
+    cycle: Cell<u32>,
+    started: Cell<bool>,
+    /// The comparator was last loaded for the earliest armed deadline (or one cycle for
+    /// a due one), not for a hop: its expiry then proves that deadline reached.
+    final_load: Cell<bool>,
+    /// Slots handed out so far.
+    allocated: Cell<u8>,
     slots: [Slot; N],
 }
 
@@ -259,11 +260,11 @@ impl<const N: usize> DriverState<N> {
     pub const fn new() -> Self {
         let () = Self::CAPACITY_OK;
         DriverState(Mutex::new(State {
-            started: Cell::new(false),
-            allocated: Cell::new(0),
             wraps: Cell::new(0),
-            rem: Cell::new(0),
-            final_hop: Cell::new(false),
+            cycle: Cell::new(0),
+            started: Cell::new(false),
+            final_load: Cell::new(false),
+            allocated: Cell::new(0),
             slots: [const {
                 Slot {
                     at_lo: Cell::new(0),
@@ -307,6 +308,32 @@ pub trait Instance<const N: usize>: 'static {
     fn state() -> &'static DriverState<N>;
 }
 
+/// The state of instance `I`, inside the critical section `cs`, reached through an
+/// address the optimiser cannot see through: an empty `asm!` block passes it on. Seen
+/// through, LLVM splits a small state into one global per field and materialises each
+/// field's address (`movw` + `movt`, 8 bytes) at every access; behind the block every
+/// access is one base register plus an offset (`ldr r1, [r0, #4]`, 2 bytes). About 130
+/// bytes of the one-slot driver, and fewer instructions on every path.
+fn state<const N: usize, I: Instance<N>>(cs: CriticalSection<'_>) -> &State<N> {
+    let mut p: *const State<N> = I::state().0.borrow(cs);
+    #[allow(
+        clippy::pointers_in_nomem_asm_block,
+        reason = "the block does not touch memory: it only hands the address on"
+    )]
+    // SAFETY: the template is a comment: no instruction, `p` comes out as it went in,
+    // and `nomem` / `nostack` / `preserves_flags` say that nothing else changes.
+    unsafe {
+        core::arch::asm!(
+            "/* {0} */",
+            inout(reg) p,
+            options(pure, nomem, nostack, preserves_flags)
+        );
+    }
+    // SAFETY: `p` is the address of `I::state()`'s `State`, a `'static` borrowed for
+    // `cs` as `Mutex::borrow` allows; the block above did not change it.
+    unsafe { &*p }
+}
+
 /// Starts the counter (the clock reads 0) and unmasks the interrupt line.
 #[cold]
 #[inline(never)]
@@ -340,11 +367,34 @@ fn start<const N: usize, I: Instance<N>>(s: &State<N>) {
     unsafe { NVIC::unmask(Interrupt::DUALTIMER) };
 }
 
-/// Reads the clock in ticks, `floor(cycles · NUM / DEN)`, starting it on first use and
-/// counting a pending wrap (module docs). Call inside the critical section that guards
-/// `s`. Also leaves in `s.rem` the cycles since the reading's last whole `NUM`-tick step
-/// (its "anchor", tick `ticks − rem · NUM / DEN`, whose first cycle is a whole number):
-/// what [`program`] needs to load the comparator exactly.
+/// Ticks of the first `cycle` cycles of a counter period: `floor(cycle · NUM / DEN)`
+/// in 32 bits (`cycle = q · DEN + r`, so `q · NUM + floor(r · NUM / DEN)`; for the
+/// default 1 MHz tick, `cycle / 25`, a multiply).
+const fn ticks_in_period(cycle: u32) -> u32 {
+    let q = cycle / DEN;
+    if NUM == 1 {
+        q
+    } else {
+        q * NUM + (cycle - q * DEN) * NUM / DEN
+    }
+}
+
+/// The first cycle of a period whose tick is `tick` or later: `ceil(tick · DEN / NUM)`
+/// in 32 bits (`tick = a · NUM + b` with `NUM` a power of two, so `a · DEN + ceil(b ·
+/// DEN / NUM)`; at 1 MHz, `tick · 25`). `tick < WRAP_TICKS`, so it is below
+/// [`WRAP_CYCLES`].
+const fn first_cycle(tick: u32) -> u32 {
+    if NUM == 1 {
+        tick * DEN
+    } else {
+        (tick / NUM) * DEN + ((tick & (NUM - 1)) * DEN).div_ceil(NUM)
+    }
+}
+
+/// Reads the clock in ticks, starting it on first use and counting a pending wrap
+/// (module docs). Call inside the critical section that guards `s`. Leaves the cycle of
+/// the reading within its period in `s.cycle`, from which [`program`] loads the
+/// comparator.
 #[inline(never)]
 fn clock<const N: usize, I: Instance<N>>(s: &State<N>) -> u64 {
     if !s.started.get() {
@@ -358,138 +408,105 @@ fn clock<const N: usize, I: Instance<N>>(s: &State<N>) -> u64 {
             s.wraps.set(s.wraps.get().wrapping_add(1));
         }
     }
-    let cycles = WRAP_CYCLES - 1 - v;
-    let q = cycles / DEN;
-    let rem = cycles - q * DEN;
-    s.rem.set(rem);
-    let steps = (u64::from(s.wraps.get()) << WRAP_TICKS.trailing_zeros()) + u64::from(q * NUM);
-    if NUM == 1 {
-        steps
-    } else {
-        steps + u64::from(rem * NUM / DEN)
-    }
+    let cycle = WRAP_CYCLES - 1 - v;
+    s.cycle.set(cycle);
+    (u64::from(s.wraps.get()) << WRAP_TICKS.trailing_zeros()) + u64::from(ticks_in_period(cycle))
 }
 
-/// Points the comparator at the earliest armed slot, for the clock reading `now` (the
-/// last [`clock`] call). If that slot is due: with `take`, disarms it, returns its
-/// callback and looks again (the interrupt handler); otherwise loads the comparator with
-/// one cycle, so that the handler runs at once and takes it.
-fn program<const N: usize>(s: &State<N>, now: u64, mut take: bool) -> Option<AlarmCallback> {
+/// Re-programs the comparator for the earliest armed slot, from the clock reading `now`
+/// (the last [`clock`] call). With `take` (the interrupt handler), first disarms the
+/// earliest slot if it is due and returns its callback.
+///
+/// The comparator is stopped and acknowledged, then loaded only for a deadline in the
+/// reading's counter period: one cycle if it has been reached (the handler then runs at
+/// once and takes it), else the exact number of cycles from the reading to the first
+/// cycle of the deadline's tick. A later deadline gets a hop: the cycles to the first
+/// cycle of the next period, where the handler reads the clock and comes back here (so a
+/// far deadline is reached one period at a time). Each load records in
+/// [`State::final_load`] whether it ends at a deadline. (Leaving the comparator stopped
+/// and waiting for the counter's own wrap interrupt instead was tried: in QEMU it lost a
+/// whole period against the independent TIMER0 in `test_time_wrap`.)
+///
+/// `now == u64::MAX` (the handler, one slot handed out, the comparator expired at the end
+/// of a final load and no wrap pending): the comparator proves the slot due without a
+/// clock reading, since it is only ever loaded for the earliest armed deadline and
+/// expires at that deadline's first cycle or later. Then nothing is loaded: the slot is
+/// taken and no other exists.
+#[inline(never)]
+fn program<const N: usize>(s: &State<N>, mut take: bool, now: u64) -> Option<AlarmCallback> {
     // Stop and acknowledge: a stale expiry must not interrupt again.
     write(ALARM, CONTROL, ALARM_MODE);
     write(ALARM, INTCLR, 1);
-    s.final_hop.set(false);
+    // Only the slots handed out so far (the others are never armed); with one slot,
+    // no count to read.
+    let n = if N == 1 {
+        1
+    } else {
+        usize::from(s.allocated.get()).min(N)
+    };
+    let slots = &s.slots[..n];
     let mut taken = None;
     loop {
         // The earliest armed slot, keyed by `deadline − 1`: a disarmed slot (0) wraps to
-        // u64::MAX, never the earliest, never due. Among equal deadlines, the first. Only
-        // the slots handed out so far: the others are never armed.
-        let key = |slot: &Slot| slot.at().wrapping_sub(1);
-        let n = usize::from(s.allocated.get()).min(N);
-        let Some((first, rest)) = s.slots[..n].split_first() else {
-            break;
-        };
-        let mut best = (first, key(first));
-        for slot in rest {
-            let k = key(slot);
-            if k < best.1 {
-                best = (slot, k);
+        // u64::MAX, never the earliest. Among equal deadlines, the first. One armed for
+        // `u64::MAX` ("never") is loaded like any deadline: it is never in the reading's
+        // period, so it leaves the comparator stopped, and the comparator never expires
+        // for it (nor is it taken with `now == u64::MAX`, below).
+        let mut best = None;
+        let mut best_key = u64::MAX;
+        for slot in slots {
+            let key = slot.at().wrapping_sub(1);
+            if key < best_key {
+                best = Some(slot);
+                best_key = key;
             }
         }
-        let (slot, key) = best;
-        // None armed, or one armed for `u64::MAX` (never): nothing to wait for.
-        if key >= u64::MAX - 1 {
+        let Some(slot) = best else {
             break;
-        }
-        if key < now && take {
+        };
+        if take && best_key < now {
             take = false;
             slot.set_at(0);
             taken = slot.callback.get();
-            if rest.is_empty() {
+            if n == 1 {
                 break; // the only slot handed out: nothing left to wait for
             }
             continue;
         }
-        load(s, key + 1, now);
+        let at = best_key + 1;
+        let mut final_load = true;
+        let cycles = if at <= now {
+            1
+        } else {
+            // Ticks from the start of the reading's period (`now` is in that period, and
+            // `at > now`: no underflow).
+            let ahead = at - (u64::from(s.wraps.get()) << WRAP_TICKS.trailing_zeros());
+            if ahead >= u64::from(WRAP_TICKS) {
+                // A later period: a hop to the first cycle of the next one.
+                final_load = false;
+                WRAP_CYCLES - s.cycle.get()
+            } else {
+                // `at > now`, so the deadline's first cycle is after the reading's.
+                first_cycle(ahead as u32) - s.cycle.get()
+            }
+        };
+        s.final_load.set(final_load);
+        write(ALARM, LOAD, cycles);
+        write(ALARM, CONTROL, ALARM_MODE | CTRL_ENABLE);
         break;
     }
     taken
 }
 
-/// Starts the (stopped) comparator for the earliest armed deadline `at`, from the clock
-/// reading `now` (the last [`clock`] call): one cycle if `at` has been reached (the
-/// interrupt then runs at once), else the exact number of cycles from that reading to the
-/// first cycle of `at`'s tick, or one counter period (a hop) if `at` is a period or more
-/// away. Records whether this load ends at the deadline ([`State::final_hop`]).
-#[inline(never)]
-fn load<const N: usize>(s: &State<N>, at: u64, now: u64) {
-    s.final_hop.set(false);
-    // From the anchor (the reading's tick at its last whole `NUM`-tick step, `rem`
-    // cycles ago) to the deadline.
-    let rem = s.rem.get();
-    let anchor = if NUM == 1 {
-        now
-    } else {
-        now - u64::from(rem * NUM / DEN)
-    };
-    let cycles = if at <= now {
-        1
-    } else {
-        let dt = at - anchor;
-        if dt >= u64::from(WRAP_TICKS) {
-            if at == u64::MAX {
-                // Never (a disarmed slot): leave the comparator stopped.
-                return;
-            }
-            // An intermediate hop: the deadline is not reached when it expires.
-            write(ALARM, LOAD, WRAP_CYCLES - rem);
-            write(ALARM, CONTROL, ALARM_MODE | CTRL_ENABLE);
-            return;
-        }
-        let cycles = if NUM == 1 {
-            dt as u32 * DEN
-        } else {
-            // The first cycle of tick `anchor + dt`, from the anchor's: `ceil(dt · DEN /
-            // NUM)` (`NUM` is a power of two: a shift).
-            (dt * u64::from(DEN)).div_ceil(u64::from(NUM)) as u32
-        };
-        // `cycles > rem`: the deadline's first cycle is after the reading.
-        cycles - rem
-    };
-    write(ALARM, LOAD, cycles);
-    write(ALARM, CONTROL, ALARM_MODE | CTRL_ENABLE);
-    s.final_hop.set(true);
-}
-
-/// The alarm interrupt's path without a clock reading, when one slot was handed out
-/// (most firmware: one executor with timers): if the comparator has expired (and the
-/// counter has no wrap pending, which only [`clock`] may count) at the end of its last
-/// hop, the slot is due (the loaded count ends at its deadline's first cycle or later:
-/// never early). Disarms it, stops the comparator and returns the callback. `None`: take
-/// the general path.
-fn take_only<const N: usize>(s: &State<N>) -> Option<Option<AlarmCallback>> {
-    if !s.final_hop.get()
-        || (N != 1 && s.allocated.get() != 1)
-        || read(ALARM, RIS) & 1 == 0
-        || read(COUNTER, RIS) & 1 != 0
-    {
-        return None;
-    }
-    write(ALARM, CONTROL, ALARM_MODE);
-    write(ALARM, INTCLR, 1);
-    s.final_hop.set(false);
-    let slot = &s.slots[0];
-    slot.set_at(0);
-    Some(slot.callback.get())
-}
-
-/// The `DUALTIMER` interrupt: counts a wrap, takes the earliest due slot's callback and
-/// re-programs the comparator for the other slots, all in one critical section with one
-/// clock reading; then runs the callback outside it (it may re-arm: `set_alarm`
-/// re-programs the comparator itself). If another slot is due already, `program` loads
-/// the comparator with one cycle, so this interrupt comes again at once: each run handles
-/// one callback, earliest deadline first, and the common case (one due slot) costs one
-/// lock and one reading.
+/// The `DUALTIMER` interrupt (the comparator expired, the counter wrapped, or both):
+/// counts a wrap, takes the earliest due slot's callback and re-programs the comparator
+/// for the other slots, all in one critical section with one clock reading; then runs
+/// the callback outside it (it may re-arm: `set_alarm` re-programs the comparator
+/// itself). If another slot is due already, `program` loads the comparator with one
+/// cycle, so this interrupt comes again at once: each run handles one callback, earliest
+/// deadline first, and the common case (one due slot) costs one lock and one reading.
+/// With one slot handed out, the comparator's expiry (no wrap pending) proves it due, and
+/// the handler reads no clock at all.
 ///
 /// The `DUALTIMER` vector that [`time_driver!`](crate::time_driver!) defines calls it;
 /// calling it from anywhere else only makes the driver look at its alarms early (a
@@ -506,8 +523,13 @@ fn take_only<const N: usize>(s: &State<N>) -> Option<Option<AlarmCallback>> {
 /// ```
 pub fn on_interrupt<const N: usize, I: Instance<N>>() {
     let due = critical_section::with(|cs| {
-        let s = I::state().0.borrow(cs);
-        take_only(s).unwrap_or_else(|| program(s, clock::<N, I>(s), true))
+        let s = state::<N, I>(cs);
+        let expired = (N == 1 || s.allocated.get() == 1)
+            && s.final_load.get()
+            && read(ALARM, RIS) & 1 != 0
+            && read(COUNTER, RIS) & 1 == 0;
+        let now = if expired { u64::MAX } else { clock::<N, I>(s) };
+        program(s, true, now)
     });
     if let Some(callback) = due {
         callback.call();
@@ -574,12 +596,12 @@ impl<const N: usize, I: Instance<N>> Default for Mps2Driver<N, I> {
 
 impl<const N: usize, I: Instance<N>> Driver for Mps2Driver<N, I> {
     fn now(&self) -> u64 {
-        critical_section::with(|cs| clock::<N, I>(I::state().0.borrow(cs)))
+        critical_section::with(|cs| clock::<N, I>(state::<N, I>(cs)))
     }
 
     fn allocate_alarm(&self) -> Option<AlarmHandle> {
         critical_section::with(|cs| {
-            let s = I::state().0.borrow(cs);
+            let s = state::<N, I>(cs);
             let n = s.allocated.get();
             if usize::from(n) >= N {
                 return None;
@@ -591,7 +613,7 @@ impl<const N: usize, I: Instance<N>> Driver for Mps2Driver<N, I> {
 
     fn set_alarm(&self, alarm: AlarmHandle, at: u64, callback: AlarmCallback) -> bool {
         critical_section::with(|cs| {
-            let s = I::state().0.borrow(cs);
+            let s = state::<N, I>(cs);
             let i = alarm.index();
             let slot = match s.slots.get(i as usize) {
                 Some(slot) if i < u32::from(s.allocated.get()) => slot,
@@ -602,16 +624,7 @@ impl<const N: usize, I: Instance<N>> Driver for Mps2Driver<N, I> {
             // A reached deadline leaves the slot disarmed.
             slot.set_at(if armed { at } else { 0 });
             slot.callback.set(Some(callback));
-            // The only slot handed out (most firmware: one executor with timers; with
-            // `N == 1`, the slot found above is the only one there is): load the
-            // comparator for it directly, without `program`'s pass.
-            if armed && (N == 1 || s.allocated.get() == 1) {
-                write(ALARM, CONTROL, ALARM_MODE);
-                write(ALARM, INTCLR, 1);
-                load(s, at, now);
-            } else {
-                program(s, now, false);
-            }
+            program(s, false, now);
             armed
         })
     }
@@ -702,12 +715,9 @@ use registered::Default as Registered;
 #[cfg(feature = "time-driver")]
 pub fn cycles() -> u64 {
     critical_section::with(|cs| {
-        let s = Registered::state().0.borrow(cs);
-        let ticks = clock::<ALARM_SLOTS, Registered>(s);
-        let rem = s.rem.get();
-        // The anchor is a whole number of `NUM`-tick steps (`NUM` is a power of two).
-        let steps = (ticks - u64::from(rem * NUM / DEN)) / u64::from(NUM);
-        steps * u64::from(DEN) + u64::from(rem)
+        let s = state::<ALARM_SLOTS, Registered>(cs);
+        let _ = clock::<ALARM_SLOTS, Registered>(s);
+        u64::from(s.wraps.get()) * u64::from(WRAP_CYCLES) + u64::from(s.cycle.get())
     })
 }
 
@@ -718,7 +728,7 @@ pub fn cycles() -> u64 {
 #[doc(hidden)]
 pub fn skip_to_counter_wrap(cycles_before_wrap: u32) {
     critical_section::with(|cs| {
-        let s = Registered::state().0.borrow(cs);
+        let s = state::<ALARM_SLOTS, Registered>(cs);
         let _ = clock::<ALARM_SLOTS, Registered>(s);
         // At least 1: the wrap interrupt is raised by the 1 -> 0 step.
         let value = cycles_before_wrap.max(1);
@@ -730,6 +740,6 @@ pub fn skip_to_counter_wrap(cycles_before_wrap: u32) {
             write(COUNTER, BGLOAD, WRAP_CYCLES - 1);
             write(COUNTER, CONTROL, COUNTER_MODE | CTRL_ENABLE);
         }
-        program(s, clock::<ALARM_SLOTS, Registered>(s), false);
+        program(s, false, clock::<ALARM_SLOTS, Registered>(s));
     });
 }

@@ -11,14 +11,23 @@
 //!    by the independent CMSDK TIMER0; the cycle count is then past 2 · `WRAP_CYCLES`;
 //! 3. a 200 s timer, longer than one counter period (134.2 s), so the comparator reaches
 //!    it in two hops: it completes after 200 s (plus the wake-up latency).
+//! 4. the period's edge, on a second alarm slot armed directly through
+//!    `mote::time::driver::set_alarm` 2 ms before a wrap, for the last tick of the period
+//!    (the comparator loaded for it), the wrap's own tick (the first of the next period,
+//!    reached by a hop) and the tick after: each callback runs at its tick, not before,
+//!    at most 20 us after, with the executor's own slot armed too (the multi-slot pass).
 //!
 //! Needs deterministic time: xtask runs firmware with `-icount shift=0,sleep=off`, where
 //! the 200 s of idle virtual time pass at once.
 #![no_std]
 #![no_main]
 
+use core::cell::Cell;
+
 use cortex_m_rt::entry;
+use critical_section::Mutex;
 use mote::executor::Executor;
+use mote::time::driver::{self, AlarmCallback};
 use mote::time::{Duration, Instant, Timer, TICK_HZ};
 use mote_mps2::testing::Checks;
 use mote_mps2::time_driver::{self, CLOCK_HZ};
@@ -39,6 +48,14 @@ const CYCLES_PER_TICK: u32 = (CLOCK_HZ / TICK_HZ) as u32;
 /// division, critical-section atomics) with `-icount shift=0`.
 const SLACK: Duration = Duration::from_micros(20);
 const SLACK_CYCLES: u32 = 20 * (CLOCK_HZ / 1_000_000) as u32;
+
+/// The tick at which the test alarm's callback ran (0: not yet).
+static FIRED_AT: Mutex<Cell<u64>> = Mutex::new(Cell::new(0));
+
+fn on_alarm(_: *const ()) {
+    let now = Instant::now().as_ticks();
+    critical_section::with(|cs| FIRED_AT.borrow(cs).set(now));
+}
 
 #[mote::task]
 async fn scenario() {
@@ -122,6 +139,34 @@ async fn scenario() {
         "a 200 s timer lasts 200 s (+ at most 20 us of wake-up latency)",
         elapsed >= Duration::from_secs(200) && elapsed <= Duration::from_secs(200) + SLACK,
     );
+    // 4. Alarms at the period's edge, on a slot of their own.
+    let slot = driver::allocate_alarm();
+    checks.check("a second alarm slot", slot.is_some());
+    let slack = SLACK.as_ticks();
+    for (what, offset) in [
+        ("the period's last tick", -1i64),
+        ("the wrap's tick", 0),
+        ("the tick after the wrap", 1),
+    ] {
+        let Some(slot) = slot else { break };
+        time_driver::skip_to_counter_wrap(2 * CYCLES_PER_MS);
+        let wrap_tick = (time_driver::cycles() / WRAP + 1) * WRAP / u64::from(CYCLES_PER_TICK);
+        let at = wrap_tick.saturating_add_signed(offset);
+        critical_section::with(|cs| FIRED_AT.borrow(cs).set(0));
+        // SAFETY: `on_alarm` only reads the clock and writes a `Mutex`-guarded static,
+        // sound from any context; its context pointer is unused.
+        let callback = unsafe { AlarmCallback::new(on_alarm, core::ptr::null()) };
+        let armed = driver::set_alarm(slot, at, callback);
+        // The executor's own slot, for a deadline after the test alarm's.
+        Timer::after(Duration::from_millis(3)).await;
+        let fired = critical_section::with(|cs| FIRED_AT.borrow(cs).get());
+        println!(
+            "edge: {} armed {} at tick {}, ran at {}",
+            what, armed, at, fired
+        );
+        checks.check(what, armed && fired >= at && fired <= at + slack);
+    }
+
     reference.stop();
     checks.finish()
 }

@@ -5,6 +5,8 @@
 //! - a `Timer` on the thread-mode executor (which takes the one slot) completes at its
 //!   deadline, not before and at most 50 us after;
 //! - a 2 ms `Ticker` completes five times on its grid (at 2, 4, ... 10 ms from its start);
+//! - a 150 s `Timer`, beyond one counter period (134.2 s): the comparator reaches it in
+//!   two loads (a hop to the next period, then the deadline), and it completes on time;
 //! - the slot is gone: a further `allocate_alarm` gets none;
 //! - a timer polled outside a task (`block_on_spin`: the fallback queue, which asked for a
 //!   slot and got none) still completes at its deadline, by polling: too few slots cost
@@ -51,6 +53,13 @@ async fn scenario() {
         grid &= on_time(start, Duration::from_millis(2 * k), Instant::now());
     }
     checks.check("Ticker(2 ms): five ticks on the grid", grid);
+
+    let t2 = Instant::now();
+    Timer::after_secs(150).await;
+    checks.check(
+        "Timer::after(150 s), past a counter period: on time",
+        on_time(t2, Duration::from_secs(150), Instant::now()),
+    );
 
     checks.check(
         "one slot: a second allocate_alarm gets none",
