@@ -111,10 +111,9 @@ fn wake_due(exec: &'static RawExecutor) {
     let timers = &exec.timers.queue;
     critical_section::with(|cs| {
         // Clears `DUE` (a deadline reached from now on sets it again) and asks for a
-        // re-arm after the pops.
-        timers.take_due_in_cs(cs);
-        // Up to the deadline the alarm fired for (reached: no clock reading), else now.
-        let Some(now) = timers.take_fired_in_cs(cs).or_else(|| timers.now()) else {
+        // re-arm after the pops; pops up to the deadline the alarm fired for (reached:
+        // no clock reading), else up to now.
+        let Some(now) = timers.take_due_and_fired_in_cs(cs).or_else(|| timers.now()) else {
             return; // no timer ever scheduled here
         };
         while let Some(node) = timers.pop_due_in_cs(cs, now) {
@@ -126,9 +125,11 @@ fn wake_due(exec: &'static RawExecutor) {
             task.header().state.timer_unqueued();
             #[cfg(feature = "trace")]
             crate::trace::task_trace::wake_due(task, node);
-            // The batch taken right after this (in `poll`) includes the task: no pend.
+            // The task is one of `exec`'s (only its live tasks' nodes are in this
+            // queue), and the batch taken right after this (in `poll`) includes it: no
+            // pend, and the push happens in this critical section.
             #[cfg(not(feature = "trace"))]
-            crate::executor::waker::wake_task_from_poller(task, exec);
+            crate::executor::run_queue::wake_and_push_in_cs(cs, task, exec.run_queue());
         }
     });
 }
