@@ -415,13 +415,20 @@ fn executor_timers_bound_a_pop_by_the_fired_deadline_once() {
     assert_eq!(fired_bound(), None, "not fired: read the clock");
     timers.alarm_fired();
     assert!(timers.has_work() && timers.is_due());
-    assert_eq!(fired_bound(), Some(100), "the deadline the alarm was armed for");
+    assert_eq!(
+        fired_bound(),
+        Some(100),
+        "the deadline the alarm was armed for"
+    );
     assert_eq!(fired_bound(), None, "given once");
     assert!(timers.take_due());
     assert!(timers.take_rearm(), "a pop asks for a re-arm");
 
     // A firing followed by a re-arm for another deadline (before the pop) is no bound.
-    assert!(timers.arm_alarm(cb), "programs the driver again after a firing");
+    assert!(
+        timers.arm_alarm(cb),
+        "programs the driver again after a firing"
+    );
     timers.alarm_fired();
     // SAFETY: as above.
     assert!(unsafe { timers.schedule(NonNull::from(&nodes[1]), 50, || false) });

@@ -9,7 +9,7 @@ use crate::executor::header::{TaskHeader, TaskRef};
 use crate::executor::raw::RawExecutor;
 use crate::loom::const_fn_unless_loom;
 use crate::time::driver::AlarmCallback;
-use crate::time::executor_timers::ExecutorTimers;
+use crate::time::executor_timers::{ExecutorTimers, WorkFlags};
 use crate::time::timer_queue::TimerNode;
 
 /// The timer node in every task header (20 bytes on 32-bit targets).
@@ -35,8 +35,9 @@ impl Timers {
     /// previous batch). With no timer work, one load: no clock read, no critical section.
     #[inline(always)]
     pub(crate) fn batch_begin(&self, exec: &'static RawExecutor) {
-        if self.queue.has_work() {
-            begin_work(exec);
+        let work = self.queue.work_flags();
+        if work.has_work() {
+            begin_work(exec, work);
         }
     }
 
@@ -72,8 +73,8 @@ impl Timers {
 /// for a re-arm, answered at the batch's end, where the woken tasks' new timers are
 /// known), or re-arms.
 #[inline(always)]
-fn begin_work(exec: &'static RawExecutor) {
-    if exec.timers.queue.is_due() {
+fn begin_work(exec: &'static RawExecutor, work: WorkFlags) {
+    if work.is_due() {
         wake_due(exec);
     } else {
         rearm_if_asked(exec);

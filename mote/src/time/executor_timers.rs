@@ -177,6 +177,26 @@ pub struct ExecutorTimers {
     work: AtomicU8,
 }
 
+/// A value of the work flags ([`ExecutorTimers::work_flags`]).
+#[derive(Clone, Copy)]
+pub(crate) struct WorkFlags(u8);
+
+impl WorkFlags {
+    /// [`ExecutorTimers::has_work`] of this value.
+    #[inline]
+    pub(crate) fn has_work(self) -> bool {
+        // `FIRED` is set only with `DUE`, and cleared with it by the pop (alone only
+        // between the public `take_due` and `take_fired_in_cs`).
+        self.0 != 0
+    }
+
+    /// [`ExecutorTimers::is_due`] of this value.
+    #[inline]
+    pub(crate) fn is_due(self) -> bool {
+        self.0 & DUE != 0
+    }
+}
+
 /// [`ExecutorTimers::work`]: a deadline may have been reached.
 const DUE: u8 = 1;
 /// [`ExecutorTimers::work`]: the alarm must be armed again.
@@ -314,9 +334,14 @@ impl ExecutorTimers {
     /// [`take_due`](Self::take_due) and [`take_rearm`](Self::take_rearm).
     #[inline]
     pub fn has_work(&self) -> bool {
-        // `FIRED` is set only with `DUE`, and cleared with it by the pop (alone only
-        // between the public `take_due` and `take_fired_in_cs`).
-        self.work.load(Ordering::Relaxed) != 0
+        self.work_flags().has_work()
+    }
+
+    /// The work flags, as one load (the executor tests [`has_work`](Self::has_work) and
+    /// [`is_due`](Self::is_due) on the same value).
+    #[inline]
+    pub(crate) fn work_flags(&self) -> WorkFlags {
+        WorkFlags(self.work.load(Ordering::Relaxed))
     }
 
     /// `true` (once) if a deadline may have been reached since the last call: the
@@ -343,7 +368,7 @@ impl ExecutorTimers {
     /// reported it yet (a load; the flag stays set).
     #[inline]
     pub fn is_due(&self) -> bool {
-        self.work.load(Ordering::Relaxed) & DUE != 0
+        self.work_flags().is_due()
     }
 
     /// `true` if a re-arm has been asked for (a load; the flag stays set until
