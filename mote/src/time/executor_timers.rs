@@ -313,14 +313,11 @@ impl ExecutorTimers {
         let q = self.queue.borrow(cs);
         // SAFETY: access is serialised by the critical section; node liveness and
         // single-queue use are this function's contract (Queue Access Invariant).
-        let earliest = unsafe {
-            q.schedule(node, at);
-            q.next_deadline() == Some(at)
-        };
-        // Not armed (0), or armed for later. An alarm that fired and was not popped yet
-        // has set `DUE`, whose pop asks for a re-arm anyway.
-        let armed = self.armed.borrow(cs).get();
-        let earlier_than_armed = armed == 0 || at < armed - 1;
+        let earliest = unsafe { q.schedule(node, at) };
+        // Armed for later, or not armed (0, which wraps to `u64::MAX`: later than any
+        // deadline that can come). An alarm that fired and was not popped yet has set
+        // `DUE`, whose pop asks for a re-arm anyway.
+        let earlier_than_armed = at < self.armed.borrow(cs).get().wrapping_sub(1);
         if earliest && earlier_than_armed {
             self.add_work_in_cs(cs, REARM);
             !busy()
