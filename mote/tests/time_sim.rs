@@ -401,6 +401,44 @@ fn executor_timers_arm_one_alarm_for_the_earliest_deadline() {
 }
 
 #[test]
+fn executor_timers_bound_a_pop_by_the_fired_deadline_once() {
+    fn nothing(_: *const ()) {}
+    // SAFETY: `nothing` ignores its context.
+    let cb = unsafe { AlarmCallback::new(nothing, std::ptr::null()) };
+    let timers: &'static ExecutorTimers = Box::leak(Box::new(ExecutorTimers::new()));
+    let nodes: &'static [TimerNode] = Box::leak((0..2).map(|_| TimerNode::new()).collect());
+    let fired_bound = || critical_section::with(|cs| timers.take_fired_in_cs(cs));
+    // SAFETY: the nodes are leaked ('static) and only used with `timers`.
+    assert!(unsafe { timers.schedule(NonNull::from(&nodes[0]), 100, || false) });
+    assert!(timers.arm_alarm(cb));
+    assert!(!timers.has_work(), "armed: no work until the alarm fires");
+    assert_eq!(fired_bound(), None, "not fired: read the clock");
+    timers.alarm_fired();
+    assert!(timers.has_work() && timers.is_due());
+    assert_eq!(
+        fired_bound(),
+        Some(100),
+        "the deadline the alarm was armed for"
+    );
+    assert_eq!(fired_bound(), None, "given once");
+    assert!(timers.take_due());
+    assert!(timers.take_rearm(), "a pop asks for a re-arm");
+
+    // A firing followed by a re-arm for another deadline (before the pop) is no bound.
+    assert!(
+        timers.arm_alarm(cb),
+        "programs the driver again after a firing"
+    );
+    timers.alarm_fired();
+    // SAFETY: as above.
+    assert!(unsafe { timers.schedule(NonNull::from(&nodes[1]), 50, || false) });
+    assert!(timers.arm_alarm(cb));
+    assert_eq!(sim::next_alarm(), Some(Instant::from_ticks(50)));
+    assert!(timers.is_due(), "the firing is still to be popped");
+    assert_eq!(fired_bound(), None, "re-armed since: not trusted");
+}
+
+#[test]
 fn zeroed_executor_timers_are_empty_and_usable() {
     // SAFETY: documented: all-zero bytes is a valid, empty `ExecutorTimers`.
     let timers: &'static ExecutorTimers = Box::leak(Box::new(unsafe {

@@ -30,6 +30,8 @@ mod imp;
 #[path = "run_queue_cs.rs"]
 mod imp;
 
+#[cfg(all(feature = "time", not(feature = "trace")))]
+pub(crate) use imp::wake_and_push_in_cs;
 pub(crate) use imp::{wake_and_push, RunQueue};
 
 // The critical-section variant is also unit-tested on the host (std critical section).

@@ -96,6 +96,19 @@ pub(crate) fn wake_and_push<'a>(
     Some(unsafe { queue_of(task).push(task) })
 }
 
+/// [`wake_and_push`] onto `queue`, called inside a critical section (the API of the
+/// critical-section run queue; this one needs no section). Returns `None` if the task
+/// was not woken, else whether the queue was empty before.
+#[cfg(all(feature = "time", not(feature = "trace")))]
+#[inline]
+pub(crate) fn wake_and_push_in_cs(
+    _cs: critical_section::CriticalSection<'_>,
+    task: TaskRef,
+    queue: &RunQueue,
+) -> Option<bool> {
+    wake_and_push(task, |_| queue)
+}
+
 #[cfg(all(test, not(loom)))]
 mod tests {
     use super::*;

@@ -111,6 +111,26 @@ pub(crate) fn wake_and_push<'a>(
     })
 }
 
+/// [`wake_and_push`] onto `queue`, inside a critical section the caller holds (a due
+/// timer's task, woken by its own executor in the critical section of the pop): no
+/// section of its own. Returns `None` if the task was not woken, else whether the queue
+/// was empty before.
+#[cfg(all(feature = "time", not(feature = "trace")))]
+#[cfg_attr(not(mote_cortex_m), allow(dead_code))]
+#[inline]
+pub(crate) fn wake_and_push_in_cs(
+    _cs: critical_section::CriticalSection<'_>,
+    task: TaskRef,
+    queue: &RunQueue,
+) -> Option<bool> {
+    if !task.header().state.wake_in_cs() {
+        return None;
+    }
+    // SAFETY: `wake_in_cs` set RUN_QUEUED: this context owns the entry; the caller holds
+    // the critical section.
+    Some(unsafe { queue.push_in_cs(task) })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -9,7 +9,7 @@ use crate::executor::header::{TaskHeader, TaskRef};
 use crate::executor::raw::RawExecutor;
 use crate::loom::const_fn_unless_loom;
 use crate::time::driver::AlarmCallback;
-use crate::time::executor_timers::ExecutorTimers;
+use crate::time::executor_timers::{ExecutorTimers, WorkFlags};
 use crate::time::timer_queue::TimerNode;
 
 /// The timer node in every task header (20 bytes on 32-bit targets).
@@ -35,8 +35,9 @@ impl Timers {
     /// previous batch). With no timer work, one load: no clock read, no critical section.
     #[inline(always)]
     pub(crate) fn batch_begin(&self, exec: &'static RawExecutor) {
-        if self.queue.has_work() {
-            begin_work(exec);
+        let work = self.queue.work_flags();
+        if work.has_work() {
+            begin_work(exec, work);
         }
     }
 
@@ -72,8 +73,8 @@ impl Timers {
 /// for a re-arm, answered at the batch's end, where the woken tasks' new timers are
 /// known), or re-arms.
 #[inline(always)]
-fn begin_work(exec: &'static RawExecutor) {
-    if exec.timers.queue.is_due() {
+fn begin_work(exec: &'static RawExecutor, work: WorkFlags) {
+    if work.is_due() {
         wake_due(exec);
     } else {
         rearm_if_asked(exec);
@@ -111,10 +112,9 @@ fn wake_due(exec: &'static RawExecutor) {
     let timers = &exec.timers.queue;
     critical_section::with(|cs| {
         // Clears `DUE` (a deadline reached from now on sets it again) and asks for a
-        // re-arm after the pops.
-        timers.take_due_in_cs(cs);
-        // Up to the deadline the alarm fired for (reached: no clock reading), else now.
-        let Some(now) = timers.take_fired_in_cs(cs).or_else(|| timers.now()) else {
+        // re-arm after the pops; pops up to the deadline the alarm fired for (reached:
+        // no clock reading), else up to now.
+        let Some(now) = timers.take_due_and_fired_in_cs(cs).or_else(|| timers.now()) else {
             return; // no timer ever scheduled here
         };
         while let Some(node) = timers.pop_due_in_cs(cs, now) {
@@ -126,9 +126,11 @@ fn wake_due(exec: &'static RawExecutor) {
             task.header().state.timer_unqueued();
             #[cfg(feature = "trace")]
             crate::trace::task_trace::wake_due(task, node);
-            // The batch taken right after this (in `poll`) includes the task: no pend.
+            // The task is one of `exec`'s (only its live tasks' nodes are in this
+            // queue), and the batch taken right after this (in `poll`) includes it: no
+            // pend, and the push happens in this critical section.
             #[cfg(not(feature = "trace"))]
-            crate::executor::waker::wake_task_from_poller(task, exec);
+            crate::executor::run_queue::wake_and_push_in_cs(cs, task, exec.run_queue());
         }
     });
 }

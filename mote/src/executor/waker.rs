@@ -75,28 +75,6 @@ pub(crate) fn wake_spawned(task: TaskRef) {
     wake_inner(task, None, false);
 }
 
-/// [`wake_task`] called by the context that polls `poller`, just before it takes its
-/// next batch (a due timer popped in [`RawExecutor::poll`]): no pend when the task's
-/// executor is `poller`, since the batch taken next includes the task anyway; a pend
-/// there would only run the executor once more for an empty batch. A task of another
-/// executor is pended as usual.
-#[cfg(all(feature = "time", not(feature = "trace")))]
-#[inline]
-pub(crate) fn wake_task_from_poller(task: TaskRef, poller: &RawExecutor) {
-    let mut executor: Option<&'static RawExecutor> = None;
-    let queued = wake_and_push(task, |task| {
-        // SAFETY: as in `wake_inner`.
-        let e = unsafe { task.header().executor() };
-        executor = Some(e);
-        e.run_queue()
-    });
-    if let (Some(true), Some(e)) = (queued, executor) {
-        if !ptr::eq(e, poller) {
-            e.pend();
-        }
-    }
-}
-
 /// The wake path; `traced` (a constant at every call) says whether tracing counts it.
 #[inline(always)]
 fn wake_inner(task: TaskRef, since: Option<u64>, traced: bool) {

@@ -55,7 +55,6 @@ use core::ptr::NonNull;
 
 use critical_section::Mutex;
 
-use super::alarm_slots::AlarmState;
 use super::driver::{self, AlarmCallback, AlarmHandle};
 use super::fallback::{FallbackQueue, TimerEntry};
 use super::timer_queue::{TimerNode, TimerQueue};
@@ -148,17 +147,20 @@ fn fallback_driver() -> Option<&'static DriverFns> {
 /// ```
 pub struct ExecutorTimers {
     queue: Mutex<TimerQueue>,
-    alarm: Mutex<Cell<AlarmState>>,
     /// The deadline the alarm is armed for, plus one ([`armed_value`]); 0 when not armed
     /// (all-zero initial state). Lets `arm_alarm` skip the driver when nothing changed,
     /// and `schedule` tell whether a new deadline needs a re-arm at all. Once the alarm
-    /// fired, the same value with [`FIRED`] set: that deadline has been reached, so the
-    /// executor pops up to it without reading the clock ([`take_fired_in_cs`]
-    /// (Self::take_fired_in_cs)). Two words ([`WordU64`]): a `u64` would make the
-    /// executor 8-byte aligned and pad the Cortex-M `Executor` by 8 bytes.
+    /// fired ([`FIRED`] in `work`), that deadline has been reached, so the executor pops
+    /// up to it without reading the clock ([`take_fired_in_cs`](Self::take_fired_in_cs)).
+    /// Two words ([`WordU64`]): a `u64` would make the executor 8-byte aligned and pad
+    /// the Cortex-M `Executor` by 8 bytes.
     armed: Mutex<WordU64>,
     /// Null until the first `schedule`; then `&DRIVER_FNS` (immutable, `'static`).
     driver: AtomicPtr<DriverFns>,
+    /// The alarm slot ([`slot_field`]): 0 until `arm_alarm` first needs one, then the
+    /// driver's answer, kept. 16 bits: with the flag byte it fills the word that the
+    /// flag byte alone would pad (20 bytes in all on 32-bit targets, not 24).
+    slot: Mutex<Cell<u16>>,
     /// The executor's timer work, as flag bits, so that a pass with none costs one load
     /// ([`has_work`](Self::has_work)): [`DUE`] when a deadline may have been reached (the
     /// alarm fired, or `arm_alarm` found the earliest deadline passed or had no alarm):
@@ -166,15 +168,62 @@ pub struct ExecutorTimers {
     /// ([`take_due`](Self::take_due)); [`REARM`] when `schedule` made a deadline earlier
     /// than the armed one, or timers were popped: the executor re-arms
     /// ([`take_rearm`](Self::take_rearm)), so timers fire on time even on an executor
-    /// that never goes idle. Written only inside critical sections, so no bit set by one
-    /// context is lost to another's update; read without.
+    /// that never goes idle; [`FIRED`] when the alarm fired for the deadline in `armed`
+    /// (set with `DUE` by the alarm callback; cleared with it when the pop takes that
+    /// deadline, or when `arm_alarm` programs the driver again).
+    ///
+    /// Written only inside critical sections, so no bit set by one context is lost to
+    /// another's update; read without.
     work: AtomicU8,
+}
+
+/// A value of the work flags ([`ExecutorTimers::work_flags`]).
+#[derive(Clone, Copy)]
+pub(crate) struct WorkFlags(u8);
+
+impl WorkFlags {
+    /// [`ExecutorTimers::has_work`] of this value.
+    #[inline]
+    pub(crate) fn has_work(self) -> bool {
+        // `FIRED` is set only with `DUE`, and cleared with it by the pop (alone only
+        // between the public `take_due` and `take_fired_in_cs`).
+        self.0 != 0
+    }
+
+    /// [`ExecutorTimers::is_due`] of this value.
+    #[inline]
+    pub(crate) fn is_due(self) -> bool {
+        self.0 & DUE != 0
+    }
 }
 
 /// [`ExecutorTimers::work`]: a deadline may have been reached.
 const DUE: u8 = 1;
 /// [`ExecutorTimers::work`]: the alarm must be armed again.
 const REARM: u8 = 2;
+/// [`ExecutorTimers::work`]: the alarm fired for the deadline in `armed` (with `DUE`).
+const FIRED: u8 = 4;
+/// [`ExecutorTimers::slot`] when the driver had no alarm slot for this executor.
+const SLOT_NONE: u16 = u16::MAX;
+
+/// The value of [`ExecutorTimers::slot`] after asking the driver for a slot: the index
+/// plus one (0 stays "not yet allocated"), or [`SLOT_NONE`], also for an index that
+/// does not fit (65 534 and up, which only a host driver hands out, to that many
+/// executors: that executor then polls its timers, as when the driver has no slot).
+fn slot_field(handle: Option<AlarmHandle>) -> u16 {
+    match handle {
+        // `index + 1 < SLOT_NONE`: the cast is lossless.
+        Some(h) if h.index() < u32::from(SLOT_NONE) - 1 => h.index() as u16 + 1,
+        _ => SLOT_NONE,
+    }
+}
+
+/// The alarm slot a [`ExecutorTimers::slot`] value holds, if one was allocated (not 0,
+/// not [`SLOT_NONE`]).
+fn slot_handle(field: u16) -> Option<AlarmHandle> {
+    let index = u32::from(field).wrapping_sub(1);
+    (index < u32::from(SLOT_NONE) - 1).then(|| AlarmHandle::new(index))
+}
 
 impl Default for ExecutorTimers {
     fn default() -> Self {
@@ -187,9 +236,9 @@ impl ExecutorTimers {
     pub const fn new() -> Self {
         ExecutorTimers {
             queue: Mutex::new(TimerQueue::new()),
-            alarm: Mutex::new(Cell::new(AlarmState::NOT_YET_ALLOCATED)),
             armed: Mutex::new(WordU64::new(0)),
             driver: AtomicPtr::new(core::ptr::null_mut()),
+            slot: Mutex::new(Cell::new(0)),
             work: AtomicU8::new(0),
         }
     }
@@ -264,14 +313,11 @@ impl ExecutorTimers {
         let q = self.queue.borrow(cs);
         // SAFETY: access is serialised by the critical section; node liveness and
         // single-queue use are this function's contract (Queue Access Invariant).
-        let earliest = unsafe {
-            q.schedule(node, at);
-            q.next_deadline() == Some(at)
-        };
-        let earlier_than_armed = match armed_at(self.armed.borrow(cs).get()) {
-            Some(armed) => at < armed,
-            None => true,
-        };
+        let earliest = unsafe { q.schedule(node, at) };
+        // Armed for later, or not armed (0, which wraps to `u64::MAX`: later than any
+        // deadline that can come). An alarm that fired and was not popped yet has set
+        // `DUE`, whose pop asks for a re-arm anyway.
+        let earlier_than_armed = at < self.armed.borrow(cs).get().wrapping_sub(1);
         if earliest && earlier_than_armed {
             self.add_work_in_cs(cs, REARM);
             !busy()
@@ -285,7 +331,14 @@ impl ExecutorTimers {
     /// [`take_due`](Self::take_due) and [`take_rearm`](Self::take_rearm).
     #[inline]
     pub fn has_work(&self) -> bool {
-        self.work.load(Ordering::Relaxed) != 0
+        self.work_flags().has_work()
+    }
+
+    /// The work flags, as one load (the executor tests [`has_work`](Self::has_work) and
+    /// [`is_due`](Self::is_due) on the same value).
+    #[inline]
+    pub(crate) fn work_flags(&self) -> WorkFlags {
+        WorkFlags(self.work.load(Ordering::Relaxed))
     }
 
     /// `true` (once) if a deadline may have been reached since the last call: the
@@ -312,7 +365,7 @@ impl ExecutorTimers {
     /// reported it yet (a load; the flag stays set).
     #[inline]
     pub fn is_due(&self) -> bool {
-        self.work.load(Ordering::Relaxed) & DUE != 0
+        self.work_flags().is_due()
     }
 
     /// `true` if a re-arm has been asked for (a load; the flag stays set until
@@ -354,12 +407,8 @@ impl ExecutorTimers {
     /// Records that the alarm fired (call it from the alarm callback): the next
     /// [`arm_alarm`](Self::arm_alarm) must program the driver again.
     pub fn alarm_fired(&self) {
-        critical_section::with(|cs| {
-            // Keep the deadline it fired for (reached, per the driver contract).
-            let armed = self.armed.borrow(cs);
-            armed.set(armed.get() | FIRED);
-            self.add_work_in_cs(cs, DUE);
-        });
+        // `armed` keeps the deadline it fired for (reached, per the driver contract).
+        critical_section::with(|cs| self.add_work_in_cs(cs, DUE | FIRED));
     }
 
     /// Inside a critical section, before popping: the deadline the alarm was armed for
@@ -376,14 +425,35 @@ impl ExecutorTimers {
     /// a spurious wake. That is all: timer futures re-check the clock when polled and
     /// register again, as for any spurious wake.
     pub fn take_fired_in_cs(&self, cs: critical_section::CriticalSection<'_>) -> Option<u64> {
+        let w = self.work.load(Ordering::Relaxed);
+        self.set_work_in_cs(cs, w & !FIRED);
+        self.fired_bound_in_cs(cs, w)
+    }
+
+    /// [`take_due_in_cs`](Self::take_due_in_cs) and then
+    /// [`take_fired_in_cs`](Self::take_fired_in_cs), with one update of the flags: what
+    /// the executor does in the critical section of its pops.
+    pub(crate) fn take_due_and_fired_in_cs(
+        &self,
+        cs: critical_section::CriticalSection<'_>,
+    ) -> Option<u64> {
+        let w = self.work.load(Ordering::Relaxed);
+        self.set_work_in_cs(cs, (w & !(DUE | FIRED)) | REARM);
+        self.fired_bound_in_cs(cs, w)
+    }
+
+    /// The deadline the alarm fired for, now forgotten, if `w` (the flags just cleared)
+    /// says it fired while armed; `None` otherwise (armed 0: it fired while not known to
+    /// be armed, no deadline to trust).
+    #[inline]
+    fn fired_bound_in_cs(&self, cs: critical_section::CriticalSection<'_>, w: u8) -> Option<u64> {
         let armed = self.armed.borrow(cs);
         let v = armed.get();
-        // `FIRED` alone: it fired while not known to be armed (no deadline to trust).
-        if v & FIRED == 0 || v == FIRED {
+        if w & FIRED == 0 || v == 0 {
             return None;
         }
         armed.set(0);
-        Some((v & !FIRED) - 1)
+        Some(v - 1)
     }
 
     /// Unlinks `node` if queued (e.g. when its task finishes). O(log n) amortized.
@@ -446,67 +516,57 @@ impl ExecutorTimers {
     /// alarm slot for this executor (then it must poll its timers).
     pub fn arm_alarm(&self, callback: AlarmCallback) -> bool {
         critical_section::with(|cs| {
-            // The request is answered here (whatever the outcome).
-            let w = self.work.load(Ordering::Relaxed) & !REARM;
-            let may_sleep = self.arm_alarm_in_cs(cs, callback);
-            self.set_work_in_cs(cs, if may_sleep { w } else { w | DUE });
+            let w = self.work.load(Ordering::Relaxed);
+            let (may_sleep, w) = self.arm_alarm_in_cs(cs, w, callback);
+            self.set_work_in_cs(cs, w);
             may_sleep
         })
     }
 
+    /// [`arm_alarm`](Self::arm_alarm) with `w` the `work` word: whether the executor may
+    /// sleep, and the word to store (one store, which also answers the re-arm request).
+    #[inline]
     fn arm_alarm_in_cs(
         &self,
         cs: critical_section::CriticalSection<'_>,
+        w: u8,
         callback: AlarmCallback,
-    ) -> bool {
-        {
-            // SAFETY: as in `pop_due`.
-            let Some(at) = (unsafe { self.queue.borrow(cs).next_deadline() }) else {
-                return true;
-            };
-            // A queued node implies `schedule` ran, which installed the table first.
-            let Some(drv) = self.driver() else {
-                return false;
-            };
-            // Already armed for exactly this deadline and not fired since: nothing to do.
-            let armed = self.armed.borrow(cs);
-            let value = armed_value(at);
-            let current = armed.get();
-            if current == value && current != 0 {
-                return true;
-            }
-            let cell = self.alarm.borrow(cs);
-            if cell.get().is_not_yet_allocated() {
-                cell.set(AlarmState::from_allocation((drv.allocate_alarm)()));
-            }
-            match cell.get().handle() {
-                Some(h) => {
-                    let ok = (drv.set_alarm)(h, at, callback);
-                    armed.set(if ok { value } else { 0 });
-                    ok
-                }
-                None => false,
-            }
+    ) -> (bool, u8) {
+        // The request is answered here (whatever the outcome).
+        let w = w & !REARM;
+        // SAFETY: as in `pop_due`.
+        let Some(at) = (unsafe { self.queue.borrow(cs).next_deadline() }) else {
+            return (true, w);
+        };
+        // A queued node implies `schedule` ran, which installed the table first.
+        let Some(drv) = self.driver() else {
+            return (false, w | DUE);
+        };
+        // Already armed for exactly this deadline and not fired since: nothing to do.
+        // (Also for `at == u64::MAX` and an alarm not armed, value 0: never due.)
+        let armed = self.armed.borrow(cs);
+        let value = armed_value(at);
+        if w & FIRED == 0 && armed.get() == value {
+            return (true, w);
         }
+        let slot = self.slot.borrow(cs);
+        if slot.get() == 0 {
+            slot.set(slot_field((drv.allocate_alarm)()));
+        }
+        let ok = match slot_handle(slot.get()) {
+            Some(h) => (drv.set_alarm)(h, at, callback),
+            None => false,
+        };
+        armed.set(if ok { value } else { 0 });
+        // The alarm now stands for `at` (or for nothing): a firing seen before is not
+        // trusted as a bound any more (`FIRED` cleared).
+        (ok, (w & !FIRED) | if ok { 0 } else { DUE })
     }
 }
 
-/// The flag of [`ExecutorTimers::armed`] that says the alarm has fired.
-const FIRED: u64 = 1 << 63;
-
 /// The value of [`ExecutorTimers::armed`] for an alarm armed at `at`: `at + 1`, wrapping
-/// to 0 ("not known to be armed") for `u64::MAX`. A deadline of 2⁶³ − 1 or later (which
-/// no clock reaches: 292 000 years at 1 MHz) looks fired or unarmed to [`armed_at`]: then
-/// `schedule` asks for a re-arm that was not needed, and a pop after it "fired" is bounded
-/// by a deadline below the real one (never early).
+/// to 0 ("not known to be armed") for `u64::MAX`, which no clock reaches (then
+/// `schedule` asks for a re-arm that was not needed, and a firing gives no bound).
 fn armed_value(at: u64) -> u64 {
     at.wrapping_add(1)
-}
-
-/// The deadline an [`ExecutorTimers::armed`] value says the alarm is armed for (`None`:
-/// not armed, or fired: `v − 1` wraps to `u64::MAX` for 0, and is `FIRED − 1` or more
-/// with the flag).
-fn armed_at(v: u64) -> Option<u64> {
-    let at = v.wrapping_sub(1);
-    (at < FIRED - 1).then_some(at)
 }

@@ -77,10 +77,10 @@ use core::ptr::{self, NonNull};
 /// let (pa, pb) = (NonNull::from(&a), NonNull::from(&b));
 /// // SAFETY: single thread; the nodes outlive their time in the queue (removed below).
 /// unsafe {
-///     q.schedule(pa, 30);
-///     q.schedule(pb, 10);
-///     q.schedule(pa, 20); // earlier: decrease-key
-///     q.schedule(pa, 99); // later: no change
+///     assert!(q.schedule(pa, 30)); // the first: the root
+///     assert!(q.schedule(pb, 10)); // earlier: the new root
+///     assert!(!q.schedule(pa, 20)); // earlier (decrease-key), still behind b
+///     assert!(!q.schedule(pa, 99)); // later: no change
 ///     assert_eq!(q.next_deadline(), Some(10));
 ///     assert_eq!(q.pop_due(15), Some(pb));
 ///     assert_eq!(q.pop_due(15), None); // a is due at 20
@@ -237,6 +237,10 @@ impl TimerQueue {
     /// its deadline to `at` if it is queued for later (decrease-key, O(1)), and does
     /// nothing if it is queued for `at` or earlier.
     ///
+    /// Returns `true` if this call made `n` the root, i.e. `at` the queue's
+    /// [`next_deadline`](Self::next_deadline) (the owner then re-arms its alarm);
+    /// `false` if nothing changed, or `n` is queued behind an earlier or equal deadline.
+    ///
     /// The queue stores `n` itself, so [`pop_due`](Self::pop_due) returns a pointer with
     /// the same provenance: derive `n` from a pointer to the enclosing struct (e.g.
     /// `&raw const (*header).timer`) and the enclosing struct can be recovered from the
@@ -246,7 +250,7 @@ impl TimerQueue {
     ///
     /// `n` points to a live node; Queue Access Invariant (module docs); in particular
     /// the node must stay alive and pinned until it is removed or popped.
-    pub unsafe fn schedule(&self, n: NonNull<TimerNode>, at: u64) {
+    pub unsafe fn schedule(&self, n: NonNull<TimerNode>, at: u64) -> bool {
         let np = n.as_ptr().cast_const();
         // SAFETY: `n` is live (contract).
         let nr = unsafe { node(np) };
@@ -254,12 +258,12 @@ impl TimerQueue {
         if unsafe { self.is_queued(n) } {
             // SAFETY: `n` is queued, contract forwarded.
             if at >= unsafe { nr.deadline() } {
-                return;
+                return false;
             }
             if ptr::eq(self.root.get(), np) {
                 // Decreasing the root's key keeps heap order.
                 nr.set_deadline(at);
-                return;
+                return true;
             }
             // SAFETY: `n` is queued and not the root; contract forwarded.
             unsafe { self.detach(np) };
@@ -271,6 +275,7 @@ impl TimerQueue {
         // SAFETY: `n` is now a detached tree root; the root is queued; contract forwarded.
         let r = unsafe { meld(self.root.get(), np) };
         self.root.set(r);
+        ptr::eq(r, np)
     }
 
     /// Unlinks `n` if it is queued here; no-op otherwise. O(log n) amortized.
@@ -286,7 +291,7 @@ impl TimerQueue {
         let np = n.as_ptr().cast_const();
         if ptr::eq(self.root.get(), np) {
             // SAFETY: the queue is non-empty; contract forwarded.
-            unsafe { self.pop_root() };
+            unsafe { self.pop_root_out_of_line() };
             return;
         }
         // SAFETY: `n` is queued and not the root; contract forwarded.
@@ -324,7 +329,7 @@ impl TimerQueue {
     /// # Safety
     ///
     /// The queue is non-empty; Queue Access Invariant.
-    #[inline(never)]
+    #[inline]
     unsafe fn pop_root(&self) -> NonNull<TimerNode> {
         let r = self.root.get();
         // SAFETY: non-empty queue: `r` is a queued node.
@@ -335,6 +340,18 @@ impl TimerQueue {
         rn.reset_links();
         // SAFETY: the root pointer is non-null in a non-empty queue.
         unsafe { NonNull::new_unchecked(r.cast_mut()) }
+    }
+
+    /// [`pop_root`](Self::pop_root) not inlined: `remove` (a task's finish) is rare, and
+    /// the pop inlined into the executor's due-timer loop stays the only inline copy.
+    ///
+    /// # Safety
+    ///
+    /// As for `pop_root`.
+    #[inline(never)]
+    unsafe fn pop_root_out_of_line(&self) -> NonNull<TimerNode> {
+        // SAFETY: forwarded contract.
+        unsafe { self.pop_root() }
     }
 
     /// Cuts `n` (with its subtree) out of its parent's child list.
