@@ -81,6 +81,28 @@ fn skip_catches_up_over_a_very_long_gap_exactly() {
 }
 
 #[test]
+fn skip_catches_up_beyond_32_bits_of_lateness_exactly() {
+    // Late by more than 2^32 ticks: the long-division path (the 32-bit remainder above
+    // covers lateness below 2^32), with a period that itself needs 33 bits.
+    for period in [
+        Duration::from_ticks(1_000_003),
+        Duration::from_ticks((1 << 32) + 9),
+    ] {
+        let start = Instant::now();
+        let late = Duration::from_ticks((5 << 32) + 12_345);
+        let next = block_on(async {
+            let mut ticker = Ticker::every(period);
+            Timer::after(late).await;
+            ticker.next().await; // completes at once
+            ticker.next_deadline()
+        });
+        let p = period.as_ticks();
+        let periods_passed = late.as_ticks() / p; // grid points at or before the wake
+        assert_eq!(next, start + Duration::from_ticks((periods_passed + 1) * p));
+    }
+}
+
+#[test]
 fn period_and_behaviour_share_one_word() {
     // 16 bytes: the behaviour lives in the period's top bits, not in a padded field.
     assert_eq!(std::mem::size_of::<Ticker>(), 16);

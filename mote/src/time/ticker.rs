@@ -9,7 +9,8 @@
 //!   completes once for all the missed ones and keeps the grid, so a late consumer never
 //!   sees a burst of back-to-back ticks.
 //! - **No 64-bit division.** An on-time tick is one addition; catching up over several
-//!   missed periods is a shift-and-subtract loop (at most 64 steps, a few dozen bytes of
+//!   missed periods is a 32-bit remainder while the lateness fits in 32 bits (the
+//!   hardware divider on ARMv7-M), beyond that binary long division (64 steps, a few dozen bytes of
 //!   code), so no `__aeabi_uldivmod` (about 900 bytes on ARMv6/7-M) is linked for a
 //!   ticker.
 //!
@@ -204,25 +205,25 @@ impl Ticker {
     }
 }
 
-/// `n % d` (`d > 0`) by shift and subtract: no 64-bit division routine is linked.
+/// `n % d` for `0 < d < 2⁶³` (ticker periods are below 2⁶²) by restoring binary long
+/// division: 64 steps of shift, compare and subtract, no 64-bit division routine linked
+/// (`__aeabi_uldivmod` is about 900 bytes on ARMv6/7-M). The partial remainder stays
+/// below `d`, so doubling it never overflows.
 fn remainder(mut n: u64, d: u64) -> u64 {
-    if n < d {
-        return n;
+    debug_assert!(d > 0 && d <= n && d < 1 << 63);
+    if n >> 32 == 0 {
+        // `d <= n`, so both fit in 32 bits: the hardware divider where there is one.
+        return u64::from(n as u32 % d as u32);
     }
-    // The largest `d << k` that is <= n, without overflowing.
-    let mut m = d;
-    while m <= (n >> 1) {
-        m <<= 1;
-    }
-    loop {
-        if n >= m {
-            n -= m;
+    let mut r = 0u64;
+    for _ in 0..64 {
+        r = (r << 1) | (n >> 63);
+        n <<= 1;
+        if r >= d {
+            r -= d;
         }
-        if m == d {
-            return n;
-        }
-        m >>= 1;
     }
+    r
 }
 
 /// The future of [`Ticker::next`]. `!Unpin`, like [`Timer`](super::Timer): it owns a
@@ -261,18 +262,23 @@ mod tests {
 
     #[test]
     fn remainder_matches_the_division() {
+        // `d <= n`, `d < 2^63` (catch_up's contract): both paths, and their boundary.
         let cases = [
-            (0, 1),
-            (5, 7),
+            (1, 1),
             (7, 7),
             (8, 7),
             (1_000_000, 3),
+            (u64::from(u32::MAX), 1),
+            (u64::from(u32::MAX), u64::from(u32::MAX)),
+            (1 << 32, 3),
+            (1 << 32, 1 << 32),
+            ((1 << 32) + 5, u64::from(u32::MAX)),
             (u64::MAX, 1),
             (u64::MAX, 2),
-            (u64::MAX, u64::MAX),
-            (u64::MAX - 1, u64::MAX),
-            (u64::MAX, 1 << 63),
-            (u64::MAX, (1 << 63) + 1),
+            (u64::MAX, (1 << 62) - 1),
+            (u64::MAX - 1, (1 << 62) - 1),
+            (u64::MAX, (1 << 63) - 1),
+            ((1 << 63) - 1, (1 << 63) - 1),
             (123_456_789_012, 1_000),
         ];
         for (n, d) in cases {
@@ -283,8 +289,9 @@ mod tests {
             x ^= x << 13;
             x ^= x >> 7;
             x ^= x << 17;
-            let d = (x >> (x % 64)).max(1);
-            assert_eq!(remainder(x, d), x % d);
+            let n = x >> (x % 48);
+            let d = (x.rotate_left(17) >> (1 + x % 63)).clamp(1, n.max(1));
+            assert_eq!(remainder(n.max(1), d), n.max(1) % d, "{n} % {d}");
         }
     }
 }
