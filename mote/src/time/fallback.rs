@@ -47,9 +47,11 @@
 //!
 //! Cited as the **Entry Link Invariant**:
 //!
-//! 1. An entry's `node` and `waker` are read and written only inside a critical
-//!    section: by its owner (registration, drop) and by the queue that pops it. The
-//!    one exception is their initialisation by the first link, through `&mut`,
+//! 1. Once an entry has been linked, its `slot` and `waker` are read and written only
+//!    inside a critical section: by its owner (registration, drop, reading its
+//!    deadline) and by the queue that pops it. Before (its `queue` is none), only the
+//!    owner touches them: it writes its deadline into `slot` when it builds the entry
+//!    and reads it back, and the first link initialises `waker` through `&mut`,
 //!    before any queue can see the entry.
 //! 2. An entry is linked only through `Pin<&mut TimerEntry>`, so it stays at its
 //!    address until it is dropped, and its `Drop` unlinks it (inside a critical
@@ -60,21 +62,27 @@
 //! 4. A dropped entry reaches the unlink code only through the table that
 //!    `executor_timers::fallback_fns` returns, which is published before any entry's
 //!    `queue` is `Some` (`link` does it first) and never withdrawn.
+//! 5. The entry is queued exactly while its `waker` is `Some` (each link, unlink and
+//!    pop changes both in one critical section). While queued, `slot` is the queue's
+//!    [`TimerNode`]; otherwise it is the owner's: the deadline the entry was built
+//!    with, or the one it was last queued for (a pop or an unlink writes it back).
 //!
 //! Costs (n = entries queued): registering O(1) (insert or decrease-key) plus, only
 //! when it becomes the earliest deadline, one alarm re-arm; dropping a never-linked
 //! entry: one load and branch; dropping a linked one: O(log n) amortized, in a critical
 //! section; firing: O(log n) amortized per due entry, each woken outside the critical
 //! section. RAM: a `TimerEntry` is 32 bytes on a 32-bit target (a 20-byte timer node,
-//! an 8-byte waker, the queue pointer), 56 bytes on a 64-bit host, and building one
-//! writes only the queue pointer; a queue is 16 bytes on a 32-bit target, all zero
+//! an 8-byte waker, the queue pointer), 56 bytes on a 64-bit host, 4-byte aligned on a
+//! 32-bit target, and building one writes only the queue pointer (a `Timer`'s, three
+//! words: its deadline lives in the node's storage while the entry is not queued, so
+//! a `Timer` is its entry and nothing more); a queue is 16 bytes on a 32-bit target, all zero
 //! (`.bss`). The old fixed-capacity queue cost 16 bytes per entry for the whole program
 //! and woke every registration beyond its 8 entries at once (busy polling).
 
 use core::cell::{Cell, UnsafeCell};
 use core::fmt;
 use core::marker::PhantomPinned;
-use core::mem::MaybeUninit;
+use core::mem::{ManuallyDrop, MaybeUninit};
 use core::pin::Pin;
 use core::ptr::{self, NonNull};
 use core::task::Waker;
@@ -136,22 +144,34 @@ pub(crate) static SHARED: FallbackQueue = FallbackQueue::new();
 #[repr(C)]
 pub struct TimerEntry {
     /// First field (offset 0): the queue's pointer to it is a pointer to the entry.
-    /// Written (unqueued) by the first link, so that building a timer writes only
-    /// `queue`; initialised whenever `queue` is `Some`.
-    node: MaybeUninit<TimerNode>,
-    /// The waker clone while linked, `None` once popped or unlinked; initialised (by
+    /// While the entry is queued (its `waker` is `Some`) this is its [`TimerNode`];
+    /// otherwise it holds the owner's deadline (Entry Link Invariant 5), so a `Timer`
+    /// keeps its deadline here and needs no field of its own. Uninitialised in an
+    /// entry built by [`TimerEntry::new`] until it is first linked.
+    slot: UnsafeCell<MaybeUninit<Slot>>,
+    /// The waker clone while queued, `None` once popped or unlinked; initialised (by
     /// the first link) whenever `queue` is `Some`.
     waker: UnsafeCell<MaybeUninit<Option<Waker>>>,
     /// The queue this entry was last linked into (owner-only; Entry Link Invariant 3);
-    /// none: never linked, `node` and `waker` uninitialised. Its two spare low bits are
-    /// the owner's "polled once" and "reached when built" flags ([`TimerEntry::first_poll`]).
+    /// none: never linked, `waker` uninitialised. Its two spare low bits are the
+    /// owner's "polled once" and "reached when built" flags ([`TimerEntry::first_poll`]).
     queue: QueueLink,
     _pinned: PhantomPinned,
 }
 
-// SAFETY: `node` and `waker` are only touched inside a critical section (Entry Link
-// Invariant 1), and `queue` only through `&mut`/`Pin<&mut>`; no method reads either
-// through `&TimerEntry`, so sharing one between threads cannot race.
+/// The first bytes of a [`TimerEntry`]: its queue node while it is queued, the deadline
+/// otherwise (as two words: 4-byte alignment, so a `Timer` packs with 32-bit fields).
+#[repr(C)]
+union Slot {
+    node: ManuallyDrop<TimerNode>,
+    at: [u32; 2],
+}
+
+// SAFETY: once the entry has been linked, `slot` and `waker` are only touched inside a
+// critical section (Entry Link Invariant 1); before, only by the owner. `queue` is
+// written only through `&mut`/`Pin<&mut>`; reads through `&TimerEntry` (`deadline`)
+// read `queue` and, for a never-linked entry, `slot`, which nothing writes then. So
+// sharing one between threads cannot race.
 unsafe impl Sync for TimerEntry {}
 
 // SAFETY: `queue` is, apart from its flag bit, a `&'static FallbackQueue` (only ever
@@ -192,7 +212,7 @@ impl QueueLink {
 pub(crate) enum FirstPoll {
     /// The first poll, of an entry built with [`TimerEntry::new`].
     First,
-    /// The first poll, of an entry built with [`TimerEntry::new_reached`].
+    /// The first poll, of an entry built [`TimerEntry::with_deadline`] with `reached`.
     FirstReached,
     /// Polled before.
     Again,
@@ -216,23 +236,83 @@ impl TimerEntry {
     /// An entry that is not linked anywhere. Building one writes one word.
     pub const fn new() -> TimerEntry {
         TimerEntry {
-            node: MaybeUninit::uninit(),
+            slot: UnsafeCell::new(MaybeUninit::uninit()),
             waker: UnsafeCell::new(MaybeUninit::uninit()),
             queue: QueueLink::NONE,
             _pinned: PhantomPinned,
         }
     }
 
-    /// An entry that is not linked anywhere, for a timer whose deadline had been reached
-    /// when it was built: [`first_poll`](Self::first_poll) says so, and its owner yields
-    /// without reading the clock.
-    pub(crate) const fn new_reached() -> TimerEntry {
+    /// An entry that keeps `at` as its owner's deadline ([`deadline`](Self::deadline)),
+    /// in the storage of its queue node: a [`Timer`](super::Timer) is just this entry.
+    /// With `reached`, [`first_poll`](Self::first_poll) says that the deadline had
+    /// been reached when it was built, and its owner yields without reading the clock.
+    /// Building one writes three words.
+    pub(crate) const fn with_deadline(at: Instant, reached: bool) -> TimerEntry {
+        let at = at.as_ticks();
         TimerEntry {
-            node: MaybeUninit::uninit(),
+            slot: UnsafeCell::new(MaybeUninit::new(Slot {
+                at: [at as u32, (at >> 32) as u32],
+            })),
             waker: UnsafeCell::new(MaybeUninit::uninit()),
-            queue: QueueLink(ptr::without_provenance(REACHED)),
+            queue: QueueLink(ptr::without_provenance(if reached { REACHED } else { 0 })),
             _pinned: PhantomPinned,
         }
+    }
+
+    /// The deadline an entry built by [`with_deadline`](Self::with_deadline) keeps
+    /// (what the owner passes to [`schedule_wake`](Self::schedule_wake): only then
+    /// does it stay that deadline once the entry has been queued). Reads no clock and,
+    /// unless a foreign waker has linked the entry, takes no critical section.
+    ///
+    /// # Safety
+    ///
+    /// The entry was built by [`with_deadline`](Self::with_deadline) (an entry built by
+    /// [`new`](Self::new) has no deadline until it is first linked).
+    #[inline]
+    pub(crate) unsafe fn deadline(&self) -> Instant {
+        if self.queue.get().is_none() {
+            // SAFETY: never linked: nobody else knows the entry, and `slot` holds the
+            // deadline it was built with (this function's contract).
+            return Instant::from_ticks(unsafe { self.read_at() });
+        }
+        self.linked_deadline()
+    }
+
+    /// [`deadline`](Self::deadline) of an entry that has been linked: in a critical
+    /// section, from the node while queued, else from the slot.
+    #[cold]
+    #[inline(never)]
+    fn linked_deadline(&self) -> Instant {
+        let at = critical_section::with(|_| {
+            // SAFETY: Entry Link Invariant 1: inside the critical section; `waker` is
+            // initialised (`queue` is `Some`).
+            let queued = unsafe { (*self.waker.get()).assume_init_ref().is_some() };
+            if queued {
+                // SAFETY: queued (Invariant 5: the slot is the node); Queue Access
+                // Invariant: serialised by the critical section.
+                unsafe { (*self.node_ptr().as_ptr()).deadline() }
+            } else {
+                // SAFETY: not queued, linked before: the slot holds the deadline
+                // (Invariant 5); inside the critical section (Invariant 1).
+                unsafe { self.read_at() }
+            }
+        });
+        Instant::from_ticks(at)
+    }
+
+    /// The deadline kept in the slot.
+    ///
+    /// # Safety
+    ///
+    /// The slot holds a deadline (Entry Link Invariant 5) and nothing writes it
+    /// concurrently (never linked, or inside a critical section).
+    #[inline]
+    unsafe fn read_at(&self) -> u64 {
+        // SAFETY: the slot holds `at` (contract); a `[u32; 2]` at offset 0 of the
+        // `repr(C)` union.
+        let [lo, hi] = unsafe { self.slot.get().cast::<[u32; 2]>().read() };
+        (u64::from(hi) << 32) | u64::from(lo)
     }
 
     /// Asks for `waker` to be woken once the clock reaches `at`: the single entry point
@@ -274,6 +354,38 @@ impl TimerEntry {
     /// (offset 0), so the entry can be recovered from a popped node.
     fn node_ptr(&self) -> NonNull<TimerNode> {
         NonNull::from(self).cast()
+    }
+}
+
+/// Stores `at` as the deadline in the slot of the entry at `entry`, which is not queued
+/// (its node unlinked, or never initialised): the node's storage becomes the deadline
+/// again (Entry Link Invariant 5).
+///
+/// # Safety
+///
+/// `entry` points to a live entry; inside a critical section (Entry Link Invariant 1),
+/// and the entry is not queued.
+unsafe fn store_at(entry: *const TimerEntry, at: u64) {
+    // SAFETY: live (contract); the slot is an `UnsafeCell`, written only inside a
+    // critical section (contract), and no queue refers to it (not queued).
+    unsafe {
+        UnsafeCell::raw_get(&raw const (*entry).slot)
+            .cast::<[u32; 2]>()
+            .write([at as u32, (at >> 32) as u32]);
+    }
+}
+
+/// Makes the slot of the entry at `entry` an unqueued node, ready to be scheduled.
+///
+/// # Safety
+///
+/// As [`store_at`].
+unsafe fn init_node(entry: *const TimerEntry) {
+    // SAFETY: as in `store_at`.
+    unsafe {
+        UnsafeCell::raw_get(&raw const (*entry).slot)
+            .cast::<TimerNode>()
+            .write(TimerNode::new());
     }
 }
 
@@ -370,7 +482,7 @@ impl FallbackQueue {
     /// alarm covers it.
     fn link(&'static self, entry: Pin<&mut TimerEntry>, at: u64, waker: &Waker) {
         // SAFETY: nothing is moved out of the entry: only its `queue` field (a plain
-        // pointer, not pinned) is written through this reference, and `node`/`waker`
+        // pointer, not pinned) is written through this reference, and `slot`/`waker`
         // are used in place.
         let entry = unsafe { entry.get_unchecked_mut() };
         match entry.queue.get() {
@@ -385,7 +497,6 @@ impl FallbackQueue {
                 // First link: nobody else can see the entry yet. Published before
                 // `queue` is set (Entry Link Invariant 4).
                 super::executor_timers::note_fallback_use();
-                entry.node.write(TimerNode::new());
                 entry.waker.get_mut().write(None);
                 entry.queue.set(self);
             }
@@ -397,10 +508,16 @@ impl FallbackQueue {
             // SAFETY: Entry Link Invariant 1: inside the critical section, and nobody
             // else holds a reference to the waker slot; initialised above (`queue` is
             // `Some`).
-            let slot = unsafe { (*entry.waker.get()).assume_init_mut() };
-            let replaced = match slot {
+            let held = unsafe { (*entry.waker.get()).assume_init_mut() };
+            if held.is_none() {
+                // SAFETY: not queued (Entry Link Invariant 5: no waker), so the slot is
+                // the owner's deadline (or uninitialised) and no queue refers to it;
+                // inside the critical section.
+                unsafe { init_node(entry) };
+            }
+            let replaced = match held {
                 Some(w) if w.will_wake(waker) => None,
-                _ => slot.replace(waker.clone()),
+                _ => held.replace(waker.clone()),
             };
             // SAFETY: Queue Access Invariant: serialised by the critical section; the
             // node stays alive and in place until removed (Entry Link Invariant 2) and
@@ -425,12 +542,21 @@ impl FallbackQueue {
         let node = entry.node_ptr();
         let waker = critical_section::with(|cs| {
             let inner = self.inner.borrow(cs);
-            // SAFETY: Queue Access Invariant: serialised; the node is alive (its owner
-            // is unlinking it) and only used with this queue (Entry Link Invariant 3).
-            unsafe { inner.queue.remove(node) };
             // SAFETY: Entry Link Invariant 1: inside the critical section; initialised,
             // since only an entry whose `queue` is `Some` is unlinked.
-            unsafe { (*entry.waker.get()).assume_init_mut().take() }
+            let waker = unsafe { (*entry.waker.get()).assume_init_mut().take() };
+            if waker.is_some() {
+                // SAFETY: queued (it held a waker, Entry Link Invariant 5), so the slot
+                // is its node; Queue Access Invariant: serialised; the node is alive
+                // (its owner is unlinking it) and only used with this queue (Entry Link
+                // Invariant 3). Once removed, the slot is the owner's again.
+                unsafe {
+                    let at = node.as_ref().deadline();
+                    inner.queue.remove(node);
+                    store_at(entry, at);
+                }
+            }
+            waker
         });
         drop(waker);
     }
@@ -460,10 +586,14 @@ impl FallbackQueue {
                 let entry = node.cast::<TimerEntry>().as_ptr();
                 // SAFETY: the node is the first field of a live `TimerEntry` (Entry Link
                 // Invariant 2) and its pointer was derived from a pointer to the whole
-                // entry (`node_ptr`); the waker slot is only touched inside a critical
-                // section (Invariant 1) and is initialised (the entry was linked). No
+                // entry (`node_ptr`); the slot and the waker are only touched inside a
+                // critical section (Invariant 1); the waker is initialised (the entry
+                // was linked); just popped, the node is unqueued and still tells its
+                // deadline, which becomes the slot's content again (Invariant 5). No
                 // reference to the entry is created.
                 let waker = unsafe {
+                    let at = node.as_ref().deadline();
+                    store_at(entry, at);
                     (*UnsafeCell::raw_get(&raw const (*entry).waker))
                         .assume_init_mut()
                         .take()

@@ -26,7 +26,9 @@
 //! ```
 //!
 //! The "polled once" and "built reached" flags live in spare bits of the timer's
-//! [`TimerEntry`]: no RAM.
+//! [`TimerEntry`], and the deadline in the storage of its queue node while it is not
+//! in the fallback queue (always, when a Mote task polls it): a `Timer` is its entry,
+//! 32 bytes on a 32-bit target.
 
 use core::fmt;
 use core::future::Future;
@@ -54,7 +56,8 @@ use super::{Duration, Instant, TimerEntry};
 ///
 /// `Timer` is `!Unpin` (it owns a [`TimerEntry`]): `.await` it, pass it by value to a
 /// combinator, or pin it to poll it by reference (unlike Embassy's `Timer`, which is
-/// `Unpin`; like tokio's `Sleep`). It is 40 bytes on a 32-bit target.
+/// `Unpin`; like tokio's `Sleep`). It is 32 bytes on a 32-bit target, 4-byte aligned:
+/// its deadline shares the storage of its fallback queue node.
 ///
 /// ```
 /// # mote::time_driver!(static DRIVER: mote::time::drivers::sim::SimDriver = mote::time::drivers::sim::SimDriver::new(););
@@ -90,14 +93,15 @@ use super::{Duration, Instant, TimerEntry};
 /// ```
 #[must_use = "a Timer does nothing unless awaited"]
 pub struct Timer {
-    deadline: Instant,
+    /// Built by [`TimerEntry::with_deadline`]: it keeps the deadline.
     entry: TimerEntry,
 }
 
 // The RAM figures in the docs (module `time`, `Timer`, `fallback`), on 32-bit targets.
 #[cfg(target_pointer_width = "32")]
 const _: () = assert!(
-    core::mem::size_of::<Timer>() == 40
+    core::mem::size_of::<Timer>() == 32
+        && core::mem::align_of::<Timer>() == 4
         && core::mem::size_of::<TimerEntry>() == 32
         && core::mem::size_of::<super::fallback::FallbackQueue>() == 16,
     "update the RAM figures in the time docs"
@@ -114,7 +118,7 @@ const _: () = {
 impl fmt::Debug for Timer {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Timer")
-            .field("deadline", &self.deadline)
+            .field("deadline", &self.deadline())
             .finish_non_exhaustive()
     }
 }
@@ -122,14 +126,14 @@ impl fmt::Debug for Timer {
 /// A clone has the same deadline and is not registered anywhere yet.
 impl Clone for Timer {
     fn clone(&self) -> Timer {
-        Timer::at(self.deadline)
+        Timer::at(self.deadline())
     }
 }
 
 /// Timers are equal when their deadlines are.
 impl PartialEq for Timer {
     fn eq(&self, other: &Timer) -> bool {
-        self.deadline == other.deadline
+        self.deadline() == other.deadline()
     }
 }
 
@@ -140,8 +144,7 @@ impl Timer {
     /// first: a timer always yields once).
     pub const fn at(deadline: Instant) -> Timer {
         Timer {
-            deadline,
-            entry: TimerEntry::new(),
+            entry: TimerEntry::with_deadline(deadline, false),
         }
     }
 
@@ -151,15 +154,9 @@ impl Timer {
     /// than `d` − 1 tick; use [`Delay`](super::Delay) when at least `d` is required.
     /// Saturates: a huge `d` gives a timer that never completes.
     pub fn after(d: Duration) -> Timer {
-        let deadline = Instant::now() + d;
-        if d.as_ticks() == 0 {
-            // Reached already: the first poll yields without reading the clock again.
-            Timer {
-                deadline,
-                entry: TimerEntry::new_reached(),
-            }
-        } else {
-            Timer::at(deadline)
+        // Zero ticks: reached already, the first poll yields without reading the clock.
+        Timer {
+            entry: TimerEntry::with_deadline(Instant::now() + d, d.as_ticks() == 0),
         }
     }
 
@@ -185,7 +182,8 @@ impl Timer {
 
     /// The deadline.
     pub fn deadline(&self) -> Instant {
-        self.deadline
+        // SAFETY: the entry was built by `with_deadline` (every constructor above).
+        unsafe { self.entry.deadline() }
     }
 }
 
@@ -194,8 +192,7 @@ impl Future for Timer {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         // SAFETY: `entry` is pinned structurally: it is never moved out of `self`
-        // (`Timer` has no `Drop` and hands it out only pinned, below); `deadline` is
-        // plain data and not pinned.
+        // (`Timer` has no `Drop` and hands it out only pinned, below).
         let this = unsafe { self.get_unchecked_mut() };
         // SAFETY: see above: the entry is pinned whenever the timer is.
         let mut entry = unsafe { Pin::new_unchecked(&mut this.entry) };
@@ -208,7 +205,8 @@ impl Future for Timer {
             // its alarm (the driver refuses a reached deadline) and woken from there.
             FirstPoll::First => false,
             FirstPoll::Again => {
-                if Instant::now() >= this.deadline {
+                // SAFETY: built by `with_deadline` (every constructor).
+                if Instant::now() >= unsafe { entry.deadline() } {
                     return Poll::Ready(());
                 }
                 false
@@ -218,7 +216,9 @@ impl Future for Timer {
         if reached {
             cx.waker().wake_by_ref();
         } else {
-            entry.schedule_wake(this.deadline, cx.waker());
+            // SAFETY: as above.
+            let deadline = unsafe { entry.deadline() };
+            entry.schedule_wake(deadline, cx.waker());
         }
         Poll::Pending
     }
