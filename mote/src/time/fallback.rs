@@ -154,7 +154,7 @@ pub struct TimerEntry {
     waker: UnsafeCell<MaybeUninit<Option<Waker>>>,
     /// The queue this entry was last linked into (owner-only; Entry Link Invariant 3);
     /// none: never linked, `waker` uninitialised. Its two spare low bits are the
-    /// owner's "polled once" and "reached when built" flags ([`TimerEntry::first_poll`]).
+    /// owner's "polled once" and "reached when built" flags ([`DeadlineEntry::poll_state`]).
     queue: QueueLink,
     _pinned: PhantomPinned,
 }
@@ -184,7 +184,8 @@ unsafe impl Send for TimerEntry {}
 #[derive(Clone, Copy)]
 struct QueueLink(*const FallbackQueue);
 
-/// The owner has been polled once.
+/// The owner has been polled once, or the entry has been linked (the first link sets
+/// it): without it, the entry has never been linked.
 const POLLED: usize = 1;
 /// The owner's deadline had been reached when it was built (`Timer::after` of zero
 /// ticks): its first poll need not read the clock.
@@ -205,17 +206,6 @@ impl QueueLink {
         let flags = self.0.addr() & FLAGS;
         self.0 = ptr::from_ref(queue).map_addr(|a| a | flags);
     }
-}
-
-/// What [`TimerEntry::first_poll`] tells its owner.
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-pub(crate) enum FirstPoll {
-    /// The first poll, of an entry built with [`TimerEntry::new`].
-    First,
-    /// The first poll, of an entry built [`TimerEntry::with_deadline`] with `reached`.
-    FirstReached,
-    /// Polled before.
-    Again,
 }
 
 impl Default for TimerEntry {
@@ -243,78 +233,6 @@ impl TimerEntry {
         }
     }
 
-    /// An entry that keeps `at` as its owner's deadline ([`deadline`](Self::deadline)),
-    /// in the storage of its queue node: a [`Timer`](super::Timer) is just this entry.
-    /// With `reached`, [`first_poll`](Self::first_poll) says that the deadline had
-    /// been reached when it was built, and its owner yields without reading the clock.
-    /// Building one writes three words.
-    pub(crate) const fn with_deadline(at: Instant, reached: bool) -> TimerEntry {
-        let at = at.as_ticks();
-        TimerEntry {
-            slot: UnsafeCell::new(MaybeUninit::new(Slot {
-                at: [at as u32, (at >> 32) as u32],
-            })),
-            waker: UnsafeCell::new(MaybeUninit::uninit()),
-            queue: QueueLink(ptr::without_provenance(if reached { REACHED } else { 0 })),
-            _pinned: PhantomPinned,
-        }
-    }
-
-    /// The deadline an entry built by [`with_deadline`](Self::with_deadline) keeps
-    /// (what the owner passes to [`schedule_wake`](Self::schedule_wake): only then
-    /// does it stay that deadline once the entry has been queued). Reads no clock and,
-    /// unless a foreign waker has linked the entry, takes no critical section.
-    ///
-    /// # Safety
-    ///
-    /// The entry was built by [`with_deadline`](Self::with_deadline) (an entry built by
-    /// [`new`](Self::new) has no deadline until it is first linked).
-    #[inline]
-    pub(crate) unsafe fn deadline(&self) -> Instant {
-        if self.queue.get().is_none() {
-            // SAFETY: never linked: nobody else knows the entry, and `slot` holds the
-            // deadline it was built with (this function's contract).
-            return Instant::from_ticks(unsafe { self.read_at() });
-        }
-        self.linked_deadline()
-    }
-
-    /// [`deadline`](Self::deadline) of an entry that has been linked: in a critical
-    /// section, from the node while queued, else from the slot.
-    #[cold]
-    #[inline(never)]
-    fn linked_deadline(&self) -> Instant {
-        let at = critical_section::with(|_| {
-            // SAFETY: Entry Link Invariant 1: inside the critical section; `waker` is
-            // initialised (`queue` is `Some`).
-            let queued = unsafe { (*self.waker.get()).assume_init_ref().is_some() };
-            if queued {
-                // SAFETY: queued (Invariant 5: the slot is the node); Queue Access
-                // Invariant: serialised by the critical section.
-                unsafe { (*self.node_ptr().as_ptr()).deadline() }
-            } else {
-                // SAFETY: not queued, linked before: the slot holds the deadline
-                // (Invariant 5); inside the critical section (Invariant 1).
-                unsafe { self.read_at() }
-            }
-        });
-        Instant::from_ticks(at)
-    }
-
-    /// The deadline kept in the slot.
-    ///
-    /// # Safety
-    ///
-    /// The slot holds a deadline (Entry Link Invariant 5) and nothing writes it
-    /// concurrently (never linked, or inside a critical section).
-    #[inline]
-    unsafe fn read_at(&self) -> u64 {
-        // SAFETY: the slot holds `at` (contract); a `[u32; 2]` at offset 0 of the
-        // `repr(C)` union.
-        let [lo, hi] = unsafe { self.slot.get().cast::<[u32; 2]>().read() };
-        (u64::from(hi) << 32) | u64::from(lo)
-    }
-
     /// Asks for `waker` to be woken once the clock reaches `at`: the single entry point
     /// of every timer future. A Mote task waker puts the task's own timer node on its
     /// executor's queue (and leaves this entry alone); any other waker links this entry
@@ -330,30 +248,142 @@ impl TimerEntry {
         }
     }
 
-    /// [`FirstPoll::First`] or [`FirstPoll::FirstReached`] (as built) on the first call
-    /// for this entry, [`FirstPoll::Again`] on every later one: the
-    /// [`Timer`](super::Timer) future's "yielded once" flag, kept in spare bits (no
-    /// RAM). A plain read and write of the owner's own field.
-    #[inline]
-    pub(crate) fn first_poll(self: Pin<&mut Self>) -> FirstPoll {
-        // SAFETY: only the `queue` field (not pinned, a plain pointer) is written.
-        let this = unsafe { self.get_unchecked_mut() };
-        let bits = this.queue.0.addr();
-        if bits & POLLED != 0 {
-            return FirstPoll::Again;
-        }
-        this.queue.0 = this.queue.0.map_addr(|a| (a | POLLED) & !REACHED);
-        if bits & REACHED != 0 {
-            FirstPoll::FirstReached
-        } else {
-            FirstPoll::First
-        }
-    }
-
     /// The node pointer the queue stores, derived from a pointer to the whole entry
     /// (offset 0), so the entry can be recovered from a popped node.
     fn node_ptr(&self) -> NonNull<TimerNode> {
         NonNull::from(self).cast()
+    }
+}
+
+/// A [`TimerEntry`] that keeps its owner's deadline in the storage of its queue node
+/// while it is not queued (Entry Link Invariant 5): a [`Timer`](super::Timer) is one of
+/// these and nothing else. Its only constructor writes the deadline, so the slot of
+/// an entry that was never linked always holds it.
+///
+/// The owner passes [`deadline`](Self::deadline) (and no other value) to
+/// [`schedule_wake`](Self::schedule_wake), so the deadline the queue writes back when
+/// it pops or unlinks the entry is that deadline.
+#[repr(transparent)]
+pub(crate) struct DeadlineEntry {
+    entry: TimerEntry,
+}
+
+/// What [`DeadlineEntry::poll_state`] tells its owner.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum PollState {
+    /// The first poll; the deadline.
+    First(Instant),
+    /// The first poll, of an entry whose deadline had been reached when it was built.
+    FirstReached,
+    /// Polled before; the deadline.
+    Again(Instant),
+}
+
+impl DeadlineEntry {
+    /// An entry that keeps `at`. With `reached`, [`poll_state`](Self::poll_state)'s
+    /// first answer is [`PollState::FirstReached`]. Building one writes three words.
+    pub(crate) const fn new(at: Instant, reached: bool) -> DeadlineEntry {
+        let at = at.as_ticks();
+        DeadlineEntry {
+            entry: TimerEntry {
+                slot: UnsafeCell::new(MaybeUninit::new(Slot {
+                    at: [at as u32, (at >> 32) as u32],
+                })),
+                waker: UnsafeCell::new(MaybeUninit::uninit()),
+                queue: QueueLink(ptr::without_provenance(if reached { REACHED } else { 0 })),
+                _pinned: PhantomPinned,
+            },
+        }
+    }
+
+    /// The deadline. Reads no clock and, unless a foreign waker has linked the entry,
+    /// takes no critical section.
+    #[inline]
+    pub(crate) fn deadline(&self) -> Instant {
+        self.deadline_from(self.entry.queue)
+    }
+
+    /// The deadline, with `queue` the entry's queue word (already loaded by the caller).
+    #[inline(always)]
+    fn deadline_from(&self, queue: QueueLink) -> Instant {
+        if queue.get().is_none() {
+            // SAFETY: never linked: nobody else knows the entry, and the slot holds the
+            // deadline it was built with (the only constructor writes it).
+            return Instant::from_ticks(unsafe { self.entry.read_at() });
+        }
+        self.linked_deadline()
+    }
+
+    /// [`deadline`](Self::deadline) of an entry that has been linked: in a critical
+    /// section, from the node while queued, else from the slot.
+    #[cold]
+    #[inline(never)]
+    fn linked_deadline(&self) -> Instant {
+        let e = &self.entry;
+        let at = critical_section::with(|_| {
+            // SAFETY: Entry Link Invariant 1: inside the critical section; `waker` is
+            // initialised (`queue` is `Some`).
+            let queued = unsafe { (*e.waker.get()).assume_init_ref().is_some() };
+            if queued {
+                // SAFETY: queued (Invariant 5: the slot is the node); Queue Access
+                // Invariant: serialised by the critical section.
+                unsafe { e.node_ptr().as_ref().deadline() }
+            } else {
+                // SAFETY: linked before and not queued: the slot holds the deadline
+                // last written back (Invariant 5), the one it was built with (see the
+                // type's docs); inside the critical section (Invariant 1).
+                unsafe { e.read_at() }
+            }
+        });
+        Instant::from_ticks(at)
+    }
+
+    /// [`PollState::First`] or [`PollState::FirstReached`] (as built) on the first call,
+    /// [`PollState::Again`] on every later one (or once the entry has been linked):
+    /// the [`Timer`](super::Timer)'s "yielded once" flag, kept in spare bits (no RAM),
+    /// and its deadline, read with the same load.
+    #[inline]
+    pub(crate) fn poll_state(self: Pin<&mut Self>) -> PollState {
+        // SAFETY: only the `queue` field (not pinned, a plain pointer) is written.
+        let this = unsafe { self.get_unchecked_mut() };
+        let queue = this.entry.queue;
+        let bits = queue.0.addr();
+        if bits & POLLED != 0 {
+            return PollState::Again(this.deadline_from(queue));
+        }
+        this.entry.queue.0 = queue.0.map_addr(|a| (a | POLLED) & !REACHED);
+        if bits & REACHED != 0 {
+            PollState::FirstReached
+        } else {
+            // SAFETY: without `POLLED` the entry was never linked (every link sets it),
+            // so the slot holds the deadline it was built with and nobody else knows
+            // the entry.
+            PollState::First(Instant::from_ticks(unsafe { this.entry.read_at() }))
+        }
+    }
+
+    /// [`TimerEntry::schedule_wake`] for `at`, which is [`deadline`](Self::deadline).
+    #[inline]
+    pub(crate) fn schedule_wake(self: Pin<&mut Self>, at: Instant, waker: &Waker) {
+        // SAFETY: structural pinning: the entry is never moved out of `self`.
+        let entry = unsafe { self.map_unchecked_mut(|d| &mut d.entry) };
+        entry.schedule_wake(at, waker);
+    }
+}
+
+impl TimerEntry {
+    /// The deadline kept in the slot.
+    ///
+    /// # Safety
+    ///
+    /// The slot holds a deadline (Entry Link Invariant 5) and nothing writes it
+    /// concurrently (never linked, or inside a critical section).
+    #[inline]
+    unsafe fn read_at(&self) -> u64 {
+        // SAFETY: the slot holds `at` (contract); a `[u32; 2]` at offset 0 of the
+        // `repr(C)` union.
+        let [lo, hi] = unsafe { self.slot.get().cast::<[u32; 2]>().read() };
+        (u64::from(hi) << 32) | u64::from(lo)
     }
 }
 
@@ -499,6 +529,9 @@ impl FallbackQueue {
                 super::executor_timers::note_fallback_use();
                 entry.waker.get_mut().write(None);
                 entry.queue.set(self);
+                // Every linked entry counts as polled: an entry without `POLLED` has
+                // never been linked (what `DeadlineEntry::poll_state` relies on).
+                entry.queue.0 = entry.queue.0.map_addr(|a| (a | POLLED) & !REACHED);
             }
         }
         let entry: &TimerEntry = entry;

@@ -35,8 +35,8 @@ use core::future::Future;
 use core::pin::Pin;
 use core::task::{Context, Poll};
 
-use super::fallback::FirstPoll;
-use super::{Duration, Instant, TimerEntry};
+use super::fallback::{DeadlineEntry, PollState};
+use super::{Duration, Instant};
 
 /// A future that completes at (or after) a deadline.
 ///
@@ -93,8 +93,8 @@ use super::{Duration, Instant, TimerEntry};
 /// ```
 #[must_use = "a Timer does nothing unless awaited"]
 pub struct Timer {
-    /// Built by [`TimerEntry::with_deadline`]: it keeps the deadline.
-    entry: TimerEntry,
+    /// The fallback entry, which keeps the deadline.
+    entry: DeadlineEntry,
 }
 
 // The RAM figures in the docs (module `time`, `Timer`, `fallback`), on 32-bit targets.
@@ -102,7 +102,7 @@ pub struct Timer {
 const _: () = assert!(
     core::mem::size_of::<Timer>() == 32
         && core::mem::align_of::<Timer>() == 4
-        && core::mem::size_of::<TimerEntry>() == 32
+        && core::mem::size_of::<super::TimerEntry>() == 32
         && core::mem::size_of::<super::fallback::FallbackQueue>() == 16,
     "update the RAM figures in the time docs"
 );
@@ -144,7 +144,7 @@ impl Timer {
     /// first: a timer always yields once).
     pub const fn at(deadline: Instant) -> Timer {
         Timer {
-            entry: TimerEntry::with_deadline(deadline, false),
+            entry: DeadlineEntry::new(deadline, false),
         }
     }
 
@@ -156,7 +156,7 @@ impl Timer {
     pub fn after(d: Duration) -> Timer {
         // Zero ticks: reached already, the first poll yields without reading the clock.
         Timer {
-            entry: TimerEntry::with_deadline(Instant::now() + d, d.as_ticks() == 0),
+            entry: DeadlineEntry::new(Instant::now() + d, d.as_ticks() == 0),
         }
     }
 
@@ -182,8 +182,7 @@ impl Timer {
 
     /// The deadline.
     pub fn deadline(&self) -> Instant {
-        // SAFETY: the entry was built by `with_deadline` (every constructor above).
-        unsafe { self.entry.deadline() }
+        self.entry.deadline()
     }
 }
 
@@ -196,30 +195,25 @@ impl Future for Timer {
         let this = unsafe { self.get_unchecked_mut() };
         // SAFETY: see above: the entry is pinned whenever the timer is.
         let mut entry = unsafe { Pin::new_unchecked(&mut this.entry) };
-        let reached = match entry.as_mut().first_poll() {
+        let deadline = match entry.as_mut().poll_state() {
             // Built reached (`after` zero ticks): yield once, no clock reading.
-            FirstPoll::FirstReached => true,
+            PollState::FirstReached => {
+                cx.waker().wake_by_ref();
+                return Poll::Pending;
+            }
             // The first poll registers without reading the clock (as Embassy's timer
             // does): `Timer::after` has just read it, so the deadline is almost always
             // ahead. One that has passed meanwhile is found by the executor when it arms
             // its alarm (the driver refuses a reached deadline) and woken from there.
-            FirstPoll::First => false,
-            FirstPoll::Again => {
-                // SAFETY: built by `with_deadline` (every constructor).
-                if Instant::now() >= unsafe { entry.deadline() } {
+            PollState::First(deadline) => deadline,
+            PollState::Again(deadline) => {
+                if Instant::now() >= deadline {
                     return Poll::Ready(());
                 }
-                false
+                deadline
             }
         };
-        // One call site of `schedule_wake`, so that it is inlined.
-        if reached {
-            cx.waker().wake_by_ref();
-        } else {
-            // SAFETY: as above.
-            let deadline = unsafe { entry.deadline() };
-            entry.schedule_wake(deadline, cx.waker());
-        }
+        entry.schedule_wake(deadline, cx.waker());
         Poll::Pending
     }
 }
