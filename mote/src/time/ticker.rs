@@ -25,6 +25,7 @@
 //! ```
 
 use core::future::Future;
+use core::num::NonZeroU32;
 use core::pin::Pin;
 use core::task::{Context, Poll};
 
@@ -195,8 +196,9 @@ impl Ticker {
         let now = now.as_ticks();
         let p = self.period().as_ticks();
         // The point one period before the new deadline. Delay: now. Skip: the last grid
-        // point at or before now: with now = next + q·p + rem (0 <= rem < p; `next <=
-        // now` here, so the subtraction does not wrap), that is now - rem.
+        // point at or before now: with now = next + q·p + rem (0 <= rem < p; `next + p
+        // <= now` here, so the subtraction does not wrap and `p <= now - next`), that
+        // is now - rem.
         let base = match self.missed_tick_behavior() {
             MissedTickBehavior::Delay => now,
             _ => now - remainder(now - self.next.as_ticks(), p),
@@ -211,9 +213,10 @@ impl Ticker {
 /// below `d`, so doubling it never overflows.
 fn remainder(mut n: u64, d: u64) -> u64 {
     debug_assert!(d > 0 && d <= n && d < 1 << 63);
-    if n >> 32 == 0 {
-        // `d <= n`, so both fit in 32 bits: the hardware divider where there is one.
-        return u64::from(n as u32 % d as u32);
+    if let (0, Some(d32)) = (n >> 32, NonZeroU32::new(d as u32)) {
+        // `d <= n`, so both fit in 32 bits: the hardware divider where there is one
+        // (no zero check: `d32` is non-zero).
+        return u64::from(n as u32 % d32);
     }
     let mut r = 0u64;
     for _ in 0..64 {
