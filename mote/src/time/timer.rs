@@ -103,6 +103,7 @@ const _: () = assert!(
     core::mem::size_of::<Timer>() == 32
         && core::mem::align_of::<Timer>() == 4
         && core::mem::size_of::<super::TimerEntry>() == 32
+        && core::mem::size_of::<super::TickerNext<'static>>() == 36
         && core::mem::size_of::<super::fallback::FallbackQueue>() == 16,
     "update the RAM figures in the time docs"
 );
