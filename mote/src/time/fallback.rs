@@ -509,7 +509,10 @@ impl FallbackQueue {
     }
 
     /// Links `entry` for `waker` at `at` (or moves it earlier), then makes sure the
-    /// alarm covers it.
+    /// alarm covers it. Out of line: a Mote task's timer never comes here, and its
+    /// `schedule_wake` stays a test and a call.
+    #[cold]
+    #[inline(never)]
     fn link(&'static self, entry: Pin<&mut TimerEntry>, at: u64, waker: &Waker) {
         // SAFETY: nothing is moved out of the entry: only its `queue` field (a plain
         // pointer, not pinned) is written through this reference, and `slot`/`waker`
