@@ -72,10 +72,10 @@
 //! entry: one load and branch; dropping a linked one: O(log n) amortized, in a critical
 //! section; firing: O(log n) amortized per due entry, each woken outside the critical
 //! section. RAM: a `TimerEntry` is 32 bytes on a 32-bit target (a 20-byte timer node,
-//! an 8-byte waker, the queue pointer), 56 bytes on a 64-bit host, 4-byte aligned on a
-//! 32-bit target, and building one writes only the queue pointer (a `Timer`'s, three
-//! words: its deadline lives in the node's storage while the entry is not queued, so
-//! a `Timer` is its entry and nothing more); a queue is 16 bytes on a 32-bit target, all zero
+//! an 8-byte waker, the queue pointer), 4-byte aligned, 56 bytes on a 64-bit host, and
+//! building one writes only the queue pointer (a `Timer`'s, three words: its deadline
+//! lives in the node's storage while the entry is not queued, so a `Timer` is its
+//! entry and nothing more); a queue is 16 bytes on a 32-bit target, all zero
 //! (`.bss`). The old fixed-capacity queue cost 16 bytes per entry for the whole program
 //! and woke every registration beyond its 8 entries at once (busy polling).
 
@@ -154,7 +154,8 @@ pub struct TimerEntry {
     waker: UnsafeCell<MaybeUninit<Option<Waker>>>,
     /// The queue this entry was last linked into (owner-only; Entry Link Invariant 3);
     /// none: never linked, `waker` uninitialised. Its two spare low bits are the
-    /// owner's "polled once" and "reached when built" flags ([`DeadlineEntry::poll_state`]).
+    /// owner's "polled once" and "reached when built" flags
+    /// ([`DeadlineEntry::poll_state`]).
     queue: QueueLink,
     _pinned: PhantomPinned,
 }

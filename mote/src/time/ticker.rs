@@ -10,9 +10,9 @@
 //!   sees a burst of back-to-back ticks.
 //! - **No 64-bit division.** An on-time tick is one addition; catching up over several
 //!   missed periods is a 32-bit remainder while the lateness fits in 32 bits (the
-//!   hardware divider on ARMv7-M), beyond that binary long division (64 steps, a few dozen bytes of
-//!   code), so no `__aeabi_uldivmod` (about 900 bytes on ARMv6/7-M) is linked for a
-//!   ticker.
+//!   hardware divider on ARMv7-M), beyond that binary long division (64 steps, a few
+//!   dozen bytes of code), so no `__aeabi_uldivmod` (about 900 bytes on ARMv6/7-M) is
+//!   linked for a ticker.
 //!
 //! ```text
 //!   grid:   S────P────2P───3P───4P───5P

@@ -5,7 +5,8 @@
 //! yields at least once**: the first poll returns `Pending` even if the deadline has
 //! already passed, so `Timer::after_ticks(0).await` lets the other ready tasks run, as
 //! Embassy's timer and [`yield_now`](crate::futures::yield_now) do; while pending it has
-//! registered its deadline with [`TimerEntry::schedule_wake`], so the polling task (or
+//! registered its deadline with
+//! [`TimerEntry::schedule_wake`](super::TimerEntry::schedule_wake), so the polling task (or
 //! foreign waker) is woken by an alarm, not by polling, however many timers are pending.
 //!
 //! The first poll does not read the clock (`Timer::after` has just done so): it
@@ -26,9 +27,9 @@
 //! ```
 //!
 //! The "polled once" and "built reached" flags live in spare bits of the timer's
-//! [`TimerEntry`], and the deadline in the storage of its queue node while it is not
-//! in the fallback queue (always, when a Mote task polls it): a `Timer` is its entry,
-//! 32 bytes on a 32-bit target.
+//! [`TimerEntry`](super::TimerEntry), and the deadline in the storage of its queue node
+//! while it is not in the fallback queue (always, when a Mote task polls it): a `Timer`
+//! is its entry, 32 bytes on a 32-bit target.
 
 use core::fmt;
 use core::future::Future;
@@ -54,10 +55,10 @@ use super::{Duration, Instant};
 /// possibly, one spurious wake of its task at the old deadline; polled with a foreign
 /// waker, the drop unlinks its entry from the fallback queue and releases the waker.
 ///
-/// `Timer` is `!Unpin` (it owns a [`TimerEntry`]): `.await` it, pass it by value to a
-/// combinator, or pin it to poll it by reference (unlike Embassy's `Timer`, which is
-/// `Unpin`; like tokio's `Sleep`). It is 32 bytes on a 32-bit target, 4-byte aligned:
-/// its deadline shares the storage of its fallback queue node.
+/// `Timer` is `!Unpin` (it owns a [`TimerEntry`](super::TimerEntry)): `.await` it, pass it
+/// by value to a combinator, or pin it to poll it by reference (unlike Embassy's `Timer`,
+/// which is `Unpin`; like tokio's `Sleep`). It is 32 bytes on a 32-bit target, 4-byte
+/// aligned: its deadline shares the storage of its fallback queue node.
 ///
 /// ```
 /// # mote::time_driver!(static DRIVER: mote::time::drivers::sim::SimDriver = mote::time::drivers::sim::SimDriver::new(););
