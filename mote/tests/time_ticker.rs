@@ -82,8 +82,8 @@ fn skip_catches_up_over_a_very_long_gap_exactly() {
 
 #[test]
 fn skip_catches_up_beyond_32_bits_of_lateness_exactly() {
-    // Late by more than 2^32 ticks: the long-division path (the 32-bit remainder above
-    // covers lateness below 2^32), with a period that itself needs 33 bits.
+    // Late by more than 2^32 ticks: the 64-step division (lateness below 2^32 takes 32
+    // steps), with a period that itself needs 33 bits.
     for period in [
         Duration::from_ticks(1_000_003),
         Duration::from_ticks((1 << 32) + 9),

@@ -9,10 +9,9 @@
 //!   completes once for all the missed ones and keeps the grid, so a late consumer never
 //!   sees a burst of back-to-back ticks.
 //! - **No 64-bit division.** An on-time tick is one addition; catching up over several
-//!   missed periods is a 32-bit remainder while the lateness fits in 32 bits (the
-//!   hardware divider on ARMv7-M), beyond that binary long division (64 steps, a few
-//!   dozen bytes of code), so no `__aeabi_uldivmod` (about 900 bytes on ARMv6/7-M) is
-//!   linked for a ticker.
+//!   missed periods is binary long division (32 steps while the lateness fits in 32
+//!   bits, else 64; a few dozen bytes of code), so no division routine
+//!   (`__aeabi_uldivmod` is about 900 bytes on ARMv6/7-M) is linked for a ticker.
 //!
 //! ```text
 //!   grid:   S────P────2P───3P───4P───5P
@@ -25,7 +24,6 @@
 //! ```
 
 use core::future::Future;
-use core::num::NonZeroU32;
 use core::pin::Pin;
 use core::task::{Context, Poll};
 
@@ -207,19 +205,23 @@ impl Ticker {
     }
 }
 
-/// `n % d` for `0 < d < 2⁶³` (ticker periods are below 2⁶²) by restoring binary long
-/// division: 64 steps of shift, compare and subtract, no 64-bit division routine linked
-/// (`__aeabi_uldivmod` is about 900 bytes on ARMv6/7-M). The partial remainder stays
-/// below `d`, so doubling it never overflows.
+/// `n % d` for `0 < d <= n`, `d < 2⁶³` (ticker periods are below 2⁶²) by restoring
+/// binary long division: one shift, compare and subtract per bit of `n` (32 steps while
+/// `n` fits in 32 bits, else 64; about 15 instructions each on ARMv7-M), so no 64-bit
+/// division routine (`__aeabi_uldivmod`, about 900 bytes on ARMv6/7-M) and no 32-bit
+/// one (ARMv6-M has no divide instruction) is linked. The partial remainder stays below
+/// `d`, so doubling it never overflows.
 fn remainder(mut n: u64, d: u64) -> u64 {
     debug_assert!(d > 0 && d <= n && d < 1 << 63);
-    if let (0, Some(d32)) = (n >> 32, NonZeroU32::new(d as u32)) {
-        // `d <= n`, so both fit in 32 bits: the hardware divider where there is one
-        // (no zero check: `d32` is non-zero).
-        return u64::from(n as u32 % d32);
+    // Lateness under 2³² ticks (71 minutes at 1 MHz): its top 32 bits are zero and would
+    // leave the remainder at zero, so skip them.
+    let mut steps = 64;
+    if n >> 32 == 0 {
+        n <<= 32;
+        steps = 32;
     }
     let mut r = 0u64;
-    for _ in 0..64 {
+    for _ in 0..steps {
         r = (r << 1) | (n >> 63);
         n <<= 1;
         if r >= d {
