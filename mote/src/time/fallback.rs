@@ -65,7 +65,9 @@
 //! 5. The entry is queued exactly while its `waker` is `Some` (each link, unlink and
 //!    pop changes both in one critical section). While queued, `slot` is the queue's
 //!    [`TimerNode`]; otherwise it is the owner's: the deadline the entry was built
-//!    with, or the one it was last queued for (a pop or an unlink writes it back).
+//!    with, or the one it was last queued for (a pop writes it back). An unlink does
+//!    not write it back: it happens only in the entry's `Drop` or inside `link`, which
+//!    holds the entry by `&mut` until it has queued it again.
 //!
 //! Costs (n = entries queued): registering O(1) (insert or decrease-key) plus, only
 //! when it becomes the earliest deadline, one alarm re-arm; dropping a never-linked
@@ -510,10 +512,7 @@ impl FallbackQueue {
     }
 
     /// Links `entry` for `waker` at `at` (or moves it earlier), then makes sure the
-    /// alarm covers it. Out of line: a Mote task's timer never comes here, and its
-    /// `schedule_wake` stays a test and a call.
-    #[cold]
-    #[inline(never)]
+    /// alarm covers it.
     fn link(&'static self, entry: Pin<&mut TimerEntry>, at: u64, waker: &Waker) {
         // SAFETY: nothing is moved out of the entry: only its `queue` field (a plain
         // pointer, not pinned) is written through this reference, and `slot`/`waker`
@@ -574,7 +573,8 @@ impl FallbackQueue {
 
     /// Removes `entry` (if queued here) and releases its waker. The alarm may stay
     /// armed for the removed deadline: it then fires once for nothing and re-arms.
-    /// A dropped entry reaches it through a table (Entry Link Invariant 4).
+    /// A dropped entry reaches it through a table (Entry Link Invariant 4); the only
+    /// other caller is `link`, moving an entry between queues (Invariant 5).
     pub(crate) fn unlink(&self, entry: &TimerEntry) {
         let node = entry.node_ptr();
         let waker = critical_section::with(|cs| {
@@ -586,12 +586,9 @@ impl FallbackQueue {
                 // SAFETY: queued (it held a waker, Entry Link Invariant 5), so the slot
                 // is its node; Queue Access Invariant: serialised; the node is alive
                 // (its owner is unlinking it) and only used with this queue (Entry Link
-                // Invariant 3). Once removed, the slot is the owner's again.
-                unsafe {
-                    let at = node.as_ref().deadline();
-                    inner.queue.remove(node);
-                    store_at(entry, at);
-                }
+                // Invariant 3). The slot is not written back: the entry is being
+                // dropped, or `link` re-links it at once (Invariant 5).
+                unsafe { inner.queue.remove(node) };
             }
             waker
         });
