@@ -234,3 +234,81 @@ fn timer_dropped_on_another_thread_while_the_alarm_fires() {
     block_on(Timer::after(ms(3)));
     assert_eq!(Instant::now(), start + ms(3));
 }
+
+#[test]
+fn a_timer_keeps_its_deadline_in_every_fallback_state() {
+    // A `Timer` keeps its deadline in the storage of its queue node while it is not
+    // queued; `deadline`, `Clone` and `==` must read the same value in every state.
+    let start = Instant::now();
+    let w = count_waker();
+    let waker = Waker::from(w.clone());
+    let mut cx = Context::from_waker(&waker);
+    let mut near = Box::pin(Timer::after(ms(2)));
+    let mut far = Box::pin(Timer::after(ms(40)));
+    let expect = |t: &Timer, d: u64, state: &str| {
+        assert_eq!(t.deadline(), start + ms(d), "{state}");
+        assert!(
+            t.clone() == *t && t.clone().deadline() == start + ms(d),
+            "{state}"
+        );
+    };
+    expect(&near, 2, "never polled");
+    // Queued in the fallback queue (foreign waker): the deadline is in the node.
+    assert!(near.as_mut().poll(&mut cx).is_pending());
+    assert!(far.as_mut().poll(&mut cx).is_pending());
+    expect(&near, 2, "queued");
+    expect(&far, 40, "queued behind another");
+    // Popped by the alarm (woken, not yet polled again): written back to the slot.
+    sim::advance(ms(2));
+    assert_eq!(w.0.load(Ordering::SeqCst), 1);
+    expect(&near, 2, "popped");
+    expect(&far, 40, "still queued after the root was popped");
+    assert!(near.as_mut().poll(&mut cx).is_ready());
+    expect(&near, 2, "completed");
+    // Read on another thread while this thread's alarm pops it (the read and the pop
+    // meet in critical sections).
+    let mut racer = Box::pin(Timer::after(ms(5)));
+    assert!(racer.as_mut().poll(&mut cx).is_pending());
+    let barrier = Arc::new(Barrier::new(2));
+    let reader = {
+        let barrier = barrier.clone();
+        let at = start + ms(7);
+        std::thread::spawn(move || {
+            barrier.wait();
+            for _ in 0..if cfg!(miri) { 20 } else { 2_000 } {
+                assert_eq!(racer.deadline(), at);
+            }
+            racer
+        })
+    };
+    barrier.wait();
+    sim::advance(ms(5));
+    let racer = reader.join().unwrap();
+    expect(&racer, 7, "popped while read elsewhere");
+    assert_eq!(w.0.load(Ordering::SeqCst), 2);
+    // Queued again on another thread's queue (the simulated driver keeps one per
+    // thread): unlinked from this one (its deadline written back), linked there, and
+    // fired there.
+    let far = std::thread::scope(|s| {
+        s.spawn(move || {
+            let w2 = count_waker();
+            let waker2 = Waker::from(w2.clone());
+            assert!(far
+                .as_mut()
+                .poll(&mut Context::from_waker(&waker2))
+                .is_pending());
+            sim::advance(ms(41));
+            assert_eq!(w2.0.load(Ordering::SeqCst), 1, "fired on the other queue");
+            expect(&far, 40, "fired on another queue");
+            far
+        })
+        .join()
+        .unwrap()
+    });
+    expect(&far, 40, "moved to another queue, fired there");
+    // Dropping it unlinks nothing (already popped there); this queue still works.
+    drop(far);
+    let t0 = Instant::now();
+    block_on(Timer::after(ms(3)));
+    assert_eq!(Instant::now(), t0 + ms(3));
+}

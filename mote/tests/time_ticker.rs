@@ -7,7 +7,7 @@
 mod time_support;
 
 use mote::time::drivers::sim::SimDriver;
-use mote::time::{Duration, Instant, MissedTickBehavior, Ticker, Timer};
+use mote::time::{Duration, Instant, MissedTickBehavior, Ticker, TickerNext, Timer, TimerEntry};
 use time_support::block_on;
 
 mote::time_driver!(
@@ -81,6 +81,28 @@ fn skip_catches_up_over_a_very_long_gap_exactly() {
 }
 
 #[test]
+fn skip_catches_up_beyond_32_bits_of_lateness_exactly() {
+    // Late by more than 2^32 ticks: the 64-step division (lateness below 2^32 takes 32
+    // steps), with a period that itself needs 33 bits.
+    for period in [
+        Duration::from_ticks(1_000_003),
+        Duration::from_ticks((1 << 32) + 9),
+    ] {
+        let start = Instant::now();
+        let late = Duration::from_ticks((5 << 32) + 12_345);
+        let next = block_on(async {
+            let mut ticker = Ticker::every(period);
+            Timer::after(late).await;
+            ticker.next().await; // completes at once
+            ticker.next_deadline()
+        });
+        let p = period.as_ticks();
+        let periods_passed = late.as_ticks() / p; // grid points at or before the wake
+        assert_eq!(next, start + Duration::from_ticks((periods_passed + 1) * p));
+    }
+}
+
+#[test]
 fn period_and_behaviour_share_one_word() {
     // 16 bytes: the behaviour lives in the period's top bits, not in a padded field.
     assert_eq!(std::mem::size_of::<Ticker>(), 16);
@@ -109,5 +131,34 @@ fn period_and_behaviour_share_one_word() {
     assert_eq!(
         Ticker::every(Duration::from_ticks(0)).period().as_ticks(),
         1
+    );
+}
+
+#[test]
+fn timer_futures_store_nothing_beyond_their_entry() {
+    // A `Timer` keeps its deadline in its entry's node storage: it is its entry (32
+    // bytes on a 32-bit target, asserted at compile time there), not entry + deadline.
+    assert_eq!(
+        std::mem::size_of::<Timer>(),
+        std::mem::size_of::<TimerEntry>()
+    );
+    assert_eq!(std::mem::align_of::<Timer>(), std::mem::align_of::<usize>());
+    // `Ticker::next`'s future: the entry and the borrow of the ticker.
+    assert_eq!(
+        std::mem::size_of::<TickerNext<'static>>(),
+        std::mem::size_of::<TimerEntry>() + std::mem::size_of::<usize>()
+    );
+    let mut ticker = Ticker::every(Duration::from_ticks(3));
+    let mut timer = Box::pin(Timer::after_ticks(4));
+    let deadline = timer.deadline();
+    assert_eq!(deadline, Instant::now() + Duration::from_ticks(4));
+    block_on(async {
+        timer.as_mut().await;
+        ticker.next().await;
+    });
+    assert_eq!(
+        timer.deadline(),
+        deadline,
+        "the deadline survives completion"
     );
 }

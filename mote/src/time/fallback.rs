@@ -47,9 +47,11 @@
 //!
 //! Cited as the **Entry Link Invariant**:
 //!
-//! 1. An entry's `node` and `waker` are read and written only inside a critical
-//!    section: by its owner (registration, drop) and by the queue that pops it. The
-//!    one exception is their initialisation by the first link, through `&mut`,
+//! 1. Once an entry has been linked, its `slot` and `waker` are read and written only
+//!    inside a critical section: by its owner (registration, drop, reading its
+//!    deadline) and by the queue that pops it. Before (its `queue` is none), only the
+//!    owner touches them: it writes its deadline into `slot` when it builds the entry
+//!    and reads it back, and the first link initialises `waker` through `&mut`,
 //!    before any queue can see the entry.
 //! 2. An entry is linked only through `Pin<&mut TimerEntry>`, so it stays at its
 //!    address until it is dropped, and its `Drop` unlinks it (inside a critical
@@ -60,21 +62,29 @@
 //! 4. A dropped entry reaches the unlink code only through the table that
 //!    `executor_timers::fallback_fns` returns, which is published before any entry's
 //!    `queue` is `Some` (`link` does it first) and never withdrawn.
+//! 5. The entry is queued exactly while its `waker` is `Some` (each link, unlink and
+//!    pop changes both in one critical section). While queued, `slot` is the queue's
+//!    [`TimerNode`]; otherwise it is the owner's: the deadline the entry was built
+//!    with, or the one it was last queued for (a pop writes it back). An unlink does
+//!    not write it back: it happens only in the entry's `Drop` or inside `link`, which
+//!    holds the entry by `&mut` until it has queued it again.
 //!
 //! Costs (n = entries queued): registering O(1) (insert or decrease-key) plus, only
 //! when it becomes the earliest deadline, one alarm re-arm; dropping a never-linked
 //! entry: one load and branch; dropping a linked one: O(log n) amortized, in a critical
 //! section; firing: O(log n) amortized per due entry, each woken outside the critical
 //! section. RAM: a `TimerEntry` is 32 bytes on a 32-bit target (a 20-byte timer node,
-//! an 8-byte waker, the queue pointer), 56 bytes on a 64-bit host, and building one
-//! writes only the queue pointer; a queue is 16 bytes on a 32-bit target, all zero
+//! an 8-byte waker, the queue pointer), 4-byte aligned, 56 bytes on a 64-bit host, and
+//! building one writes only the queue pointer (a `Timer`'s, three words: its deadline
+//! lives in the node's storage while the entry is not queued, so a `Timer` is its
+//! entry and nothing more); a queue is 16 bytes on a 32-bit target, all zero
 //! (`.bss`). The old fixed-capacity queue cost 16 bytes per entry for the whole program
 //! and woke every registration beyond its 8 entries at once (busy polling).
 
 use core::cell::{Cell, UnsafeCell};
 use core::fmt;
 use core::marker::PhantomPinned;
-use core::mem::MaybeUninit;
+use core::mem::{ManuallyDrop, MaybeUninit};
 use core::pin::Pin;
 use core::ptr::{self, NonNull};
 use core::task::Waker;
@@ -136,22 +146,35 @@ pub(crate) static SHARED: FallbackQueue = FallbackQueue::new();
 #[repr(C)]
 pub struct TimerEntry {
     /// First field (offset 0): the queue's pointer to it is a pointer to the entry.
-    /// Written (unqueued) by the first link, so that building a timer writes only
-    /// `queue`; initialised whenever `queue` is `Some`.
-    node: MaybeUninit<TimerNode>,
-    /// The waker clone while linked, `None` once popped or unlinked; initialised (by
+    /// While the entry is queued (its `waker` is `Some`) this is its [`TimerNode`];
+    /// otherwise it holds the owner's deadline (Entry Link Invariant 5), so a `Timer`
+    /// keeps its deadline here and needs no field of its own. Uninitialised in an
+    /// entry built by [`TimerEntry::new`] until it is first linked.
+    slot: UnsafeCell<MaybeUninit<Slot>>,
+    /// The waker clone while queued, `None` once popped or unlinked; initialised (by
     /// the first link) whenever `queue` is `Some`.
     waker: UnsafeCell<MaybeUninit<Option<Waker>>>,
     /// The queue this entry was last linked into (owner-only; Entry Link Invariant 3);
-    /// none: never linked, `node` and `waker` uninitialised. Its two spare low bits are
-    /// the owner's "polled once" and "reached when built" flags ([`TimerEntry::first_poll`]).
+    /// none: never linked, `waker` uninitialised. Its two spare low bits are the
+    /// owner's "polled once" and "reached when built" flags
+    /// ([`DeadlineEntry::poll_state`]).
     queue: QueueLink,
     _pinned: PhantomPinned,
 }
 
-// SAFETY: `node` and `waker` are only touched inside a critical section (Entry Link
-// Invariant 1), and `queue` only through `&mut`/`Pin<&mut>`; no method reads either
-// through `&TimerEntry`, so sharing one between threads cannot race.
+/// The first bytes of a [`TimerEntry`]: its queue node while it is queued, the deadline
+/// otherwise (as two words: 4-byte alignment, so a `Timer` packs with 32-bit fields).
+#[repr(C)]
+union Slot {
+    node: ManuallyDrop<TimerNode>,
+    at: [u32; 2],
+}
+
+// SAFETY: once the entry has been linked, `slot` and `waker` are only touched inside a
+// critical section (Entry Link Invariant 1); before, only by the owner. `queue` is
+// written only through `&mut`/`Pin<&mut>`; reads through `&TimerEntry` (`deadline`)
+// read `queue` and, for a never-linked entry, `slot`, which nothing writes then. So
+// sharing one between threads cannot race.
 unsafe impl Sync for TimerEntry {}
 
 // SAFETY: `queue` is, apart from its flag bit, a `&'static FallbackQueue` (only ever
@@ -164,7 +187,8 @@ unsafe impl Send for TimerEntry {}
 #[derive(Clone, Copy)]
 struct QueueLink(*const FallbackQueue);
 
-/// The owner has been polled once.
+/// The owner has been polled once, or the entry has been linked (the first link sets
+/// it): without it, the entry has never been linked.
 const POLLED: usize = 1;
 /// The owner's deadline had been reached when it was built (`Timer::after` of zero
 /// ticks): its first poll need not read the clock.
@@ -187,17 +211,6 @@ impl QueueLink {
     }
 }
 
-/// What [`TimerEntry::first_poll`] tells its owner.
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-pub(crate) enum FirstPoll {
-    /// The first poll, of an entry built with [`TimerEntry::new`].
-    First,
-    /// The first poll, of an entry built with [`TimerEntry::new_reached`].
-    FirstReached,
-    /// Polled before.
-    Again,
-}
-
 impl Default for TimerEntry {
     fn default() -> Self {
         Self::new()
@@ -216,21 +229,9 @@ impl TimerEntry {
     /// An entry that is not linked anywhere. Building one writes one word.
     pub const fn new() -> TimerEntry {
         TimerEntry {
-            node: MaybeUninit::uninit(),
+            slot: UnsafeCell::new(MaybeUninit::uninit()),
             waker: UnsafeCell::new(MaybeUninit::uninit()),
             queue: QueueLink::NONE,
-            _pinned: PhantomPinned,
-        }
-    }
-
-    /// An entry that is not linked anywhere, for a timer whose deadline had been reached
-    /// when it was built: [`first_poll`](Self::first_poll) says so, and its owner yields
-    /// without reading the clock.
-    pub(crate) const fn new_reached() -> TimerEntry {
-        TimerEntry {
-            node: MaybeUninit::uninit(),
-            waker: UnsafeCell::new(MaybeUninit::uninit()),
-            queue: QueueLink(ptr::without_provenance(REACHED)),
             _pinned: PhantomPinned,
         }
     }
@@ -250,30 +251,174 @@ impl TimerEntry {
         }
     }
 
-    /// [`FirstPoll::First`] or [`FirstPoll::FirstReached`] (as built) on the first call
-    /// for this entry, [`FirstPoll::Again`] on every later one: the
-    /// [`Timer`](super::Timer) future's "yielded once" flag, kept in spare bits (no
-    /// RAM). A plain read and write of the owner's own field.
-    #[inline]
-    pub(crate) fn first_poll(self: Pin<&mut Self>) -> FirstPoll {
-        // SAFETY: only the `queue` field (not pinned, a plain pointer) is written.
-        let this = unsafe { self.get_unchecked_mut() };
-        let bits = this.queue.0.addr();
-        if bits & POLLED != 0 {
-            return FirstPoll::Again;
-        }
-        this.queue.0 = this.queue.0.map_addr(|a| (a | POLLED) & !REACHED);
-        if bits & REACHED != 0 {
-            FirstPoll::FirstReached
-        } else {
-            FirstPoll::First
-        }
-    }
-
     /// The node pointer the queue stores, derived from a pointer to the whole entry
     /// (offset 0), so the entry can be recovered from a popped node.
     fn node_ptr(&self) -> NonNull<TimerNode> {
         NonNull::from(self).cast()
+    }
+}
+
+/// A [`TimerEntry`] that keeps its owner's deadline in the storage of its queue node
+/// while it is not queued (Entry Link Invariant 5): a [`Timer`](super::Timer) is one of
+/// these and nothing else. Its only constructor writes the deadline, so the slot of
+/// an entry that was never linked always holds it.
+///
+/// The owner passes [`deadline`](Self::deadline) (and no other value) to
+/// [`schedule_wake`](Self::schedule_wake), so the deadline the queue writes back when
+/// it pops or unlinks the entry is that deadline.
+#[repr(transparent)]
+pub(crate) struct DeadlineEntry {
+    entry: TimerEntry,
+}
+
+/// What [`DeadlineEntry::poll_state`] tells its owner.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum PollState {
+    /// The first poll; the deadline.
+    First(Instant),
+    /// The first poll, of an entry whose deadline had been reached when it was built.
+    FirstReached,
+    /// Polled before; the deadline.
+    Again(Instant),
+}
+
+impl DeadlineEntry {
+    /// An entry that keeps `at`. With `reached`, [`poll_state`](Self::poll_state)'s
+    /// first answer is [`PollState::FirstReached`]. Building one writes three words.
+    pub(crate) const fn new(at: Instant, reached: bool) -> DeadlineEntry {
+        let at = at.as_ticks();
+        DeadlineEntry {
+            entry: TimerEntry {
+                slot: UnsafeCell::new(MaybeUninit::new(Slot {
+                    at: [at as u32, (at >> 32) as u32],
+                })),
+                waker: UnsafeCell::new(MaybeUninit::uninit()),
+                queue: QueueLink(ptr::without_provenance(if reached { REACHED } else { 0 })),
+                _pinned: PhantomPinned,
+            },
+        }
+    }
+
+    /// The deadline. Reads no clock and, unless a foreign waker has linked the entry,
+    /// takes no critical section.
+    #[inline]
+    pub(crate) fn deadline(&self) -> Instant {
+        self.deadline_from(self.entry.queue)
+    }
+
+    /// The deadline, with `queue` the entry's queue word (already loaded by the caller).
+    #[inline(always)]
+    fn deadline_from(&self, queue: QueueLink) -> Instant {
+        if queue.get().is_none() {
+            // SAFETY: never linked: nobody else knows the entry, and the slot holds the
+            // deadline it was built with (the only constructor writes it).
+            return Instant::from_ticks(unsafe { self.entry.read_at() });
+        }
+        self.linked_deadline()
+    }
+
+    /// [`deadline`](Self::deadline) of an entry that has been linked: in a critical
+    /// section, from the node while queued, else from the slot.
+    #[cold]
+    #[inline(never)]
+    fn linked_deadline(&self) -> Instant {
+        let e = &self.entry;
+        let at = critical_section::with(|_| {
+            // SAFETY: Entry Link Invariant 1: inside the critical section; `waker` is
+            // initialised (`queue` is `Some`).
+            let queued = unsafe { (*e.waker.get()).assume_init_ref().is_some() };
+            if queued {
+                // SAFETY: queued (Invariant 5: the slot is the node); Queue Access
+                // Invariant: serialised by the critical section.
+                unsafe { e.node_ptr().as_ref().deadline() }
+            } else {
+                // SAFETY: linked before and not queued: the slot holds the deadline
+                // last written back (Invariant 5), the one it was built with (see the
+                // type's docs); inside the critical section (Invariant 1).
+                unsafe { e.read_at() }
+            }
+        });
+        Instant::from_ticks(at)
+    }
+
+    /// [`PollState::First`] or [`PollState::FirstReached`] (as built) on the first call,
+    /// [`PollState::Again`] on every later one (or once the entry has been linked):
+    /// the [`Timer`](super::Timer)'s "yielded once" flag, kept in spare bits (no RAM),
+    /// and its deadline, read with the same load.
+    #[inline]
+    pub(crate) fn poll_state(self: Pin<&mut Self>) -> PollState {
+        // SAFETY: only the `queue` field (not pinned, a plain pointer) is written.
+        let this = unsafe { self.get_unchecked_mut() };
+        let queue = this.entry.queue;
+        let bits = queue.0.addr();
+        if bits & POLLED != 0 {
+            return PollState::Again(this.deadline_from(queue));
+        }
+        this.entry.queue.0 = queue.0.map_addr(|a| (a | POLLED) & !REACHED);
+        if bits & REACHED != 0 {
+            PollState::FirstReached
+        } else {
+            // SAFETY: without `POLLED` the entry was never linked (every link sets it),
+            // so the slot holds the deadline it was built with and nobody else knows
+            // the entry.
+            PollState::First(Instant::from_ticks(unsafe { this.entry.read_at() }))
+        }
+    }
+
+    /// [`TimerEntry::schedule_wake`] for `at`, which is [`deadline`](Self::deadline).
+    #[inline]
+    pub(crate) fn schedule_wake(self: Pin<&mut Self>, at: Instant, waker: &Waker) {
+        // SAFETY: structural pinning: the entry is never moved out of `self`.
+        let entry = unsafe { self.map_unchecked_mut(|d| &mut d.entry) };
+        entry.schedule_wake(at, waker);
+    }
+}
+
+impl TimerEntry {
+    /// The deadline kept in the slot.
+    ///
+    /// # Safety
+    ///
+    /// The slot holds a deadline (Entry Link Invariant 5) and nothing writes it
+    /// concurrently (never linked, or inside a critical section).
+    #[inline]
+    unsafe fn read_at(&self) -> u64 {
+        // SAFETY: the slot holds `at` (contract); a `[u32; 2]` at offset 0 of the
+        // `repr(C)` union.
+        let [lo, hi] = unsafe { self.slot.get().cast::<[u32; 2]>().read() };
+        (u64::from(hi) << 32) | u64::from(lo)
+    }
+}
+
+/// Stores `at` as the deadline in the slot of the entry at `entry`, which is not queued
+/// (its node unlinked, or never initialised): the node's storage becomes the deadline
+/// again (Entry Link Invariant 5).
+///
+/// # Safety
+///
+/// `entry` points to a live entry; inside a critical section (Entry Link Invariant 1),
+/// and the entry is not queued.
+unsafe fn store_at(entry: *const TimerEntry, at: u64) {
+    // SAFETY: live (contract); the slot is an `UnsafeCell`, written only inside a
+    // critical section (contract), and no queue refers to it (not queued).
+    unsafe {
+        UnsafeCell::raw_get(&raw const (*entry).slot)
+            .cast::<[u32; 2]>()
+            .write([at as u32, (at >> 32) as u32]);
+    }
+}
+
+/// Makes the slot of the entry at `entry` an unqueued node, ready to be scheduled.
+///
+/// # Safety
+///
+/// As [`store_at`].
+unsafe fn init_node(entry: *const TimerEntry) {
+    // SAFETY: as in `store_at`.
+    unsafe {
+        UnsafeCell::raw_get(&raw const (*entry).slot)
+            .cast::<TimerNode>()
+            .write(TimerNode::new());
     }
 }
 
@@ -370,7 +515,7 @@ impl FallbackQueue {
     /// alarm covers it.
     fn link(&'static self, entry: Pin<&mut TimerEntry>, at: u64, waker: &Waker) {
         // SAFETY: nothing is moved out of the entry: only its `queue` field (a plain
-        // pointer, not pinned) is written through this reference, and `node`/`waker`
+        // pointer, not pinned) is written through this reference, and `slot`/`waker`
         // are used in place.
         let entry = unsafe { entry.get_unchecked_mut() };
         match entry.queue.get() {
@@ -385,9 +530,11 @@ impl FallbackQueue {
                 // First link: nobody else can see the entry yet. Published before
                 // `queue` is set (Entry Link Invariant 4).
                 super::executor_timers::note_fallback_use();
-                entry.node.write(TimerNode::new());
                 entry.waker.get_mut().write(None);
                 entry.queue.set(self);
+                // Every linked entry counts as polled: an entry without `POLLED` has
+                // never been linked (what `DeadlineEntry::poll_state` relies on).
+                entry.queue.0 = entry.queue.0.map_addr(|a| (a | POLLED) & !REACHED);
             }
         }
         let entry: &TimerEntry = entry;
@@ -397,10 +544,16 @@ impl FallbackQueue {
             // SAFETY: Entry Link Invariant 1: inside the critical section, and nobody
             // else holds a reference to the waker slot; initialised above (`queue` is
             // `Some`).
-            let slot = unsafe { (*entry.waker.get()).assume_init_mut() };
-            let replaced = match slot {
+            let held = unsafe { (*entry.waker.get()).assume_init_mut() };
+            if held.is_none() {
+                // SAFETY: not queued (Entry Link Invariant 5: no waker), so the slot is
+                // the owner's deadline (or uninitialised) and no queue refers to it;
+                // inside the critical section.
+                unsafe { init_node(entry) };
+            }
+            let replaced = match held {
                 Some(w) if w.will_wake(waker) => None,
-                _ => slot.replace(waker.clone()),
+                _ => held.replace(waker.clone()),
             };
             // SAFETY: Queue Access Invariant: serialised by the critical section; the
             // node stays alive and in place until removed (Entry Link Invariant 2) and
@@ -420,17 +573,24 @@ impl FallbackQueue {
 
     /// Removes `entry` (if queued here) and releases its waker. The alarm may stay
     /// armed for the removed deadline: it then fires once for nothing and re-arms.
-    /// A dropped entry reaches it through a table (Entry Link Invariant 4).
+    /// A dropped entry reaches it through a table (Entry Link Invariant 4); the only
+    /// other caller is `link`, moving an entry between queues (Invariant 5).
     pub(crate) fn unlink(&self, entry: &TimerEntry) {
         let node = entry.node_ptr();
         let waker = critical_section::with(|cs| {
             let inner = self.inner.borrow(cs);
-            // SAFETY: Queue Access Invariant: serialised; the node is alive (its owner
-            // is unlinking it) and only used with this queue (Entry Link Invariant 3).
-            unsafe { inner.queue.remove(node) };
             // SAFETY: Entry Link Invariant 1: inside the critical section; initialised,
             // since only an entry whose `queue` is `Some` is unlinked.
-            unsafe { (*entry.waker.get()).assume_init_mut().take() }
+            let waker = unsafe { (*entry.waker.get()).assume_init_mut().take() };
+            if waker.is_some() {
+                // SAFETY: queued (it held a waker, Entry Link Invariant 5), so the slot
+                // is its node; Queue Access Invariant: serialised; the node is alive
+                // (its owner is unlinking it) and only used with this queue (Entry Link
+                // Invariant 3). The slot is not written back: the entry is being
+                // dropped, or `link` re-links it at once (Invariant 5).
+                unsafe { inner.queue.remove(node) };
+            }
+            waker
         });
         drop(waker);
     }
@@ -460,10 +620,14 @@ impl FallbackQueue {
                 let entry = node.cast::<TimerEntry>().as_ptr();
                 // SAFETY: the node is the first field of a live `TimerEntry` (Entry Link
                 // Invariant 2) and its pointer was derived from a pointer to the whole
-                // entry (`node_ptr`); the waker slot is only touched inside a critical
-                // section (Invariant 1) and is initialised (the entry was linked). No
+                // entry (`node_ptr`); the slot and the waker are only touched inside a
+                // critical section (Invariant 1); the waker is initialised (the entry
+                // was linked); just popped, the node is unqueued and still tells its
+                // deadline, which becomes the slot's content again (Invariant 5). No
                 // reference to the entry is created.
                 let waker = unsafe {
+                    let at = node.as_ref().deadline();
+                    store_at(entry, at);
                     (*UnsafeCell::raw_get(&raw const (*entry).waker))
                         .assume_init_mut()
                         .take()

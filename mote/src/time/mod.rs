@@ -32,8 +32,8 @@
 //!        └─ one alarm slot per executor ─► Driver ◄─ one alarm slot per queue ─┘
 //! ```
 //!
-//! RAM: a [`Timer`] is 40 bytes on a 32-bit target (the 8-byte deadline and a 32-byte
-//! [`TimerEntry`]); a task's future holds the timers it awaits, so a task that sleeps
+//! RAM: a [`Timer`] is 32 bytes on a 32-bit target, 4-byte aligned (its
+//! [`TimerEntry`], which keeps the deadline in its node's storage while not queued); a task's future holds the timers it awaits, so a task that sleeps
 //! on one is that much larger. The entry is touched only when a foreign waker polls:
 //! a Mote task pays one branch on drop for it.
 //!

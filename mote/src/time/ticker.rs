@@ -9,9 +9,9 @@
 //!   completes once for all the missed ones and keeps the grid, so a late consumer never
 //!   sees a burst of back-to-back ticks.
 //! - **No 64-bit division.** An on-time tick is one addition; catching up over several
-//!   missed periods is a shift-and-subtract loop (at most 64 steps, a few dozen bytes of
-//!   code), so no `__aeabi_uldivmod` (about 900 bytes on ARMv6/7-M) is linked for a
-//!   ticker.
+//!   missed periods is binary long division (32 steps while the lateness fits in 32
+//!   bits, else 64; a few dozen bytes of code), so no division routine
+//!   (`__aeabi_uldivmod` is about 900 bytes on ARMv6/7-M) is linked for a ticker.
 //!
 //! ```text
 //!   grid:   S────P────2P───3P───4P───5P
@@ -194,8 +194,9 @@ impl Ticker {
         let now = now.as_ticks();
         let p = self.period().as_ticks();
         // The point one period before the new deadline. Delay: now. Skip: the last grid
-        // point at or before now: with now = next + q·p + rem (0 <= rem < p; `next <=
-        // now` here, so the subtraction does not wrap), that is now - rem.
+        // point at or before now: with now = next + q·p + rem (0 <= rem < p; `next + p
+        // <= now` here, so the subtraction does not wrap and `p <= now - next`), that
+        // is now - rem.
         let base = match self.missed_tick_behavior() {
             MissedTickBehavior::Delay => now,
             _ => now - remainder(now - self.next.as_ticks(), p),
@@ -204,25 +205,30 @@ impl Ticker {
     }
 }
 
-/// `n % d` (`d > 0`) by shift and subtract: no 64-bit division routine is linked.
+/// `n % d` for `0 < d <= n`, `d < 2⁶³` (ticker periods are below 2⁶²) by restoring
+/// binary long division: one shift, compare and subtract per bit of `n` (32 steps while
+/// `n` fits in 32 bits, else 64; about 15 instructions each on ARMv7-M), so no 64-bit
+/// division routine (`__aeabi_uldivmod`, about 900 bytes on ARMv6/7-M) and no 32-bit
+/// one (ARMv6-M has no divide instruction) is linked. The partial remainder stays below
+/// `d`, so doubling it never overflows.
 fn remainder(mut n: u64, d: u64) -> u64 {
-    if n < d {
-        return n;
+    debug_assert!(d > 0 && d <= n && d < 1 << 63);
+    // Lateness under 2³² ticks (71 minutes at 1 MHz): its top 32 bits are zero and would
+    // leave the remainder at zero, so skip them.
+    let mut steps = 64;
+    if n >> 32 == 0 {
+        n <<= 32;
+        steps = 32;
     }
-    // The largest `d << k` that is <= n, without overflowing.
-    let mut m = d;
-    while m <= (n >> 1) {
-        m <<= 1;
-    }
-    loop {
-        if n >= m {
-            n -= m;
+    let mut r = 0u64;
+    for _ in 0..steps {
+        r = (r << 1) | (n >> 63);
+        n <<= 1;
+        if r >= d {
+            r -= d;
         }
-        if m == d {
-            return n;
-        }
-        m >>= 1;
     }
+    r
 }
 
 /// The future of [`Ticker::next`]. `!Unpin`, like [`Timer`](super::Timer): it owns a
@@ -261,30 +267,36 @@ mod tests {
 
     #[test]
     fn remainder_matches_the_division() {
+        // `d <= n`, `d < 2^63` (catch_up's contract): both paths, and their boundary.
         let cases = [
-            (0, 1),
-            (5, 7),
+            (1, 1),
             (7, 7),
             (8, 7),
             (1_000_000, 3),
+            (u64::from(u32::MAX), 1),
+            (u64::from(u32::MAX), u64::from(u32::MAX)),
+            (1 << 32, 3),
+            (1 << 32, 1 << 32),
+            ((1 << 32) + 5, u64::from(u32::MAX)),
             (u64::MAX, 1),
             (u64::MAX, 2),
-            (u64::MAX, u64::MAX),
-            (u64::MAX - 1, u64::MAX),
-            (u64::MAX, 1 << 63),
-            (u64::MAX, (1 << 63) + 1),
+            (u64::MAX, (1 << 62) - 1),
+            (u64::MAX - 1, (1 << 62) - 1),
+            (u64::MAX, (1 << 63) - 1),
+            ((1 << 63) - 1, (1 << 63) - 1),
             (123_456_789_012, 1_000),
         ];
         for (n, d) in cases {
             assert_eq!(remainder(n, d), n % d, "{n} % {d}");
         }
         let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
-        for _ in 0..10_000 {
+        for _ in 0..if cfg!(miri) { 500 } else { 10_000 } {
             x ^= x << 13;
             x ^= x >> 7;
             x ^= x << 17;
-            let d = (x >> (x % 64)).max(1);
-            assert_eq!(remainder(x, d), x % d);
+            let n = x >> (x % 48);
+            let d = (x.rotate_left(17) >> (1 + x % 63)).clamp(1, n.max(1));
+            assert_eq!(remainder(n.max(1), d), n.max(1) % d, "{n} % {d}");
         }
     }
 }

@@ -5,7 +5,8 @@
 //! yields at least once**: the first poll returns `Pending` even if the deadline has
 //! already passed, so `Timer::after_ticks(0).await` lets the other ready tasks run, as
 //! Embassy's timer and [`yield_now`](crate::futures::yield_now) do; while pending it has
-//! registered its deadline with [`TimerEntry::schedule_wake`], so the polling task (or
+//! registered its deadline with
+//! [`TimerEntry::schedule_wake`](super::TimerEntry::schedule_wake), so the polling task (or
 //! foreign waker) is woken by an alarm, not by polling, however many timers are pending.
 //!
 //! The first poll does not read the clock (`Timer::after` has just done so): it
@@ -26,15 +27,17 @@
 //! ```
 //!
 //! The "polled once" and "built reached" flags live in spare bits of the timer's
-//! [`TimerEntry`]: no RAM.
+//! [`TimerEntry`](super::TimerEntry), and the deadline in the storage of its queue node
+//! while it is not in the fallback queue (always, when a Mote task polls it): a `Timer`
+//! is its entry, 32 bytes on a 32-bit target.
 
 use core::fmt;
 use core::future::Future;
 use core::pin::Pin;
 use core::task::{Context, Poll};
 
-use super::fallback::FirstPoll;
-use super::{Duration, Instant, TimerEntry};
+use super::fallback::{DeadlineEntry, PollState};
+use super::{Duration, Instant};
 
 /// A future that completes at (or after) a deadline.
 ///
@@ -52,9 +55,10 @@ use super::{Duration, Instant, TimerEntry};
 /// possibly, one spurious wake of its task at the old deadline; polled with a foreign
 /// waker, the drop unlinks its entry from the fallback queue and releases the waker.
 ///
-/// `Timer` is `!Unpin` (it owns a [`TimerEntry`]): `.await` it, pass it by value to a
-/// combinator, or pin it to poll it by reference (unlike Embassy's `Timer`, which is
-/// `Unpin`; like tokio's `Sleep`). It is 40 bytes on a 32-bit target.
+/// `Timer` is `!Unpin` (it owns a [`TimerEntry`](super::TimerEntry)): `.await` it, pass it
+/// by value to a combinator, or pin it to poll it by reference (unlike Embassy's `Timer`,
+/// which is `Unpin`; like tokio's `Sleep`). It is 32 bytes on a 32-bit target, 4-byte
+/// aligned: its deadline shares the storage of its fallback queue node.
 ///
 /// ```
 /// # mote::time_driver!(static DRIVER: mote::time::drivers::sim::SimDriver = mote::time::drivers::sim::SimDriver::new(););
@@ -90,15 +94,17 @@ use super::{Duration, Instant, TimerEntry};
 /// ```
 #[must_use = "a Timer does nothing unless awaited"]
 pub struct Timer {
-    deadline: Instant,
-    entry: TimerEntry,
+    /// The fallback entry, which keeps the deadline.
+    entry: DeadlineEntry,
 }
 
 // The RAM figures in the docs (module `time`, `Timer`, `fallback`), on 32-bit targets.
 #[cfg(target_pointer_width = "32")]
 const _: () = assert!(
-    core::mem::size_of::<Timer>() == 40
-        && core::mem::size_of::<TimerEntry>() == 32
+    core::mem::size_of::<Timer>() == 32
+        && core::mem::align_of::<Timer>() == 4
+        && core::mem::size_of::<super::TimerEntry>() == 32
+        && core::mem::size_of::<super::TickerNext<'static>>() == 36
         && core::mem::size_of::<super::fallback::FallbackQueue>() == 16,
     "update the RAM figures in the time docs"
 );
@@ -114,7 +120,7 @@ const _: () = {
 impl fmt::Debug for Timer {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Timer")
-            .field("deadline", &self.deadline)
+            .field("deadline", &self.deadline())
             .finish_non_exhaustive()
     }
 }
@@ -122,14 +128,14 @@ impl fmt::Debug for Timer {
 /// A clone has the same deadline and is not registered anywhere yet.
 impl Clone for Timer {
     fn clone(&self) -> Timer {
-        Timer::at(self.deadline)
+        Timer::at(self.deadline())
     }
 }
 
 /// Timers are equal when their deadlines are.
 impl PartialEq for Timer {
     fn eq(&self, other: &Timer) -> bool {
-        self.deadline == other.deadline
+        self.deadline() == other.deadline()
     }
 }
 
@@ -140,8 +146,7 @@ impl Timer {
     /// first: a timer always yields once).
     pub const fn at(deadline: Instant) -> Timer {
         Timer {
-            deadline,
-            entry: TimerEntry::new(),
+            entry: DeadlineEntry::new(deadline, false),
         }
     }
 
@@ -151,15 +156,9 @@ impl Timer {
     /// than `d` − 1 tick; use [`Delay`](super::Delay) when at least `d` is required.
     /// Saturates: a huge `d` gives a timer that never completes.
     pub fn after(d: Duration) -> Timer {
-        let deadline = Instant::now() + d;
-        if d.as_ticks() == 0 {
-            // Reached already: the first poll yields without reading the clock again.
-            Timer {
-                deadline,
-                entry: TimerEntry::new_reached(),
-            }
-        } else {
-            Timer::at(deadline)
+        // Zero ticks: reached already, the first poll yields without reading the clock.
+        Timer {
+            entry: DeadlineEntry::new(Instant::now() + d, d.as_ticks() == 0),
         }
     }
 
@@ -185,7 +184,7 @@ impl Timer {
 
     /// The deadline.
     pub fn deadline(&self) -> Instant {
-        self.deadline
+        self.entry.deadline()
     }
 }
 
@@ -194,32 +193,29 @@ impl Future for Timer {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         // SAFETY: `entry` is pinned structurally: it is never moved out of `self`
-        // (`Timer` has no `Drop` and hands it out only pinned, below); `deadline` is
-        // plain data and not pinned.
+        // (`Timer` has no `Drop` and hands it out only pinned, below).
         let this = unsafe { self.get_unchecked_mut() };
         // SAFETY: see above: the entry is pinned whenever the timer is.
         let mut entry = unsafe { Pin::new_unchecked(&mut this.entry) };
-        let reached = match entry.as_mut().first_poll() {
+        let deadline = match entry.as_mut().poll_state() {
             // Built reached (`after` zero ticks): yield once, no clock reading.
-            FirstPoll::FirstReached => true,
+            PollState::FirstReached => {
+                cx.waker().wake_by_ref();
+                return Poll::Pending;
+            }
             // The first poll registers without reading the clock (as Embassy's timer
             // does): `Timer::after` has just read it, so the deadline is almost always
             // ahead. One that has passed meanwhile is found by the executor when it arms
             // its alarm (the driver refuses a reached deadline) and woken from there.
-            FirstPoll::First => false,
-            FirstPoll::Again => {
-                if Instant::now() >= this.deadline {
+            PollState::First(deadline) => deadline,
+            PollState::Again(deadline) => {
+                if Instant::now() >= deadline {
                     return Poll::Ready(());
                 }
-                false
+                deadline
             }
         };
-        // One call site of `schedule_wake`, so that it is inlined.
-        if reached {
-            cx.waker().wake_by_ref();
-        } else {
-            entry.schedule_wake(this.deadline, cx.waker());
-        }
+        entry.schedule_wake(deadline, cx.waker());
         Poll::Pending
     }
 }
