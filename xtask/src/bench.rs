@@ -178,6 +178,16 @@ const FW_WORKLOADS: &[FwWorkload] = &[
     FwWorkload {
         features: TIMERS,
         configs: false,
+        headline: Some("timer schedule + expire, no other task sleeping"),
+        ..w(
+            "bench_timer",
+            "timer_n0",
+            "5. timer schedule + expire, N = 0 sleeping",
+        )
+    },
+    FwWorkload {
+        features: TIMERS,
+        configs: false,
         headline: Some("timer schedule + expire, 1 other task sleeping"),
         ..w(
             "bench_timer",
@@ -206,11 +216,20 @@ const FW_WORKLOADS: &[FwWorkload] = &[
     FwWorkload {
         features: TIMERS,
         configs: false,
-        headline: Some("timer schedule + expire, 1000 other tasks sleeping"),
         ..w(
             "bench_timer",
             "timer_n1000",
             "5. timer schedule + expire, N = 1000 sleeping",
+        )
+    },
+    FwWorkload {
+        features: TIMERS,
+        configs: false,
+        headline: Some("timer schedule + expire, 5000 other tasks sleeping"),
+        ..w(
+            "bench_timer",
+            "timer_n5000",
+            "5. timer schedule + expire, N = 5000 sleeping",
         )
     },
     FwWorkload {
@@ -285,11 +304,11 @@ fn feature_set(lists: &[&str]) -> String {
     all.join(",")
 }
 
-/// The timer-scaling row: Mote's and the peer's cost at N = 1000 over their cost at N = 1.
+/// The timer-scaling row: Mote's and the peer's cost at N = 5000 over their cost at N = 1.
 const TIMER_SCALING: (&str, &str, &str) = (
-    "timer_n1000",
+    "timer_n5000",
     "timer_n1",
-    "5. timer scaling: cost(N = 1000) / cost(N = 1)",
+    "5. timer scaling: cost(N = 5000) / cost(N = 1)",
 );
 
 /// The cargo features of a build of `bench/fw` for `rt` with `extra` features. Mote's

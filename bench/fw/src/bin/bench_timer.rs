@@ -1,4 +1,4 @@
-//! Workload 5: schedule and expire one timer while N = 1, 10, 100, 1000 other tasks sleep
+//! Workload 5: schedule and expire one timer while N = 0, 1, 10, 100, 1000, 5000 other tasks sleep
 //! on long timers.
 //!
 //! Everything runs in an interrupt executor (line `I2S`); thread mode spins in the
@@ -18,7 +18,7 @@ use cortex_m_rt::entry;
 use mote_mps2::interrupt;
 
 /// Sleeping tasks at the last step.
-const MAX_SLEEPERS: u32 = 1000;
+const MAX_SLEEPERS: u32 = 5000;
 /// The measured timer's duration, in ticks.
 const TIMER_TICKS: u64 = 100;
 /// NVIC priority of the executor's line (below the alarm interrupts, at 0).
@@ -26,8 +26,8 @@ const EXECUTOR_PRIORITY: u8 = 0x80;
 
 static ASLEEP: Done = Done::new();
 
-#[cfg_attr(feature = "mote", mote::task(pool_size = 1000))]
-#[cfg_attr(feature = "embassy", embassy_executor::task(pool_size = 1000))]
+#[cfg_attr(feature = "mote", mote::task(pool_size = 5000))]
+#[cfg_attr(feature = "embassy", embassy_executor::task(pool_size = 5000))]
 async fn sleeper() {
     ASLEEP.finish();
     rt::Timer::after_secs(1_000_000).await;
@@ -39,10 +39,12 @@ async fn measure(spawner: rt::SendSpawner) {
     bench_fw::calibrate();
     let mut asleep = 0;
     for (sleepers, name) in [
+        (0, "timer_n0"),
         (1, "timer_n1"),
         (10, "timer_n10"),
         (100, "timer_n100"),
-        (MAX_SLEEPERS, "timer_n1000"),
+        (1000, "timer_n1000"),
+        (MAX_SLEEPERS, "timer_n5000"),
     ] {
         for _ in asleep..sleepers {
             spawn!(spawner, sleeper());
