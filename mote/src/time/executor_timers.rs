@@ -538,10 +538,6 @@ impl ExecutorTimers {
         let Some(at) = (unsafe { self.queue.borrow(cs).next_deadline() }) else {
             return (true, w);
         };
-        // A queued node implies `schedule` ran, which installed the table first.
-        let Some(drv) = self.driver() else {
-            return (false, w | DUE);
-        };
         // Already armed for exactly this deadline and not fired since: nothing to do.
         // (Also for `at == u64::MAX` and an alarm not armed, value 0: never due.)
         let armed = self.armed.borrow(cs);
@@ -549,18 +545,32 @@ impl ExecutorTimers {
         if w & FIRED == 0 && armed.get() == value {
             return (true, w);
         }
-        let slot = self.slot.borrow(cs);
-        if slot.get() == 0 {
-            slot.set(slot_field((drv.allocate_alarm)()));
-        }
-        let ok = match slot_handle(slot.get()) {
-            Some(h) => (drv.set_alarm)(h, at, callback),
+        // Recorded before the driver call, so that no 64-bit value is kept across it
+        // (nothing reads it before this critical section ends; undone below on failure).
+        armed.set(value);
+        // A queued node implies `schedule` ran, which installed the table first; without
+        // it (not reachable) the executor polls, as with no alarm slot.
+        let ok = match self.driver() {
+            Some(drv) => {
+                let slot = self.slot.borrow(cs);
+                if slot.get() == 0 {
+                    slot.set(slot_field((drv.allocate_alarm)()));
+                }
+                match slot_handle(slot.get()) {
+                    Some(h) => (drv.set_alarm)(h, at, callback),
+                    None => false,
+                }
+            }
             None => false,
         };
-        armed.set(if ok { value } else { 0 });
         // The alarm now stands for `at` (or for nothing): a firing seen before is not
         // trusted as a bound any more (`FIRED` cleared).
-        (ok, (w & !FIRED) | if ok { 0 } else { DUE })
+        if ok {
+            (true, w & !FIRED)
+        } else {
+            armed.set(0);
+            (false, (w & !FIRED) | DUE)
+        }
     }
 }
 
