@@ -37,8 +37,23 @@ fn check_against_model(ops: &[Op]) -> Result<(), TestCaseError> {
     for op in ops {
         match *op {
             Op::Schedule(i, at) => {
+                // What `schedule` must answer: `true` only if the deadline moved and no
+                // other node is earlier; `true` if it moved and every other node is later
+                // (equal deadlines: either, by the heap's tie order).
+                let moved = model.get(&i).is_none_or(|&old| at < old);
+                let others = model
+                    .iter()
+                    .filter(|&(&j, _)| j != i)
+                    .map(|(_, &d)| d)
+                    .min();
                 // SAFETY: single thread; `nodes` outlives `q`'s use and is not moved.
-                unsafe { q.schedule(NonNull::from(&nodes[i]), at) };
+                let root = unsafe { q.schedule(NonNull::from(&nodes[i]), at) };
+                if root {
+                    prop_assert!(moved && others.is_none_or(|o| at <= o));
+                }
+                if moved && others.is_none_or(|o| at < o) {
+                    prop_assert!(root);
+                }
                 let e = model.entry(i).or_insert(at);
                 *e = (*e).min(at);
             }

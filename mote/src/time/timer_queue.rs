@@ -254,20 +254,21 @@ impl TimerQueue {
         let np = n.as_ptr().cast_const();
         // SAFETY: `n` is live (contract).
         let nr = unsafe { node(np) };
-        // SAFETY: forwarded contract.
-        if unsafe { self.is_queued(n) } {
+        let is_root = ptr::eq(self.root.get(), np);
+        // `is_queued`, with the root test kept for below.
+        if is_root || !nr.prev.get().is_null() {
             // SAFETY: `n` is queued, contract forwarded.
             if at >= unsafe { nr.deadline() } {
                 return false;
             }
-            if ptr::eq(self.root.get(), np) {
+            // Before `detach`, which touches only links.
+            nr.set_deadline(at);
+            if is_root {
                 // Decreasing the root's key keeps heap order.
-                nr.set_deadline(at);
                 return true;
             }
             // SAFETY: `n` is queued and not the root; contract forwarded.
             unsafe { self.detach(np) };
-            nr.set_deadline(at);
         } else {
             nr.reset_links();
             nr.set_deadline(at);
