@@ -263,6 +263,7 @@ pub const MIRI_TESTS: &[&[&str]] = &[
     &["--test", "time_sim"],
     &["--test", "time_executor"],
     &["--test", "time_fallback"],
+    &["--test", "time_adversary"],
     &["--test", "time_std_scale"],
     &[
         "--features",

@@ -545,15 +545,21 @@ impl FallbackQueue {
             // else holds a reference to the waker slot; initialised above (`queue` is
             // `Some`).
             let held = unsafe { (*entry.waker.get()).assume_init_mut() };
-            if held.is_none() {
-                // SAFETY: not queued (Entry Link Invariant 5: no waker), so the slot is
-                // the owner's deadline (or uninitialised) and no queue refers to it;
-                // inside the critical section.
-                unsafe { init_node(entry) };
-            }
             let replaced = match held {
                 Some(w) if w.will_wake(waker) => None,
-                _ => held.replace(waker.clone()),
+                _ => {
+                    // Cloned before the slot becomes a node: a `clone` that panics (user
+                    // code; the caller may catch it) leaves the entry as it was, its
+                    // deadline in the slot (Entry Link Invariant 5).
+                    let clone = waker.clone();
+                    if held.is_none() {
+                        // SAFETY: not queued (Entry Link Invariant 5: no waker), so the
+                        // slot is the owner's deadline (or uninitialised) and no queue
+                        // refers to it; inside the critical section.
+                        unsafe { init_node(entry) };
+                    }
+                    held.replace(clone)
+                }
             };
             // SAFETY: Queue Access Invariant: serialised by the critical section; the
             // node stays alive and in place until removed (Entry Link Invariant 2) and

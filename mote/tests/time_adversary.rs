@@ -1,0 +1,258 @@
+//! Adversarial uses of timer futures on the simulated driver (review of issue 11's
+//! `Timer`-is-its-entry change, Entry Link Invariant 5): a waker whose `clone` panics
+//! inside a registration caught by the caller, deadlines at `0` and `u64::MAX`, a
+//! timer re-polled by other wakers on other threads. Run under Miri too:
+//! `cargo test -p mote --features std,time --test time_adversary`.
+#![cfg(all(feature = "std", feature = "time"))]
+
+mod time_support;
+
+use std::future::Future;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::pin::{pin, Pin};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::task::{Context, Poll, RawWaker, RawWakerVTable, Wake, Waker};
+
+use mote::time::drivers::sim::{self, SimDriver};
+use mote::time::{Duration, Instant, Timer};
+use time_support::block_on;
+
+mote::time_driver!(
+    static DRIVER: SimDriver = SimDriver::new();
+);
+
+fn ms(v: u64) -> Duration {
+    Duration::from_millis(v)
+}
+
+/// A waker that counts its wakes; `Arc::strong_count` of it counts the live clones.
+struct CountWaker(AtomicUsize);
+impl Wake for CountWaker {
+    fn wake(self: Arc<Self>) {
+        self.0.fetch_add(1, Ordering::SeqCst);
+    }
+    fn wake_by_ref(self: &Arc<Self>) {
+        self.0.fetch_add(1, Ordering::SeqCst);
+    }
+}
+fn count_waker() -> Arc<CountWaker> {
+    Arc::new(CountWaker(AtomicUsize::new(0)))
+}
+
+/// Set while `PANICKY`'s clone should panic.
+static CLONE_PANICS: AtomicBool = AtomicBool::new(false);
+
+fn panicky_clone(_: *const ()) -> RawWaker {
+    if CLONE_PANICS.load(Ordering::SeqCst) {
+        panic!("waker clone refused");
+    }
+    RawWaker::new(std::ptr::null(), &PANICKY)
+}
+fn panicky_noop(_: *const ()) {}
+static PANICKY: RawWakerVTable =
+    RawWakerVTable::new(panicky_clone, panicky_noop, panicky_noop, panicky_noop);
+
+/// A waker whose `clone` panics while `CLONE_PANICS` is set (user code: a `Waker` may run
+/// anything in `clone`).
+fn panicky_waker() -> Waker {
+    // SAFETY: the vtable's functions ignore the (null) data pointer and are thread-safe.
+    unsafe { Waker::from_raw(RawWaker::new(std::ptr::null(), &PANICKY)) }
+}
+
+#[test]
+fn a_waker_clone_that_panics_during_registration_leaves_the_timer_deadline_intact() {
+    // The registration clones the waker inside the fallback queue's critical section.
+    // If that clone panics and the caller catches it, the timer must still tell its
+    // deadline and must not complete before it: the deadline lives in the queue node's
+    // storage while the entry is not queued (Entry Link Invariant 5).
+    let start = Instant::now();
+    let mut t = Box::pin(Timer::after(ms(10)));
+    // Queued with a well-behaved waker (the slot is its queue node), then re-polled
+    // with another waker whose clone panics: it stays queued with the first one.
+    let w = count_waker();
+    let good = Waker::from(w.clone());
+    assert!(t
+        .as_mut()
+        .poll(&mut Context::from_waker(&good))
+        .is_pending());
+    sim::advance(ms(1));
+    let bad = panicky_waker();
+    CLONE_PANICS.store(true, Ordering::SeqCst);
+    let caught = catch_unwind(AssertUnwindSafe(|| {
+        t.as_mut().poll(&mut Context::from_waker(&bad))
+    }));
+    CLONE_PANICS.store(false, Ordering::SeqCst);
+    assert!(caught.is_err(), "the clone should have panicked");
+    assert_eq!(
+        t.deadline(),
+        start + ms(10),
+        "deadline after a caught panic"
+    );
+
+    // A fresh timer whose first registration is with the panicking waker: the panic
+    // came after the slot had become a node (deadline 0), so the timer completed 10 ms
+    // early on its next poll before the fix.
+    let mut u = Box::pin(Timer::after(ms(10)));
+    CLONE_PANICS.store(true, Ordering::SeqCst);
+    let caught = catch_unwind(AssertUnwindSafe(|| {
+        u.as_mut().poll(&mut Context::from_waker(&bad))
+    }));
+    CLONE_PANICS.store(false, Ordering::SeqCst);
+    assert!(caught.is_err());
+    assert_eq!(
+        u.deadline(),
+        start + ms(11),
+        "deadline after a caught first panic"
+    );
+    // Not complete before its deadline, polled again with a good waker.
+    assert!(u
+        .as_mut()
+        .poll(&mut Context::from_waker(&good))
+        .is_pending());
+    assert!(t
+        .as_mut()
+        .poll(&mut Context::from_waker(&good))
+        .is_pending());
+    // Both still fire on time, from the queue.
+    sim::advance(ms(8));
+    assert!(t
+        .as_mut()
+        .poll(&mut Context::from_waker(&good))
+        .is_pending());
+    sim::advance(ms(1));
+    assert!(t.as_mut().poll(&mut Context::from_waker(&good)).is_ready());
+    assert!(u
+        .as_mut()
+        .poll(&mut Context::from_waker(&good))
+        .is_pending());
+    sim::advance(ms(1));
+    assert!(w.0.load(Ordering::SeqCst) >= 2, "not woken by the queue");
+    assert!(u.as_mut().poll(&mut Context::from_waker(&good)).is_ready());
+    drop((t, u, good));
+    assert_eq!(Arc::strong_count(&w), 1, "a waker clone leaked");
+}
+
+#[test]
+fn deadlines_at_zero_and_at_the_end_of_time() {
+    // Instant 0 is long past: the first poll yields (pending, woken by the queue at
+    // once), the second completes.
+    let w = count_waker();
+    let waker = Waker::from(w.clone());
+    let mut cx = Context::from_waker(&waker);
+    sim::advance(ms(1));
+    let mut zero = pin!(Timer::at(Instant::from_ticks(0)));
+    assert!(
+        zero.as_mut().poll(&mut cx).is_pending(),
+        "a timer yields once"
+    );
+    assert_eq!(w.0.load(Ordering::SeqCst), 1, "woken at once by the queue");
+    assert_eq!(zero.deadline(), Instant::from_ticks(0));
+    assert!(zero.as_mut().poll(&mut cx).is_ready());
+
+    // u64::MAX is never reached: pending, never woken, and it does not disturb an
+    // earlier timer or the alarm (`armed` stores deadline + 1, wrapping).
+    let mut never = Box::pin(Timer::at(Instant::from_ticks(u64::MAX)));
+    let mut near_max = Box::pin(Timer::at(Instant::from_ticks(u64::MAX - 1)));
+    assert!(never.as_mut().poll(&mut cx).is_pending());
+    assert!(near_max.as_mut().poll(&mut cx).is_pending());
+    assert_eq!(never.deadline(), Instant::from_ticks(u64::MAX));
+    assert_eq!(near_max.deadline(), Instant::from_ticks(u64::MAX - 1));
+    let before = w.0.load(Ordering::SeqCst);
+    let start = Instant::now();
+    block_on(Timer::after(ms(5)));
+    assert_eq!(Instant::now(), start + ms(5));
+    assert_eq!(
+        w.0.load(Ordering::SeqCst),
+        before,
+        "woken before u64::MAX - 1"
+    );
+    assert!(never.as_mut().poll(&mut cx).is_pending());
+    assert!(near_max.as_mut().poll(&mut cx).is_pending());
+    // Saturating `after`: a huge duration is the end of time, never the past.
+    let mut huge = Box::pin(Timer::after(Duration::from_ticks(u64::MAX)));
+    assert!(huge.as_mut().poll(&mut cx).is_pending());
+    assert!(huge.as_mut().poll(&mut cx).is_pending());
+    assert_eq!(huge.deadline(), Instant::from_ticks(u64::MAX));
+    drop((never, near_max, huge));
+    drop(waker);
+    assert_eq!(Arc::strong_count(&w), 1, "a waker clone leaked");
+}
+
+#[test]
+fn a_timer_handed_between_threads_and_wakers_fires_once_on_time() {
+    // Polled on this thread (its queue), then on another thread with another waker (that
+    // thread's queue: unlinked here, linked there), then back here: it fires at its
+    // deadline on whichever clock polled it last, and no waker clone survives it.
+    let start = Instant::now();
+    let a = count_waker();
+    let b = count_waker();
+    let mut t = Box::pin(Timer::after(ms(4)));
+    assert!(t
+        .as_mut()
+        .poll(&mut Context::from_waker(&Waker::from(a.clone())))
+        .is_pending());
+    let t = std::thread::scope(|s| {
+        s.spawn(|| {
+            let mut t = t;
+            let wb = Waker::from(b.clone());
+            assert!(t.as_mut().poll(&mut Context::from_waker(&wb)).is_pending());
+            assert_eq!(t.deadline(), start + ms(4));
+            t
+        })
+        .join()
+        .unwrap()
+    });
+    // The other thread's queue holds it now (with `b`); this thread's queue does not.
+    assert_eq!(Arc::strong_count(&a), 1, "the first waker was not released");
+    sim::advance(ms(4));
+    assert_eq!(a.0.load(Ordering::SeqCst), 0, "woken by a queue it left");
+    let mut t = t;
+    let wa = Waker::from(a.clone());
+    assert!(t.as_mut().poll(&mut Context::from_waker(&wa)).is_ready());
+    drop(t);
+    drop(wa);
+    assert_eq!(Arc::strong_count(&a), 1);
+    assert_eq!(
+        Arc::strong_count(&b),
+        1,
+        "the other thread's queue kept a waker"
+    );
+}
+
+/// Completes when polled a second time (a task that registered a timer, then finished).
+struct PollTwice<F>(F, bool);
+impl<F: Future + Unpin> Future for PollTwice<F> {
+    type Output = ();
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        if self.1 {
+            return Poll::Ready(());
+        }
+        self.1 = true;
+        let _ = Pin::new(&mut self.0).poll(cx);
+        Poll::Pending
+    }
+}
+
+#[test]
+fn a_queued_timer_dropped_inside_a_finished_future_releases_its_waker() {
+    // The future that polled a timer with a foreign waker completes without awaiting it
+    // to the end (a `select` lost by the timer); dropping it unlinks the entry at once.
+    let w = count_waker();
+    let waker = Waker::from(w.clone());
+    let mut f = Box::pin(PollTwice(Box::pin(Timer::after(ms(50))), false));
+    assert!(f
+        .as_mut()
+        .poll(&mut Context::from_waker(&waker))
+        .is_pending());
+    assert_eq!(Arc::strong_count(&w), 3, "queued with a clone");
+    assert!(f.as_mut().poll(&mut Context::from_waker(&waker)).is_ready());
+    drop(f);
+    assert_eq!(Arc::strong_count(&w), 2, "the queue kept the clone");
+    sim::advance(ms(60));
+    assert_eq!(
+        w.0.load(Ordering::SeqCst),
+        0,
+        "a dropped timer woke its waker"
+    );
+}
