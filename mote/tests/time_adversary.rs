@@ -7,13 +7,14 @@
 
 mod time_support;
 
-use std::future::Future;
+use std::future::{poll_fn, Future};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::pin::{pin, Pin};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll, RawWaker, RawWakerVTable, Wake, Waker};
 
+use mote::executor::raw::{Pender, RawExecutor};
 use mote::time::drivers::sim::{self, SimDriver};
 use mote::time::{Duration, Instant, Timer};
 use time_support::block_on;
@@ -254,5 +255,102 @@ fn a_queued_timer_dropped_inside_a_finished_future_releases_its_waker() {
         w.0.load(Ordering::SeqCst),
         0,
         "a dropped timer woke its waker"
+    );
+}
+
+// ---------------------------------------------------------------------------------------
+// A task's waker in another thread's hands, scheduling the task's timer node on its
+// executor while the executor pops due timers and pushes their tasks inside the same
+// critical section (`wake_due`), and while the task finishes and frees its slot.
+
+static TARGET_WAKER: Mutex<Option<Waker>> = Mutex::new(None);
+static LOG: Mutex<Vec<(&'static str, u64)>> = Mutex::new(Vec::new());
+
+async fn own_waker() -> Waker {
+    poll_fn(|cx| Poll::Ready(cx.waker().clone())).await
+}
+
+#[mote::task]
+async fn target(until: u64) {
+    *TARGET_WAKER.lock().unwrap() = Some(own_waker().await);
+    Timer::at(Instant::from_ticks(until)).await;
+    LOG.lock()
+        .unwrap()
+        .push(("target", Instant::now().as_ticks()));
+}
+
+#[mote::task]
+async fn bystander_sleeper(until: u64) {
+    Timer::at(Instant::from_ticks(until)).await;
+    LOG.lock()
+        .unwrap()
+        .push(("bystander", Instant::now().as_ticks()));
+}
+
+#[test]
+fn another_thread_schedules_a_tasks_timer_while_its_executor_pops_and_it_finishes() {
+    let exec: &'static RawExecutor = Box::leak(Box::new(RawExecutor::new(Pender::none())));
+    let drain = || {
+        // SAFETY: this thread is the only poller of `exec`.
+        while unsafe { exec.poll() } > 0 {}
+    };
+    exec.spawner().spawn(target(30)).unwrap();
+    exec.spawner().spawn(bystander_sleeper(20)).unwrap();
+    drain();
+    let waker = TARGET_WAKER.lock().unwrap().take().expect("the task ran");
+    let stop = Arc::new(AtomicBool::new(false));
+    let count = Arc::new(AtomicUsize::new(0));
+    let adversary = {
+        let stop = stop.clone();
+        let count = count.clone();
+        std::thread::spawn(move || {
+            // Registers the task's node for deadlines before, at and after its own, and
+            // in the past of this executor's clock (the other thread's clock is not
+            // this one's; the deadlines are absolute ticks). Each is a spurious wake of
+            // the task at most.
+            let mut k = 0u64;
+            while !stop.load(Ordering::SeqCst) {
+                let at = 1 + (k * 7) % 45;
+                k += 1;
+                let mut t = pin!(Timer::at(Instant::from_ticks(at)));
+                assert!(t
+                    .as_mut()
+                    .poll(&mut Context::from_waker(&waker))
+                    .is_pending());
+                count.fetch_add(1, Ordering::SeqCst);
+                std::thread::yield_now();
+            }
+            k
+        })
+    };
+    // Tick by tick, each wake seen at the tick it happens; each tick waits for a
+    // registration of the other thread, so the two interleave.
+    while Instant::now().as_ticks() < 45 {
+        let seen = count.load(Ordering::SeqCst);
+        while count.load(Ordering::SeqCst) == seen {
+            std::thread::yield_now();
+        }
+        sim::advance(Duration::from_ticks(1));
+        drain();
+    }
+    stop.store(true, Ordering::SeqCst);
+    let registrations = adversary.join().unwrap();
+    assert!(registrations > 0);
+    assert_eq!(
+        *LOG.lock().unwrap(),
+        [("bystander", 20), ("target", 30)],
+        "both complete exactly on time, whatever the other thread scheduled"
+    );
+    // The finished task's node left the queue and its slot is free; the executor has
+    // nothing left to do even after a stale registration's deadline passes.
+    let again = target(1_000);
+    assert!(again.reserved().is_ok(), "the slot was freed");
+    drop(again);
+    sim::advance(Duration::from_ticks(100));
+    // SAFETY: as in `drain`.
+    assert_eq!(
+        unsafe { exec.poll() },
+        0,
+        "a finished task's timer woke something"
     );
 }

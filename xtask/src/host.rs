@@ -293,6 +293,9 @@ pub const MIRI_SEEDED_TESTS: &[&[&str]] = &[
     ],
     // A join or an abort from another thread while the task runs or finishes.
     &["--test", "executor_join", "--", "another_thread"],
+    // A task's waker on another thread schedules its timer while the executor pops due
+    // timers and the task finishes.
+    &["--test", "time_adversary", "--", "another_thread"],
 ];
 
 /// The seeds of [`MIRI_SEEDED_TESTS`].
