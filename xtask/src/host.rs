@@ -264,6 +264,7 @@ pub const MIRI_TESTS: &[&[&str]] = &[
     &["--test", "time_executor"],
     &["--test", "time_fallback"],
     &["--test", "time_adversary"],
+    &["--test", "time_alarm_slot_indices"],
     &["--test", "time_std_scale"],
     &[
         "--features",
