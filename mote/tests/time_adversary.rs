@@ -348,9 +348,54 @@ fn another_thread_schedules_a_tasks_timer_while_its_executor_pops_and_it_finishe
     drop(again);
     sim::advance(Duration::from_ticks(100));
     // SAFETY: as in `drain`.
+    let polled = unsafe { exec.poll() };
+    assert_eq!(polled, 0, "a finished task's timer woke something");
+}
+
+static END_LOG: Mutex<Vec<(&'static str, u64)>> = Mutex::new(Vec::new());
+
+#[mote::task(pool_size = 2)]
+async fn sleep_until_logged(at: u64, name: &'static str) {
+    Timer::at(Instant::from_ticks(at)).await;
+    END_LOG
+        .lock()
+        .unwrap()
+        .push((name, Instant::now().as_ticks()));
+}
+
+#[test]
+fn tasks_sleeping_until_the_end_of_time_and_since_tick_zero() {
+    // In a Mote task (the executor's own queue, not the fallback one): a deadline at
+    // `u64::MAX` is never armed (its "armed" value wraps to "not armed") and never
+    // fires, and does not keep an earlier or a past deadline from firing on time.
+    let exec: &'static RawExecutor = Box::leak(Box::new(RawExecutor::new(Pender::none())));
+    let drain = || {
+        // SAFETY: this thread is the only poller of `exec`.
+        while unsafe { exec.poll() } > 0 {}
+    };
+    sim::advance(Duration::from_ticks(3));
+    exec.spawner()
+        .spawn(sleep_until_logged(u64::MAX, "never"))
+        .unwrap();
+    drain();
+    assert_eq!(sim::next_alarm(), None, "armed for the end of time");
+    exec.spawner().spawn(sleep_until_logged(0, "zero")).unwrap();
+    drain();
     assert_eq!(
-        unsafe { exec.poll() },
-        0,
-        "a finished task's timer woke something"
+        *END_LOG.lock().unwrap(),
+        [("zero", 3)],
+        "a past deadline completes at once"
     );
+    // `zero` finished: its slot is free again (a pool of 2, `never` holds the other).
+    exec.spawner()
+        .spawn(sleep_until_logged(8, "eight"))
+        .unwrap();
+    drain();
+    assert_eq!(sim::next_alarm(), Some(Instant::from_ticks(8)));
+    while Instant::now().as_ticks() < 20 {
+        sim::advance(Duration::from_ticks(1));
+        drain();
+    }
+    assert_eq!(*END_LOG.lock().unwrap(), [("zero", 3), ("eight", 8)]);
+    assert_eq!(sim::next_alarm(), None, "re-armed for the end of time");
 }
