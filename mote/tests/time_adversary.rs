@@ -399,3 +399,53 @@ fn tasks_sleeping_until_the_end_of_time_and_since_tick_zero() {
     assert_eq!(*END_LOG.lock().unwrap(), [("zero", 3), ("eight", 8)]);
     assert_eq!(sim::next_alarm(), None, "re-armed for the end of time");
 }
+
+/// A waker whose `wake` panics (user code).
+struct PanicOnWake;
+impl Wake for PanicOnWake {
+    fn wake(self: Arc<Self>) {
+        panic!("wake refused");
+    }
+}
+
+#[test]
+fn a_wake_that_panics_in_the_fallback_alarm_loses_no_other_wake() {
+    // Three foreign-waker timers: one whose wake panics and one other due at 10 ms, one
+    // due at 20 ms. The alarm's `wake` of the first panics out of `sim::advance`; the
+    // caller catches it. The others must still be woken: the due one within a tick,
+    // the later one at its deadline. (Before the fix the queue was left with no alarm
+    // armed, and neither was ever woken.)
+    let start = Instant::now();
+    let w = count_waker();
+    let good = Waker::from(w.clone());
+    let bad = Waker::from(Arc::new(PanicOnWake));
+    let mut a = Box::pin(Timer::after(ms(10)));
+    let mut b = Box::pin(Timer::after(ms(10)));
+    let mut c = Box::pin(Timer::after(ms(20)));
+    assert!(a.as_mut().poll(&mut Context::from_waker(&bad)).is_pending());
+    assert!(b
+        .as_mut()
+        .poll(&mut Context::from_waker(&good))
+        .is_pending());
+    assert!(c
+        .as_mut()
+        .poll(&mut Context::from_waker(&good))
+        .is_pending());
+    let mut panics = 0;
+    let mut woken_at = Vec::new();
+    while Instant::now() < start + ms(25) {
+        let before = w.0.load(Ordering::SeqCst);
+        if catch_unwind(AssertUnwindSafe(|| sim::advance(Duration::from_ticks(1)))).is_err() {
+            panics += 1;
+        }
+        for _ in before..w.0.load(Ordering::SeqCst) {
+            woken_at.push(Instant::now() - start);
+        }
+    }
+    assert_eq!(panics, 1, "the panicking wake ran once");
+    assert_eq!(woken_at.len(), 2, "the other two were woken: {woken_at:?}");
+    assert!(woken_at[0] >= ms(10) && woken_at[0] <= ms(10) + Duration::from_ticks(1));
+    assert_eq!(woken_at[1], ms(20));
+    assert!(b.as_mut().poll(&mut Context::from_waker(&good)).is_ready());
+    assert!(c.as_mut().poll(&mut Context::from_waker(&good)).is_ready());
+}
