@@ -162,3 +162,39 @@ fn timer_futures_store_nothing_beyond_their_entry() {
         "the deadline survives completion"
     );
 }
+
+#[test]
+fn a_ticker_late_by_exactly_whole_periods_lands_on_the_grid() {
+    // Woken exactly k periods after the ticker's start (k - 1 whole periods after the
+    // missed deadline: a remainder of 0 in the catch-up), including lateness at the
+    // 32-bit edges of the long division (2^32 - 1, 2^32) and a period near the 2^62
+    // limit. Skip and Delay both restart at now + period; the tick after that is on it.
+    let cases: &[(u64, u64)] = &[
+        (1, 2),
+        (7, 2),
+        (7, 3),
+        (1_000, 1_000),
+        ((1 << 32) - 1, 2), // lateness 2^32 - 1: the last of the 32 steps subtracts
+        (1 << 31, 3),       // lateness 2^32: the 64-step path, remainder 0
+        ((1 << 32) + 9, 2), // lateness of 33 bits, equal to the period
+        ((1 << 61) + 3, 2), // a period just above 2^61
+    ];
+    for behavior in [MissedTickBehavior::Skip, MissedTickBehavior::Delay] {
+        for &(p, k) in cases {
+            let period = Duration::from_ticks(p);
+            let start = Instant::now();
+            let (next, second) = block_on(async {
+                let mut ticker = Ticker::every(period);
+                ticker.set_missed_tick_behavior(behavior);
+                Timer::after(period * k as u32).await;
+                ticker.next().await; // late: completes at once
+                let next = ticker.next_deadline();
+                ticker.next().await;
+                (next, Instant::now())
+            });
+            let expect = start + Duration::from_ticks((k + 1) * p);
+            assert_eq!(next, expect, "{behavior:?}, period {p}, {k} periods late");
+            assert_eq!(second, expect, "{behavior:?}, period {p}: the next tick");
+        }
+    }
+}

@@ -263,6 +263,8 @@ pub const MIRI_TESTS: &[&[&str]] = &[
     &["--test", "time_sim"],
     &["--test", "time_executor"],
     &["--test", "time_fallback"],
+    &["--test", "time_adversary"],
+    &["--test", "time_alarm_slot_indices"],
     &["--test", "time_std_scale"],
     &[
         "--features",
@@ -292,6 +294,9 @@ pub const MIRI_SEEDED_TESTS: &[&[&str]] = &[
     ],
     // A join or an abort from another thread while the task runs or finishes.
     &["--test", "executor_join", "--", "another_thread"],
+    // A task's waker on another thread schedules its timer while the executor pops due
+    // timers and the task finishes.
+    &["--test", "time_adversary", "--", "another_thread"],
 ];
 
 /// The seeds of [`MIRI_SEEDED_TESTS`].

@@ -545,15 +545,21 @@ impl FallbackQueue {
             // else holds a reference to the waker slot; initialised above (`queue` is
             // `Some`).
             let held = unsafe { (*entry.waker.get()).assume_init_mut() };
-            if held.is_none() {
-                // SAFETY: not queued (Entry Link Invariant 5: no waker), so the slot is
-                // the owner's deadline (or uninitialised) and no queue refers to it;
-                // inside the critical section.
-                unsafe { init_node(entry) };
-            }
             let replaced = match held {
                 Some(w) if w.will_wake(waker) => None,
-                _ => held.replace(waker.clone()),
+                _ => {
+                    // Cloned before the slot becomes a node: a `clone` that panics (user
+                    // code; the caller may catch it) leaves the entry as it was, its
+                    // deadline in the slot (Entry Link Invariant 5).
+                    let clone = waker.clone();
+                    if held.is_none() {
+                        // SAFETY: not queued (Entry Link Invariant 5: no waker), so the
+                        // slot is the owner's deadline (or uninitialised) and no queue
+                        // refers to it; inside the critical section.
+                        unsafe { init_node(entry) };
+                    }
+                    held.replace(clone)
+                }
             };
             // SAFETY: Queue Access Invariant: serialised by the critical section; the
             // node stays alive and in place until removed (Entry Link Invariant 2) and
@@ -598,8 +604,40 @@ impl FallbackQueue {
     /// Wakes every due entry, one critical section each (the waker is woken outside it),
     /// until none is due and the alarm is armed for the earliest remaining deadline.
     fn process(&'static self) {
+        /// Re-arms the alarm if a `wake` panics (user code; the caller may catch the
+        /// panic): the entries still queued, due or not, must not be left without one.
+        struct RearmOnUnwind(&'static FallbackQueue);
+        impl Drop for RearmOnUnwind {
+            fn drop(&mut self) {
+                critical_section::with(|cs| self.0.rearm_after_unwind(cs));
+            }
+        }
         while let Some(waker) = critical_section::with(|cs| self.step(cs)) {
+            let guard = RearmOnUnwind(self);
             waker.wake();
+            core::mem::forget(guard);
+        }
+    }
+
+    /// After a `wake` panicked in [`process`](Self::process): arms the alarm for the
+    /// earliest entry, one tick from now at the earliest, so a due entry is woken by
+    /// that alarm (from the driver's context) rather than during the unwinding.
+    #[cold]
+    fn rearm_after_unwind(&'static self, cs: CriticalSection<'_>) {
+        let inner = self.inner.borrow(cs);
+        // SAFETY: Queue Access Invariant: serialised by the critical section.
+        let Some(next) = (unsafe { inner.queue.next_deadline() }) else {
+            return;
+        };
+        let Some(handle) = inner.alarm.get().handle() else {
+            return;
+        };
+        let at = next.max(driver::now().saturating_add(1));
+        // SAFETY: as in `step`: `on_alarm` only calls `process` on `self`, `'static`.
+        let callback =
+            unsafe { AlarmCallback::new(Self::on_alarm, self as *const Self as *const ()) };
+        if driver::set_alarm(handle, at, callback) {
+            inner.set_armed_at(at);
         }
     }
 
