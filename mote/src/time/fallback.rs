@@ -17,6 +17,11 @@
 //! - **A cancelled timer costs nothing after its drop**: the entry unlinks itself in
 //!   `Drop`, inside the critical section, and its waker clone is released then, not at
 //!   its deadline.
+//! - **A panicking waker loses nothing else** (`panic = unwind`, the caller catching it):
+//!   a `clone` that panics during a registration leaves the timer's deadline and the
+//!   queue as they were (the clone happens before the entry changes), and a `wake` that
+//!   panics while the queue fires re-arms the alarm, at one tick from now at the
+//!   earliest, for the entries still queued, which are then woken from that alarm.
 //! - Each queue takes one alarm slot of the driver on first use and keeps it armed for
 //!   its earliest deadline. If the driver has no slot left (a driver with a fixed slot
 //!   count that was not given one for the fallback queue), the queue wakes its entries
