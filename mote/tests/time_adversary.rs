@@ -17,7 +17,7 @@ use std::task::{Context, Poll, RawWaker, RawWakerVTable, Wake, Waker};
 use mote::executor::raw::{Pender, RawExecutor};
 use mote::time::drivers::sim::{self, SimDriver};
 use mote::time::{Duration, Instant, Timer};
-use time_support::block_on;
+use time_support::{block_on, count_waker};
 
 mote::time_driver!(
     static DRIVER: SimDriver = SimDriver::new();
@@ -25,20 +25,6 @@ mote::time_driver!(
 
 fn ms(v: u64) -> Duration {
     Duration::from_millis(v)
-}
-
-/// A waker that counts its wakes; `Arc::strong_count` of it counts the live clones.
-struct CountWaker(AtomicUsize);
-impl Wake for CountWaker {
-    fn wake(self: Arc<Self>) {
-        self.0.fetch_add(1, Ordering::SeqCst);
-    }
-    fn wake_by_ref(self: &Arc<Self>) {
-        self.0.fetch_add(1, Ordering::SeqCst);
-    }
-}
-fn count_waker() -> Arc<CountWaker> {
-    Arc::new(CountWaker(AtomicUsize::new(0)))
 }
 
 /// Set while `PANICKY`'s clone should panic.

@@ -11,12 +11,12 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Barrier};
-use std::task::{Context, Wake, Waker};
+use std::task::{Context, Waker};
 
 use futures_util::stream::{FuturesUnordered, StreamExt};
 use mote::time::drivers::sim::{self, SimDriver};
 use mote::time::{with_timeout, Duration, Instant, Ticker, TimeoutError, Timer};
-use time_support::{block_on, counted, register_each};
+use time_support::{block_on, count_waker, counted, register_each, CountWaker};
 
 mote::time_driver!(
     static DRIVER: SimDriver = SimDriver::new();
@@ -29,20 +29,6 @@ fn ms(v: u64) -> Duration {
 /// More timers than any fixed fallback capacity this crate ever had (the simulated
 /// driver's queue held 64 entries, the shared one 8).
 const MANY: usize = if cfg!(miri) { 70 } else { 200 };
-
-/// A waker that counts its wakes; `Arc::strong_count` of it counts the live clones.
-struct CountWaker(AtomicUsize);
-impl Wake for CountWaker {
-    fn wake(self: Arc<Self>) {
-        self.0.fetch_add(1, Ordering::SeqCst);
-    }
-    fn wake_by_ref(self: &Arc<Self>) {
-        self.0.fetch_add(1, Ordering::SeqCst);
-    }
-}
-fn count_waker() -> Arc<CountWaker> {
-    Arc::new(CountWaker(AtomicUsize::new(0)))
-}
 
 #[test]
 fn many_timers_in_a_futures_unordered_are_polled_twice_each_and_fire_on_time() {

@@ -9,6 +9,23 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::task::{Context, Poll, Wake, Waker};
 
+/// A waker that counts its wakes; `Arc::strong_count` of it counts the live clones.
+pub struct CountWaker(pub AtomicUsize);
+
+impl Wake for CountWaker {
+    fn wake(self: Arc<Self>) {
+        self.0.fetch_add(1, Ordering::SeqCst);
+    }
+    fn wake_by_ref(self: &Arc<Self>) {
+        self.0.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+/// A new [`CountWaker`], woken 0 times.
+pub fn count_waker() -> Arc<CountWaker> {
+    Arc::new(CountWaker(AtomicUsize::new(0)))
+}
+
 /// A waker that records that it was woken.
 pub struct Flag(pub AtomicBool);
 
