@@ -58,6 +58,23 @@ pub fn run(cmd: &mut Command) -> Result<(), Error> {
     }
 }
 
+/// Runs `cmd`, which must fail (a build that must not compile): an error if it succeeds
+/// (`built` says what), or if its standard error lacks any of `messages` (then printed).
+pub fn fails_with(cmd: &mut Command, built: &str, messages: &[&str]) -> Result<(), Error> {
+    echo(cmd);
+    let out = cmd
+        .output()
+        .map_err(|e| format!("cannot start {:?}: {e}", cmd.get_program()))?;
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    if out.status.success() {
+        return Err(format!("{built}; it must fail with {messages:?}"));
+    }
+    match messages.iter().find(|m| !stderr.contains(**m)) {
+        Some(missing) => Err(format!("failed without `{missing}`:\n{stderr}")),
+        None => Ok(()),
+    }
+}
+
 /// Runs `cmd` silently and returns its standard output if it succeeds.
 pub fn output(cmd: &mut Command) -> Result<String, Error> {
     let out = cmd

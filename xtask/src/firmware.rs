@@ -674,17 +674,8 @@ fn compile_fail(root: &Path) -> Result<(), Error> {
             .ok_or_else(|| format!("{}: no `//! error: ` first line", path.display()))?;
         let mut cmd = build(name);
         cmd.args(["--features", "misuse"]);
-        cmd::echo(&cmd);
-        let out = cmd
-            .output()
-            .map_err(|e| format!("cannot start cargo: {e}"))?;
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        if out.status.success() {
-            return Err(format!("{name} built; it must fail with `{expected}`"));
-        }
-        if !stderr.contains(expected) {
-            return Err(format!("{name} failed without `{expected}`:\n{stderr}"));
-        }
+        cmd::fails_with(&mut cmd, &format!("{name} built"), &[expected])
+            .map_err(|e| format!("{name}: {e}"))?;
     }
     Ok(())
 }
