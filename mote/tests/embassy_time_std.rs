@@ -9,7 +9,7 @@
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::{Context, Poll, Wake, Waker};
 
 use embassy_time::{
@@ -25,6 +25,15 @@ mote::time_driver!(
     static DRIVER: StdDriver = StdDriver::new();
 );
 
+/// The foreign-waker table is one `static`, and a full table wakes new registrations at
+/// once (documented): tests that use it run one at a time, or one that fills it would make
+/// another's timer fire early.
+static FOREIGN_TABLE: Mutex<()> = Mutex::new(());
+
+fn foreign_table() -> MutexGuard<'static, ()> {
+    FOREIGN_TABLE.lock().unwrap_or_else(|e| e.into_inner())
+}
+
 #[test]
 fn embassy_and_mote_clocks_agree() {
     let a = Instant::now().as_ticks();
@@ -35,6 +44,7 @@ fn embassy_and_mote_clocks_agree() {
 
 #[test]
 fn a_timer_and_a_ticker_polled_by_block_on_complete_no_earlier_than_their_deadlines() {
+    let _table = foreign_table();
     let start = EInstant::now();
     block_on(ETimer::after_millis(3));
     assert!(start.elapsed() >= EDuration::from_millis(3));
@@ -62,6 +72,7 @@ impl<F: Future> Future for Polls<'_, F> {
 
 #[test]
 fn more_foreign_timers_than_the_table_holds_all_complete_none_early() {
+    let _table = foreign_table();
     // Each future of a `FuturesUnordered` has a waker of its own: that many separate
     // foreign registrations.
     let n = 3 * FOREIGN_WAKERS;
@@ -105,6 +116,7 @@ impl Wake for CountWaker {
 
 #[test]
 fn the_same_foreign_waker_keeps_its_earliest_deadline() {
+    let _table = foreign_table();
     let counter = Arc::new(CountWaker(AtomicUsize::new(0)));
     let waker = Waker::from(counter.clone());
     let now = embassy_time_driver::now();
