@@ -223,7 +223,12 @@ impl InterruptExecutor {
     ///
     /// Before `start` it does nothing (a stray pend of the line is harmless).
     ///
-    /// Cost: a load, a compare and two stores of the state word around the batch, and a
+    /// The handler may go on with other work after it returns: a timer registered there
+    /// with the waker of one of this executor's tasks pends the line, so that the
+    /// executor runs again and arms its alarm for it.
+    ///
+    /// Cost: a load, a compare and two stores of the state word around the batch, two
+    /// stores of the executor's context (its handler's only while the batch runs), and a
     /// read of `ICSR` to check the calling context.
     ///
     /// # Panics
