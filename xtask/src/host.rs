@@ -264,6 +264,8 @@ pub const MIRI_TESTS: &[&[&str]] = &[
     &["--test", "time_executor"],
     &["--test", "time_fallback"],
     &["--test", "time_adversary"],
+    &["--features", "alloc", "--test", "time_seam_adversary"],
+    &["--features", "trace", "--test", "time_seam_adversary"],
     &["--test", "time_alarm_slot_indices"],
     &["--test", "time_std_scale"],
     &[
@@ -297,6 +299,9 @@ pub const MIRI_SEEDED_TESTS: &[&[&str]] = &[
     // A task's waker on another thread schedules its timer while the executor pops due
     // timers and the task finishes.
     &["--test", "time_adversary", "--", "another_thread"],
+    // Another thread wakes a task while its executor pops the task's due timer and
+    // pushes it in the same critical section (`wake_due`).
+    &["--test", "time_seam_adversary", "--", "another_thread"],
 ];
 
 /// The seeds of [`MIRI_SEEDED_TESTS`].

@@ -236,13 +236,20 @@ impl RawExecutor {
     /// Polls every task queued so far, once each, oldest wake first, and returns how many
     /// were taken from the queue. Tasks woken meanwhile wait for the next call.
     ///
+    /// The calling context counts as the executor's own only while `poll` runs: for
+    /// [`Spawner::for_current_executor`], and for a timer that one of its tasks' wakers
+    /// registers (which then leaves re-arming the alarm to the end of the batch). A timer
+    /// registered with a task's waker between two calls, even from the same thread or
+    /// handler, pends the executor, so a loop that sleeps until pended polls again and
+    /// re-arms for it.
+    ///
     /// # Safety
     /// Only one context ever polls a given executor (its thread, or its interrupt
     /// handler), and `poll` is not re-entered from a task.
     pub unsafe fn poll(&'static self) -> usize {
         #[cfg(any(feature = "cortex-m", feature = "std"))]
-        self.record_context();
-        // SAFETY: forwarded contract.
+        let _polling = PollingContext::enter(self);
+        // SAFETY: forwarded contract; the context is recorded for the call.
         unsafe { self.poll_batch() }
     }
 
@@ -308,7 +315,9 @@ impl RawExecutor {
 
     /// Records `id` ([`arch::context_id`](super::arch) of the context that will poll this
     /// executor) before its first poll: an interrupt executor knows its line at start.
-    #[cfg(mote_cortex_m)]
+    /// 0: no context is the executor's (between the polls of a backend that runs other
+    /// code in its context after a batch, see [`poll`](Self::poll)).
+    #[cfg(any(feature = "cortex-m", feature = "std"))]
     pub(crate) fn set_context(&self, id: usize) {
         self.context.store(id, Ordering::Relaxed);
     }
@@ -324,6 +333,30 @@ impl RawExecutor {
     #[allow(dead_code)] // only with `time`
     pub(crate) fn is_current_context(&self) -> bool {
         false
+    }
+}
+
+/// The context of a [`RawExecutor::poll`] call, recorded for the call and forgotten when
+/// it returns or unwinds: a timer registered in that context after the batch (when
+/// nothing re-arms the alarm before the caller's loop sleeps) then pends the executor
+/// (module `timers`).
+#[cfg(any(feature = "cortex-m", feature = "std"))]
+struct PollingContext(&'static RawExecutor);
+
+#[cfg(any(feature = "cortex-m", feature = "std"))]
+impl PollingContext {
+    #[inline]
+    fn enter(executor: &'static RawExecutor) -> Self {
+        executor.set_context(super::arch::context_id());
+        PollingContext(executor)
+    }
+}
+
+#[cfg(any(feature = "cortex-m", feature = "std"))]
+impl Drop for PollingContext {
+    #[inline]
+    fn drop(&mut self) {
+        self.0.set_context(0);
     }
 }
 

@@ -39,7 +39,13 @@
 //! the new earliest one, so that it re-arms, except when it is registered from the
 //! executor's own context (`RawExecutor::is_current_context`: one of its tasks' polls,
 //! after which the batch re-arms). Only registrations from elsewhere (a task waker
-//! handed to code polled in another context) pay the pend.
+//! handed to code polled in another context) pay the pend. A context is the executor's
+//! own for good only where nothing but the executor runs in it, or where its loop arms
+//! the alarm before it sleeps (the thread-mode and std executors, a bound interrupt
+//! executor's handler); for `RawExecutor::poll` and `InterruptExecutor::on_interrupt`,
+//! whose caller may run other code in the same context after the batch, only while the
+//! batch runs (review12: a timer registered by a handler after `on_interrupt` was left
+//! unarmed until the next interrupt).
 //!
 //! **Finishing a task that may have a queued timer node.** A finished task's node must
 //! not stay queued: its slot may be spawned again, possibly on another executor (one

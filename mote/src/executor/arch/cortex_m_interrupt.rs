@@ -223,7 +223,12 @@ impl InterruptExecutor {
     ///
     /// Before `start` it does nothing (a stray pend of the line is harmless).
     ///
-    /// Cost: a load, a compare and two stores of the state word around the batch, and a
+    /// The handler may go on with other work after it returns: a timer registered there
+    /// with the waker of one of this executor's tasks pends the line, so that the
+    /// executor runs again and arms its alarm for it.
+    ///
+    /// Cost: a load, a compare and two stores of the state word around the batch, two
+    /// stores of the executor's context (its handler's only while the batch runs), and a
     /// read of `ICSR` to check the calling context.
     ///
     /// # Panics
@@ -241,7 +246,8 @@ impl InterruptExecutor {
         if state != RUNNING {
             return not_running(state);
         }
-        if active_exception() != self.exception.load(Ordering::Relaxed) {
+        let exception = self.exception.load(Ordering::Relaxed);
+        if active_exception() != exception {
             wrong_context();
         }
         // Load and store only (no read-modify-write, which thumbv6m would turn into a
@@ -251,12 +257,18 @@ impl InterruptExecutor {
         compiler_fence(Ordering::SeqCst);
         #[cfg(feature = "trace")]
         crate::trace::executor_events::interrupt(self.raw());
+        // The handler is the executor's context only during the batch: the handler may
+        // go on with other work, and a timer registered there with one of its tasks'
+        // wakers must then pend the line to re-arm (`RawExecutor::poll`).
+        self.raw()
+            .set_context(super::context_of_exception(exception));
         // SAFETY: state POLLING excludes every other poll until the store below: a nested
         // call (a task, a preempting context) sees POLLING and panics instead of polling;
-        // `start` recorded this handler's context (checked above).
+        // this handler's context is recorded (just above, checked before).
         // `poll` re-arms the alarm for the earliest timer if that changed, and if a
         // deadline has been reached already, pends to run again (module `timers`).
         unsafe { self.raw().poll_batch() };
+        self.raw().set_context(0);
         #[cfg(feature = "trace")]
         crate::trace::executor_events::idle(self.raw());
         compiler_fence(Ordering::SeqCst);

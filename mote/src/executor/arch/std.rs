@@ -129,9 +129,14 @@ impl Executor {
         // The executor's thread becomes thread mode unless another thread already is.
         super::std_thread_mode::claim();
         init(self.raw.spawner());
+        // Recorded for good (not per `poll`): this loop arms the alarm before it parks
+        // (`park`), so a timer registered on this thread between batches (in `done`)
+        // needs no pend.
+        self.raw.record_context();
         loop {
-            // SAFETY: only this thread polls (checked above), and never re-entrantly.
-            unsafe { self.raw.poll() };
+            // SAFETY: only this thread polls (checked above), and never re-entrantly;
+            // its context is recorded.
+            unsafe { self.raw.poll_batch() };
             if done() {
                 return;
             }
