@@ -122,8 +122,14 @@ unsafe impl<B: __InterruptBinding> Sync for BoundInterruptExecutor<B> {}
 
 impl<B: __InterruptBinding> BoundInterruptExecutor<B> {
     /// Used by [`interrupt_executor!`](crate::interrupt_executor); not public API.
+    ///
+    /// # Safety
+    /// Only the macro calls it, once per binding type `B`: for the one `static` whose
+    /// `__on_interrupt` the line's vector calls. (A second value of the type would not be
+    /// unsound, but its tasks would never be polled: `unsafe` keeps safe code from
+    /// building one by mistake.)
     #[doc(hidden)]
-    pub const fn __new() -> Self {
+    pub const unsafe fn __new() -> Self {
         Self {
             state: AtomicU32::new(NEW),
             raw: UnsafeCell::new(MaybeUninit::uninit()),
@@ -352,6 +358,8 @@ macro_rules! __interrupt_executor_split {
 
         $(#[$attr])*
         $vis static $name: $crate::executor::BoundInterruptExecutor<$name> =
-            $crate::executor::BoundInterruptExecutor::__new();
+            // SAFETY: the one value of this binding type, whose `__on_interrupt` the
+            // vector above calls.
+            unsafe { $crate::executor::BoundInterruptExecutor::__new() };
     };
 }
