@@ -15,11 +15,13 @@
 //! | file                  | push                         | take                    | used by            |
 //! |-----------------------|------------------------------|-------------------------|--------------------|
 //! | `run_queue_atomic.rs` | lock-free CAS on a stack     | swap, reverse (O(batch))| host, multi-thread |
-//! | `run_queue_cs.rs`     | append at tail, in a CS      | detach list, in a CS    | Cortex-M           |
+//! | `run_queue_cs.rs`     | append at tail, in a CS      | detach list, no CS (one core) | Cortex-M     |
 //!
 //! On Cortex-M a critical section (save PRIMASK, mask, restore) is cheaper than an
 //! `LDREX`/`STREX` loop with barriers, and a tail pointer makes the queue FIFO without a
-//! reversal pass. The lock-free variant is model-checked with loom.
+//! reversal pass; on one core a push in a critical section never interleaves with the
+//! consumer, so the take needs none (`run_queue_cs.rs`, Atomic Push Premise; tested by
+//! pushing at every point of the take). The lock-free variant is model-checked with loom.
 
 use super::header::{TaskHeader, TaskRef};
 
@@ -171,7 +173,6 @@ macro_rules! run_queue_concurrent_tests {
             }
             assert_eq!(seen.len(), 4 * per);
         }
-
     };
 }
 #[cfg(all(test, not(loom)))]

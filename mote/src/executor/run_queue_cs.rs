@@ -229,7 +229,11 @@ mod tests {
                         assert_eq!(pended_after, Some(t.len() - rest.len()), "{before} {point}");
                     }
                     if (before > 0 && point < 4) || point == 1 {
-                        assert_eq!(batch.len(), before + during, "a non-empty take keeps the pushes");
+                        assert_eq!(
+                            batch.len(),
+                            before + during,
+                            "a non-empty take keeps the pushes"
+                        );
                     }
                 }
             }
