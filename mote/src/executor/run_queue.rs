@@ -15,11 +15,13 @@
 //! | file                  | push                         | take                    | used by            |
 //! |-----------------------|------------------------------|-------------------------|--------------------|
 //! | `run_queue_atomic.rs` | lock-free CAS on a stack     | swap, reverse (O(batch))| host, multi-thread |
-//! | `run_queue_cs.rs`     | append at tail, in a CS      | detach list, in a CS    | Cortex-M           |
+//! | `run_queue_cs.rs`     | append at tail, in a CS      | detach list, no CS (one core) | Cortex-M     |
 //!
 //! On Cortex-M a critical section (save PRIMASK, mask, restore) is cheaper than an
 //! `LDREX`/`STREX` loop with barriers, and a tail pointer makes the queue FIFO without a
-//! reversal pass. The lock-free variant is model-checked with loom.
+//! reversal pass; on one core a push in a critical section never interleaves with the
+//! consumer, so the take needs none (`run_queue_cs.rs`, Atomic Push Premise; tested by
+//! pushing at every point of the take). The lock-free variant is model-checked with loom.
 
 use super::header::{TaskHeader, TaskRef};
 
@@ -121,6 +123,30 @@ macro_rules! run_queue_tests {
         }
 
         #[test]
+        fn wake_and_push_queues_a_live_task_once() {
+            let q = RunQueue::new();
+            let t = leak_headers(1)[0];
+            assert_eq!(wake_and_push(t, |_| &q), None, "a free task is not queued");
+            t.header().state.spawn();
+            assert!(t.header().state.dequeue());
+            assert_eq!(wake_and_push(t, |_| &q), Some(true));
+            assert_eq!(wake_and_push(t, |_| &q), None, "already queued");
+            // SAFETY: single consumer.
+            let got: Vec<_> = unsafe { q.take_batch() }.collect();
+            assert_eq!(got, vec![t]);
+        }
+    };
+}
+#[cfg(all(test, not(loom)))]
+pub(crate) use run_queue_tests;
+
+/// Multi-threaded pushes against one consumer: for the lock-free variant only (the
+/// critical-section variant's take relies on a single core, where a push never
+/// interleaves with it; its own test preempts the take at every point instead).
+#[cfg(all(test, not(loom)))]
+macro_rules! run_queue_concurrent_tests {
+    () => {
+        #[test]
         fn concurrent_pushes_lose_nothing() {
             let q: &'static RunQueue = Box::leak(Box::new(RunQueue::new()));
             let per = if cfg!(miri) { 20 } else { 2000 };
@@ -147,21 +173,7 @@ macro_rules! run_queue_tests {
             }
             assert_eq!(seen.len(), 4 * per);
         }
-
-        #[test]
-        fn wake_and_push_queues_a_live_task_once() {
-            let q = RunQueue::new();
-            let t = leak_headers(1)[0];
-            assert_eq!(wake_and_push(t, |_| &q), None, "a free task is not queued");
-            t.header().state.spawn();
-            assert!(t.header().state.dequeue());
-            assert_eq!(wake_and_push(t, |_| &q), Some(true));
-            assert_eq!(wake_and_push(t, |_| &q), None, "already queued");
-            // SAFETY: single consumer.
-            let got: Vec<_> = unsafe { q.take_batch() }.collect();
-            assert_eq!(got, vec![t]);
-        }
     };
 }
 #[cfg(all(test, not(loom)))]
-pub(crate) use run_queue_tests;
+pub(crate) use run_queue_concurrent_tests;

@@ -114,6 +114,7 @@ mod tests {
     use super::*;
     use crate::executor::header::TaskHeader;
     super::super::run_queue_tests!();
+    super::super::run_queue_concurrent_tests!();
 }
 
 /// Model check of the cross-thread push against the consumer's batch take:

@@ -20,8 +20,8 @@
 //!   keeps the store before the read.
 //!
 //! Orderings are `Relaxed` plus compiler fences: on one core, interrupts see this core's
-//! accesses in program order, and the run queue's critical sections (push, take) sit
-//! between a wake and the executor's poll.
+//! accesses in program order, and the run queue's push (a critical section) and take
+//! (compiler fences, `run_queue_cs.rs`) sit between a wake and the executor's poll.
 
 use core::sync::atomic::compiler_fence;
 
@@ -102,8 +102,8 @@ impl State {
         // previous task, in an interrupt) that observes SPAWNED reads the executor pointer
         // and pushes the task; the executor then polls the future written before. On one
         // core a compiler fence orders those writes before this store for any interrupt
-        // (no barrier instruction); the push's and the take's critical sections then
-        // order them for the executor.
+        // (no barrier instruction); the push's critical section and the take's compiler
+        // fences then order them for the executor.
         compiler_fence(Ordering::Release);
         self.spawned.store(1, Ordering::Relaxed);
         // Only now drop CLAIMED (small pool; a no-op for a large one): the slot never
@@ -134,8 +134,8 @@ impl State {
     /// No critical section: while `RUN_QUEUED` is set no other context writes the word
     /// (`wake` backs off, `spawn` and `claim` need a free slot, `finish` is the executor's
     /// own). No barrier: the flags were last written by `wake_in_cs` inside the push's
-    /// critical section, and the executor took the task from the run queue in a critical
-    /// section after that.
+    /// critical section, which ran wholly before the executor's take (one core), and the
+    /// take's compiler fence keeps this access after it.
     #[inline]
     pub(crate) fn dequeue(&self) -> bool {
         let alive = self.spawned.load(Ordering::Relaxed) != 0;
