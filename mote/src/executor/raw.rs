@@ -28,7 +28,9 @@
 //!
 //! **Panics** (with `panic = unwind`, e.g. on std). A task whose poll panics is finished:
 //! its future is dropped where it panicked (a panic in that drop aborts), its timer leaves
-//! the queue and its slot is freed, so later wakes of it do nothing. The panic then
+//! the queue and its slot is freed, so later wakes of it do nothing. The same holds
+//! when the drop of a *completed* future panics (a joinable task's output dropped on its
+//! executor, a heap task's future that owns values after `Ready`). The panic then
 //! propagates out of [`RawExecutor::poll`] to its caller; the tasks of the batch that were
 //! not polled yet go back to the run queue, and the next `poll` runs them. With
 //! `panic = abort` (the usual firmware profile) none of this costs anything.

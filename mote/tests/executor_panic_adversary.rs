@@ -1,0 +1,192 @@
+//! Adversarial tests of a task whose *destructor* panics after it completed (std only:
+//! panics unwind there), caught by the executor's caller: a joinable task's output
+//! dropped on its executor (handle dropped), and a heap task's future that still holds
+//! state after `Ready`. The executor must finish the task all the same (slot freed or
+//! memory given back, later wakes do nothing), never poll or drop it again.
+//! `cargo test -p mote --features std,time,alloc --test executor_panic_adversary` (also
+//! under Miri: `MIRI_TESTS` in `xtask/src/host.rs`).
+#![cfg(feature = "std")]
+
+use std::future::poll_fn;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
+use std::task::{Poll, Waker};
+
+use mote::executor::raw::{Pender, RawExecutor};
+
+fn leak_executor() -> &'static RawExecutor {
+    Box::leak(Box::new(RawExecutor::new(Pender::none())))
+}
+
+/// Polls `exec` until a batch polls nothing, catching panics; returns (polled, panics).
+fn drain_catching(exec: &'static RawExecutor) -> (usize, usize) {
+    let (mut polled, mut panics) = (0, 0);
+    loop {
+        // SAFETY: each test is the only poller of its executor.
+        match catch_unwind(AssertUnwindSafe(|| unsafe { exec.poll() })) {
+            Ok(0) => return (polled, panics),
+            Ok(n) => polled += n,
+            Err(_) => panics += 1,
+        }
+    }
+}
+
+/// A value whose first drop panics; its drops are counted (the count is what a double
+/// drop would show).
+struct PanicOnDrop(&'static AtomicUsize);
+
+impl Drop for PanicOnDrop {
+    fn drop(&mut self) {
+        if self.0.fetch_add(1, Ordering::SeqCst) == 0 {
+            panic!("output's destructor panics");
+        }
+    }
+}
+
+/// Keeps a clone of the task's waker, for a wake after it finished (a driver keeping a
+/// stale waker).
+async fn keep_waker(slot: &'static Mutex<Option<Waker>>) {
+    poll_fn(|cx| {
+        *slot.lock().unwrap() = Some(cx.waker().clone());
+        Poll::Ready(())
+    })
+    .await
+}
+
+#[mote::task]
+async fn output_panics_on_drop(
+    drops: &'static AtomicUsize,
+    waker: &'static Mutex<Option<Waker>>,
+) -> PanicOnDrop {
+    keep_waker(waker).await;
+    PanicOnDrop(drops)
+}
+
+#[test]
+fn a_detached_output_whose_drop_panics_is_dropped_once_and_its_slot_freed() {
+    static DROPS: AtomicUsize = AtomicUsize::new(0);
+    static WAKER: Mutex<Option<Waker>> = Mutex::new(None);
+    let exec = leak_executor();
+    let handle = exec
+        .spawner()
+        .spawn_with_handle(output_panics_on_drop(&DROPS, &WAKER))
+        .unwrap();
+    drop(handle); // detached: the output is dropped on the executor
+    let (_, panics) = drain_catching(exec);
+    assert_eq!(panics, 1, "the drop's panic reaches the executor's caller");
+    assert_eq!(DROPS.load(Ordering::SeqCst), 1);
+    // A stale waker kept by a driver: the task is finished, so nothing is polled.
+    WAKER.lock().unwrap().take().unwrap().wake();
+    assert_eq!(
+        drain_catching(exec),
+        (0, 0),
+        "a finished task is not polled again"
+    );
+    assert_eq!(
+        DROPS.load(Ordering::SeqCst),
+        1,
+        "the output is dropped exactly once"
+    );
+    assert!(
+        output_panics_on_drop(&DROPS, &WAKER).reserved().is_ok(),
+        "the slot is free again"
+    );
+}
+
+#[mote::task(pool_size = 8)]
+async fn output_panics_on_drop_large(
+    drops: &'static AtomicUsize,
+    waker: &'static Mutex<Option<Waker>>,
+) -> PanicOnDrop {
+    keep_waker(waker).await;
+    PanicOnDrop(drops)
+}
+
+#[test]
+fn the_same_in_a_large_pool_after_the_handle_let_go_of_a_finished_task() {
+    static DROPS: AtomicUsize = AtomicUsize::new(0);
+    static WAKER: Mutex<Option<Waker>> = Mutex::new(None);
+    let exec = leak_executor();
+    let handle = exec
+        .spawner()
+        .spawn_with_handle(output_panics_on_drop_large(&DROPS, &WAKER))
+        .unwrap();
+    assert_eq!(drain_catching(exec), (1, 0));
+    assert!(handle.is_finished());
+    drop(handle); // wakes the task, whose next turn drops the output
+    let (_, panics) = drain_catching(exec);
+    assert_eq!(panics, 1);
+    WAKER.lock().unwrap().take().unwrap().wake();
+    assert_eq!(
+        drain_catching(exec),
+        (0, 0),
+        "a finished task is not polled again"
+    );
+    assert_eq!(
+        DROPS.load(Ordering::SeqCst),
+        1,
+        "the output is dropped exactly once"
+    );
+    // All eight slots can be claimed: the one that panicked went back to the free list.
+    let tokens: Vec<_> = (0..8)
+        .map(|_| output_panics_on_drop_large(&DROPS, &WAKER))
+        .collect();
+    assert!(
+        tokens.iter().all(|t| t.reserved().is_ok()),
+        "every slot is free"
+    );
+}
+
+/// A heap task's future that still holds a value after it returned `Ready` (a
+/// hand-written future: `poll_fn` keeps its closure until dropped), whose drop panics.
+#[cfg(feature = "alloc")]
+#[test]
+fn a_heap_future_whose_drop_after_ready_panics_is_finished_once() {
+    static DROPS: AtomicUsize = AtomicUsize::new(0);
+    static POLLS: AtomicUsize = AtomicUsize::new(0);
+    static WAKER: Mutex<Option<Waker>> = Mutex::new(None);
+    let exec = leak_executor();
+    let held = PanicOnDrop(&DROPS);
+    exec.spawner()
+        .spawn_boxed(
+            "drop-panics",
+            poll_fn(move |cx| {
+                let _ = &held;
+                POLLS.fetch_add(1, Ordering::SeqCst);
+                *WAKER.lock().unwrap() = Some(cx.waker().clone());
+                Poll::Ready(())
+            }),
+        )
+        .unwrap();
+    let (_, panics) = drain_catching(exec);
+    assert_eq!(panics, 1, "the drop's panic reaches the executor's caller");
+    assert_eq!(POLLS.load(Ordering::SeqCst), 1);
+    WAKER.lock().unwrap().take().unwrap().wake();
+    assert_eq!(
+        drain_catching(exec),
+        (0, 0),
+        "a finished task is not polled again"
+    );
+    assert_eq!(POLLS.load(Ordering::SeqCst), 1, "never polled after Ready");
+    assert_eq!(
+        DROPS.load(Ordering::SeqCst),
+        1,
+        "the future is dropped exactly once"
+    );
+}
+
+#[mote::task]
+async fn takes(_value: PanicOnDrop) {}
+
+#[test]
+fn a_token_dropped_unspawned_whose_future_drop_panics_frees_its_slot() {
+    static DROPS: AtomicUsize = AtomicUsize::new(0);
+    let token = takes(PanicOnDrop(&DROPS));
+    assert!(catch_unwind(AssertUnwindSafe(|| drop(token))).is_err());
+    assert_eq!(DROPS.load(Ordering::SeqCst), 1);
+    let again = takes(PanicOnDrop(&DROPS));
+    assert!(again.reserved().is_ok(), "the slot was given back");
+    drop(again);
+    assert_eq!(DROPS.load(Ordering::SeqCst), 2);
+}
