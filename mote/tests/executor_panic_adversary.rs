@@ -7,7 +7,7 @@
 //! under Miri: `MIRI_TESTS` in `xtask/src/host.rs`).
 #![cfg(feature = "std")]
 
-use std::future::poll_fn;
+use std::future::{poll_fn, Future};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
@@ -189,4 +189,67 @@ fn a_token_dropped_unspawned_whose_future_drop_panics_frees_its_slot() {
     assert!(again.reserved().is_ok(), "the slot was given back");
     drop(again);
     assert_eq!(DROPS.load(Ordering::SeqCst), 2);
+}
+
+/// Waits for ever holding a value whose drop panics (once).
+#[mote::task]
+async fn holds_panic_on_drop(
+    drops: &'static AtomicUsize,
+    waker: &'static Mutex<Option<Waker>>,
+) -> u32 {
+    let _held = PanicOnDrop(drops);
+    poll_fn(|cx| {
+        *waker.lock().unwrap() = Some(cx.waker().clone());
+        Poll::<()>::Pending
+    })
+    .await;
+    0
+}
+
+/// Regression (found nothing): an abort whose destructors panic, attached and detached.
+#[test]
+fn an_abort_whose_destructor_panics_reports_it_and_frees_the_slot_once() {
+    static DROPS: AtomicUsize = AtomicUsize::new(0);
+    static WAKER: Mutex<Option<Waker>> = Mutex::new(None);
+    let exec = leak_executor();
+    let s = exec.spawner();
+    // Attached: the joiner gets `Panicked` (the drop's panic), the executor goes on.
+    let mut handle = s
+        .spawn_with_handle(holds_panic_on_drop(&DROPS, &WAKER))
+        .unwrap();
+    assert_eq!(drain_catching(exec), (1, 0));
+    handle.abort();
+    handle.abort(); // twice: the same as once
+    assert_eq!(
+        drain_catching(exec),
+        (1, 0),
+        "not raised: a handle is attached"
+    );
+    assert_eq!(DROPS.load(Ordering::SeqCst), 1);
+    let mut cx = std::task::Context::from_waker(Waker::noop());
+    assert_eq!(
+        std::pin::Pin::new(&mut handle).poll(&mut cx),
+        Poll::Ready(Err(mote::executor::JoinError::Panicked))
+    );
+    drain_catching(exec);
+    WAKER.lock().unwrap().take().unwrap().wake(); // stale
+    assert_eq!(drain_catching(exec), (0, 0));
+    assert!(holds_panic_on_drop(&DROPS, &WAKER).reserved().is_ok());
+    // Detached, through an abort handle: the panic reaches the executor's caller once.
+    DROPS.store(0, Ordering::SeqCst);
+    let handle = s
+        .spawn_with_handle(holds_panic_on_drop(&DROPS, &WAKER))
+        .unwrap();
+    let abort = handle.abort_handle();
+    drop(handle);
+    assert_eq!(drain_catching(exec), (1, 0));
+    abort.abort();
+    let (_, panics) = drain_catching(exec);
+    assert_eq!(panics, 1);
+    assert!(abort.is_finished());
+    abort.abort(); // after the finish: nothing
+    WAKER.lock().unwrap().take().unwrap().wake(); // stale
+    assert_eq!(drain_catching(exec), (0, 0));
+    assert_eq!(DROPS.load(Ordering::SeqCst), 1);
+    assert!(holds_panic_on_drop(&DROPS, &WAKER).reserved().is_ok());
 }
