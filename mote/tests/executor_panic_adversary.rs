@@ -253,3 +253,67 @@ fn an_abort_whose_destructor_panics_reports_it_and_frees_the_slot_once() {
     assert_eq!(DROPS.load(Ordering::SeqCst), 1);
     assert!(holds_panic_on_drop(&DROPS, &WAKER).reserved().is_ok());
 }
+
+#[cfg(feature = "time")]
+mote::time_driver!(
+    static DRIVER: mote::time::drivers::sim::SimDriver = mote::time::drivers::sim::SimDriver::new();
+);
+
+#[cfg(feature = "time")]
+mod timer_then_panic {
+    use super::*;
+    use mote::time::drivers::sim;
+    use mote::time::{Duration, Timer};
+    use std::sync::atomic::AtomicBool;
+
+    static PENDED: AtomicBool = AtomicBool::new(false);
+    static SLEPT: AtomicBool = AtomicBool::new(false);
+
+    unsafe extern "C" fn pend(_: *const ()) {
+        PENDED.store(true, Ordering::SeqCst);
+    }
+
+    #[mote::task]
+    async fn sleeper() {
+        Timer::after(Duration::from_ticks(10)).await;
+        SLEPT.store(true, Ordering::SeqCst);
+    }
+
+    #[mote::task]
+    async fn panics_once() {
+        panic!("a task of the same batch panics");
+    }
+
+    /// A custom backend's loop (`RawExecutor::poll` until pended, catching panics): a
+    /// task registers the executor's earliest timer (from the executor's own context,
+    /// so the re-arm is left to the batch's end), then another task of the same batch
+    /// panics. The batch's end must still arm the alarm (or pend the executor), or the
+    /// loop sleeps through the deadline.
+    #[test]
+    fn a_panic_in_a_batch_does_not_skip_the_alarm_for_a_timer_registered_before_it() {
+        // SAFETY: `pend` only stores to an atomic: callable from any context.
+        let exec: &'static RawExecutor = Box::leak(Box::new(RawExecutor::new(unsafe {
+            Pender::new(pend, std::ptr::null())
+        })));
+        let s = exec.spawner();
+        s.spawn(sleeper()).unwrap();
+        s.spawn(panics_once()).unwrap();
+        let mut panics = 0;
+        for _ in 0..100 {
+            if PENDED.swap(false, Ordering::SeqCst) {
+                // SAFETY: this thread is the only one polling `exec`.
+                if catch_unwind(AssertUnwindSafe(|| unsafe { exec.poll() })).is_err() {
+                    panics += 1;
+                }
+            } else if !sim::advance_to_next_alarm() {
+                break; // asleep, with nothing to wake it
+            }
+        }
+        assert_eq!(panics, 1);
+        assert!(
+            SLEPT.load(Ordering::SeqCst),
+            "the sleeper woke at its deadline"
+        );
+        assert_eq!(mote::time::Instant::now().as_ticks(), 10);
+    }
+}
