@@ -277,6 +277,7 @@ pub const MIRI_TESTS: &[&[&str]] = &[
     &["--features", "trace", "--test", "trace"],
     &["--features", "alloc", "--test", "heap_tasks"],
     &["--test", "executor_join"],
+    &["--features", "alloc", "--test", "executor_panic_adversary"],
 ];
 
 /// Cross-thread races that weak-memory emulation finds only under some schedules: each

@@ -287,16 +287,26 @@ unsafe fn poll_heap<F: Future<Output = ()>>(task: TaskRef) {
 /// Called once, by the task's executor, during the turn in which the future completed or
 /// panicked; the turn still holds its queued reference (so this does not free).
 unsafe fn finish<F>(h: NonNull<HeapHeader>) {
+    /// Finishes the task when dropped: after the future's drop, even if that drop
+    /// unwinds (a future may own values after `Ready`), so a stale waker never has the
+    /// dropped future polled again.
+    struct Finished(NonNull<HeapHeader>);
+    impl Drop for Finished {
+        fn drop(&mut self) {
+            // SAFETY: the turn's reference keeps the task alive.
+            let header = unsafe { &self.0.as_ref().task };
+            // Wakes fail from here on. A wake that came during the drop left a run-queue
+            // entry with its own reference; its dequeue sees the task finished and drops
+            // it.
+            let _ = header.state.finish();
+            // SAFETY: the alive reference, given up once, here.
+            unsafe { release(self.0) };
+        }
+    }
+    let _finished = Finished(h);
     let storage = h.as_ptr().cast::<HeapTask<F>>();
     // SAFETY: the future is initialised and owned by the executor; dropped exactly once.
     unsafe { (*(*storage).future.get()).assume_init_drop() };
-    // SAFETY: the turn's reference keeps the task alive.
-    let header = unsafe { &h.as_ref().task };
-    // Wakes fail from here on. A wake that came during the drop left a run-queue entry
-    // with its own reference; its dequeue sees the task finished and drops it.
-    let _ = header.state.finish();
-    // SAFETY: the alive reference, given up once, here.
-    unsafe { release(h) };
 }
 
 /// The reference of the run-queue entry a turn is working on.

@@ -208,8 +208,13 @@ unsafe fn poll_task<F: Future<Output = ()>>(task: TaskRef, pool: PoolRef) {
     #[cfg(feature = "trace")]
     crate::trace::task_trace::poll_end(task, trace);
     if ready {
+        // A completed future may still own values (a joinable task's output left by a
+        // dropped handle): if their drop unwinds, the task is finished all the same, or
+        // a stale waker would have the dropped future polled, and dropped, again.
+        let on_drop_panic = DropPanicGuard { task, pool };
         // SAFETY: the future completed; it is dropped exactly once, here, in place.
         unsafe { (*(*storage).future.get()).assume_init_drop() };
+        mem::forget(on_drop_panic);
         if pool.0.is_null() {
             // A small pool: finishing is one state change, which also releases the slot
             // (inline: smaller than a call and its frame), unless the task's timer node
@@ -242,6 +247,24 @@ impl<F> Drop for PanicGuard<F> {
         // panic in that drop, during unwinding, aborts the process).
         unsafe { (*(*storage).future.get()).assume_init_drop() };
         // SAFETY: the future was dropped by the task's executor, the caller of its poll.
+        unsafe { finished(self.task, self.pool) };
+    }
+}
+
+/// Armed around the drop of a completed future: if that drop unwinds, the task is
+/// finished (timer unlinked, slot freed) as after a normal drop; the future counts as
+/// dropped (its remaining fields were dropped by the unwinding). Disarmed with
+/// `mem::forget`; with `panic = abort` it compiles to nothing.
+struct DropPanicGuard {
+    task: TaskRef,
+    pool: PoolRef,
+}
+
+impl Drop for DropPanicGuard {
+    #[cold]
+    fn drop(&mut self) {
+        // SAFETY: only reached while the drop of the completed future unwinds, on the
+        // task's executor (the caller of its poll).
         unsafe { finished(self.task, self.pool) };
     }
 }
@@ -552,14 +575,24 @@ pub(crate) unsafe fn future_ptr<F>(task: TaskRef) -> *const F {
 #[cold]
 #[inline(never)]
 pub(crate) unsafe fn abandon<Fut>(task: TaskRef, pool: PoolRef) {
+    /// Releases the slot when dropped: after the future's drop, even if it unwinds
+    /// (std), so a panicking drop does not keep the slot claimed for ever.
+    struct Release(TaskRef, PoolRef);
+    impl Drop for Release {
+        fn drop(&mut self) {
+            let Self(task, pool) = *self;
+            // SAFETY: never spawned: the state is FREE (large pool) or CLAIMED (small
+            // pool), the future was dropped (or its drop unwound), and this is the only
+            // release (`abandon`'s contract).
+            match unsafe { pool.0.as_ref() } {
+                None => task.header().state.unclaim(),
+                // SAFETY: as above.
+                Some(head) => unsafe { head.release(task) },
+            }
+        }
+    }
+    let _release = Release(task, pool);
     let storage = task.as_ptr() as *const TaskStorage<Fut>;
     // SAFETY: per the contract the future is initialised and owned by the caller.
     unsafe { (*(*storage).future.get()).assume_init_drop() };
-    // SAFETY: never spawned: the state is FREE (large pool) or CLAIMED (small pool),
-    // and this is the only release.
-    match unsafe { pool.0.as_ref() } {
-        None => task.header().state.unclaim(),
-        // SAFETY: as above.
-        Some(head) => unsafe { head.release(task) },
-    }
 }

@@ -28,9 +28,12 @@
 //!
 //! **Panics** (with `panic = unwind`, e.g. on std). A task whose poll panics is finished:
 //! its future is dropped where it panicked (a panic in that drop aborts), its timer leaves
-//! the queue and its slot is freed, so later wakes of it do nothing. The panic then
+//! the queue and its slot is freed, so later wakes of it do nothing. The same holds
+//! when the drop of a *completed* future panics (a joinable task's output dropped on its
+//! executor, a heap task's future that owns values after `Ready`). The panic then
 //! propagates out of [`RawExecutor::poll`] to its caller; the tasks of the batch that were
-//! not polled yet go back to the run queue, and the next `poll` runs them. With
+//! not polled yet go back to the run queue, and the next `poll` runs them, and the alarm
+//! is re-armed as at a batch's end (for a timer registered earlier in the batch). With
 //! `panic = abort` (the usual firmware profile) none of this costs anything.
 
 use core::marker::PhantomData;
@@ -291,7 +294,8 @@ impl RawExecutor {
             unsafe { (*task.header().poll.get()).unwrap_unchecked()(task) };
             polled += 1;
         }
-        drop(batch); // an empty rest: nothing to re-queue
+        // The whole batch ran: nothing to re-queue, and the caller handles the timers.
+        core::mem::forget(batch);
         polled
     }
 
@@ -360,20 +364,25 @@ impl Drop for PollingContext {
     }
 }
 
-/// The unpolled rest of a batch. Dropped normally, it is empty; dropped by a panic
-/// unwinding out of a task's poll, it puts the rest back on the run queue (their
-/// `RUN_QUEUED` entries are still owned by this batch) so the next `poll` runs them.
+/// The unpolled rest of a batch, dropped only by a panic unwinding out of a task's poll
+/// (a batch that ran to its end is forgotten): it puts the rest back on the run queue
+/// (their `RUN_QUEUED` entries are still owned by this batch) so the next `poll` runs
+/// them, and does the batch's end of timer work (`Timers::after_batch`), which the
+/// unwinding skips: a timer that a task polled earlier in the batch registered from the
+/// executor's context left its re-arm to that end, and a caller that catches the panic
+/// and sleeps until pended would otherwise sleep through it.
 struct BatchGuard {
     executor: &'static RawExecutor,
     rest: super::run_queue::Batch,
 }
 
 impl Drop for BatchGuard {
-    #[inline]
+    #[cold]
     fn drop(&mut self) {
         if !self.rest.is_empty() {
             self.executor.requeue(&mut self.rest);
         }
+        self.executor.timers.after_batch(self.executor);
     }
 }
 

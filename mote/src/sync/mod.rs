@@ -57,6 +57,7 @@
 mod acquire;
 pub mod blocking_mutex;
 pub mod channel;
+mod defer;
 pub mod mutex;
 pub mod once_lock;
 pub mod pipe;

@@ -2,7 +2,8 @@
 //!
 //! Invariants: the state is touched only inside [`Shared::with`] (under the raw mutex and
 //! a busy flag); wakers returned by [`Grant::grant_one`] (or handed out by a
-//! section's closure) are woken only after the lock is released.
+//! section's closure) are woken only after the lock is released, every one of them even
+//! if an earlier one's `wake` unwinds (Wake-On Invariant, `defer.rs`).
 //!
 //! **Checked sections.** Each lock section sets a `busy` flag as well as taking the raw
 //! mutex: the raw mutex excludes other execution contexts, the flag excludes the same
@@ -33,6 +34,7 @@ use core::task::Waker;
 
 use crate::sync::blocking_mutex::raw::RawMutex;
 use crate::sync::blocking_mutex::Mutex;
+use crate::sync::defer::Defer;
 
 /// A primitive's state that can hand its resource to waiting futures.
 pub(crate) trait Grant {
@@ -125,10 +127,13 @@ impl<M: RawMutex, S: Grant> Shared<M, S> {
             (r, first, more)
         });
         if let Some(w) = first {
+            // Wake-On Invariant (`defer.rs`): the rest is granted even if this wake unwinds.
+            let _rest = Defer::new(|| {
+                if more {
+                    self.grant_rest();
+                }
+            });
             w.wake();
-            if more {
-                self.grant_rest();
-            }
         }
         result
     }
@@ -137,7 +142,10 @@ impl<M: RawMutex, S: Grant> Shared<M, S> {
     #[inline(never)]
     fn grant_rest(&self) {
         while let Some(w) = self.with(S::grant_one) {
+            // Wake-On Invariant (`defer.rs`): if this wake unwinds, the rest is granted.
+            let on_unwind = Defer::new(|| self.grant_rest());
             w.wake();
+            on_unwind.cancel();
         }
     }
 }

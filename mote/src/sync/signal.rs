@@ -37,6 +37,7 @@ use core::pin::Pin;
 use core::task::{Context, Poll, Waker};
 
 use crate::sync::blocking_mutex::raw::RawMutex;
+use crate::sync::defer::Defer;
 use crate::sync::poll_slot::PollSlot;
 use crate::sync::quiet::{assert_inert, Held, Inert, Quiet};
 use crate::sync::wait_list::{QuietList, Turn, Waiter};
@@ -257,11 +258,15 @@ impl<M: RawMutex, T> Signal<M, T> {
     #[inline]
     pub fn signal(&self, value: T) {
         let ((old, woken), after) = self.shared.with(Held::new(value), State::store);
+        // Released now, so that an unwinding wake drops it too.
+        let _old = old.map(|v| v.release(&after));
+        // Wake-On Invariant (`sync/defer.rs`): the poll waiter is woken even if the
+        // waiter's wake unwinds.
+        let _poll = Defer::new(|| self.poll.wake());
         if let Some(w) = woken {
             w.release(&after).wake();
         }
-        self.poll.wake();
-        drop(old.map(|v| v.release(&after)));
+        // Here `_poll` wakes the poll waiter, then `_old` is dropped.
     }
 
     /// Removes the value, if any (even one promised to a woken waiter, which then waits
@@ -400,10 +405,11 @@ impl<M: RawMutex, T> WaitFuture<'_, M, T> {
     fn cancel(&mut self) {
         let ((retired, woken), after) = self.signal.shared.with(&mut self.waiter, State::cancel);
         drop(retired.map(|w| w.release(&after)));
+        // Wake-On Invariant (`sync/defer.rs`).
+        let _poll = Defer::new(|| self.signal.poll.wake());
         if let Some(w) = woken {
             w.release(&after).wake();
         }
-        self.signal.poll.wake();
     }
 }
 

@@ -22,7 +22,9 @@
 //!   polling, never to a missed deadline. Entries are freed when they fire: embassy-time
 //!   tells the driver nothing when a timer is dropped, so a cancelled foreign timer (the
 //!   losing side of a `with_timeout`) keeps its entry until its deadline, and its waker is
-//!   then woken once for nothing. A deadline of `u64::MAX` (never) takes no entry.
+//!   then woken once for nothing. A deadline of `u64::MAX` (never) takes no entry. A
+//!   foreign `wake` that panics (std; the caller catching it) leaves the alarm re-armed
+//!   for the entries still in the table, one tick from now at the earliest.
 //! - If the driver has no alarm slot left for the table (a driver with a fixed slot set,
 //!   such as `mote-mps2`'s, sized for executors and Mote's fallback queue), the table
 //!   wakes its entries at once: foreign embassy timers then poll, as Mote's fallback
@@ -188,8 +190,44 @@ impl ForeignWakers {
     /// Wakes every due entry (each outside the critical section) until none is due and
     /// the alarm is armed for the earliest remaining deadline.
     fn process(&'static self) {
+        /// Re-arms the alarm if a `wake` panics (foreign code; the caller may catch the
+        /// panic): the entries still in the table, due or not, must not be left without
+        /// one (the alarm callback marked it unarmed before calling `process`).
+        struct RearmOnUnwind(&'static ForeignWakers);
+        impl Drop for RearmOnUnwind {
+            fn drop(&mut self) {
+                critical_section::with(|cs| self.0.rearm_after_unwind(cs));
+            }
+        }
         while let Some(waker) = critical_section::with(|cs| self.step(cs)) {
+            let guard = RearmOnUnwind(self);
             waker.wake();
+            core::mem::forget(guard);
+        }
+    }
+
+    /// After a `wake` panicked in [`process`](Self::process): arms the alarm for the
+    /// earliest entry, one tick from now at the earliest, so a due entry is woken by
+    /// that alarm (from the driver's context) rather than during the unwinding.
+    #[cold]
+    fn rearm_after_unwind(&'static self, cs: CriticalSection<'_>) {
+        let mut t = self.table.borrow_ref_mut(cs);
+        let Some(next) = (0..FOREIGN_WAKERS)
+            .filter(|&i| t.wakers[i].is_some())
+            .map(|i| t.at[i])
+            .min()
+        else {
+            return;
+        };
+        let Some(handle) = t.alarm.handle() else {
+            return;
+        };
+        let at = next.max(driver::now().saturating_add(1));
+        // SAFETY: as in `step`: `on_alarm` only calls `process` on `self`, `'static`.
+        let callback =
+            unsafe { AlarmCallback::new(Self::on_alarm, self as *const Self as *const ()) };
+        if driver::set_alarm(handle, at, callback) {
+            t.set_armed_at(at);
         }
     }
 

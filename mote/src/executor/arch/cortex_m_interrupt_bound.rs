@@ -201,6 +201,11 @@ impl<B: __InterruptBinding> BoundInterruptExecutor<B> {
         // re-arms the alarm for the earliest timer if that changed, and if a deadline has
         // been reached already, pends to run again (module `timers`).
         unsafe { self.raw().poll_batch() };
+        // After the batch, so outside it, but this runs no code that could register a
+        // timer with a task's waker (which would then need a pend to be armed, as in
+        // `RawExecutor::poll`): the `Idle` event goes only to the timeline's recorder
+        // (`trace::timeline`: a critical section, a clock read, a store); the program's
+        // event hooks get task events only, all inside the batch.
         #[cfg(feature = "trace")]
         crate::trace::executor_events::idle(self.raw());
     }

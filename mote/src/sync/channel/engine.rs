@@ -18,6 +18,7 @@
 
 use core::task::{Context, Poll, Waker};
 
+use crate::sync::defer::Defer;
 use crate::sync::quiet::{assert_inert, Held, Inert, Quiet, Section, Unlocked};
 use crate::sync::ring::Ring;
 use crate::sync::shared::Shared;
@@ -160,10 +161,15 @@ fn finish<C: Section<State<Q>>, Q: Queue, R>(core: &C, out: Out<R>, after: &Unlo
         drop_cold(w.release(after));
     }
     if let Some(w) = out.woken {
+        // Wake-On Invariant (`sync/defer.rs`): the rest is granted even if this wake
+        // unwinds.
+        let more = out.more;
+        let _rest = Defer::new(|| {
+            if more {
+                grant_rest(core);
+            }
+        });
         w.release(after).wake();
-        if out.more {
-            grant_rest(core);
-        }
     }
     out.r
 }
@@ -181,7 +187,13 @@ fn grant_rest<C: Section<State<Q>>, Q: Queue>(core: &C) {
     loop {
         let (w, after) = core.section((), State::grant_one);
         match w {
-            Some(w) => w.release(&after).wake(),
+            Some(w) => {
+                // Wake-On Invariant (`sync/defer.rs`): if this wake unwinds, the rest is
+                // granted.
+                let on_unwind = Defer::new(|| grant_rest(core));
+                w.release(&after).wake();
+                on_unwind.cancel();
+            }
             None => return,
         }
     }
@@ -527,8 +539,29 @@ pub(crate) fn try_receive<C: Section<State<Q>>, Q: Queue>(core: &C) -> Option<Q:
 pub(crate) fn clear<C: Section<State<Q>>, Q: Queue>(core: &C) {
     loop {
         let (out, after) = core.section((), State::pop_last_unpromised);
-        match finish(core, out, &after) {
-            Some(v) => drop(v.release(&after)),
+        let Out {
+            r,
+            woken,
+            more,
+            spare,
+            retired,
+        } = out;
+        // Released before the wake, so that an unwinding wake drops it.
+        let value = r.map(|v| v.release(&after));
+        let out = Out {
+            r: (),
+            woken,
+            more,
+            spare,
+            retired,
+        };
+        // Wake-On Invariant (`sync/defer.rs`): if the sender's wake unwinds, the clear
+        // goes on (the other items dropped, their freed slots granted).
+        let on_unwind = Defer::new(|| clear(core));
+        finish(core, out, &after);
+        on_unwind.cancel();
+        match value {
+            Some(v) => drop(v),
             None => return,
         }
     }

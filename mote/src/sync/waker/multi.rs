@@ -2,6 +2,8 @@
 
 use core::task::Waker;
 
+use crate::sync::defer::Defer;
+
 /// Up to `N` stored wakers, to keep inside a mutex-protected state.
 ///
 /// Invariants: a task's waker is stored at most once (`will_wake` deduplicates); when all
@@ -53,12 +55,18 @@ impl<const N: usize> MultiWakerRegistration<N> {
         }
     }
 
-    /// Wakes and removes every stored waker.
+    /// Wakes and removes every stored waker. If a waker's `wake` panics (std), the others
+    /// are still woken (while the panic unwinds) before it reaches the caller.
     pub fn wake(&mut self) {
-        for slot in &mut self.wakers {
-            if let Some(w) = slot.take() {
+        let mut i = 0;
+        while i < N {
+            if let Some(w) = self.wakers[i].take() {
+                // Wake-On Invariant (`sync/defer.rs`).
+                let on_unwind = Defer::new(|| self.wake());
                 w.wake();
+                on_unwind.cancel();
             }
+            i += 1;
         }
     }
 
