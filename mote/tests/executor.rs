@@ -2,6 +2,8 @@
 //!
 //! Most tests drive a `RawExecutor` by hand (`poll` = one batch), so the exact sequence of
 //! polls is observable and deterministic.
+mod executor_support;
+use executor_support::leak_executor;
 use std::future::poll_fn;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Mutex;
@@ -10,10 +12,6 @@ use std::task::{Poll, Waker};
 use mote::executor::raw::{Pender, RawExecutor};
 use mote::futures::yield_now;
 use mote::SpawnError;
-
-fn leak_executor() -> &'static RawExecutor {
-    Box::leak(Box::new(RawExecutor::new(Pender::none())))
-}
 
 /// Polls `exec` until a batch polls nothing; returns the number of batches that did work.
 fn drain(exec: &'static RawExecutor) -> usize {

@@ -4,6 +4,8 @@
 //! Each test drives `RawExecutor`s by hand on simulated time, so every step is exact.
 #![cfg(all(feature = "std", feature = "time"))]
 
+mod executor_support;
+use executor_support::{drain, leak_executor};
 use std::future::{poll_fn, Future};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::pin::pin;
@@ -11,7 +13,7 @@ use std::sync::atomic::{AtomicBool, AtomicU32, AtomicUsize, Ordering};
 use std::sync::Mutex;
 use std::task::{Context, Poll, Waker};
 
-use mote::executor::raw::{Pender, RawExecutor};
+use mote::executor::raw::RawExecutor;
 use mote::time::drivers::sim::{self, SimDriver};
 use mote::time::{Duration, Instant, Timer};
 use mote::{SendSpawner, Spawner};
@@ -19,16 +21,6 @@ use mote::{SendSpawner, Spawner};
 mote::time_driver!(
     static DRIVER: SimDriver = SimDriver::new();
 );
-
-fn leak_executor() -> &'static RawExecutor {
-    Box::leak(Box::new(RawExecutor::new(Pender::none())))
-}
-
-/// Polls until a batch polls nothing.
-fn drain(exec: &'static RawExecutor) {
-    // SAFETY: each test is the only poller of its executors, on its own thread.
-    while unsafe { exec.poll() } > 0 {}
-}
 
 /// The waker of the current task, for the test to keep after the task is gone.
 async fn own_waker() -> Waker {

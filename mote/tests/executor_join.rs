@@ -7,31 +7,15 @@
 
 #![cfg(feature = "std")]
 
+mod executor_support;
+use executor_support::{drain, leak_executor};
 use std::future::poll_fn;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Mutex;
 use std::task::{Poll, Waker};
 
-use mote::executor::raw::{Pender, RawExecutor};
 use mote::executor::{JoinError, JoinHandle};
 use mote::SpawnError;
-
-fn leak_executor() -> &'static RawExecutor {
-    Box::leak(Box::new(RawExecutor::new(Pender::none())))
-}
-
-/// Polls `exec` until a batch polls nothing; returns the number of tasks polled.
-fn drain(exec: &'static RawExecutor) -> usize {
-    let mut polled = 0;
-    loop {
-        // SAFETY: each test is the only poller of its executor.
-        let n = unsafe { exec.poll() };
-        if n == 0 {
-            return polled;
-        }
-        polled += n;
-    }
-}
 
 /// A gate a task waits on until the test opens it.
 struct Gate {

@@ -7,6 +7,8 @@
 //! under Miri: `MIRI_TESTS` in `xtask/src/host.rs`).
 #![cfg(feature = "std")]
 
+mod executor_support;
+use executor_support::leak_executor;
 use std::future::{poll_fn, Future};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -14,10 +16,6 @@ use std::sync::Mutex;
 use std::task::{Poll, Waker};
 
 use mote::executor::raw::{Pender, RawExecutor};
-
-fn leak_executor() -> &'static RawExecutor {
-    Box::leak(Box::new(RawExecutor::new(Pender::none())))
-}
 
 /// Polls `exec` until a batch polls nothing, catching panics; returns (polled, panics).
 fn drain_catching(exec: &'static RawExecutor) -> (usize, usize) {

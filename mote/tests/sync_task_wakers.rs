@@ -4,6 +4,8 @@
 //! waker changes from a foreign one to a task's. Each test drives a `RawExecutor` by hand
 //! and checks every value and its order.
 
+mod executor_support;
+use executor_support::{drain, leak_executor};
 use std::future::Future;
 use std::pin::pin;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -11,23 +13,12 @@ use std::sync::Mutex;
 use std::task::Context;
 
 use futures_test::task::new_count_waker;
-use mote::executor::raw::{Pender, RawExecutor};
 use mote::sync::blocking_mutex::raw::CriticalSectionRawMutex;
 use mote::sync::channel::Channel;
 use mote::sync::signal::Signal;
 
 type Sig = Signal<CriticalSectionRawMutex, u32>;
 type Chan = Channel<CriticalSectionRawMutex, u32, 1>;
-
-fn leak_executor() -> &'static RawExecutor {
-    Box::leak(Box::new(RawExecutor::new(Pender::none())))
-}
-
-/// Polls `exec` until a batch polls nothing.
-fn drain(exec: &'static RawExecutor) {
-    // SAFETY: each test is the only poller of its executor.
-    while unsafe { exec.poll() } > 0 {}
-}
 
 #[mote::task]
 async fn signal_ping(go: &'static Sig, back: &'static Sig, n: u32, log: &'static Mutex<Vec<u32>>) {

@@ -16,6 +16,8 @@
 
 mod time_support;
 
+mod executor_support;
+use executor_support::{drain, leak_executor};
 use std::future::{poll_fn, Future};
 use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -31,23 +33,6 @@ use time_support::count_waker;
 mote::time_driver!(
     static DRIVER: SimDriver = SimDriver::new();
 );
-
-fn leak_executor() -> &'static RawExecutor {
-    Box::leak(Box::new(RawExecutor::new(Pender::none())))
-}
-
-/// Polls `exec` until a batch polls nothing; returns the number of task polls.
-fn drain(exec: &'static RawExecutor) -> usize {
-    let mut polled = 0;
-    loop {
-        // SAFETY: each test is the only poller of its executors.
-        let n = unsafe { exec.poll() };
-        if n == 0 {
-            return polled;
-        }
-        polled += n;
-    }
-}
 
 /// Advances this thread's simulated clock one tick at a time up to `until`, draining
 /// every executor after each tick.
