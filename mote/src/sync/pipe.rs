@@ -255,6 +255,9 @@ impl<M: RawMutex, const N: usize> Pipe<M, N> {
         {
             let r = self.shared.with(|s| op(s, &mut *buf));
             let Some(n) = read(&r) else {
+                // Nothing read: the section only acknowledged a grant it could not use
+                // (`len == 0`, so no reader can be granted) or queued its waiter, which
+                // allows no grant (`update` would find none).
                 return r;
             };
             let on_unwind = Defer::new(|| {
