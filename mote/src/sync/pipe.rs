@@ -6,7 +6,9 @@
 //! - Bytes come out in the order they went in, each exactly once. A write copies as many
 //!   bytes as fit (at least one, waiting until one fits); a read copies as many as are
 //!   buffered (at least one, waiting until one is there). One call's bytes are
-//!   contiguous in the stream.
+//!   contiguous in the stream. If a read's wake of a writer panics (`std`), the bytes
+//!   read go back to the front (the reader, unwinding, never gets the count), unless a
+//!   writer refilled the freed room in between from another thread.
 //! - Readers, and writers, queue FIFO (no limit). When bytes arrive, only the oldest
 //!   waiting reader is woken, and no other reader may overtake it until it has read;
 //!   likewise for writers and free space. A woken reader or writer dropped before its
@@ -23,6 +25,8 @@ use core::pin::Pin;
 use core::task::{Context, Poll, Waker};
 
 use crate::sync::blocking_mutex::raw::RawMutex;
+#[cfg(panic = "unwind")]
+use crate::sync::defer::Defer;
 use crate::sync::shared::{Grant, Shared};
 use crate::sync::wait_list::{Turn, WaitList, Waiter};
 
@@ -80,6 +84,22 @@ impl<const N: usize> State<N> {
         self.head = (self.head + n) % N;
         self.len -= n;
         n
+    }
+
+    /// Puts `bytes`, just read, back at the front; false (nothing put back) when they
+    /// no longer fit (a writer filled the freed room meanwhile, from another thread).
+    #[cfg(panic = "unwind")]
+    fn unread(&mut self, bytes: &[u8]) -> bool {
+        let n = bytes.len();
+        if n > N - self.len {
+            return false;
+        }
+        self.head = (self.head + N - n) % N;
+        let first = n.min(N - self.head);
+        self.buf[self.head..self.head + first].copy_from_slice(&bytes[..first]);
+        self.buf[..n - first].copy_from_slice(&bytes[first..]);
+        self.len += n;
+        true
     }
 
     fn write_bytes(&mut self, data: &[u8]) -> usize {
@@ -205,13 +225,53 @@ impl<M: RawMutex, const N: usize> Pipe<M, N> {
         if buf.is_empty() {
             return Ok(0);
         }
-        self.shared.update(|s| {
-            if s.open_to_new_reader() && s.len > 0 {
-                Ok(s.read_bytes(buf))
-            } else {
-                Err(TryReadError)
-            }
-        })
+        self.read_section(
+            buf,
+            |s, buf| {
+                if s.open_to_new_reader() && s.len > 0 {
+                    Ok(s.read_bytes(buf))
+                } else {
+                    Err(TryReadError)
+                }
+            },
+            |r| r.ok(),
+        )
+    }
+
+    /// Runs the read section `op` on `buf` and then grants the waiters it allows (the
+    /// writer its read made room for) and wakes them. `read` tells how many bytes `op`
+    /// read. Where panics unwind: if a wake unwinds, the bytes read go back to the front
+    /// of the pipe (each byte comes out exactly once: the caller, unwinding, never gets
+    /// the count), unless a writer filled the freed room meanwhile (another thread), and
+    /// the panic goes on to the caller.
+    #[inline(always)]
+    fn read_section<R>(
+        &self,
+        buf: &mut [u8],
+        op: impl FnOnce(&mut State<N>, &mut [u8]) -> R,
+        read: fn(&R) -> Option<usize>,
+    ) -> R {
+        #[cfg(panic = "unwind")]
+        {
+            let r = self.shared.with(|s| op(s, &mut *buf));
+            let Some(n) = read(&r) else {
+                // Nothing read: the section only acknowledged a grant it could not use
+                // (`len == 0`, so no reader can be granted) or queued its waiter, which
+                // allows no grant (`update` would find none).
+                return r;
+            };
+            let on_unwind = Defer::new(|| {
+                self.shared.update(|s| s.unread(&buf[..n]));
+            });
+            self.shared.update(|_| ());
+            on_unwind.cancel();
+            r
+        }
+        #[cfg(not(panic = "unwind"))]
+        {
+            let _ = read;
+            self.shared.update(|s| op(s, buf))
+        }
     }
 
     /// Number of buffered bytes.
@@ -353,23 +413,30 @@ impl<M: RawMutex, const N: usize> Future for ReadFuture<'_, M, N> {
         if buf.is_empty() {
             return Poll::Ready(0);
         }
-        pipe.shared.update(|s| {
-            // SAFETY: `waiter` is pinned, always used with `s.readers`; lock held.
-            let may_read = match unsafe { waiter.poll_turn(&mut s.readers, cx.waker()) } {
-                Turn::Waiting => return Poll::Pending,
-                Turn::Granted => {
-                    s.reader_granted = false;
-                    true
+        pipe.read_section(
+            buf,
+            |s, buf| {
+                // SAFETY: `waiter` is pinned, always used with `s.readers`; lock held.
+                let may_read = match unsafe { waiter.poll_turn(&mut s.readers, cx.waker()) } {
+                    Turn::Waiting => return Poll::Pending,
+                    Turn::Granted => {
+                        s.reader_granted = false;
+                        true
+                    }
+                    Turn::Fresh => s.open_to_new_reader(),
+                };
+                if may_read && s.len > 0 {
+                    return Poll::Ready(s.read_bytes(buf));
                 }
-                Turn::Fresh => s.open_to_new_reader(),
-            };
-            if may_read && s.len > 0 {
-                return Poll::Ready(s.read_bytes(buf));
-            }
-            // SAFETY: as above; our `Drop` cancels while queued.
-            unsafe { waiter.enqueue(&mut s.readers, cx.waker(), 0) };
-            Poll::Pending
-        })
+                // SAFETY: as above; our `Drop` cancels while queued.
+                unsafe { waiter.enqueue(&mut s.readers, cx.waker(), 0) };
+                Poll::Pending
+            },
+            |r| match r {
+                Poll::Ready(n) => Some(*n),
+                Poll::Pending => None,
+            },
+        )
     }
 }
 

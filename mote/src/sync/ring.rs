@@ -32,7 +32,8 @@ impl<T, const N: usize> Ring<T, N> {
     #[inline]
     fn index(&self, offset: usize) -> usize {
         // SAFETY: ring invariant: `head < N` whenever a slot is addressed (`N > 0` here,
-        // see above, and `head` only ever takes values returned by `index`). Lets the
+        // see above, and `head` only ever takes values returned by `index`, or `push_front`'s
+        // `i < N`). Lets the
         // compiler fold the wrap for small `N`.
         unsafe { core::hint::assert_unchecked(self.head < N && offset <= N) };
         let i = self.head + offset;
@@ -63,6 +64,23 @@ impl<T, const N: usize> Ring<T, N> {
         let i = self.index(self.len);
         self.buf[i].write(value);
         self.len += 1;
+        Ok(())
+    }
+
+    /// Prepends `value` (it becomes the oldest); gives it back when full. Used only to
+    /// put a received value back when the receive unwinds (`channel/engine.rs`).
+    #[cfg(panic = "unwind")]
+    pub(crate) fn push_front(&mut self, value: T) -> Result<(), T> {
+        if self.len == N {
+            return Err(value);
+        }
+        // `N > 0` here (`len < N`), so `head < N`: `i < N` is the slot before `head`.
+        let i = if self.head == 0 { N - 1 } else { self.head - 1 };
+        self.buf[i].write(value);
+        self.head = i;
+        self.len += 1;
+        // Ring invariant kept: the `len` slots from the new `head` (the old ones and `i`
+        // before them) are initialised, and `head < N`.
         Ok(())
     }
 

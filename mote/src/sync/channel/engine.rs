@@ -35,6 +35,10 @@ pub(crate) trait Queue {
     fn pop(&mut self) -> Option<Held<Self::Item>>;
     /// Removes the item that would be received last (used by `clear`).
     fn pop_last(&mut self) -> Option<Held<Self::Item>>;
+    /// Puts a received item back as the one to be received next (a receive whose wake
+    /// unwound, [`put_back`]); gives it back when full.
+    #[cfg(panic = "unwind")]
+    fn put_back(&mut self, item: Held<Self::Item>) -> Result<(), Held<Self::Item>>;
 }
 
 impl<T, const N: usize> Queue for Ring<Held<T>, N> {
@@ -59,6 +63,11 @@ impl<T, const N: usize> Queue for Ring<Held<T>, N> {
     #[inline]
     fn pop_last(&mut self) -> Option<Held<T>> {
         self.pop_back()
+    }
+
+    #[cfg(panic = "unwind")]
+    fn put_back(&mut self, item: Held<T>) -> Result<(), Held<T>> {
+        self.push_front(item)
     }
 }
 
@@ -214,7 +223,13 @@ impl<Q: Queue> State<Q> {
     /// Free slots not promised to anyone.
     #[inline]
     fn free(&self) -> usize {
-        Q::CAPACITY - self.queue.len() - self.reserved_slots
+        // A put-back ([`put_back`]) may leave one grant more than free slots (the sender
+        // granted the received item's slot finds the queue full and waits again), so
+        // where panics unwind the count saturates.
+        #[cfg(panic = "unwind")]
+        return Q::CAPACITY.saturating_sub(self.queue.len() + self.reserved_slots);
+        #[cfg(not(panic = "unwind"))]
+        return Q::CAPACITY - self.queue.len() - self.reserved_slots;
     }
 
     /// Buffered items not promised to anyone.
@@ -378,7 +393,8 @@ impl<Q: Queue> State<Q> {
                 }
             }
             Err(item) => {
-                // Unreachable by the invariants; keep the item and wait again.
+                // Only after a put-back (`free` saturates): the granted slot went to the
+                // item put back; keep the item and wait again.
                 // SAFETY: as above; not queued (`Fresh` or `Granted` and acknowledged).
                 unsafe { waiter.enqueue_quiet(&mut self.senders, waker, 1) };
                 Out::just(Err(item))
@@ -511,6 +527,17 @@ impl<Q: Queue> State<Q> {
         }
     }
 
+    /// Section of [`put_back`]: the item goes back to the front (its receiver's turn is
+    /// over, so nobody holds a promise of it) and may be granted to a waiting receiver;
+    /// gives it back when the queue is full.
+    #[cfg(panic = "unwind")]
+    fn put_back(&mut self, item: Held<Q::Item>) -> Out<Option<Held<Q::Item>>> {
+        match self.queue.put_back(item) {
+            Ok(()) => self.granting(None),
+            Err(item) => Out::just(Some(item)),
+        }
+    }
+
     /// Section: unpromised items and free slots.
     fn unpromised(&mut self, (): ()) -> (usize, usize) {
         (self.available(), self.free())
@@ -532,7 +559,76 @@ pub(crate) fn try_send<C: Section<State<Q>>, Q: Queue>(
 
 pub(crate) fn try_receive<C: Section<State<Q>>, Q: Queue>(core: &C) -> Option<Q::Item> {
     let (out, after) = core.section((), State::try_pop);
-    finish(core, out, &after).map(|v| v.release(&after))
+    #[cfg(panic = "unwind")]
+    return finish_keeping(core, out, &after);
+    #[cfg(not(panic = "unwind"))]
+    return finish(core, out, &after).map(|v| v.release(&after));
+}
+
+/// [`finish`] for a section that popped an item: if a wake (or a waker's drop) unwinds,
+/// the item goes back to the front of the queue ([`put_back`]) instead of being lost
+/// with the unwinding (a message sent is received exactly once).
+#[cfg(panic = "unwind")]
+#[inline(always)]
+fn finish_keeping<C: Section<State<Q>>, Q: Queue>(
+    core: &C,
+    out: Out<Option<Held<Q::Item>>>,
+    after: &Unlocked,
+) -> Option<Q::Item> {
+    let Out {
+        r,
+        woken,
+        more,
+        spare,
+        retired,
+    } = out;
+    let item = r.map(|v| v.release(after));
+    let out = Out {
+        r: (),
+        woken,
+        more,
+        spare,
+        retired,
+    };
+    keeping(core, item, || finish(core, out, after))
+}
+
+/// Runs `wake` (foreign code: wakers) while `item`, just received, is in hand; if `wake`
+/// unwinds, `item` is put back ([`put_back`]) and the panic goes on to the caller.
+#[cfg(panic = "unwind")]
+#[inline(always)]
+pub(crate) fn keeping<C: Section<State<Q>>, Q: Queue>(
+    core: &C,
+    item: Option<Q::Item>,
+    wake: impl FnOnce(),
+) -> Option<Q::Item> {
+    let mut item = item;
+    let on_unwind = Defer::new(|| {
+        if let Some(v) = item.take() {
+            put_back(core, v);
+        }
+    });
+    wake();
+    on_unwind.cancel();
+    item
+}
+
+/// Puts `item`, received by an operation that is unwinding, back as the next to be
+/// received, and grants it to a waiting receiver if one waits. The slot the receive
+/// freed may already be granted to a waiting sender: that sender then finds the queue
+/// full when it polls and waits again (`free` saturates meanwhile). Two cases lose the
+/// item, where no room is left: a granted sender filled the slot between the receive
+/// and the put-back (another thread, or the panicking waker itself sent), then `item`
+/// is dropped; and a `PriorityChannel` whose `Ord` panics here aborts (a panic while
+/// unwinding).
+#[cfg(panic = "unwind")]
+#[cold]
+#[inline(never)]
+fn put_back<C: Section<State<Q>>, Q: Queue>(core: &C, item: Q::Item) {
+    let (out, after) = core.section(Held::new(item), State::put_back);
+    if let Some(v) = finish(core, out, &after) {
+        drop(v.release(&after));
+    }
 }
 
 /// Drops unpromised items one at a time (outside the lock), last-to-be-received first.
@@ -587,7 +683,15 @@ pub(crate) unsafe fn poll_send<C: Section<State<Q>>, Q: Queue>(
     };
     // Cloned before the lock (quiet sections); a copy for a Mote task's own waker.
     let waker = Held::new(waker.clone());
+    // A `PriorityChannel`'s section runs the user's `Ord`, which may panic after a
+    // granted sender took its grant (the slot is then free, its item dropped): the
+    // slot goes on to the next waiting sender while the panic unwinds (Wake-On
+    // Invariant, `sync/defer.rs`), instead of waiting for the next receive.
+    #[cfg(panic = "unwind")]
+    let on_unwind = Defer::new(|| grant_rest(core));
     let (out, after) = core.section((waiter, Held::new(v), waker), State::poll_send);
+    #[cfg(panic = "unwind")]
+    on_unwind.cancel();
     match finish(core, out, &after) {
         Ok(()) => Poll::Ready(()),
         Err(v) => {
@@ -636,6 +740,32 @@ pub(crate) unsafe fn poll_receive<C: Section<State<Q>>, Q: Queue>(
     // Cloned before the lock (quiet sections); a copy for a Mote task's own waker.
     let waker = Held::new(waker.clone());
     let (out, after) = core.section((waiter, waker), State::poll_receive);
+    #[cfg(panic = "unwind")]
+    {
+        let Out {
+            r,
+            woken,
+            more,
+            spare,
+            retired,
+        } = out;
+        let r = match r {
+            Poll::Ready(v) => Some(v),
+            Poll::Pending => None,
+        };
+        let out = Out {
+            r,
+            woken,
+            more,
+            spare,
+            retired,
+        };
+        match finish_keeping(core, out, &after) {
+            Some(v) => Poll::Ready(v),
+            None => Poll::Pending,
+        }
+    }
+    #[cfg(not(panic = "unwind"))]
     match finish(core, out, &after) {
         Poll::Ready(v) => Poll::Ready(v.release(&after)),
         Poll::Pending => Poll::Pending,

@@ -11,6 +11,13 @@
 //!   steal a slot or value granted to a woken waiter.
 //! - **Cancellation passes the turn on**: a send or receive future dropped after being
 //!   granted gives its slot or value back, and the next waiter is granted instead.
+//! - **A panicking waker loses nothing** (with `std`, where panics unwind): if a
+//!   receive's wake of a sender (its FIFO waiter or the `poll_ready_to_send` slot)
+//!   panics, the panic reaches the receiver and the value goes back to the front, to be
+//!   received next (the sender granted its slot finds the channel full and waits again).
+//!   Only a value whose slot a granted sender refilled in between (from another thread)
+//!   is dropped instead. Every other waiter owed a wake still gets it
+//!   (`sync/defer.rs`). With `panic = abort` none of this costs code.
 //!
 //! # State and invariants
 //!

@@ -77,6 +77,14 @@ pub(crate) trait CoreOps {
     fn unpromised(&self) -> (usize, usize);
     /// Buffered items.
     fn len(&self) -> usize;
+    /// Runs `wake` with `item` just received in hand; puts it back if `wake` unwinds
+    /// ([`engine::keeping`]).
+    #[cfg(panic = "unwind")]
+    fn keeping(
+        &self,
+        item: Option<<Self::Q as Queue>::Item>,
+        wake: impl FnOnce(),
+    ) -> Option<<Self::Q as Queue>::Item>;
 }
 
 /// `CoreOps` for a core type, by the engine's functions (generic over the lock kind).
@@ -126,6 +134,10 @@ impl<M: RawMutex, Q: $($bounds)*> CoreOps for $core {
     fn len(&self) -> usize {
         engine::len(self)
     }
+    #[cfg(panic = "unwind")]
+    fn keeping(&self, item: Option<Q::Item>, wake: impl FnOnce()) -> Option<Q::Item> {
+        engine::keeping(self, item, wake)
+    }
 }
     };
 }
@@ -149,6 +161,11 @@ pub(crate) fn try_send<P: Parts>(p: &P, item: Item<P>) -> Result<(), Item<P>> {
 pub(crate) fn try_receive<P: Parts>(p: &P) -> Option<Item<P>> {
     let r = p.core().try_receive();
     if r.is_some() {
+        // A message sent is received exactly once: if the slot's waker unwinds, the
+        // item goes back to the queue instead of being dropped with the unwinding.
+        #[cfg(panic = "unwind")]
+        return p.core().keeping(r, || p.slots().send.wake());
+        #[cfg(not(panic = "unwind"))]
         p.slots().send.wake();
     }
     r
@@ -212,6 +229,15 @@ pub(crate) unsafe fn poll_receive<P: Parts>(
 ) -> Poll<Item<P>> {
     // SAFETY: this function's contract.
     let r = unsafe { p.core().poll_receive(waiter, waker) };
+    // As in `try_receive`: put back if the slot's waker unwinds.
+    #[cfg(panic = "unwind")]
+    if let Poll::Ready(v) = r {
+        return match p.core().keeping(Some(v), || p.slots().send.wake()) {
+            Some(v) => Poll::Ready(v),
+            None => Poll::Pending,
+        };
+    }
+    #[cfg(not(panic = "unwind"))]
     if r.is_ready() {
         p.slots().send.wake();
     }

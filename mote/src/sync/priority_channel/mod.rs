@@ -7,6 +7,10 @@
 //! wakes with reservations (one freed slot grants one sender, one new value grants one
 //! receiver), and a cancelled woken future passes its turn on. Only the order of
 //! delivery differs: a receiver gets the greatest value buffered when it completes.
+//! A panicking waker loses no value either (see `Channel`); putting a value back runs
+//! `Ord`, so an `Ord` that panics then aborts (a panic while unwinding). A user `Ord`
+//! that panics while a woken sender inserts drops that sender's value (the panic
+//! reaches the sender) and passes its slot on to the next waiting sender at once.
 //!
 //! The `poll_*` methods and the dynamic handles ([`DynamicSender`], [`DynamicReceiver`])
 //! work as for `Channel` (see its [poll-style waiting](crate::sync::channel#poll-style-waiting-poll_receive-poll_ready_to_receive-poll_ready_to_send)

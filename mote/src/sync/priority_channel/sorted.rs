@@ -78,6 +78,36 @@ impl<T: Ord, const N: usize> Queue for Sorted<T, N> {
         Some(Held::new(unsafe { self.buf[self.len].assume_init_read() }))
     }
 
+    /// Inserts above its equals, where [`pop`](Queue::pop) took it from when nothing
+    /// was inserted since (so it is received first among them again). Runs `Ord`.
+    #[cfg(panic = "unwind")]
+    fn put_back(&mut self, item: Held<T>) -> Result<(), Held<T>> {
+        if self.len == N {
+            return Err(item);
+        }
+        // SAFETY: as in `push`: only used in checked sections.
+        let item = unsafe { item.open() };
+        // First index whose item is > `item`.
+        let (mut lo, mut hi) = (0, self.len);
+        while lo < hi {
+            let mid = (lo + hi) / 2;
+            if *self.get(mid) <= item {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        let base = self.buf.as_mut_ptr();
+        // SAFETY: as in `push` (`lo <= len < N`); the item goes above its equals, which
+        // keeps the order among equals (it was the oldest of them, taken from the top).
+        unsafe {
+            ptr::copy(base.add(lo), base.add(lo + 1), self.len - lo);
+            (*base.add(lo)).write(item);
+        }
+        self.len += 1;
+        Ok(())
+    }
+
     fn pop_last(&mut self) -> Option<Held<T>> {
         if self.len == 0 {
             return None;

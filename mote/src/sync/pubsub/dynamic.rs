@@ -76,7 +76,7 @@ impl<M: RawMutex, T: Clone, const CAP: usize> DynPubSub<T> for PubSubChannel<M, 
         unsafe { publisher::cancel_publish(self, waiter) }
     }
     fn try_read(&self, next: &mut u64) -> Option<WaitResult<T>> {
-        self.shared.update(|s| s.read(next))
+        super::read(self, next, |s, next| s.read(next))
     }
     unsafe fn poll_read(
         &self,

@@ -14,6 +14,10 @@
 //!   a woken publisher dropped before its turn passes the turn on. A new message wakes
 //!   every waiting subscriber once.
 //! - Publishing while nobody is subscribed drops the message (nobody could read it).
+//! - If a read's wake of a publisher panics (`std`), the read is undone: the subscriber
+//!   gets the message again, or `Lagged(1)` when its read had freed the message (it
+//!   was the last reader, which is what grants a publisher); it never misses it
+//!   silently.
 //!
 //! Handles: [`Subscriber`] and [`Publisher`] (typed), [`ImmediatePublisher`] (only
 //! publishes immediately: never waits, may evict), [`DynSubscriber`] and [`DynPublisher`]
@@ -50,6 +54,8 @@ pub use publisher::{PublishFuture, Publisher};
 pub use subscriber::{NextMessageFuture, Subscriber};
 
 use crate::sync::blocking_mutex::raw::RawMutex;
+#[cfg(panic = "unwind")]
+use crate::sync::defer::Defer;
 use crate::sync::ring::Ring;
 use crate::sync::shared::{Grant, Shared};
 use crate::sync::wait_list::WaitList;
@@ -145,6 +151,53 @@ impl<T: Clone, const CAP: usize> State<T, CAP> {
         self.trim();
         Some(WaitResult::Message(msg))
     }
+
+    /// Undoes a read that moved a subscriber from `before` to `after`: the message it
+    /// read is unread again if it is still buffered (if it left the buffer, the
+    /// subscriber, back at `before`, gets a lag report for it).
+    #[cfg(panic = "unwind")]
+    fn unread(&mut self, before: u64, after: u64) {
+        if after == before + 1 && before >= self.start {
+            if let Some((_, unread)) = self.ring.get_mut((before - self.start) as usize) {
+                *unread += 1;
+            }
+        }
+    }
+}
+
+/// Runs the read section `op` (through `update`, which wakes the publisher a read may
+/// grant) for the subscriber at `*next`. Where panics unwind: if a wake unwinds after
+/// the read, the read is undone ([`State::unread`]) so the subscriber gets the message
+/// again (or, if it already left the buffer, `Lagged(1)`), instead of missing it
+/// silently; the panic goes on to the caller.
+#[inline(always)]
+pub(super) fn read<M: RawMutex, T: Clone, const CAP: usize, R>(
+    channel: &PubSubChannel<M, T, CAP>,
+    next: &mut u64,
+    op: impl FnOnce(&mut State<T, CAP>, &mut u64) -> R,
+) -> R {
+    #[cfg(panic = "unwind")]
+    {
+        let before = *next;
+        let next = core::cell::Cell::from_mut(next);
+        let on_unwind = Defer::new(|| {
+            let after = next.get();
+            if after != before {
+                channel.shared.with(|s| s.unread(before, after));
+                next.set(before);
+            }
+        });
+        let r = channel.shared.update(|s| {
+            let mut n = next.get();
+            let r = op(s, &mut n);
+            next.set(n);
+            r
+        });
+        on_unwind.cancel();
+        r
+    }
+    #[cfg(not(panic = "unwind"))]
+    channel.shared.update(|s| op(s, next))
 }
 
 impl<T: Clone, const CAP: usize> Grant for State<T, CAP> {

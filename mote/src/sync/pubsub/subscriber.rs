@@ -60,8 +60,7 @@ impl<'a, M: RawMutex, T: Clone, const CAP: usize> Subscriber<'a, M, T, CAP> {
 
     /// The next message or lag report, if there is one now.
     pub fn try_next_message(&mut self) -> Option<WaitResult<T>> {
-        let next = &mut self.next;
-        self.channel.shared.update(|s| s.read(next))
+        super::read(self.channel, &mut self.next, |s, next| s.read(next))
     }
 
     /// The next message if there is one now, skipping lag reports.
@@ -151,7 +150,7 @@ pub(super) unsafe fn poll_read<M: RawMutex, T: Clone, const CAP: usize>(
     waiter: &mut Waiter,
     cx: &mut Context<'_>,
 ) -> Poll<WaitResult<T>> {
-    channel.shared.update(|s| {
+    super::read(channel, next, |s, next| {
         // SAFETY: `waiter` is pinned, always used with `s.readers` (caller); lock held.
         if unsafe { waiter.poll_turn(&mut s.readers, cx.waker()) } == Turn::Waiting {
             return Poll::Pending;
