@@ -197,7 +197,8 @@ impl<M: RawMutex, BUS: embedded_hal::i2c::I2c> embedded_hal::i2c::I2c
 }
 
 /// One device's handle on an async SPI bus shared through a Mote [`Mutex`], with its own
-/// chip-select pin (active low).
+/// chip-select pin (active low). A transaction dropped midway deselects the device before
+/// it releases the lock, so the bus's other devices never share a transaction with it.
 ///
 /// ```no_run
 /// use embedded_hal_async::spi::SpiDevice as _;

@@ -212,7 +212,6 @@ async fn scenario(spawner: mote::executor::Spawner) {
         "after a dropped transaction, the next device's runs with its select alone low",
         ok && buf == [0xB7, 0x5A] && WRONG_SELECT.load(Ordering::Relaxed) == wrong_before,
     );
-    drop(other);
 
     // The blocking handle, on SPI1 (its own bus) with LED1 as select.
     let blocking = BlockingMutex::<ThreadModeRawMutex, _>::new(RefCell::new(
