@@ -17,7 +17,8 @@
 //!
 //! The CMSDK UART has a one-byte buffer each way, always 8N1, and no framing or parity
 //! error detection: the only receive error it reports is the overrun. Sharing UART0 with
-//! [`println!`](crate::println) is fine: both wait for the transmit buffer, and neither
+//! [`println!`](crate::println) is fine: both wait for the transmit buffer, check it and
+//! write in one critical section (so neither replaces the other's byte), and neither
 //! clears the other's control bits.
 //!
 //! ```text
@@ -461,10 +462,18 @@ impl UartTx {
     pub fn try_write(&mut self, buf: &[u8]) -> usize {
         let mut n = 0;
         for &b in buf {
-            if read_reg(self.base, STATE) & STATE_TX_FULL != 0 {
+            // Check and write in one critical section: a `println!` preempting between
+            // them would fill the buffer, and this write would replace its byte.
+            let put = critical_section::with(|_| {
+                if read_reg(self.base, STATE) & STATE_TX_FULL != 0 {
+                    return false;
+                }
+                write_reg(self.base, DATA, u32::from(b));
+                true
+            });
+            if !put {
                 break;
             }
-            write_reg(self.base, DATA, u32::from(b));
             n += 1;
         }
         n

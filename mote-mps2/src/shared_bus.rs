@@ -22,9 +22,10 @@
 //!
 //! Cancel safety (async handles): dropping a transaction future while it waits for the
 //! lock is harmless (it leaves the queue); dropping it midway releases the lock with the
-//! bus wherever the bus driver left it (Mote's I2C recovers at its next transaction) and
-//! an SPI chip select still low (the next transaction of that device raises it at its
-//! end; other devices' selects are their own).
+//! bus wherever the bus driver left it (Mote's I2C recovers at its next transaction,
+//! Mote's SPI waits for and discards the dropped transfer's frames). An SPI device is
+//! deselected (its chip select raised) as the future drops, before the lock is released,
+//! so the next transaction on the bus never reaches two selected devices.
 //!
 //! Chip select on the MPS2 in QEMU: the PL022's own select line is not wired, so the pin
 //! is any `OutputPin` (a GPIO on hardware; the FPGA LEDs serve in QEMU tests).
@@ -196,7 +197,8 @@ impl<M: RawMutex, BUS: embedded_hal::i2c::I2c> embedded_hal::i2c::I2c
 }
 
 /// One device's handle on an async SPI bus shared through a Mote [`Mutex`], with its own
-/// chip-select pin (active low).
+/// chip-select pin (active low). A transaction dropped midway deselects the device before
+/// it releases the lock, so the bus's other devices never share a transaction with it.
 ///
 /// ```no_run
 /// use embedded_hal_async::spi::SpiDevice as _;
@@ -241,6 +243,12 @@ impl<M: RawMutex, BUS: embedded_hal_async::spi::SpiBus, CS: OutputPin>
     ) -> Result<(), Self::Error> {
         let mut bus = self.bus.lock().await;
         self.cs.set_low().map_err(DeviceError::ChipSelect)?;
+        // Declared after `bus`, so dropped before it: a transaction dropped midway
+        // deselects its device before the lock passes to another handle.
+        let selected = Selected {
+            cs: &mut self.cs,
+            low: true,
+        };
         let result = async {
             for op in operations {
                 match op {
@@ -258,8 +266,32 @@ impl<M: RawMutex, BUS: embedded_hal_async::spi::SpiBus, CS: OutputPin>
         }
         .await
         .map_err(DeviceError::Bus);
-        let deselected = self.cs.set_high().map_err(DeviceError::ChipSelect);
+        let deselected = selected.deselect().map_err(DeviceError::ChipSelect);
         result.and(deselected)
+    }
+}
+
+/// A chip select driven low. [`deselect`](Selected::deselect) raises it at the end of a
+/// transaction; dropping it raises it too, for a transaction future cancelled midway
+/// (whose pin error, if any, has nobody to go to).
+struct Selected<'a, CS: OutputPin> {
+    cs: &'a mut CS,
+    /// Still low: `Drop` must raise it.
+    low: bool,
+}
+
+impl<CS: OutputPin> Selected<'_, CS> {
+    fn deselect(mut self) -> Result<(), CS::Error> {
+        self.low = false;
+        self.cs.set_high()
+    }
+}
+
+impl<CS: OutputPin> Drop for Selected<'_, CS> {
+    fn drop(&mut self) {
+        if self.low {
+            let _ = self.cs.set_high();
+        }
     }
 }
 

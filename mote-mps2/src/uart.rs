@@ -5,7 +5,9 @@
 //!   baud divisor): QEMU drops nothing written through it and never leaves the transmit
 //!   buffer full forever (with TXEN clear it would, and a blocking writer would hang).
 //! - [`Uart::write_byte`] waits until the one-byte transmit buffer is free, then writes:
-//!   bytes leave in order, none is overwritten.
+//!   bytes leave in order, none is overwritten, even by a writer that preempts it (the
+//!   check and the write run in one critical section; writing a full buffer would replace
+//!   its byte, which QEMU's model flags as a TX overrun).
 //! - [`print!`](crate::print) and [`println!`](crate::println) format a whole call inside a
 //!   critical section, so output of one call is never interleaved with output of an
 //!   interrupt handler's call.
@@ -39,7 +41,8 @@ const BAUD_DIVISOR: u32 = PCLK_HZ / 115_200;
 /// Creating one is safe: it only holds the register block's address, and every access is
 /// a volatile access to device registers, which cannot break Rust's memory rules even when
 /// several writers (or an interrupt handler) use the same UART at once; at worst their
-/// bytes interleave. Use [`println!`](crate::println) for whole-line atomicity.
+/// bytes interleave (none is lost: each byte's check of the buffer and its write run in
+/// one critical section). Use [`println!`](crate::println) for whole-line atomicity.
 ///
 /// ```no_run
 /// use core::fmt::Write;
@@ -78,10 +81,29 @@ impl Uart {
     /// mote_mps2::Uart::uart0().write_byte(b'!');
     /// ```
     pub fn write_byte(&self, byte: u8) {
-        while self.read_reg(STATE) & STATE_TX_FULL != 0 {
+        // The check and the write in one critical section: a writer preempting between
+        // them (an interrupt handler's `println!`, another `Uart`) would fill the buffer,
+        // and a write to a full buffer replaces its byte (the UART keeps the last one).
+        while !critical_section::with(|_| self.try_put(byte)) {
             core::hint::spin_loop();
         }
+    }
+
+    /// Writes `byte` if the transmit buffer is free; true if it did. Call it with
+    /// interrupts masked (see `write_byte`).
+    fn try_put(&self, byte: u8) -> bool {
+        if self.read_reg(STATE) & STATE_TX_FULL != 0 {
+            return false;
+        }
         self.write_reg(DATA, u32::from(byte));
+        true
+    }
+
+    /// `write_byte` for a caller already inside a critical section.
+    fn put_in_cs(&self, byte: u8) {
+        while !self.try_put(byte) {
+            core::hint::spin_loop();
+        }
     }
 
     /// Sends every byte of `bytes`, in order.
@@ -121,10 +143,22 @@ impl fmt::Write for Uart {
 #[doc(hidden)]
 pub fn _print(args: fmt::Arguments<'_>) {
     critical_section::with(|_| {
-        // `Uart::write_str` never fails, so neither can formatting into it (a `Display`
+        // `InCs::write_str` never fails, so neither can formatting into it (a `Display`
         // impl returning an error would only cut the output short).
-        let _ = fmt::Write::write_fmt(&mut Uart::uart0(), args);
+        let _ = fmt::Write::write_fmt(&mut InCs(Uart::uart0()), args);
     });
+}
+
+/// A writer used inside a critical section: no nested one per byte.
+struct InCs(Uart);
+
+impl fmt::Write for InCs {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        for &b in s.as_bytes() {
+            self.0.put_in_cs(b);
+        }
+        Ok(())
+    }
 }
 
 /// Prints to UART0, like `std::print!`.

@@ -13,8 +13,10 @@
 //! one of a write and two reads (merged, the first read byte ACKed) reads it back; the
 //! temperature reads 0 °C (QEMU resets it to 0); the async driver lets another task run
 //! after every byte of a transaction and the blocking one does not; a transaction
-//! dropped midway leaves the bus usable. Prints the cost in instructions per bus byte
-//! (`-icount shift=0`).
+//! dropped midway (mid-read, or right after its address) leaves the bus usable and
+//! finished (a probe of another address is not answered by the first device); an
+//! interface with no device at all NACKs every address, as an error. Prints the cost
+//! in instructions per bus byte (`-icount shift=0`).
 #![no_std]
 #![no_main]
 
@@ -167,6 +169,31 @@ async fn scenario() {
     checks.check(
         "after a transaction dropped mid-read, the next one works",
         ok && limit == [0x4B, 0x00],
+    );
+
+    // Drop a transaction right after its address byte (0x48 addressed for writing), then
+    // probe 0x49: QEMU's bus keeps talking to the device of an unfinished transaction,
+    // so the probe is NACKed only if the next transaction ended the dropped one first.
+    {
+        let mut dropped = pin!(bus.write(TMP105, &[REG_T_HIGH, 0x50, 0x00]));
+        let _ = poll_once(dropped.as_mut()).await;
+    }
+    checks.check(
+        "after a transaction dropped after its address, 0x49 is NACKed (not 0x48's)",
+        bus.write(0x49, &[]).await == Err(Error::NoAcknowledge(NoAcknowledgeSource::Address)),
+    );
+
+    // An interface with no device at all (I2C0): every address is NACKed, as an error.
+    let mut empty = I2c::new(p.I2C0, Config::default());
+    let nack = Err(Error::NoAcknowledge(NoAcknowledgeSource::Address));
+    let mut byte = [0u8; 1];
+    checks.check(
+        "no device on the bus: write, read, write_read and probe are NoAcknowledge(Address)",
+        empty.write(TMP105, &[0]).await == nack
+            && empty.read(TMP105, &mut byte).await == nack
+            && empty.write_read(TMP105, &[0], &mut byte).await == nack
+            && empty.write(TMP105, &[]).await == nack
+            && embedded_hal::i2c::I2c::write(&mut empty, TMP105, &[0]) == nack,
     );
 
     // Cost, in instructions per byte on the bus (1 ns of virtual time each).

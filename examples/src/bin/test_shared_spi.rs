@@ -10,7 +10,9 @@
 //!
 //! Checks: no operation ran with the wrong select (or both, or none) low; each device
 //! read back its own bytes (loopback) in every transaction; both selects are high
-//! afterwards; a `DelayNs` operation keeps the select low for at least its time; the
+//! afterwards; a `DelayNs` operation keeps the select low for at least its time; a
+//! transaction dropped midway (by a timer, during its `DelayNs`) deselects its device at
+//! once, so the next device's transaction runs with its own select alone low; the
 //! blocking handle selects, transfers and deselects.
 #![no_std]
 #![no_main]
@@ -22,13 +24,13 @@ use embedded_hal::digital::PinState;
 use embedded_hal::spi::{ErrorType, Operation};
 use embedded_hal_async::spi::{SpiBus, SpiDevice as _};
 use mote::executor::Executor;
-use mote::futures::yield_now;
+use mote::futures::{select, yield_now, Either};
 use mote::sync::blocking_mutex::raw::ThreadModeRawMutex;
 use mote::sync::blocking_mutex::Mutex as BlockingMutex;
 use mote::sync::channel::Channel;
 use mote::sync::mutex::Mutex;
 use mote::sync::once_lock::OnceLock;
-use mote::time::Instant;
+use mote::time::{Instant, Timer};
 use mote_mps2::fpgaio::{self, Output};
 use mote_mps2::shared_bus::{BlockingSpiDevice, SpiDevice};
 use mote_mps2::spi::{self, Async, Config, Spi};
@@ -180,6 +182,35 @@ async fn scenario(spawner: mote::executor::Spawner) {
     checks.check(
         "DelayNs(200 us) inside a transaction takes at least 200 us",
         ok && held.as_micros() >= 200,
+    );
+
+    // Cancellation: a transaction dropped while its device is selected (here in its
+    // `DelayNs`, by a shorter timer) must deselect the device before the lock goes to
+    // another handle; otherwise the next device's bytes would reach both devices.
+    let (mut one, mut lost) = ([0xA7u8], [0xA8u8]);
+    let cancelled = select(
+        dev.transaction(&mut [
+            Operation::TransferInPlace(&mut one),
+            Operation::DelayNs(1_000_000),
+            Operation::TransferInPlace(&mut lost),
+        ]),
+        Timer::after_micros(100),
+    )
+    .await;
+    checks.check(
+        "a transaction dropped midway deselects its device at once",
+        matches!(cancelled, Either::Second(())) && fpgaio::lit() & 0b01 != 0,
+    );
+    let wrong_before = WRONG_SELECT.load(Ordering::Relaxed);
+    let Ok(mut other) = SpiDevice::new(shared, Output::by_index(1, PinState::High).unwrap());
+    let mut buf = [0xB7u8, 0x5A];
+    let ok = other
+        .transaction(&mut [Operation::TransferInPlace(&mut buf)])
+        .await
+        .is_ok();
+    checks.check(
+        "after a dropped transaction, the next device's runs with its select alone low",
+        ok && buf == [0xB7, 0x5A] && WRONG_SELECT.load(Ordering::Relaxed) == wrong_before,
     );
 
     // The blocking handle, on SPI1 (its own bus) with LED1 as select.
