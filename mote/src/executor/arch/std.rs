@@ -26,7 +26,6 @@
 //!   under Miri with many seeds.
 
 use std::boxed::Box;
-use std::cell::Cell;
 use std::sync::atomic::{fence, AtomicBool, Ordering};
 use std::sync::OnceLock;
 use std::thread::{self, Thread};
@@ -71,16 +70,18 @@ pub struct Executor {
     raw: RawExecutor,
     parker: &'static Parker,
     /// `run_until` is running: a call from inside it (from one of its tasks) is refused
-    /// (`run_until`, Panics). A `Cell`: the executor is `!Sync`, one thread touches it.
-    running: Cell<bool>,
+    /// (`run_until`, Panics). Only the executor's thread touches it (checked first), so
+    /// `Relaxed` loads and stores; an atomic rather than a `Cell` only so that the
+    /// compiler's `!Sync` message keeps naming `UseSendSpawnerAcrossContexts`.
+    running: AtomicBool,
 }
 
 /// Clears `Executor::running` when `run_until` returns or unwinds.
-struct Running<'a>(&'a Cell<bool>);
+struct Running<'a>(&'a AtomicBool);
 
 impl Drop for Running<'_> {
     fn drop(&mut self) {
-        self.0.set(false);
+        self.0.store(false, Ordering::Relaxed);
     }
 }
 
@@ -104,7 +105,7 @@ impl Executor {
         Self {
             raw: RawExecutor::new(pender),
             parker,
-            running: Cell::new(false),
+            running: AtomicBool::new(false),
         }
     }
 
@@ -148,7 +149,7 @@ impl Executor {
             "a mote Executor runs on one thread only"
         );
         assert!(
-            !self.running.replace(true),
+            !self.running.swap(true, Ordering::Relaxed),
             "Executor::run_until called while the executor runs (from one of its tasks, \
              `init` or `done`): spawn the work as a task instead"
         );
