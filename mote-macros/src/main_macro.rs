@@ -3,7 +3,7 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 use syn::spanned::Spanned;
-use syn::{Error, FnArg, ItemFn};
+use syn::{Error, FnArg, ItemFn, ReturnType, Type};
 
 pub(crate) fn expand(args: TokenStream, item: TokenStream) -> syn::Result<TokenStream> {
     if !args.is_empty() {
@@ -25,13 +25,31 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> syn::Result<TokenS
             "the main task takes exactly one argument: write `async fn main(spawner: mote::Spawner)`",
         ));
     }
-    let body = &f.block;
-    let attrs = &f.attrs;
-    let inputs = &f.sig.inputs;
+    let returns_nothing = match &f.sig.output {
+        ReturnType::Default => true,
+        ReturnType::Type(_, ty) => match &**ty {
+            Type::Never(_) => true,
+            Type::Tuple(t) => t.elems.is_empty(),
+            _ => false,
+        },
+    };
+    if !returns_nothing {
+        return Err(Error::new(
+            f.sig.output.span(),
+            "the main task returns nothing (or `!`): nobody could take its value; write \
+             `async fn main(spawner: mote::Spawner)` and handle errors inside it",
+        ));
+    }
+    // The whole signature goes to `#[mote::task]` under another name, so that its checks
+    // (generics, `unsafe`, `extern`, argument types) apply, with their messages; nothing
+    // of what was written is dropped.
+    let mut task = f;
+    let attrs = core::mem::take(&mut task.attrs);
+    task.sig.ident = syn::Ident::new("__mote_main", task.sig.ident.span());
     Ok(quote! {
         #(#attrs)*
         #[::mote::task]
-        async fn __mote_main(#inputs) #body
+        #task
 
         #[cfg(target_os = "none")]
         #[doc(hidden)]

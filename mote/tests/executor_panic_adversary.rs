@@ -15,7 +15,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 use std::task::{Poll, Waker};
 
-use mote::executor::raw::{Pender, RawExecutor};
+use mote::executor::raw::RawExecutor;
 
 /// Polls `exec` until a batch polls nothing, catching panics; returns (polled, panics).
 fn drain_catching(exec: &'static RawExecutor) -> (usize, usize) {
@@ -260,6 +260,7 @@ mote::time_driver!(
 #[cfg(feature = "time")]
 mod timer_then_panic {
     use super::*;
+    use mote::executor::raw::Pender;
     use mote::time::drivers::sim;
     use mote::time::{Duration, Timer};
     use std::sync::atomic::AtomicBool;

@@ -462,7 +462,8 @@ impl<F: Future> JoinTarget<F::Output> for Joinable<F> {
 ///
 /// Dropping the handle detaches the task: it runs on, and its output is dropped on its
 /// executor when it finishes. A handle may be awaited from another executor or thread
-/// when `T: Send`.
+/// when `T: Send`. Leaking it (`mem::forget`) keeps the task's slot busy for good, its
+/// output never dropped (`tests/executor_forget.rs`).
 ///
 /// Cancel-safe: yes. Dropping the `.await` midway is dropping the handle (detach); the
 /// output is never lost to a joiner that is still waiting.

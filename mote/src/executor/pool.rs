@@ -467,8 +467,16 @@ pub const fn pool_layout<Fut: Future<Output = ()>, const N: usize>(
 /// token that reports [`SpawnError::Busy`](super::SpawnError::Busy) when spawned.
 ///
 /// # Safety
-/// `storage` is used for futures of type `Fut` with pool size `N` only, which is what
-/// `#[mote::task]` guarantees by declaring one storage per task function.
+/// What `#[mote::task]` guarantees by declaring one storage and one poll function per
+/// task function:
+/// - `storage` is used for futures of type `Fut` with pool size `N` only;
+/// - `poll` is the poll function of this pool: it calls [`poll_in_pool`] with this
+///   `storage`, `Fut` and `N` (the executor calls it for the task of every token made
+///   here);
+/// - `Fut` is not a [`Joinable`]: a task that returns a value is spawned through
+///   [`spawn_joinable_in_pool`], which leaves the slot's epoch word alone (module
+///   `executor::join`, Epoch Invariant; writing it here would race with stale abort
+///   handles reading it).
 pub unsafe fn spawn_in_pool<Fut, const N: usize, const SIZE: usize, const ALIGN: usize>(
     storage: &'static PoolStorage<SIZE, ALIGN>,
     poll: PollFn,
@@ -492,7 +500,8 @@ where
 /// read it while the slot is re-initialised).
 ///
 /// # Safety
-/// As for [`spawn_in_pool`].
+/// As for [`spawn_in_pool`] (with `Joinable<B>` as the pool's future type), and the
+/// storage's slots are only ever claimed through this function.
 pub unsafe fn spawn_joinable_in_pool<B, const N: usize, const SIZE: usize, const ALIGN: usize>(
     storage: &'static PoolStorage<SIZE, ALIGN>,
     poll: PollFn,

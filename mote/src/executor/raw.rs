@@ -248,7 +248,11 @@ impl RawExecutor {
     ///
     /// # Safety
     /// Only one context ever polls a given executor (its thread, or its interrupt
-    /// handler), and `poll` is not re-entered from a task.
+    /// handler), and it is the context its [`Spawner`]s are used in (tasks spawned
+    /// through them may hold `!Send` state; safe code cannot take a `&RawExecutor` or a
+    /// `Spawner` elsewhere, as both are `!Send`, so this only binds code that moved one
+    /// with `unsafe`); `poll` is not re-entered from a task (nor from its waker or the
+    /// pender).
     pub unsafe fn poll(&'static self) -> usize {
         #[cfg(any(feature = "cortex-m", feature = "std"))]
         let _polling = PollingContext::enter(self);

@@ -5,7 +5,9 @@
 //! A token is made by calling a `#[mote::task]` function. Making it claims the pool slot
 //! and moves the future in, so a token in hand means the slot is reserved: do set-up work
 //! after calling the task function and the spawn itself cannot fail for lack of room.
-//! Dropping a token without spawning it drops the future and frees the slot.
+//! Dropping a token without spawning it drops the future and frees the slot. Leaking one
+//! (`mem::forget`) keeps its slot claimed for good: the future is never dropped, and the
+//! pool has one slot fewer (a full pool answers [`SpawnError::Busy`], as always).
 
 use core::fmt;
 use core::future::{poll_fn, Future};
@@ -72,6 +74,10 @@ impl core::error::Error for SpawnError {}
 /// let token = job(1);
 /// assert_send(&token);
 /// ```
+///
+/// Dropping a token unspawned drops the future and frees the slot; leaking it
+/// (`mem::forget`) keeps the slot claimed for good, the future never dropped
+/// (`tests/executor_forget.rs`).
 ///
 /// A task whose arguments are not `Send` gives a token that is not `Send` either:
 ///

@@ -69,6 +69,20 @@ unsafe extern "C" fn pend(context: *const ()) {
 pub struct Executor {
     raw: RawExecutor,
     parker: &'static Parker,
+    /// `run_until` is running: a call from inside it (from one of its tasks) is refused
+    /// (`run_until`, Panics). Only the executor's thread touches it (checked first), so
+    /// `Relaxed` loads and stores; an atomic rather than a `Cell` only so that the
+    /// compiler's `!Sync` message keeps naming `UseSendSpawnerAcrossContexts`.
+    running: AtomicBool,
+}
+
+/// Clears `Executor::running` when `run_until` returns or unwinds.
+struct Running<'a>(&'a AtomicBool);
+
+impl Drop for Running<'_> {
+    fn drop(&mut self) {
+        self.0.store(false, Ordering::Relaxed);
+    }
 }
 
 impl Default for Executor {
@@ -91,6 +105,7 @@ impl Executor {
         Self {
             raw: RawExecutor::new(pender),
             parker,
+            running: AtomicBool::new(false),
         }
     }
 
@@ -104,7 +119,8 @@ impl Executor {
     /// This thread becomes thread mode as in [`run_until`](Self::run_until).
     ///
     /// # Panics
-    /// If the executor already runs, or ran, on another thread.
+    /// If the executor already runs, or ran, on another thread, or runs already on this
+    /// one (as [`run_until`](Self::run_until)).
     pub fn run(&'static self, init: impl FnOnce(Spawner)) -> ! {
         self.run_until(init, || false);
         unreachable!("run_until with a never-true condition returned")
@@ -117,8 +133,14 @@ impl Executor {
     /// a [`ThreadModeRawMutex`](crate::sync::blocking_mutex::raw::ThreadModeRawMutex))
     /// unless another thread already is.
     ///
+    /// It may be called again once it returned (or unwound), but not from inside itself:
+    /// a task (or `init`, or `done`) that runs its own executor would poll the run queue
+    /// while a batch is being polled, and the polling task, had it woken itself, inside
+    /// its own poll.
+    ///
     /// # Panics
-    /// If the executor runs, or ran, on another thread.
+    /// If the executor runs, or ran, on another thread; and if called while it runs (from
+    /// one of its tasks, `init` or `done`), before polling anything.
     pub fn run_until(&'static self, init: impl FnOnce(Spawner), mut done: impl FnMut() -> bool) {
         let me = self.parker.thread.get_or_init(thread::current);
         assert_eq!(
@@ -126,6 +148,12 @@ impl Executor {
             thread::current().id(),
             "a mote Executor runs on one thread only"
         );
+        assert!(
+            !self.running.swap(true, Ordering::Relaxed),
+            "Executor::run_until called while the executor runs (from one of its tasks, \
+             `init` or `done`): spawn the work as a task instead"
+        );
+        let _running = Running(&self.running);
         // The executor's thread becomes thread mode unless another thread already is.
         super::std_thread_mode::claim();
         init(self.raw.spawner());
@@ -134,8 +162,8 @@ impl Executor {
         // needs no pend.
         self.raw.record_context();
         loop {
-            // SAFETY: only this thread polls (checked above), and never re-entrantly;
-            // its context is recorded.
+            // SAFETY: only this thread polls (checked above), and never re-entrantly
+            // (`running`, checked above); its context is recorded.
             unsafe { self.raw.poll_batch() };
             if done() {
                 return;

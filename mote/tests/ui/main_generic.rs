@@ -1,0 +1,4 @@
+#[mote::main]
+async fn main<T>(spawner: mote::Spawner) {
+    let _ = spawner;
+}

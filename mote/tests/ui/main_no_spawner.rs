@@ -1,0 +1,2 @@
+#[mote::main]
+async fn main() {}

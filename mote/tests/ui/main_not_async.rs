@@ -1,0 +1,4 @@
+#[mote::main]
+fn main(spawner: mote::Spawner) {
+    let _ = spawner;
+}
