@@ -157,6 +157,18 @@ impl<R> Out<R> {
             retired: None,
         }
     }
+
+    /// The same outcome with its result mapped by `f` (the wakers kept as they are).
+    #[inline(always)]
+    fn map<S>(self, f: impl FnOnce(R) -> S) -> Out<S> {
+        Out {
+            r: f(self.r),
+            woken: self.woken,
+            more: self.more,
+            spare: self.spare,
+            retired: self.retired,
+        }
+    }
 }
 
 /// Finishes an operation after its section: drops left-over wakers, wakes the granted
@@ -575,21 +587,8 @@ fn finish_keeping<C: Section<State<Q>>, Q: Queue>(
     out: Out<Option<Held<Q::Item>>>,
     after: &Unlocked,
 ) -> Option<Q::Item> {
-    let Out {
-        r,
-        woken,
-        more,
-        spare,
-        retired,
-    } = out;
-    let item = r.map(|v| v.release(after));
-    let out = Out {
-        r: (),
-        woken,
-        more,
-        spare,
-        retired,
-    };
+    let mut item = None;
+    let out = out.map(|r| item = r.map(|v| v.release(after)));
     keeping(core, item, || finish(core, out, after))
 }
 
@@ -635,22 +634,9 @@ fn put_back<C: Section<State<Q>>, Q: Queue>(core: &C, item: Q::Item) {
 pub(crate) fn clear<C: Section<State<Q>>, Q: Queue>(core: &C) {
     loop {
         let (out, after) = core.section((), State::pop_last_unpromised);
-        let Out {
-            r,
-            woken,
-            more,
-            spare,
-            retired,
-        } = out;
         // Released before the wake, so that an unwinding wake drops it.
-        let value = r.map(|v| v.release(&after));
-        let out = Out {
-            r: (),
-            woken,
-            more,
-            spare,
-            retired,
-        };
+        let mut value = None;
+        let out = out.map(|r| value = r.map(|v| v.release(&after)));
         // Wake-On Invariant (`sync/defer.rs`): if the sender's wake unwinds, the clear
         // goes on (the other items dropped, their freed slots granted).
         let on_unwind = Defer::new(|| clear(core));
@@ -742,24 +728,10 @@ pub(crate) unsafe fn poll_receive<C: Section<State<Q>>, Q: Queue>(
     let (out, after) = core.section((waiter, waker), State::poll_receive);
     #[cfg(panic = "unwind")]
     {
-        let Out {
-            r,
-            woken,
-            more,
-            spare,
-            retired,
-        } = out;
-        let r = match r {
+        let out = out.map(|r| match r {
             Poll::Ready(v) => Some(v),
             Poll::Pending => None,
-        };
-        let out = Out {
-            r,
-            woken,
-            more,
-            spare,
-            retired,
-        };
+        });
         match finish_keeping(core, out, &after) {
             Some(v) => Poll::Ready(v),
             None => Poll::Pending,
