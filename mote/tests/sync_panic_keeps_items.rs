@@ -14,39 +14,14 @@ mod sync_common;
 use std::cell::Cell;
 use std::cmp::Ordering as CmpOrdering;
 use std::future::Future;
-use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::pin::{pin, Pin};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
-use std::task::{Context, Poll, Wake, Waker};
+use std::task::{Context, Poll, Waker};
 
 use futures_test::task::noop_waker;
 use mote::sync::blocking_mutex::raw::{CriticalSectionRawMutex, NoopRawMutex};
 use mote::sync::channel::{Channel, TryReceiveError};
 use mote::sync::priority_channel::PriorityChannel;
-use sync_common::Probe;
-
-/// A waker whose first `wake` panics.
-struct PanicsOnWake(AtomicBool);
-
-impl Wake for PanicsOnWake {
-    fn wake(self: Arc<Self>) {
-        self.wake_by_ref();
-    }
-    fn wake_by_ref(self: &Arc<Self>) {
-        if self.0.swap(false, Ordering::SeqCst) {
-            panic!("a foreign waker panics in wake");
-        }
-    }
-}
-
-fn panicking_waker() -> Waker {
-    Waker::from(Arc::new(PanicsOnWake(AtomicBool::new(true))))
-}
-
-fn panics<R>(f: impl FnOnce() -> R) -> bool {
-    catch_unwind(AssertUnwindSafe(f)).is_err()
-}
+use sync_common::{panicking_waker, panics, Probe};
 
 #[track_caller]
 fn poll_with<F: Future>(fut: Pin<&mut F>, waker: &Waker) -> Poll<F::Output> {

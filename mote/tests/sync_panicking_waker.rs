@@ -8,11 +8,8 @@
 mod sync_common;
 
 use std::future::Future;
-use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::pin::pin;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
-use std::task::{Context, Poll, Wake, Waker};
+use std::task::{Context, Poll, Waker};
 
 use futures_test::task::new_count_waker;
 use mote::sync::blocking_mutex::raw::CriticalSectionRawMutex;
@@ -21,29 +18,7 @@ use mote::sync::semaphore::Semaphore;
 use mote::sync::signal::Signal;
 use mote::sync::waker::MultiWakerRegistration;
 use mote::sync::watch::Watch;
-use sync_common::Probe;
-
-/// A waker whose first `wake` panics.
-struct PanicsOnWake(AtomicBool);
-
-impl Wake for PanicsOnWake {
-    fn wake(self: Arc<Self>) {
-        self.wake_by_ref();
-    }
-    fn wake_by_ref(self: &Arc<Self>) {
-        if self.0.swap(false, Ordering::SeqCst) {
-            panic!("a foreign waker panics in wake");
-        }
-    }
-}
-
-fn panicking_waker() -> Waker {
-    Waker::from(Arc::new(PanicsOnWake(AtomicBool::new(true))))
-}
-
-fn panics(f: impl FnOnce()) -> bool {
-    catch_unwind(AssertUnwindSafe(f)).is_err()
-}
+use sync_common::{panicking_waker, panics, Probe};
 
 /// Polls `fut` once with `waker`, expecting `Pending`.
 #[track_caller]

@@ -126,3 +126,30 @@ impl Tracked {
 pub fn poll_with<F: Future>(fut: Pin<&mut F>, waker: &Waker) -> Poll<F::Output> {
     fut.poll(&mut Context::from_waker(waker))
 }
+
+/// A waker whose first `wake` panics (later wakes do nothing).
+struct PanicsOnWake(std::sync::atomic::AtomicBool);
+
+impl Wake for PanicsOnWake {
+    fn wake(self: Arc<Self>) {
+        self.wake_by_ref();
+    }
+    fn wake_by_ref(self: &Arc<Self>) {
+        if self.0.swap(false, std::sync::atomic::Ordering::SeqCst) {
+            panic!("a foreign waker panics in wake");
+        }
+    }
+}
+
+/// A new waker whose first `wake` panics: foreign code that unwinds into the operation
+/// that wakes it.
+pub fn panicking_waker() -> Waker {
+    Waker::from(Arc::new(PanicsOnWake(std::sync::atomic::AtomicBool::new(
+        true,
+    ))))
+}
+
+/// Whether `f` panicked (the panic caught here).
+pub fn panics<R>(f: impl FnOnce() -> R) -> bool {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).is_err()
+}
